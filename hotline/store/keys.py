@@ -1,0 +1,76 @@
+"""Every Redis key Hotline uses, spelled in this one place.
+
+tests/unit/test_keys.py pins the exact strings: changing one is a data
+migration, not a refactor.
+"""
+
+from __future__ import annotations
+
+PREFIX = "hotline"
+
+# One hash for all blocks: field is a number ("+15155550100") or a prefix
+# ("+1900*"), value is JSON {reason, author, created_at, expires_at}.
+BLOCKS = f"{PREFIX}:blocks"
+# Registered chair phones: field is the E.164 number, value the precinct code.
+CHAIR_PHONES = f"{PREFIX}:chair-phones"
+# Every precinct code on the roster, for listing without scanning.
+PRECINCTS = f"{PREFIX}:precincts"
+# Admin switch: present means flood mode is on.
+FLOOD = f"{PREFIX}:flood"
+# The priority line: member is a precinct code, score orders it (see store/line.py).
+LINE = f"{PREFIX}:line"
+# Who is waiting in the line: field is a precinct code, value JSON about the call.
+WAITING = f"{PREFIX}:waiting"
+# CallSids of recent inbound calls, newest first (capped).
+RECENT_CALLS = f"{PREFIX}:recent-calls"
+# Failed PINs by all withheld callers (sorted set of timestamps).
+WITHHELD_PIN_FAILURES = f"{PREFIX}:pin-failures:withheld"
+# The audit trail: a stream of blocks, unblocks, allows and automatic actions.
+AUDIT = f"{PREFIX}:audit"
+# RQ queue names.
+QUEUE_DEFAULT = "hotline"
+
+
+def precinct(code: str) -> str:
+    """Hash: county, name, chair_phone, pin_digest, delegates."""
+    return f"{PREFIX}:precinct:{code}"
+
+
+def call(call_sid: str) -> str:
+    """Hash: one call's from, facts, verdict, precinct, status and timings."""
+    return f"{PREFIX}:call:{call_sid}"
+
+
+def caller_calls(number: str) -> str:
+    """Sorted set: CallSid -> arrival time, the calls a number placed recently."""
+    return f"{PREFIX}:caller:{number}:calls"
+
+
+def caller_pin_failures(number: str) -> str:
+    """Sorted set: failure id -> time, failed PINs entered from a number."""
+    return f"{PREFIX}:caller:{number}:pin-failures"
+
+
+def caller_hangups(number: str) -> str:
+    """Sorted set: CallSid -> time, instant hang-ups from a number."""
+    return f"{PREFIX}:caller:{number}:hangups"
+
+
+def caller(number: str) -> str:
+    """Hash: a number's lasting reputation: flags, temp_blocks, allowed, verified_at."""
+    return f"{PREFIX}:caller:{number}"
+
+
+def inbound_minute(minute: int) -> str:
+    """Counter of all inbound calls in one clock minute (for flood mode)."""
+    return f"{PREFIX}:inbound:{minute}"
+
+
+def kept_place(precinct_code: str) -> str:
+    """A chair's score in the line, kept for a while after they hang up."""
+    return f"{PREFIX}:kept-place:{precinct_code}"
+
+
+def precinct_pin_failures(precinct_code: str) -> str:
+    """Counter of failed PINs against a precinct: shown to admins, never used to lock."""
+    return f"{PREFIX}:precinct:{precinct_code}:pin-failures"

@@ -1,0 +1,92 @@
+-- An inbound call arrives: reject it if its number or a prefix of it is
+-- blocked; otherwise count it and return everything known about the caller.
+-- One round trip for the common path of /voice/incoming.
+--
+-- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
+--       6 recent calls, 7 caller calls, 8 caller pin failures, 9 caller hangups,
+--       10 caller, 11 withheld pin failures
+-- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
+--       5 long window s, 6 call record ttl s, 7 recent calls cap,
+--       8 request details (JSON, stored on the call record)
+local now = tonumber(ARGV[1])
+local number = ARGV[2]
+local call_sid = ARGV[3]
+local short_window = tonumber(ARGV[4])
+local long_window = tonumber(ARGV[5])
+local call_ttl = tonumber(ARGV[6])
+local since_long = now - long_window
+
+local function record_call(fields)
+  local fresh = redis.call('HSETNX', KEYS[5], 'started_at', ARGV[1]) == 1
+  redis.call('HSET', KEYS[5], 'from', number, 'request', ARGV[8], unpack(fields))
+  redis.call('EXPIRE', KEYS[5], call_ttl)
+  if fresh then
+    redis.call('LPUSH', KEYS[6], call_sid)
+    redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[7]) - 1)
+  end
+  return fresh
+end
+
+-- Blocks: the exact number, then ever shorter prefixes. Expired blocks are
+-- removed on sight so the hash never grows stale.
+local function active_block(target)
+  local raw = redis.call('HGET', KEYS[1], target)
+  if not raw then return nil end
+  local block = cjson.decode(raw)
+  if block.expires_at and block.expires_at ~= cjson.null and tonumber(block.expires_at) <= now then
+    redis.call('HDEL', KEYS[1], target)
+    return nil
+  end
+  return raw
+end
+
+if number ~= '' then
+  local targets = {number}
+  for i = string.len(number) - 1, 2, -1 do
+    table.insert(targets, string.sub(number, 1, i) .. '*')
+  end
+  for _, target in ipairs(targets) do
+    local block = active_block(target)
+    if block then
+      record_call({'verdict', 'reject', 'block_target', target, 'block', block})
+      return cjson.encode({blocked = true, target = target, block = cjson.decode(block)})
+    end
+  end
+end
+
+-- A retried webhook (same CallSid) is not counted twice anywhere.
+local fresh = record_call({})
+local inbound
+if fresh then
+  inbound = redis.call('INCR', KEYS[4])
+  redis.call('EXPIRE', KEYS[4], 120)
+else
+  inbound = tonumber(redis.call('GET', KEYS[4]) or '1')
+end
+
+local facts = {
+  number = number,
+  flood_switch = redis.call('EXISTS', KEYS[3]) == 1,
+  calls_this_minute = inbound,
+  withheld_pin_failures = redis.call('ZCOUNT', KEYS[11], since_long, '+inf'),
+}
+
+if number ~= '' then
+  redis.call('ZADD', KEYS[7], now, call_sid)
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. since_long)
+  redis.call('EXPIRE', KEYS[7], math.ceil(long_window))
+  facts.calls_short = redis.call('ZCOUNT', KEYS[7], now - short_window, '+inf')
+  facts.calls_long = redis.call('ZCARD', KEYS[7])
+  facts.pin_failures_long = redis.call('ZCOUNT', KEYS[8], since_long, '+inf')
+  facts.instant_hangups_long = redis.call('ZCOUNT', KEYS[9], since_long, '+inf')
+  local rep = redis.call('HMGET', KEYS[10], 'flags', 'temp_blocks', 'allowed', 'verified_at')
+  facts.flags = tonumber(rep[1]) or 0
+  facts.temp_blocks = tonumber(rep[2]) or 0
+  facts.admin_allowed = rep[3] == '1'
+  facts.verified_recently = (tonumber(rep[4]) or -1) >= since_long
+  local chair = redis.call('HGET', KEYS[2], number)
+  if chair then facts.chair_precinct = chair end
+end
+
+redis.call('HSET', KEYS[5], 'facts', cjson.encode(facts))
+return cjson.encode(facts)

@@ -1,0 +1,35 @@
+-- A status callback: apply it once, in order. Twilio may retry a callback or
+-- deliver them out of order; SequenceNumber tells which is newer. A call that
+-- ends while its precinct waits in line leaves the line, and the precinct's
+-- place is kept for a while in case the chair calls back.
+--
+-- KEYS: 1 call, 2 line, 3 waiting, 4 kept place (a dummy when no precinct)
+-- ARGV: 1 now, 2 status, 3 sequence number (-1 when absent), 4 duration s ("" if absent),
+--       5 terminal ("1"/"0"), 6 precinct ("" if none), 7 keep place s, 8 CallSid, 9 ttl s
+-- Returns: {applied (0/1), left_line (0/1)}
+local seq = tonumber(ARGV[3])
+local last = tonumber(redis.call('HGET', KEYS[1], 'last_seq') or '-1')
+local ended = redis.call('HEXISTS', KEYS[1], 'ended_at') == 1
+if ended or (seq >= 0 and seq <= last) then
+  return {0, 0}
+end
+if seq >= 0 then redis.call('HSET', KEYS[1], 'last_seq', seq) end
+redis.call('HSET', KEYS[1], 'status', ARGV[2])
+if ARGV[5] ~= '1' then
+  return {1, 0}
+end
+redis.call('HSET', KEYS[1], 'ended_at', ARGV[1])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'duration', ARGV[4]) end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[9]))
+local left = 0
+if ARGV[6] ~= '' then
+  local entry = redis.call('HGET', KEYS[3], ARGV[6])
+  if entry and cjson.decode(entry).call_sid == ARGV[8] then
+    local score = redis.call('ZSCORE', KEYS[2], ARGV[6])
+    redis.call('ZREM', KEYS[2], ARGV[6])
+    redis.call('HDEL', KEYS[3], ARGV[6])
+    if score then redis.call('SET', KEYS[4], score, 'EX', tonumber(ARGV[7])) end
+    left = 1
+  end
+end
+return {1, left}

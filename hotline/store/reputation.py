@@ -1,0 +1,57 @@
+"""A number's standing: admin allows, volunteer flags, instant hang-ups; and flood mode."""
+
+from __future__ import annotations
+
+import redis
+
+from hotline.clock import Clock
+from hotline.store import audit, keys
+
+
+class Reputation:
+    def __init__(self, client: redis.Redis, clock: Clock) -> None:
+        self._redis = client
+        self._clock = clock
+
+    def allow(self, number: str, *, author: str, reason: str = "") -> None:
+        """An admin vouches for a number: it is never escalated (the PIN is still asked)."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.caller(number), "allowed", "1")
+            audit.append(pipe, audit.audit_fields(self._clock, "allow", number, author, reason))
+            pipe.execute()
+
+    def disallow(self, number: str, *, author: str, reason: str = "") -> None:
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(keys.caller(number), "allowed")
+            audit.append(pipe, audit.audit_fields(self._clock, "disallow", number, author, reason))
+            pipe.execute()
+
+    def record_instant_hangup(
+        self, number: str, call_sid: str, window_s: float, *, now: float
+    ) -> int:
+        """Count an instant hang-up at `now` (when the call ended); returns the
+        number's hang-ups within the window. Idempotent per CallSid.
+        """
+        key = keys.caller_hangups(number)
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {call_sid: now})
+            pipe.zremrangebyscore(key, "-inf", f"({now - window_s}")
+            pipe.expire(key, int(window_s) + 1)
+            pipe.zcard(key)
+            *_, count = pipe.execute()
+        return int(count)
+
+    def set_flood(self, on: bool, *, author: str) -> None:
+        with self._redis.pipeline(transaction=True) as pipe:
+            if on:
+                pipe.set(keys.FLOOD, author)
+            else:
+                pipe.delete(keys.FLOOD)
+            audit.append(
+                pipe,
+                audit.audit_fields(self._clock, "flood-on" if on else "flood-off", "*", author, ""),
+            )
+            pipe.execute()
+
+    def flood(self) -> bool:
+        return bool(self._redis.exists(keys.FLOOD))

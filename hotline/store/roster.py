@@ -1,0 +1,65 @@
+"""The precinct roster: names, counties, registered chair phones and PIN digests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import redis
+
+from hotline.store import keys
+
+
+@dataclass(frozen=True)
+class Precinct:
+    code: str
+    county: str
+    name: str
+    pin_digest: str
+    chair_phone: str | None = None
+    delegates: int | None = None
+
+
+class Roster:
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+
+    def replace_all(self, precincts: Iterable[Precinct]) -> int:
+        """Load a whole roster in one transaction: all of it lands, or none of it."""
+        precincts = list(precincts)
+        old_codes = self._redis.smembers(keys.PRECINCTS)
+        with self._redis.pipeline(transaction=True) as pipe:
+            for code in old_codes:
+                pipe.delete(keys.precinct(code))
+            pipe.delete(keys.PRECINCTS, keys.CHAIR_PHONES)
+            for precinct in precincts:
+                fields = {
+                    "county": precinct.county,
+                    "name": precinct.name,
+                    "pin_digest": precinct.pin_digest,
+                }
+                if precinct.chair_phone:
+                    fields["chair_phone"] = precinct.chair_phone
+                    pipe.hset(keys.CHAIR_PHONES, precinct.chair_phone, precinct.code)
+                if precinct.delegates is not None:
+                    fields["delegates"] = str(precinct.delegates)
+                pipe.hset(keys.precinct(precinct.code), mapping=fields)
+                pipe.sadd(keys.PRECINCTS, precinct.code)
+            pipe.execute()
+        return len(precincts)
+
+    def get(self, code: str) -> Precinct | None:
+        fields = self._redis.hgetall(keys.precinct(code))
+        if not fields:
+            return None
+        return Precinct(
+            code=code,
+            county=fields["county"],
+            name=fields["name"],
+            pin_digest=fields["pin_digest"],
+            chair_phone=fields.get("chair_phone"),
+            delegates=int(fields["delegates"]) if "delegates" in fields else None,
+        )
+
+    def count(self) -> int:
+        return self._redis.scard(keys.PRECINCTS)

@@ -1,0 +1,1 @@
+"""Twilio voice webhooks: signature check, routes, and pure TwiML builders."""

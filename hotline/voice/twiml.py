@@ -1,0 +1,106 @@
+"""Pure TwiML builders: arguments in, an XML document out, built with the twilio library.
+
+Each is cached: a flood calls the same few builders with the same arguments
+thousands of times a minute, and the documents never change for given inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+
+@dataclass(frozen=True)
+class Speech:
+    """How <Say> speaks: Twilio's default voice unless one is configured."""
+
+    voice: str = ""
+    language: str = "en-US"
+
+    def say(self, parent: VoiceResponse | Gather, text: str) -> None:
+        attributes = {"language": self.language} if self.language else {}
+        if self.voice:
+            attributes["voice"] = self.voice
+        parent.say(text, **attributes)
+
+
+@lru_cache(maxsize=64)
+def reject_busy() -> str:
+    """Refuse the call before it is answered: the caller hears busy and is never billed."""
+    response = VoiceResponse()
+    response.reject(reason="busy")
+    return response.to_xml()
+
+
+@lru_cache(maxsize=256)
+def goodbye(message: str, speech: Speech) -> str:
+    response = VoiceResponse()
+    speech.say(response, message)
+    response.hangup()
+    return response.to_xml()
+
+
+@lru_cache(maxsize=1024)
+def ask_digits(
+    prompt: str, action_url: str, timeout_s: int, speech: Speech, preface: str = ""
+) -> str:
+    """Ask for digits ended by "#". Silence still posts to `action_url` (with empty Digits),
+    so the same handler decides whether to ask again or end the call.
+    """
+    response = VoiceResponse()
+    if preface:
+        speech.say(response, preface)
+    gather = Gather(
+        input="dtmf",
+        action=action_url,
+        method="POST",
+        finish_on_key="#",
+        timeout=timeout_s,
+        action_on_empty_result=True,
+    )
+    speech.say(gather, prompt)
+    response.append(gather)
+    return response.to_xml()
+
+
+@lru_cache(maxsize=1024)
+def hold_in_line(
+    message: str, queue_name: str, wait_url: str, action_url: str, speech: Speech
+) -> str:
+    """Hand the caller's audio to a Twilio queue; the wait URL keeps them informed."""
+    response = VoiceResponse()
+    speech.say(response, message)
+    response.enqueue(queue_name, wait_url=wait_url, wait_url_method="POST", action=action_url,
+                     method="POST")  # fmt: skip
+    return response.to_xml()
+
+
+@lru_cache(maxsize=1024)
+def waiting(message: str, hold_music_url: str, pause_s: int, speech: Speech) -> str:
+    """One cycle of the wait URL: where the caller stands, then music or quiet.
+
+    Twilio runs this document again when it finishes, for as long as the caller waits.
+    """
+    response = VoiceResponse()
+    if message:
+        speech.say(response, message)
+    if hold_music_url:
+        response.play(hold_music_url)
+    else:
+        response.pause(length=pause_s)
+    return response.to_xml()
+
+
+@lru_cache(maxsize=8)
+def hang_up() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return response.to_xml()
+
+
+@lru_cache(maxsize=8)
+def empty() -> str:
+    """Nothing to do: the answer to status callbacks."""
+    return VoiceResponse().to_xml()

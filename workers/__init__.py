@@ -1,0 +1,1 @@
+"""RQ jobs (one module per job) and the worker entry point."""

@@ -1,0 +1,21 @@
+"""The worker entry point: `hotline worker` and the Procfile's worker process."""
+
+from __future__ import annotations
+
+from rq import SimpleWorker, Worker
+
+from hotline.services import Services
+from workers import runtime
+
+
+def run_worker(services: Services, *, burst: bool = False, fork: bool = True) -> bool:
+    """Work the Hotline queue until stopped (or, with `burst`, until it is empty).
+
+    The forking Worker runs each job in a child process, so a job that crashes
+    or hangs cannot take the worker with it; SimpleWorker runs jobs in-process
+    (tests and the virtual-time simulator).
+    """
+    runtime.install(services)
+    worker_class = Worker if fork else SimpleWorker
+    worker = worker_class([services.queue], connection=services.queue.connection)
+    return worker.work(burst=burst, with_scheduler=not burst)
