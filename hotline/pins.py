@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import random
+import re
 import secrets
 
 # ASCII digits only, matched whole: "\d" would accept other scripts' digits.

@@ -1,0 +1,75 @@
+"""Importing a validated roster: digest the PINs, generate the missing ones, write the PIN sheet.
+
+A precinct that is already on the roster keeps its PIN when the file gives
+none (chairs may already hold their sheets); `new_pins` issues fresh ones.
+Generated PINs are written once, to a PIN sheet readable only by its owner;
+Redis only ever holds their keyed digests.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline import pins
+from hotline.roster_file import RosterRow
+from hotline.store.roster import Precinct, Roster
+
+PIN_SHEET_COLUMNS = ("precinct", "county", "name", "chair_phone", "pin")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    imported: int
+    generated: int
+    kept: int
+    pin_sheet: Path | None
+
+
+def import_roster(
+    roster: Roster,
+    rows: list[RosterRow],
+    *,
+    secret_key: bytes,
+    pin_sheet: Path,
+    new_pins: bool = False,
+    rng: random.Random | None = None,
+) -> ImportResult:
+    precincts: list[Precinct] = []
+    sheet: list[dict[str, str]] = []
+    kept = 0
+    for row in rows:
+        existing = None if (row.pin or new_pins) else roster.get(row.code)
+        if row.pin:
+            digest = pins.pin_digest(secret_key, row.code, row.pin)
+        elif existing is not None:
+            digest = existing.pin_digest
+            kept += 1
+        else:
+            pin = pins.generate_pin(rng)
+            digest = pins.pin_digest(secret_key, row.code, pin)
+            sheet.append({"precinct": row.code, "county": row.county, "name": row.name,
+                          "chair_phone": row.chair_phone or "", "pin": pin})  # fmt: skip
+        precincts.append(
+            Precinct(code=row.code, county=row.county, name=row.name, pin_digest=digest,
+                     chair_phone=row.chair_phone, delegates=row.delegates)  # fmt: skip
+        )
+    # The sheet is written before the roster changes: if it cannot be written,
+    # nothing is imported and no chair is left with a PIN nobody knows.
+    written = write_pin_sheet(pin_sheet, sheet) if sheet else None
+    roster.replace_all(precincts)
+    return ImportResult(imported=len(precincts), generated=len(sheet), kept=kept,
+                        pin_sheet=written)  # fmt: skip
+
+
+def write_pin_sheet(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=PIN_SHEET_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

@@ -1,0 +1,130 @@
+"""gunicorn as a subprocess on loopback, with the project's own gunicorn settings,
+and CPU time read from /proc for the processes a run is charged with.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hotline.settings import PROJECT_ROOT
+
+GUNICORN_CONF = PROJECT_ROOT / "config" / "gunicorn.conf.py"
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """One gunicorn master serving `app` (a "module:factory()" spec) on host:port."""
+
+    def __init__(self, app: str, *, host: str, port: int, env: dict[str, str], log: Path) -> None:
+        self.app = app
+        self.address = (host, port)
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 20.0) -> None:
+        env = dict(os.environ)
+        for name in ("HOTLINE_CONFIG", "REDIS_URL", "HOTLINE_ACCESS_LOG", "WEB_CONCURRENCY"):
+            env.pop(name, None)
+        env.update(self.env)
+        env.update(
+            HOTLINE_BIND=self.address[0],
+            HOTLINE_PORT=str(self.address[1]),
+            HOTLINE_LOG_LEVEL="warning",
+            PYTHONPATH=str(PROJECT_ROOT),
+        )
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), self.app],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.tail()}")
+            if len(self.worker_pids()) >= self.workers_wanted() and self._accepts():
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not come up within {timeout_s:.0f}s:\n{self.tail()}")
+
+    def workers_wanted(self) -> int:
+        return int(self.env.get("WEB_CONCURRENCY", (os.cpu_count() or 1) * 2))
+
+    def _accepts(self) -> bool:
+        try:
+            with socket.create_connection(self.address, timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def worker_pids(self) -> list[int]:
+        return children(self.process.pid) if self.process else []
+
+    def cpu_s(self) -> float:
+        """CPU time used so far by the master and its live workers."""
+        if self.process is None:
+            return 0.0
+        return sum(cpu_s(pid) for pid in [self.process.pid, *self.worker_pids()])
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)  # graceful: idle sync workers leave at once
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (which may hold spaces)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (all its threads), 0 if it is gone."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return 0.0
+    # state is field 3 of stat; utime and stime are fields 14 and 15
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat_fields(int(entry))
+            if fields is not None and int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
