@@ -14,7 +14,7 @@ from hotline.clock import ManualClock
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.store.embedded import EmbeddedRedis
-from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL, SECRET_KEY
+from tests.support.env import settings_env
 from workers import runtime
 from workers.main import run_worker
 
@@ -43,20 +43,9 @@ def clock():
     return ManualClock()
 
 
-def test_env(**overrides: str) -> dict[str, str]:
-    env = {
-        "HOTLINE_PUBLIC_URL": PUBLIC_URL,
-        "HOTLINE_SECRET_KEY": SECRET_KEY,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-    }
-    env.update(overrides)
-    return env
-
-
 @pytest.fixture
 def settings():
-    return Settings.load(env=test_env())
+    return Settings.load(env=settings_env())
 
 
 @pytest.fixture

@@ -1,0 +1,388 @@
+"""The voice webhooks through signed requests, against a real Redis."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hotline.app import create_app
+from hotline.services import Services
+from hotline.settings import Settings
+from hotline.store import keys
+from tests.support.env import settings_env
+from tests.support.calls import PhoneCall
+from tests.support.roster import load_small_roster, pin_of
+from tests.support.twilio import PUBLIC_URL, signature, signed_post
+from tests.support.xml import shape, verbs
+
+CHAIR = "+15155550101"
+TROLL = "+17125550666"
+SAY = {"language": "en-US"}
+HEADER = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+@pytest.fixture(autouse=True)
+def roster(services):
+    load_small_roster(services)
+
+
+def gather(action: str, prompt: str, preface: str | None = None) -> list[tuple]:
+    steps = [("Say", SAY, preface, [])] if preface else []
+    return steps + [(
+        "Gather",
+        {"action": action, "actionOnEmptyResult": "true", "finishOnKey": "#",
+         "input": "dtmf", "method": "POST", "timeout": "6"},
+        "",
+        [("Say", SAY, prompt, [])],
+    )]  # fmt: skip
+
+
+ASK_PRECINCT = ("Welcome to the caucus results hotline. Please enter your precinct number, "
+                "then press pound.")  # fmt: skip
+ASK_PIN = "Please enter your chair PIN, then press pound."
+
+
+# Signatures
+
+
+@pytest.mark.parametrize("path", ["/voice/incoming", "/voice/status", "/voice/precinct",
+                                  "/voice/pin", "/voice/wait", "/voice/queue-exit"])
+def test_unsigned_and_badly_signed_requests_get_403(client, services, path):
+    before = sorted(services.store.redis.keys("*"))
+    params = {"CallSid": "CA1", "From": CHAIR, "CallStatus": "completed"}
+    assert client.post(path, data=params).status_code == 403
+    bad = {"X-Twilio-Signature": signature(PUBLIC_URL + path, params, token="wrong-token")}
+    assert client.post(path, data=params, headers=bad).status_code == 403
+    # Signed for another host: the app checks against HOTLINE_PUBLIC_URL, not its own.
+    other = {"X-Twilio-Signature": signature("https://elsewhere.test" + path, params)}
+    assert client.post(path, data=params, headers=other).status_code == 403
+    tampered = {"X-Twilio-Signature": signature(PUBLIC_URL + path, params)}
+    assert client.post(path, data={**params, "From": TROLL}, headers=tampered).status_code == 403
+    assert sorted(services.store.redis.keys("*")) == before  # nothing was counted or stored
+
+
+def test_without_an_auth_token_every_webhook_is_refused(services, redis_url, clock):
+    settings = Settings.load(env=settings_env(TWILIO_AUTH_TOKEN=""))
+    app = create_app(Services.build(settings, clock=clock, redis_url=redis_url))
+    response = signed_post(app.test_client(), "/voice/incoming", {"CallSid": "CA1",
+                                                                  "From": CHAIR})
+    assert response.status_code == 403
+
+
+# A chair's call
+
+
+def test_chair_call_from_ring_to_enqueue(client, services, clock):
+    call = PhoneCall(client, "CA100", CHAIR)
+    ring = call.ring()
+    assert ring.mimetype == "text/xml"
+    assert ring.data.decode() == (
+        f'{HEADER}<Response><Gather action="{PUBLIC_URL}/voice/precinct?reprompts=0" '
+        'actionOnEmptyResult="true" finishOnKey="#" input="dtmf" method="POST" timeout="6">'
+        f'<Say language="en-US">{ASK_PRECINCT}</Say></Gather></Response>'
+    )
+    pin_prompt = call.press("1001")
+    assert shape(pin_prompt.data) == gather(
+        f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=0&reprompts=0", ASK_PIN
+    )
+    clock.advance(20)
+    held = call.press(pin_of("1001"))
+    assert held.data.decode() == (
+        f'{HEADER}<Response><Say language="en-US">Thank you. Precinct 1 0 0 1 is verified. '
+        'Please hold for the next volunteer.</Say>'
+        f'<Enqueue action="{PUBLIC_URL}/voice/queue-exit" method="POST" '
+        f'waitUrl="{PUBLIC_URL}/voice/wait?precinct=1001" waitUrlMethod="POST">chairs</Enqueue>'
+        '</Response>'
+    )
+    assert shape(call.hold().data) == [("Say", SAY, "You are next in line.", []),
+                                       ("Pause", {"length": "20"}, "", [])]  # fmt: skip
+    redis = services.store.redis
+    assert redis.zrange(keys.LINE, 0, -1, withscores=True) == [("1001", clock.now())]
+    assert json.loads(redis.hget(keys.WAITING, "1001")) == {
+        "call_sid": "CA100", "number": CHAIR, "verified_how": "keyed-precinct",
+        "since": clock.now(),
+    }  # fmt: skip
+    record = services.store.calls.get("CA100")
+    assert (record.precinct, record.verified_at) == ("1001", clock.now())
+    assert redis.hget(keys.caller(CHAIR), "verified_at") == repr(clock.now())
+
+
+def test_registered_chair_phone_is_asked_only_for_the_pin(client, services):
+    call = PhoneCall(client, "CA1", "+15155550177")
+    assert shape(call.ring().data) == gather(
+        f"{PUBLIC_URL}/voice/pin?precinct=77001&how=registered-phone&tries=0&reprompts=0",
+        "Welcome, chair of precinct 7 7 0 0 1. Please enter your PIN, then press pound.",
+    )
+    assert verbs(call.press(pin_of("77001")).data) == ["Say", "Enqueue"]
+    assert services.store.line.waiting()[0].verified_how == "registered-phone"
+
+
+def test_spoofed_chair_number_failing_stir_must_key_the_precinct(client):
+    call = PhoneCall(client, "CA1", "+15155550177", StirVerstat="TN-Validation-Failed-B")
+    assert shape(call.ring().data) == gather(f"{PUBLIC_URL}/voice/precinct?reprompts=0",
+                                             ASK_PRECINCT)  # fmt: skip
+
+
+def test_second_place_is_announced(client, services):
+    for sid, precinct in (("CA1", "1001"), ("CA2", "1002")):
+        call = PhoneCall(client, sid, CHAIR if sid == "CA1" else "+15155550102")
+        call.ring()
+        call.press(precinct)
+        call.press(pin_of(precinct))
+    assert shape(call.hold().data)[0] == ("Say", SAY, "You are number 2 in line.", [])
+
+
+def test_mistyped_pin_is_asked_again_then_accepted(client, services):
+    call = PhoneCall(client, "CA1", CHAIR)
+    call.ring()
+    call.press("1001")
+    again = call.press("000000")
+    assert shape(again.data) == gather(
+        f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=1&reprompts=0",
+        ASK_PIN, preface="That PIN did not match.",
+    )  # fmt: skip
+    assert verbs(call.press(pin_of("1001")).data) == ["Say", "Enqueue"]
+    assert services.store.calls.get("CA1").pin_failures == 1
+
+
+def test_three_wrong_pins_end_the_call_politely(client, services):
+    call = PhoneCall(client, "CA1", CHAIR)
+    call.ring()
+    call.press("1001")
+    call.press("1111")
+    call.press("2222")
+    last = call.press("3333")
+    assert shape(last.data) == [
+        ("Say", SAY, "We could not verify your PIN. Please check your PIN sheet and call again. "
+                     "Goodbye.", []),
+        ("Hangup", {}, "", []),
+    ]  # fmt: skip
+    assert services.store.line.size() == 0
+
+
+def test_unknown_precinct_and_silence_reprompt_a_bounded_number_of_times(client):
+    call = PhoneCall(client, "CA1", CHAIR)
+    call.ring()
+    unknown = call.press("4242")
+    assert shape(unknown.data) == gather(f"{PUBLIC_URL}/voice/precinct?reprompts=1",
+                                         ASK_PRECINCT,
+                                         preface="We could not find precinct 4 2 4 2.")
+    silence = call.press("")
+    assert shape(silence.data) == gather(f"{PUBLIC_URL}/voice/precinct?reprompts=2",
+                                         ASK_PRECINCT, preface="Sorry, we did not get that.")
+    assert shape(call.press("12ab").data) == [
+        ("Say", SAY, "We did not receive your entry. Please call again when you are ready. "
+                     "Goodbye.", []),
+        ("Hangup", {}, "", []),
+    ]  # fmt: skip
+
+
+def test_silence_at_the_pin_prompt_does_not_cost_a_try(client):
+    call = PhoneCall(client, "CA1", CHAIR)
+    call.ring()
+    call.press("1001")
+    assert shape(call.press("").data) == gather(
+        f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=0&reprompts=1",
+        ASK_PIN, preface="Sorry, we did not get that.",
+    )  # fmt: skip
+
+
+# Nuisance callers
+
+
+def test_troll_who_redials_is_challenged_then_diverted_then_rejected(client, services):
+    outcomes = []
+    for n in range(1, 12):
+        response = PhoneCall(client, f"CA{n}", TROLL).ring()
+        outcomes.append(verbs(response.data))
+    assert outcomes == [["Gather"]] * 6 + [["Say", "Hangup"]] * 2 + [["Reject"]] * 3
+    divert = PhoneCall(client, "CAX", "+17125550667")
+    block = services.store.blocks.get(TROLL)
+    assert (block.author, block.reason) == ("triage", "9 calls in 1h (temporary block at 9)")
+    assert block.expires_at == services.clock.now() + 3600
+    assert services.store.calls.get("CA7").verdict == "divert"
+    assert services.store.calls.get("CA7").reasons == ("7 calls in 15m (divert at 7)",)
+    assert services.store.calls.get("CA10").verdict == "reject"
+    assert divert.ring().status_code == 200  # another number is unaffected
+
+
+def test_reject_is_the_first_and_only_verb(client, services):
+    services.store.blocks.block(TROLL, reason="known troll", author="ann")
+    response = PhoneCall(client, "CA1", TROLL).ring()
+    assert response.data.decode() == f'{HEADER}<Response><Reject reason="busy" /></Response>'
+
+
+def test_temp_blocked_again_after_expiry_becomes_a_lasting_block(client, services, clock):
+    sid = 0
+    for _round in range(3):
+        for _ in range(9):
+            sid += 1
+            PhoneCall(client, f"CA{sid}", TROLL).ring()
+        clock.advance(3601)  # the temporary block and the call window both lapse
+    block = services.store.blocks.get(TROLL)
+    assert block.expires_at is None
+    assert block.reason == ("9 calls in 1h (temporary block at 9); "
+                            "already temporarily blocked 2 times")  # fmt: skip
+
+
+def test_pin_guessing_from_many_numbers_never_locks_the_chair_out(client, services):
+    guess = 0
+    for n in range(40):
+        call = PhoneCall(client, f"CAG{n}", f"+1712555{n:04d}")
+        call.ring()
+        call.press("1001")
+        for _ in range(3):
+            guess += 1
+            response = call.press(f"{guess:06d}")
+        assert verbs(response.data) == ["Say", "Hangup"]
+    assert services.store.line.size() == 0
+    assert services.store.redis.get(keys.precinct_pin_failures("1001")) == "120"
+    chair = PhoneCall(client, "CACHAIR", CHAIR)
+    chair.ring()
+    chair.press("1001")
+    assert verbs(chair.press(pin_of("1001")).data) == ["Say", "Enqueue"]
+    assert services.store.line.position("1001") == 1
+
+
+def test_one_number_guessing_pins_is_temporarily_blocked(client, services):
+    for n in range(2):
+        call = PhoneCall(client, f"CA{n}", TROLL)
+        call.ring()
+        call.press("1001")
+        for guess in ("1111", "2222", "3333"):
+            last = call.press(guess)
+    assert verbs(last.data) == ["Say", "Hangup"]
+    block = services.store.blocks.get(TROLL)
+    assert block.reason == "6 failed PINs in 1h (temporary block at 6)"
+    assert services.store.calls.get("CA1").verdict == "temp-block"
+    assert verbs(PhoneCall(client, "CA9", TROLL).ring().data) == ["Reject"]
+
+
+def test_withheld_caller_id_is_challenged(client):
+    for sid, raw in (("CA1", "Anonymous"), ("CA2", "+266696687"), ("CA3", None)):
+        assert verbs(PhoneCall(client, sid, raw).ring().data) == ["Gather"]
+
+
+def test_flood_switch_diverts_unverified_callers_but_not_chairs(client, services):
+    services.store.reputation.set_flood(True, author="ann")
+    diverted = PhoneCall(client, "CA1", TROLL).ring()
+    assert shape(diverted.data)[0][2].startswith("This line is reserved for precinct chairs and "
+                                                 "is very busy.")  # fmt: skip
+    assert verbs(PhoneCall(client, "CA2", "+15155550177").ring().data) == ["Gather"]
+
+
+def test_out_of_state_callers_are_diverted_sooner(client):
+    results = [verbs(PhoneCall(client, f"CA{n}", TROLL, FromState="NE",
+                               FromCountry="US").ring().data) for n in range(3)]  # fmt: skip
+    assert results == [["Gather"], ["Gather"], ["Say", "Hangup"]]
+
+
+def test_log_only_mode_records_but_lets_everyone_through(redis_url, clock, tmp_path):
+    override = tmp_path / "dry-run.toml"
+    override.write_text('[triage]\nmode = "log-only"\n')
+    settings = Settings.load(env=settings_env(HOTLINE_CONFIG=str(override)))
+    services = Services.build(settings, clock=clock, redis_url=redis_url)
+    services.store.redis.flushdb()
+    client = create_app(services).test_client()
+    outcomes = [verbs(PhoneCall(client, f"CA{n}", TROLL).ring().data) for n in range(1, 11)]
+    assert outcomes == [["Gather"]] * 10
+    record = services.store.calls.get("CA9")
+    assert (record.verdict, record.enforced) == ("temp-block", False)
+    assert record.reasons[-1] == "log-only mode: not enforced"
+    assert services.store.blocks.active() == []
+    services.store.redis.flushdb()
+
+
+# Holding, leaving and the status callback
+
+
+def test_abandoned_chair_leaves_the_line_and_keeps_the_place(client, services, clock, run_jobs):
+    first = PhoneCall(client, "CA1", CHAIR)
+    first.ring()
+    first.press("1001")
+    first.press(pin_of("1001"))
+    clock.advance(10)
+    second = PhoneCall(client, "CA2", "+15155550102")
+    second.ring()
+    second.press("1002")
+    second.press(pin_of("1002"))
+    clock.advance(600)
+    assert first.end(duration=610, sequence=2).data.decode() == f"{HEADER}<Response />"
+    assert [c.precinct for c in services.store.line.waiting()] == ["1002"]
+    back = PhoneCall(client, "CA3", CHAIR)
+    back.ring()
+    back.press("1001")
+    back.press(pin_of("1001"))
+    assert [c.precinct for c in services.store.line.waiting()] == ["1001", "1002"]
+
+
+def test_status_callback_enqueues_one_call_end_job_and_records_the_verdict(
+    client, services, run_jobs
+):
+    call = PhoneCall(client, "CA1", TROLL)
+    call.ring()
+    call.end(duration=2, sequence=1)
+    call.end(duration=2, sequence=1)  # Twilio retried
+    assert services.queue.count == 1
+    run_jobs()
+    record = services.store.calls.get("CA1")
+    assert (record.verdict, record.reasons) == ("challenge", ("unknown caller",))
+    assert services.store.redis.zrange(keys.caller_hangups(TROLL), 0, -1) == ["CA1"]
+
+
+def test_instant_hangups_divert_the_fourth_call(client, services, run_jobs):
+    for n in range(3):
+        call = PhoneCall(client, f"CA{n}", TROLL)
+        call.ring()
+        call.end(duration=3)
+    run_jobs()
+    response = PhoneCall(client, "CA9", TROLL).ring()
+    assert verbs(response.data) == ["Say", "Hangup"]
+    assert services.store.calls.get("CA9").reasons == ("3 instant hang-ups in 1h (divert at 3)",)
+
+
+def test_verified_chair_hanging_up_is_not_an_instant_hangup(client, services, run_jobs):
+    call = PhoneCall(client, "CA1", CHAIR)
+    call.ring()
+    call.press("1001")
+    call.press(pin_of("1001"))
+    call.end(duration=5)
+    run_jobs()
+    assert services.store.redis.exists(keys.caller_hangups(CHAIR)) == 0
+
+
+def test_status_for_an_unknown_call_is_acknowledged(client):
+    response = signed_post(client, "/voice/status", {"CallSid": "CAnever", "CallStatus":
+                                                     "completed"})  # fmt: skip
+    assert response.data.decode() == f"{HEADER}<Response />"
+
+
+def test_queue_exit_hangs_up_or_apologises(client):
+    ok = signed_post(client, "/voice/queue-exit", {"CallSid": "CA1", "QueueResult": "hangup"})
+    assert verbs(ok.data) == ["Hangup"]
+    error = signed_post(client, "/voice/queue-exit", {"CallSid": "CA1", "QueueResult": "error"})
+    assert verbs(error.data) == ["Say", "Hangup"]
+
+
+# Bad input and failures
+
+
+@pytest.mark.parametrize("params", [{}, {"CallSid": ""}, {"CallSid": "CA:1"},
+                                    {"CallSid": "x" * 65}])
+def test_missing_or_malformed_call_sid_is_a_400(client, params):
+    assert signed_post(client, "/voice/incoming", params).status_code == 400
+
+
+def test_redis_down_still_answers_valid_twiml(clock, tmp_path):
+    settings = Settings.load(env=settings_env())
+    services = Services.build(settings, clock=clock,
+                              redis_url=f"unix://{tmp_path}/nothing.sock")  # fmt: skip
+    client = create_app(services).test_client()
+    response = signed_post(client, "/voice/incoming", {"CallSid": "CA1", "From": CHAIR})
+    assert response.status_code == 200
+    assert shape(response.data) == [
+        ("Say", SAY, "Sorry, the hotline is having trouble right now. Please call again in a "
+                     "few minutes. Goodbye.", []),
+        ("Hangup", {}, "", []),
+    ]  # fmt: skip
