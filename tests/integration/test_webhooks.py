@@ -10,8 +10,8 @@ from hotline.app import create_app
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.store import keys
-from tests.support.env import settings_env
 from tests.support.calls import PhoneCall
+from tests.support.env import settings_env
 from tests.support.roster import load_small_roster, pin_of
 from tests.support.twilio import PUBLIC_URL, signature, signed_post
 from tests.support.xml import shape, verbs

@@ -8,9 +8,7 @@ from hotline.phone import mask_number, normalise_block_target, normalise_caller_
 from hotline.settings import Settings
 
 # As in config/hotline.toml.
-WITHHELD_NUMBERS = frozenset(
-    {"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"}
-)
+WITHHELD_NUMBERS = frozenset({"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"})
 WITHHELD_WORDS = frozenset(
     {"anonymous", "restricted", "blocked", "unknown", "unavailable", "private", "withheld"}
 )

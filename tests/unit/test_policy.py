@@ -389,7 +389,9 @@ def test_auto_flood_above_the_threshold_diverts():
 
 def test_auto_flood_one_below_the_threshold_challenges():
     policy = Policy(flood_auto_calls_per_minute=100)
-    assert_verdict(decide(facts(calls_this_minute=99), policy), Action.CHALLENGE, ("unknown caller",))
+    assert_verdict(
+        decide(facts(calls_this_minute=99), policy), Action.CHALLENGE, ("unknown caller",)
+    )
 
 
 def test_auto_flood_zero_means_never():
@@ -438,9 +440,7 @@ def test_flood_diverts_withheld_callers_with_the_flood_message():
 
 
 def test_withheld_caller_is_challenged():
-    assert_verdict(
-        decide(facts(number=None), ENFORCE), Action.CHALLENGE, ("caller ID withheld",)
-    )
+    assert_verdict(decide(facts(number=None), ENFORCE), Action.CHALLENGE, ("caller ID withheld",))
 
 
 def test_withheld_caller_challenge_lists_distrust():
@@ -501,9 +501,7 @@ def test_withheld_budget_divert_does_not_list_distrust():
 
 
 def test_verified_recently_is_challenged_not_escalated():
-    noisy = facts(
-        verified_recently=True, calls_short=50, calls_long=50, flags=3, temp_blocks=4
-    )
+    noisy = facts(verified_recently=True, calls_short=50, calls_long=50, flags=3, temp_blocks=4)
     assert_verdict(decide(noisy, ENFORCE), Action.CHALLENGE, ("verified a PIN recently",))
 
 
@@ -544,9 +542,7 @@ def test_temp_block_wins_over_divert_signals():
 
 
 def test_temp_block_lasts_the_escalation_duration_not_the_pin_one():
-    policy = Policy(
-        escalation=Escalation(temp_block_for_s=1800.0), pin_temp_block_for_s=60.0
-    )
+    policy = Policy(escalation=Escalation(temp_block_for_s=1800.0), pin_temp_block_for_s=60.0)
     assert_verdict(
         decide(facts(calls_long=9), policy),
         Action.TEMP_BLOCK,
@@ -745,9 +741,7 @@ def test_untrusted_hangup_and_flag_diverts_list_distrust(signal, distrust):
 
 def test_untrusted_thresholds_come_from_the_policy():
     policy = Policy(
-        escalation=Escalation(
-            untrusted=Thresholds(divert_calls_short=2, temp_block_calls_long=4)
-        )
+        escalation=Escalation(untrusted=Thresholds(divert_calls_short=2, temp_block_calls_long=4))
     )
     assert_verdict(
         decide(facts(calls_short=2, calls_long=2, **ABROAD), policy),

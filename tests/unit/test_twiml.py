@@ -33,7 +33,7 @@ def gather_attrs(action: str = ACTION, timeout: str = "6") -> dict[str, str]:
 
 
 def test_speech_defaults():
-    assert DEFAULT == Speech(voice="", language="en-US")
+    assert Speech(voice="", language="en-US") == DEFAULT
 
 
 @pytest.mark.parametrize(
