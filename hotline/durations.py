@@ -10,6 +10,8 @@ _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 
 def parse_duration(text: str | int | float) -> float:
     """Seconds in `text`; a bare number is seconds. Raises ValueError otherwise."""
+    if isinstance(text, bool):  # TOML true/false are ints to Python; never a duration
+        raise ValueError(f"not a duration: {text!r}")
     if isinstance(text, int | float):
         if text < 0:
             raise ValueError(f"duration must not be negative: {text}")

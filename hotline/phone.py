@@ -8,7 +8,8 @@ from functools import lru_cache
 
 import phonenumbers
 
-_PREFIX = re.compile(r"^\+[1-9]\d{0,14}$")
+# ASCII digits only, matched whole: a prefix that can never match E.164 must be refused.
+_PREFIX = re.compile(r"\+[1-9][0-9]{0,14}")
 
 
 def normalise_caller_id(
@@ -56,7 +57,7 @@ def normalise_block_target(raw: str, *, region: str = "US") -> str:
     text = raw.strip().replace(" ", "").replace("-", "")
     if text.endswith("*"):
         prefix = text[:-1]
-        if not _PREFIX.match(prefix):
+        if not _PREFIX.fullmatch(prefix):
             raise ValueError(f"{raw!r} is not a prefix: write it as + and digits, then *")
         return prefix + "*"
     number = _parse(text, region)

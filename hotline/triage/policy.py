@@ -152,7 +152,8 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
                     "caller ID withheld",
                     f"{facts.withheld_pin_failures} failed PINs from withheld callers in "
                     f"the last {_window(policy.long_window_s)} (at {policy.pin_failures_withheld})",
-                ),
+                )
+                + distrust,
                 divert_message=DivertMessage.WITHHELD,
             )
         return Verdict(Action.CHALLENGE, ("caller ID withheld",) + distrust)

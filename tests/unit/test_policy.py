@@ -487,12 +487,15 @@ def test_withheld_budget_reason_uses_the_policys_window_and_budget():
     )
 
 
-def test_withheld_budget_divert_does_not_list_distrust():
-    # Unlike every other verdict, the withheld-budget divert carries no distrust reasons.
+def test_withheld_budget_divert_lists_distrust():
     assert_verdict(
         decide(facts(number=None, withheld_pin_failures=30, **ABROAD), ENFORCE),
         Action.DIVERT,
-        ("caller ID withheld", "30 failed PINs from withheld callers in the last 1h (at 30)"),
+        (
+            "caller ID withheld",
+            "30 failed PINs from withheld callers in the last 1h (at 30)",
+            "calling from abroad (GB)",
+        ),
         divert_message=DivertMessage.WITHHELD,
     )
 

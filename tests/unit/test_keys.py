@@ -1,0 +1,83 @@
+"""Every Redis key's exact spelling. Changing one is a data migration: this test makes it a
+deliberate act.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.store import keys
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PREFIX", "hotline"),
+        ("BLOCKS", "hotline:blocks"),
+        ("CHAIR_PHONES", "hotline:chair-phones"),
+        ("PRECINCTS", "hotline:precincts"),
+        ("FLOOD", "hotline:flood"),
+        ("LINE", "hotline:line"),
+        ("WAITING", "hotline:waiting"),
+        ("RECENT_CALLS", "hotline:recent-calls"),
+        ("WITHHELD_PIN_FAILURES", "hotline:pin-failures:withheld"),
+        ("AUDIT", "hotline:audit"),
+        ("QUEUE_DEFAULT", "hotline"),
+    ],
+)
+def test_constant_keys(name, value):
+    assert getattr(keys, name) == value
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        (keys.precinct("0042"), "hotline:precinct:0042"),
+        (keys.call("CA1"), "hotline:call:CA1"),
+        (keys.caller_calls("+15155550100"), "hotline:caller:+15155550100:calls"),
+        (keys.caller_pin_failures("+15155550100"), "hotline:caller:+15155550100:pin-failures"),
+        (keys.caller_hangups("+15155550100"), "hotline:caller:+15155550100:hangups"),
+        (keys.caller("+15155550100"), "hotline:caller:+15155550100"),
+        (keys.inbound_minute(29_000_000), "hotline:inbound:29000000"),
+        (keys.kept_place("0042"), "hotline:kept-place:0042"),
+        (keys.precinct_pin_failures("0042"), "hotline:precinct:0042:pin-failures"),
+    ],
+)
+def test_key_functions(key, value):
+    assert key == value
+
+
+def test_every_public_key_is_pinned():
+    # A new key must be added to the tables above.
+    constants = {
+        name for name in vars(keys) if name.isupper() and isinstance(getattr(keys, name), str)
+    }
+    functions = {
+        name
+        for name, value in vars(keys).items()
+        if callable(value) and not name.startswith("_") and value.__module__ == keys.__name__
+    }
+    assert constants == {
+        "PREFIX",
+        "BLOCKS",
+        "CHAIR_PHONES",
+        "PRECINCTS",
+        "FLOOD",
+        "LINE",
+        "WAITING",
+        "RECENT_CALLS",
+        "WITHHELD_PIN_FAILURES",
+        "AUDIT",
+        "QUEUE_DEFAULT",
+    }
+    assert functions == {
+        "precinct",
+        "call",
+        "caller_calls",
+        "caller_pin_failures",
+        "caller_hangups",
+        "caller",
+        "inbound_minute",
+        "kept_place",
+        "precinct_pin_failures",
+    }

@@ -1,0 +1,365 @@
+"""Settings: defaults from config/hotline.toml, overrides from HOTLINE_CONFIG, the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotline.settings import (
+    DEFAULT_CONFIG,
+    ConfigError,
+    Settings,
+    VoiceSettings,
+    read_config,
+    settings_from_config,
+)
+from hotline.triage import Escalation, Policy, Thresholds
+
+SECRET = "a-very-secret-pin-key-0123456789"
+TOKEN = "a-very-secret-twilio-token-abcdef"
+
+
+def write(tmp_path: Path, text: str, name: str = "override.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- defaults -----------------------------------------------------------------------------
+
+
+def test_default_config_is_the_projects_toml():
+    assert DEFAULT_CONFIG.name == "hotline.toml"
+    assert DEFAULT_CONFIG.parent.name == "config"
+    assert DEFAULT_CONFIG.is_file()
+
+
+def test_defaults_with_an_empty_environment():
+    settings = Settings.load(env={})
+    assert settings.public_url == "http://127.0.0.1:5000"
+    assert settings.data_dir == Path("var")
+    assert settings.port == 5000
+    assert settings.redis_url is None
+    assert settings.secret_key is None
+    assert settings.twilio_account_sid is None
+    assert settings.twilio_auth_token is None
+    assert settings.twilio_api_base_url == "https://api.twilio.com"
+    assert settings.default_region == "US"
+    assert settings.queue_name == "chairs"
+    assert settings.keep_place_for_s == 7200.0
+    assert settings.withheld_numbers == frozenset(
+        {"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"}
+    )
+    assert settings.withheld_words == frozenset(
+        {"anonymous", "restricted", "blocked", "unknown", "unavailable", "private", "withheld"}
+    )
+    assert settings.voice == VoiceSettings(
+        gather_timeout_s=6,
+        reprompts=2,
+        say_voice="",
+        say_language="en-US",
+        hold_music_url="",
+        hold_pause_s=20,
+    )
+
+
+def test_default_policy_from_the_toml():
+    assert Settings.load(env={}).policy == Policy(
+        log_only=False,
+        short_window_s=900.0,
+        long_window_s=3600.0,
+        escalation=Escalation(
+            normal=Thresholds(divert_calls_short=7, temp_block_calls_long=9),
+            untrusted=Thresholds(divert_calls_short=3, temp_block_calls_long=5),
+            temp_block_for_s=3600.0,
+            block_after_temp_blocks=2,
+            divert_instant_hangups=3,
+            divert_flags=1,
+            instant_hangup_within_s=8.0,
+        ),
+        pin_tries_per_call=3,
+        pin_failures_per_number=6,
+        pin_failures_withheld=30,
+        pin_temp_block_for_s=3600.0,
+        flood_auto_calls_per_minute=0,
+        home_state="IA",
+        home_country="US",
+    )
+
+
+def test_default_prompts():
+    prompts = Settings.load(env={}).prompts
+    assert {
+        "ask_precinct",
+        "ask_pin",
+        "ask_pin_known_chair",
+        "no_input",
+        "unknown_precinct",
+        "wrong_pin",
+        "verified",
+        "position",
+        "position_first",
+        "goodbye_no_input",
+        "goodbye_pin_failed",
+        "diverted",
+        "diverted_flood",
+        "diverted_withheld",
+        "trouble",
+        "left_line",
+    } <= set(prompts)
+    assert prompts["diverted_withheld"] == (
+        "Please call again from a phone that shows its number. Goodbye."
+    )
+    # The contract: keypad prompts say to press pound.
+    assert "press pound" in prompts["ask_precinct"]
+    assert "press pound" in prompts["ask_pin"]
+    assert "{precinct}" in prompts["ask_pin_known_chair"]
+
+
+# --- the environment ----------------------------------------------------------------------
+
+
+def test_environment_values():
+    settings = Settings.load(
+        env={
+            "HOTLINE_PUBLIC_URL": "https://hotline.example.test/",
+            "HOTLINE_DATA_DIR": "/srv/hotline",
+            "HOTLINE_PORT": "8080",
+            "REDIS_URL": "redis://127.0.0.1:6390/3",
+            "HOTLINE_SECRET_KEY": SECRET,
+            "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_API_BASE_URL": "http://127.0.0.1:9999/",
+        }
+    )
+    assert settings.public_url == "https://hotline.example.test"
+    assert settings.data_dir == Path("/srv/hotline")
+    assert settings.port == 8080
+    assert settings.redis_url == "redis://127.0.0.1:6390/3"
+    assert settings.secret_key == SECRET.encode()
+    assert settings.twilio_account_sid == "AC" + "1" * 32
+    assert settings.twilio_auth_token == TOKEN
+    assert settings.twilio_api_base_url == "http://127.0.0.1:9999"
+
+
+def test_default_public_url_follows_the_port():
+    assert Settings.load(env={"HOTLINE_PORT": "8123"}).public_url == "http://127.0.0.1:8123"
+
+
+def test_empty_environment_values_mean_unset():
+    settings = Settings.load(
+        env={
+            "REDIS_URL": "",
+            "HOTLINE_SECRET_KEY": "",
+            "TWILIO_ACCOUNT_SID": "",
+            "TWILIO_AUTH_TOKEN": "",
+            "HOTLINE_CONFIG": "",
+        }
+    )
+    assert settings.redis_url is None
+    assert settings.secret_key is None
+    assert settings.twilio_account_sid is None
+    assert settings.twilio_auth_token is None
+    assert settings.policy.log_only is False
+
+
+@pytest.mark.parametrize("port", ["abc", "", "50.5"])
+def test_bad_port_is_a_config_error(port):
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={"HOTLINE_PORT": port})
+    assert str(error.value) == f"HOTLINE_PORT must be a whole number, not {port!r}"
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+
+def test_secrets_stay_out_of_repr():
+    settings = Settings.load(
+        env={
+            "HOTLINE_SECRET_KEY": SECRET,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_ACCOUNT_SID": "AC" + "2" * 32,
+        }
+    )
+    for text in (repr(settings), str(settings)):
+        assert SECRET not in text
+        assert TOKEN not in text
+        assert "secret_key" not in text
+        assert "twilio_auth_token" not in text
+        # The repr still works: it shows what is not secret.
+        assert "AC" + "2" * 32 in text
+
+
+def test_require_secret_key_returns_the_key():
+    settings = Settings.load(env={"HOTLINE_SECRET_KEY": SECRET})
+    assert settings.require_secret_key() == SECRET.encode()
+
+
+@pytest.mark.parametrize("env", [{}, {"HOTLINE_SECRET_KEY": ""}])
+def test_require_secret_key_without_a_key_is_a_config_error(env):
+    settings = Settings.load(env=env)
+    with pytest.raises(ConfigError, match="^HOTLINE_SECRET_KEY is not set"):
+        settings.require_secret_key()
+
+
+def test_require_secret_key_refuses_an_empty_key():
+    settings = Settings(public_url="https://hotline.example.test", data_dir=Path("var"),
+                        secret_key=b"")  # fmt: skip
+    with pytest.raises(ConfigError, match="^HOTLINE_SECRET_KEY is not set"):
+        settings.require_secret_key()
+
+
+def test_config_error_is_a_value_error():
+    assert issubclass(ConfigError, ValueError)
+
+
+# --- override files -----------------------------------------------------------------------
+
+
+OVERRIDE = """
+[triage]
+mode = "log-only"
+
+[triage.escalation]
+divert_calls_short = 4
+"""
+
+
+def test_hotline_config_overrides_only_the_keys_it_names(tmp_path):
+    path = write(tmp_path, OVERRIDE)
+    policy = Settings.load(env={"HOTLINE_CONFIG": str(path)}).policy
+    assert policy.log_only is True
+    assert policy.escalation.normal == Thresholds(divert_calls_short=4, temp_block_calls_long=9)
+    # Untouched keys, including siblings in the same and nested tables, keep their defaults.
+    assert policy.escalation.untrusted == Thresholds(divert_calls_short=3, temp_block_calls_long=5)
+    assert policy.escalation.temp_block_for_s == 3600.0
+    assert policy.escalation.divert_flags == 1
+    assert (policy.short_window_s, policy.long_window_s) == (900.0, 3600.0)
+    assert policy.pin_failures_per_number == 6
+    assert policy.home_state == "IA"
+
+
+def test_config_path_argument_is_an_override_file(tmp_path):
+    path = write(tmp_path, OVERRIDE)
+    settings = Settings.load(env={}, config_path=path)
+    assert settings.policy.log_only is True
+    assert settings.policy.escalation.normal.divert_calls_short == 4
+    assert settings.queue_name == "chairs"
+
+
+def test_config_path_argument_wins_over_hotline_config(tmp_path):
+    env_file = write(tmp_path, '[hotline]\nqueue_name = "from-env"\n', "env.toml")
+    arg_file = write(tmp_path, '[hotline]\nqueue_name = "from-arg"\n', "arg.toml")
+    settings = Settings.load(env={"HOTLINE_CONFIG": str(env_file)}, config_path=arg_file)
+    assert settings.queue_name == "from-arg"
+
+
+def test_override_does_not_leak_into_later_loads(tmp_path):
+    path = write(tmp_path, OVERRIDE)
+    Settings.load(env={"HOTLINE_CONFIG": str(path)})
+    assert Settings.load(env={}).policy == Policy()
+    assert read_config()["triage"]["mode"] == "enforce"
+
+
+def test_override_durations_and_home_are_normalised(tmp_path):
+    path = write(
+        tmp_path,
+        """
+[hotline]
+home_state = "ne"
+home_country = "us"
+
+[triage]
+short_window = "10m"
+long_window = "2h"
+
+[triage.pins]
+temp_block_for = "30m"
+
+[triage.flood]
+auto_calls_per_minute = 400
+
+[triage.withheld]
+words = ["Anonymous", "PRIVATE"]
+
+[line]
+keep_place_for = "45m"
+""",
+    )
+    settings = Settings.load(env={}, config_path=path)
+    assert (settings.policy.home_state, settings.policy.home_country) == ("NE", "US")
+    assert (settings.policy.short_window_s, settings.policy.long_window_s) == (600.0, 7200.0)
+    assert settings.policy.pin_temp_block_for_s == 1800.0
+    assert settings.policy.flood_auto_calls_per_minute == 400
+    assert settings.withheld_words == frozenset({"anonymous", "private"})
+    assert settings.keep_place_for_s == 2700.0
+
+
+def test_override_voice_settings(tmp_path):
+    path = write(
+        tmp_path,
+        '[voice]\nsay_voice = "Polly.Joanna"\nhold_music_url = "https://m.test/a.mp3"\n',
+    )
+    voice = Settings.load(env={}, config_path=path).voice
+    assert voice == VoiceSettings(
+        gather_timeout_s=6,
+        reprompts=2,
+        say_voice="Polly.Joanna",
+        say_language="en-US",
+        hold_music_url="https://m.test/a.mp3",
+        hold_pause_s=20,
+    )
+
+
+@pytest.mark.parametrize("mode", ["off", "LOG-ONLY", "log_only", ""])
+def test_bad_mode_is_a_config_error(tmp_path, mode):
+    path = write(tmp_path, f'[triage]\nmode = "{mode}"\n')
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={}, config_path=path)
+    assert f'triage.mode must be "enforce" or "log-only", not {mode!r}' in str(error.value)
+
+
+def test_bad_duration_is_a_config_error(tmp_path):
+    path = write(tmp_path, '[triage]\nshort_window = "a while"\n')
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={}, config_path=path)
+    assert str(error.value) == (
+        "config has a bad value: not a duration: 'a while' (use e.g. 90s, 15m, 2h, 1d)"
+    )
+
+
+def test_unknown_voice_setting_is_a_config_error(tmp_path):
+    path = write(tmp_path, '[voice]\nsay_speed = "fast"\n')
+    with pytest.raises(ConfigError, match="^config has a bad value: "):
+        Settings.load(env={}, config_path=path)
+
+
+def test_missing_override_file_is_a_config_error(tmp_path):
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={"HOTLINE_CONFIG": str(missing)})
+    assert str(error.value).startswith(f"cannot read config {missing}: ")
+
+
+def test_invalid_toml_is_a_config_error(tmp_path):
+    path = write(tmp_path, "[triage\nmode = \n")
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={}, config_path=path)
+    assert str(error.value).startswith(f"config {path} is not valid TOML: ")
+
+
+def test_missing_setting_is_a_config_error():
+    config = read_config()
+    del config["line"]
+    with pytest.raises(ConfigError) as error:
+        settings_from_config(config)
+    assert str(error.value) == "config is missing the setting 'line'"
+
+
+def test_missing_nested_setting_is_a_config_error():
+    config = read_config()
+    del config["triage"]["escalation"]["untrusted"]["temp_block_calls_long"]
+    with pytest.raises(ConfigError) as error:
+        settings_from_config(config)
+    assert str(error.value) == "config is missing the setting 'temp_block_calls_long'"
