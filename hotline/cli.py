@@ -56,7 +56,10 @@ def main() -> None:
 def serve() -> None:
     from hotline.web_server import serve_forever
 
-    settings = Settings.load()
+    try:
+        settings = Settings.load()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     server = ensure_redis(settings)
     try:
         serve_forever(settings)
@@ -107,7 +110,7 @@ def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: 
         except ConfigError as error:
             raise click.ClickException(str(error)) from None
         stamp = datetime.fromtimestamp(services.clock.now(), UTC).strftime("%Y%m%d-%H%M%S")
-        sheet_path = pin_sheet or settings.data_dir / f"pin-sheet-{stamp}.csv"
+        sheet_path = pin_sheet or _free_path(settings.data_dir / f"pin-sheet-{stamp}.csv")
         try:
             result = import_roster(services.store.roster, rows, secret_key=secret,
                                    pin_sheet=sheet_path, new_pins=new_pins)  # fmt: skip
@@ -154,14 +157,14 @@ def blocks() -> None:
     if not active:
         click.echo("No blocks in force.")
         return
-    click.echo(f"{'NUMBER/PREFIX':<18} {'BY':<12} {'SINCE (UTC)':<20} {'EXPIRES':<22} REASON")
+    click.echo(f"{'NUMBER/PREFIX':<18} {'BY':<12} {'SINCE (UTC)':<20} {'EXPIRES (UTC)':<32} REASON")
     for item in active:
         expires = (
             "never" if item.expires_at is None
-            else f"in {format_duration(item.expires_at - now)} ({_when(item.expires_at)[11:]})"
+            else f"{_when(item.expires_at)} (in {format_duration(item.expires_at - now)})"
         )  # fmt: skip
         click.echo(f"{item.target:<18} {item.author:<12} {_when(item.created_at):<20} "
-                   f"{expires:<22} {item.reason}")  # fmt: skip
+                   f"{expires:<32} {item.reason}")  # fmt: skip
 
 
 @main.command(help="Vouch for a number: never escalated (it is still asked for a PIN).")
@@ -218,6 +221,15 @@ def demo(port: int) -> None:
     from hotline.demo import run_demo
 
     sys.exit(run_demo(port=port))
+
+
+def _free_path(path: Path) -> Path:
+    """`path`, or the same name with -2, -3, ... when it is taken."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 def _target(text: str) -> str:

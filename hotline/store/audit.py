@@ -8,7 +8,6 @@ from typing import Any
 
 import redis
 
-from hotline.clock import Clock
 from hotline.store import keys
 
 # Roughly a year of a busy election night's admin actions; XADD trims lazily.
@@ -27,10 +26,10 @@ class AuditEntry:
 
 
 def audit_fields(
-    clock: Clock, action: str, target: str, author: str, reason: str, **details: Any
+    at: float, action: str, target: str, author: str, reason: str, **details: Any
 ) -> dict[str, str]:
     return {
-        "at": repr(clock.now()),
+        "at": repr(at),
         "action": action,
         "target": target,
         "author": author,
@@ -39,8 +38,12 @@ def audit_fields(
     }
 
 
-def append(pipe: redis.Redis, fields: dict[str, str]) -> None:
+def record(
+    pipe: redis.Redis, at: float, action: str, target: str, author: str, reason: str,
+    **details: Any,
+) -> None:
     """Queue an audit entry on `pipe` (a pipeline, so it commits with the change it records)."""
+    fields = audit_fields(at, action, target, author, reason, **details)
     pipe.xadd(keys.AUDIT, fields, maxlen=AUDIT_MAX_ENTRIES, approximate=True)
 
 

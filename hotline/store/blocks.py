@@ -85,28 +85,19 @@ class Blocks:
             pipe.hset(keys.BLOCKS, target, block.to_json())
             if automatic and duration_s is not None and not block.is_prefix:
                 pipe.hincrby(keys.caller(target), "temp_blocks", 1)
-            audit.append(
-                pipe,
-                audit.audit_fields(
-                    self._clock,
-                    "block",
-                    target,
-                    author,
-                    reason,
-                    expires_at=block.expires_at,
-                    automatic=automatic,
-                ),
-            )
+            audit.record(pipe, now, "block", target, author, reason,
+                         expires_at=block.expires_at, automatic=automatic)  # fmt: skip
             pipe.execute()
         return block
 
     def unblock(self, target: str, *, author: str, reason: str = "") -> bool:
-        """Remove a block; True if there was one."""
+        """Remove a block; True if there was one. Only a real removal is audited."""
+        if not self._redis.hdel(keys.BLOCKS, target):
+            return False
         with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(keys.BLOCKS, target)
-            audit.append(pipe, audit.audit_fields(self._clock, "unblock", target, author, reason))
-            removed, _ = pipe.execute()
-        return bool(removed)
+            audit.record(pipe, self._clock.now(), "unblock", target, author, reason)
+            pipe.execute()
+        return True
 
     def get(self, target: str) -> Block | None:
         raw = self._redis.hget(keys.BLOCKS, target)

@@ -17,13 +17,13 @@ class Reputation:
         """An admin vouches for a number: it is never escalated (the PIN is still asked)."""
         with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(keys.caller(number), "allowed", "1")
-            audit.append(pipe, audit.audit_fields(self._clock, "allow", number, author, reason))
+            audit.record(pipe, self._clock.now(), "allow", number, author, reason)
             pipe.execute()
 
     def disallow(self, number: str, *, author: str, reason: str = "") -> None:
         with self._redis.pipeline(transaction=True) as pipe:
             pipe.hdel(keys.caller(number), "allowed")
-            audit.append(pipe, audit.audit_fields(self._clock, "disallow", number, author, reason))
+            audit.record(pipe, self._clock.now(), "disallow", number, author, reason)
             pipe.execute()
 
     def record_instant_hangup(
@@ -47,10 +47,8 @@ class Reputation:
                 pipe.set(keys.FLOOD, author)
             else:
                 pipe.delete(keys.FLOOD)
-            audit.append(
-                pipe,
-                audit.audit_fields(self._clock, "flood-on" if on else "flood-off", "*", author, ""),
-            )
+            action = "flood-on" if on else "flood-off"
+            audit.record(pipe, self._clock.now(), action, "*", author, "")
             pipe.execute()
 
     def flood(self) -> bool:
