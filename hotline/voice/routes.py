@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -20,6 +21,7 @@ from hotline import pins
 from hotline.enforcement import apply_block
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
+from hotline.settings import VoiceSettings
 from hotline.triage import Action, decide, decide_after_pin_failure
 from hotline.voice import twiml
 from hotline.voice.signature import SIGNATURE_HEADER, is_signed, public_request_url
@@ -285,7 +287,13 @@ def _twiml(document: str) -> Response:
 
 
 def _url(path: str, **params: object) -> str:
-    base = services().settings.public_url + path
+    return _absolute_url(services().settings.public_url, path, tuple(params.items()))
+
+
+@lru_cache(maxsize=4096)
+def _absolute_url(public_url: str, path: str, params: tuple[tuple[str, object], ...]) -> str:
+    # Cached: the same few URLs go into every answer.
+    base = public_url + path
     return f"{base}?{urlencode(params)}" if params else base
 
 
@@ -294,7 +302,11 @@ def _prompt(name: str) -> str:
 
 
 def _speech() -> twiml.Speech:
-    voice = services().settings.voice
+    return _speech_for(services().settings.voice)
+
+
+@lru_cache(maxsize=8)
+def _speech_for(voice: VoiceSettings) -> twiml.Speech:
     return twiml.Speech(voice=voice.say_voice, language=voice.say_language)
 
 

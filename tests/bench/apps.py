@@ -1,6 +1,6 @@
 """WSGI entry points for the benchmark's gunicorn servers.
 
-gunicorn imports `tests.bench.apps:triage_app()` or `tests.bench.apps:bare_app()`
+gunicorn imports `tests.bench.apps:triage_app()`, `:bare_app()` or `:ping_app()`
 in each of its workers. The benchmark hands them what they need through the
 contract's environment variables (REDIS_URL, HOTLINE_PUBLIC_URL, ...); nothing
 happens at import time.
@@ -9,7 +9,9 @@ happens at import time.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
+import redis
 from flask import Flask, Response
 
 from hotline.app import create_app
@@ -53,12 +55,29 @@ def triage_app() -> Flask:
 
 def bare_app() -> Flask:
     """The floor: one POST route answering a fixed TwiML document, no checks, no Redis."""
+    return _fixed_answer_app(before=None)
+
+
+def ping_app() -> Flask:
+    """The bare route plus one Redis round trip (a PING, on a client made as Services.build
+    makes its own): the cheapest any design that talks to Redis once can be.
+    """
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        raise RuntimeError("the benchmark's ping app needs REDIS_URL (its own Redis)")
+    client = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    return _fixed_answer_app(before=client.ping)
+
+
+def _fixed_answer_app(before: Callable[[], object] | None) -> Flask:
     public_url = os.environ.get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     document = BARE_TWIML.format(public_url=public_url)
     app = Flask(__name__)
 
     @app.post("/voice/incoming")
     def incoming() -> Response:
+        if before is not None:
+            before()
         return Response(document, status=200, mimetype="text/xml")
 
     return app

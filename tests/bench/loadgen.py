@@ -8,7 +8,6 @@ server closing the connection. Bounded in count and in time.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
 import socket
@@ -49,13 +48,6 @@ class RunResult:
     @property
     def rps(self) -> float:
         return self.ok / self.elapsed_s if self.elapsed_s else 0.0
-
-    def percentile_ms(self, q: float) -> float:
-        if not self.latencies_s:
-            return float("nan")
-        # nearest rank
-        rank = max(0, math.ceil(q / 100 * len(self.latencies_s)) - 1)
-        return self.latencies_s[rank] * 1000
 
 
 def classify(body: bytes) -> str:

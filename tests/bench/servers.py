@@ -43,7 +43,7 @@ class Gunicorn:
             HOTLINE_BIND=self.address[0],
             HOTLINE_PORT=str(self.address[1]),
             HOTLINE_LOG_LEVEL="warning",
-            PYTHONPATH=str(PROJECT_ROOT),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
         )
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
@@ -58,15 +58,14 @@ class Gunicorn:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.tail()}")
-            if len(self.worker_pids()) >= self.workers_wanted() and self._accepts():
+                code = self.process.returncode
+                raise RuntimeError(f"gunicorn exited with {code}:\n{self.tail()}")
+            # Listening, with workers forked; the caller's warm-up waits for them to boot.
+            if self.worker_pids() and self._accepts():
                 return
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"gunicorn did not come up within {timeout_s:.0f}s:\n{self.tail()}")
-
-    def workers_wanted(self) -> int:
-        return int(self.env.get("WEB_CONCURRENCY", (os.cpu_count() or 1) * 2))
 
     def _accepts(self) -> bool:
         try:
@@ -128,3 +127,12 @@ def children(pid: int) -> list[int]:
             if fields is not None and int(fields[1]) == pid:
                 found.append(int(entry))
     return found
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all CPUs of the machine have spent busy (not idle, not waiting on I/O)."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    # guest time is already counted in user time
+    return (sum(fields[:8]) - idle) / _TICKS

@@ -93,11 +93,9 @@ def _webhook_params(rng: random.Random, number: str, state: str) -> dict[str, st
         "StirVerstat": "TN-Validation-Passed-A" if state else "",
         "To": HOTLINE_NUMBER,
     }
-    for prefix in ("Called", "To"):
-        params.update({f"{prefix}{k}": v for k, v in
-                       {"City": "", "Country": "US", "State": "IA", "Zip": ""}.items()})  # fmt: skip
-    for prefix in ("Caller", "From"):
-        params.update({f"{prefix}{k}": v for k, v in where.items()})
+    hotline = {"City": "", "Country": "US", "State": "IA", "Zip": ""}
+    for prefix, place in (("Called", hotline), ("To", hotline), ("Caller", where), ("From", where)):
+        params.update({f"{prefix}{k}": v for k, v in place.items()})
     return params
 
 

@@ -88,5 +88,6 @@ if number ~= '' then
   if chair then facts.chair_precinct = chair end
 end
 
-redis.call('HSET', KEYS[5], 'facts', cjson.encode(facts))
-return cjson.encode(facts)
+local encoded = cjson.encode(facts)
+redis.call('HSET', KEYS[5], 'facts', encoded)
+return encoded
