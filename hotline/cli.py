@@ -20,16 +20,20 @@ from hotline.settings import ConfigError, Settings
 @contextlib.contextmanager
 def opened_services() -> Iterator[Services]:
     """Services for one command; an embedded Redis started for it is stopped after."""
-    try:
-        settings = Settings.load()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    settings = _settings()
     server = ensure_redis(settings)
     try:
         yield Services.build(settings)
     finally:
         if server is not None:
             server.stop()
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.load()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _author(value: str | None) -> str:
@@ -56,10 +60,7 @@ def main() -> None:
 def serve() -> None:
     from hotline.web_server import serve_forever
 
-    try:
-        settings = Settings.load()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    settings = _settings()
     server = ensure_redis(settings)
     try:
         serve_forever(settings)
