@@ -224,7 +224,10 @@ def status() -> Response:
         precinct=record.precinct,
         keep_place_s=svc.settings.keep_place_for_s,
     )
-    if ended.applied and terminal:
+    # Only calls that took the common path leave bookkeeping for the job: a
+    # rejected or diverted call's verdict is already recorded, and it cannot be
+    # an instant hang-up. During a flood that is most calls, and most jobs saved.
+    if ended.applied and terminal and record.verdict is None:
         svc.queue.enqueue(process_call_end, call_sid, job_timeout=60)
     return _twiml(twiml.empty())
 

@@ -386,3 +386,17 @@ def test_redis_down_still_answers_valid_twiml(clock, tmp_path):
                      "few minutes. Goodbye.", []),
         ("Hangup", {}, "", []),
     ]  # fmt: skip
+
+
+def test_rejected_and_diverted_calls_leave_no_job(client, services):
+    services.store.blocks.block(TROLL, reason="known troll", author="ann")
+    rejected = PhoneCall(client, "CA1", TROLL)
+    rejected.ring()
+    rejected.end(status="busy", duration=0)
+    services.store.reputation.set_flood(True, author="ann")
+    diverted = PhoneCall(client, "CA2", "+17125550667")
+    diverted.ring()
+    diverted.end(duration=6)
+    assert services.queue.count == 0
+    assert services.store.calls.get("CA1").status == "busy"
+    assert services.store.calls.get("CA2").verdict == "divert"
