@@ -1,11 +1,13 @@
-"""Human durations ("90s", "15m", "2h", "1d") for config files and the command line."""
+"""Human durations ("90s", "15m", "2h30m", "1d") for config files and the command line."""
 
 from __future__ import annotations
 
 import re
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_BARE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*")
+_PARTS = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
+_COMPOUND = re.compile(r"\s*(?:\d+(?:\.\d+)?\s*[smhd]\s*)+")
 
 
 def parse_duration(text: str | int | float) -> float:
@@ -16,11 +18,12 @@ def parse_duration(text: str | int | float) -> float:
         if text < 0:
             raise ValueError(f"duration must not be negative: {text}")
         return float(text)
-    match = _PATTERN.match(text)
-    if not match:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 15m, 2h, 1d)")
-    value, unit = match.groups()
-    return float(value) * _UNITS[unit or "s"]
+    bare = _BARE.fullmatch(text)
+    if bare:
+        return float(bare.group(1))
+    if not _COMPOUND.fullmatch(text):
+        raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 15m, 2h30m, 1d)")
+    return sum(float(value) * _UNITS[unit] for value, unit in _PARTS.findall(text))
 
 
 def format_duration(seconds: float) -> str:

@@ -614,7 +614,7 @@ USAGE = {
          "Invalid value for NUMBER|PREFIX: '1900*' is not a prefix: write it as + and "
          "digits, then *"),
         (["block", "+15155550199", "--for", "soon"],
-         "Invalid value for --for: not a duration: 'soon' (use e.g. 90s, 15m, 2h, 1d)"),
+         "Invalid value for --for: not a duration: 'soon' (use e.g. 90s, 15m, 2h30m, 1d)"),
         (["block", "+15155550199", "--for", "0m"],
          "Invalid value for --for: must be longer than zero"),
         (["unblock", "hello"], "Invalid value for NUMBER|PREFIX: 'hello' is not a phone number"),

@@ -41,12 +41,12 @@ def test_negative_numbers_are_refused(value):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "-1s", "5x", "1h30m", "h", "1 hour", "1e3", ".5m", "5M", "1,5h"]
+    "text", ["", "   ", "-1s", "5x", "1m30", "h", "1 hour", "1e3", ".5m", "5M", "1,5h", "m5"]
 )
 def test_bad_text_is_refused_with_examples(text):
     with pytest.raises(ValueError) as error:
         parse_duration(text)
-    assert str(error.value) == f"not a duration: {text!r} (use e.g. 90s, 15m, 2h, 1d)"
+    assert str(error.value) == f"not a duration: {text!r} (use e.g. 90s, 15m, 2h30m, 1d)"
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,10 @@ def test_booleans_are_not_durations(value):
     # TOML `true` is an int to Python; a config typo must not become a 1-second block.
     with pytest.raises(ValueError):
         parse_duration(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("2h30m", 9000.0), ("1h 30m", 5400.0), ("1d2h", 93600.0), ("1m30s", 90.0)]
+)
+def test_compound_durations_add_up(text, seconds):
+    assert parse_duration(text) == seconds

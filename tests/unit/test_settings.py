@@ -60,7 +60,7 @@ def test_defaults_with_an_empty_environment():
         say_voice="",
         say_language="en-US",
         hold_music_url="",
-        hold_pause_s=20,
+        hold_pause_s=40,
     )
 
 
@@ -308,7 +308,7 @@ def test_override_voice_settings(tmp_path):
         say_voice="Polly.Joanna",
         say_language="en-US",
         hold_music_url="https://m.test/a.mp3",
-        hold_pause_s=20,
+        hold_pause_s=40,
     )
 
 
@@ -325,7 +325,7 @@ def test_bad_duration_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as error:
         Settings.load(env={}, config_path=path)
     assert str(error.value) == (
-        "config has a bad value: not a duration: 'a while' (use e.g. 90s, 15m, 2h, 1d)"
+        "config has a bad value: not a duration: 'a while' (use e.g. 90s, 15m, 2h30m, 1d)"
     )
 
 

@@ -1,0 +1,162 @@
+"""One night of a scenario under one policy, in virtual time.
+
+"triage" is Hotline itself (the real app, in this process, on a real Redis,
+reading the simulation's clock); "fifo" is the 2020 hotline (one line, first
+come first served); "calm" is Hotline on the same night without the nuisance
+callers: the best the staffing allows.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from hotline.app import create_app
+from hotline.clock import ManualClock
+from hotline.pins import pin_digest
+from hotline.services import Services
+from hotline.settings import Settings
+from hotline.sim.baseline import BASELINE_QUEUE, create_baseline_app
+from hotline.sim.desks import VolunteerDesks
+from hotline.sim.jobs import drain
+from hotline.sim.loop import EventLoop
+from hotline.sim.network import Network
+from hotline.sim.people import Chair, InfoCaller, NuisanceCaller
+from hotline.sim.population import Population
+from hotline.sim.scenario import Scenario
+from hotline.sim.transport import WsgiTransport
+from hotline.store.roster import Precinct
+from workers import runtime
+
+POLICIES = ("triage", "fifo", "calm")
+# 7 pm in Iowa on caucus night, 3 February 2020.
+NIGHT_STARTS_AT = 1_580_778_000.0
+SIM_URL = "https://hotline.sim.invalid"
+SIM_ACCOUNT_SID = "AC" + "5" * 32
+# Made for the simulation only; nothing real is signed or keyed with them.
+SIM_AUTH_TOKEN = "simulated-auth-token"
+SIM_SECRET_KEY = "simulated-pin-key"
+# After the night, those still waiting are followed until they are answered or give up.
+OVERTIME_S = 4 * 3600
+SAMPLE_EVERY_S = 60.0
+
+
+@dataclass
+class Night:
+    policy: str
+    scenario: Scenario
+    population: Population
+    network: Network
+    desks: VolunteerDesks
+    chairs: list[Chair]
+    nuisance: list[NuisanceCaller]
+    info: list[InfoCaller]
+    # (minutes into the night, chairs still trying to get through, callers in the line)
+    samples: list[tuple[float, int, int]] = field(default_factory=list)
+    wall_s: float = 0.0
+
+
+def run_night(
+    scenario: Scenario,
+    population: Population,
+    policy: str,
+    *,
+    redis_url: str,
+    on_progress: Callable[[float], None] | None = None,
+) -> Night:
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {', '.join(POLICIES)}")
+    started = time.perf_counter()
+    clock = ManualClock(NIGHT_STARTS_AT)
+    loop = EventLoop(clock)
+    if policy == "fifo":
+        app, queue_name, services = create_baseline_app(), BASELINE_QUEUE, None
+    else:
+        services = _hotline_services(clock, redis_url, population)
+        app, queue_name = create_app(services), services.settings.queue_name
+    network = Network(loop, WsgiTransport(app, SIM_AUTH_TOKEN), account_sid=SIM_ACCOUNT_SID,
+                      voice_url=f"{SIM_URL}/voice/incoming",
+                      status_url=f"{SIM_URL}/voice/status")  # fmt: skip
+    if services is not None:
+        network.on_status_posted.append(lambda _call: drain(services.queue))
+    desks = VolunteerDesks(network, scenario.volunteers.count, scenario.volunteers.wrap_up_s,
+                           queue_name, random.Random(f"{population.seed}:desks"))  # fmt: skip
+    night = Night(policy, scenario, population, network, desks, chairs=[], nuisance=[], info=[])
+    _people(night, loop, population.seed, with_nuisance=policy != "calm")
+    _sample(night, loop)
+    end = NIGHT_STARTS_AT + scenario.duration_s + OVERTIME_S
+    span = end - NIGHT_STARTS_AT
+    tick = None if on_progress is None else (
+        lambda now: on_progress((now - NIGHT_STARTS_AT) / span))  # fmt: skip
+    loop.run(end, tick)
+    night.wall_s = time.perf_counter() - started
+    return night
+
+
+def _hotline_services(clock: ManualClock, redis_url: str, population: Population) -> Services:
+    settings = Settings.load(env={
+        "HOTLINE_PUBLIC_URL": SIM_URL, "HOTLINE_SECRET_KEY": SIM_SECRET_KEY,
+        "TWILIO_AUTH_TOKEN": SIM_AUTH_TOKEN, "TWILIO_ACCOUNT_SID": SIM_ACCOUNT_SID,
+    })  # fmt: skip
+    services = Services.build(settings, clock=clock, redis_url=redis_url)
+    services.store.redis.flushdb()
+    key = SIM_SECRET_KEY.encode()
+    services.store.roster.replace_all(
+        Precinct(code=code, county=county, name=name, pin_digest=pin_digest(key, code, pin),
+                 chair_phone=phone)
+        for code, county, name, pin, phone in population.roster
+    )  # fmt: skip
+    runtime.install(services)
+    return services
+
+
+def _people(night: Night, loop: EventLoop, seed: int, *, with_nuisance: bool) -> None:
+    scenario, population, network = night.scenario, night.population, night.network
+
+    def at_night(when: float) -> float:
+        return NIGHT_STARTS_AT + when
+
+    for spec in population.chairs:
+        chair = Chair(network, _shift(spec, at_night), scenario.chairs, seed)
+        night.chairs.append(chair)
+        chair.start()
+    if with_nuisance and scenario.nuisance is not None:
+        precincts = [row[0] for row in population.roster]
+        behaviour = _shift_nuisance(scenario.nuisance, at_night)
+        for spec in population.nuisance:
+            caller = NuisanceCaller(network, _shift(spec, at_night), behaviour, precincts, seed)
+            night.nuisance.append(caller)
+            caller.start()
+    if scenario.info is not None:
+        for spec in population.info:
+            caller = InfoCaller(network, _shift(spec, at_night), scenario.info, seed)
+            night.info.append(caller)
+            caller.start()
+
+
+def _shift(spec, at_night):
+    """A person's spec with their first call moved from night time to clock time."""
+    return replace(spec, first_call_at=at_night(spec.first_call_at))
+
+
+def _shift_nuisance(behaviour, at_night):
+    return replace(behaviour, end_s=at_night(behaviour.end_s))
+
+
+def _sample(night: Night, loop: EventLoop) -> None:
+    """Every minute: how many chairs are still trying, and how long the line is."""
+    queue_name = night.desks.queue_name
+    end = NIGHT_STARTS_AT + night.scenario.duration_s
+
+    def sample() -> None:
+        now = loop.now()
+        waiting = sum(1 for chair in night.chairs if chair.waiting)
+        queue = night.network.queues.get(queue_name)
+        night.samples.append(((now - NIGHT_STARTS_AT) / 60, waiting,
+                              len(queue.members) if queue else 0))  # fmt: skip
+        if now < end or waiting:
+            loop.after(SAMPLE_EVERY_S, sample)
+
+    loop.at(NIGHT_STARTS_AT, sample)

@@ -1,0 +1,234 @@
+"""The callers: chairs, nuisance callers and people asking for information.
+
+Each is an Agent (network.py): it answers prompts the way a person would,
+from what it hears, and keeps its own account of the night (when it first
+called, when a volunteer answered, whether it gave up). Random choices come
+from the agent's own seeded generator, so one agent behaves the same in every
+run of a night, whatever the others do.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+from hotline.sim.network import Network, Reply, SimCall
+from hotline.sim.population import ChairSpec, InfoSpec, NuisanceSpec
+from hotline.sim.scenario import Chairs, InfoCallers, Nuisance
+
+# Seconds a person takes to find a key and press it, and to start after a prompt.
+KEY_SECONDS = 0.4
+THINK_SECONDS = 1.5
+
+
+def _lognormal(rng: random.Random, mean: float, spread: float = 0.4) -> float:
+    """A positive duration around `mean`: most near it, a few much longer."""
+    sigma = spread
+    return rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma) if mean > 0 else 0.0
+
+
+def _typing(rng: random.Random, keys: str) -> float:
+    return THINK_SECONDS * rng.uniform(0.6, 1.6) + KEY_SECONDS * len(keys)
+
+
+@dataclass
+class Person:
+    network: Network
+    rng: random.Random
+    calls: list[SimCall] = field(default_factory=list)
+
+    def dial(self, caller_id: str, **extra: str) -> None:
+        self.calls.append(self.network.place_inbound(self, caller_id, **extra))
+
+    def dial_at(self, when: float) -> None:
+        self.network.loop.at(when, self.start_call)
+
+    def start_call(self) -> None:  # overridden
+        raise NotImplementedError
+
+    def talk_seconds(self) -> float:  # overridden
+        raise NotImplementedError
+
+    def on_connected(self, call: SimCall) -> None:
+        pass
+
+    def on_enqueued(self, call: SimCall) -> None:
+        pass
+
+    def on_ended(self, call: SimCall) -> None:
+        pass
+
+
+class Chair(Person):
+    kind = "chair"
+
+    def __init__(self, network: Network, spec: ChairSpec, behaviour: Chairs, seed: int) -> None:
+        super().__init__(network, random.Random(f"{seed}:chair:{spec.index}"))
+        self.spec = spec
+        self.behaviour = behaviour
+        self.first_call_at: float | None = None
+        self.answered_at: float | None = None
+        self.gave_up_at: float | None = None
+        self.pin_entries = 0
+        self._hold_timer = None
+
+    def start(self) -> None:
+        self.dial_at(self.spec.first_call_at)
+
+    def start_call(self) -> None:
+        if self.first_call_at is None:
+            self.first_call_at = self.network.loop.now()
+        self.dial(self.spec.phone, FromState="IA", FromCountry="US",
+                  StirVerstat="TN-Validation-Passed-A")  # fmt: skip
+
+    @property
+    def waiting(self) -> bool:
+        """Has called and is still trying to get through."""
+        return self.first_call_at is not None and self.answered_at is None and \
+            self.gave_up_at is None  # fmt: skip
+
+    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
+        text = " ".join(heard).lower()
+        if holding:
+            return Reply()  # listening to the hold message
+        if "pin" in text:
+            self.pin_entries += 1
+            pin = self.spec.pin
+            if self.spec.mistypes_pin and self.pin_entries == 1:
+                pin = pin[:-1] + str((int(pin[-1]) + 1) % 10)
+            return Reply(pin + "#", _typing(self.rng, pin))
+        if "precinct" in text:
+            return Reply(self.spec.precinct + "#", _typing(self.rng, self.spec.precinct))
+        return Reply()
+
+    def on_enqueued(self, call: SimCall) -> None:
+        patience = _lognormal(self.rng, self.behaviour.patience_s, 0.6)
+        self._hold_timer = self.network.hang_up_after(call, patience)
+
+    def on_connected(self, call: SimCall) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+        if self.answered_at is None:
+            self.answered_at = self.network.loop.now()
+
+    def talk_seconds(self) -> float:
+        return _lognormal(self.rng, self.behaviour.talk_s)
+
+    def on_ended(self, call: SimCall) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
+        if self.answered_at is not None:
+            return
+        if len(self.calls) >= self.behaviour.max_calls:
+            self.gave_up_at = self.network.loop.now()
+            return
+        self.network.loop.after(_lognormal(self.rng, self.behaviour.call_back_after_s),
+                                self.start_call)  # fmt: skip
+
+
+class NuisanceCaller(Person):
+    """Redials all evening; hangs up at the prompt, or guesses precincts and PINs.
+
+    Where a line lets everyone in (the 2020 hotline) they sit in it, and a
+    volunteer spends time on them before hanging up.
+    """
+
+    kind = "nuisance"
+
+    def __init__(self, network: Network, spec: NuisanceSpec, behaviour: Nuisance,
+                 precincts: list[str], seed: int) -> None:  # fmt: skip
+        super().__init__(network, random.Random(f"{seed}:nuisance:{spec.index}"))
+        self.spec = spec
+        self.behaviour = behaviour
+        self.precincts = precincts
+        self.reached_volunteer = 0
+        self.pin_successes = 0
+        self._guessed_on: set[str] = set()
+        self._hold_timer = None
+
+    def start(self) -> None:
+        self.dial_at(self.spec.first_call_at)
+
+    def start_call(self) -> None:
+        extra = {"StirVerstat": self.spec.stir_verstat, "FromCountry": "US"}
+        if self.spec.from_state:
+            extra["FromState"] = self.spec.from_state
+        self.dial(self.spec.caller_id, **extra)
+
+    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
+        text = " ".join(heard).lower()
+        if not self.spec.guesses_pins or holding:
+            return Reply(hang_up=True, delay_s=self.behaviour.hang_up_after_s)
+        if "pin" in text:
+            self._guessed_on.add(call.sid)
+            guess = f"{self.rng.randrange(10**6):06d}"
+            return Reply(guess + "#", _typing(self.rng, guess))
+        if "precinct" in text:
+            precinct = self.rng.choice(self.precincts)
+            return Reply(precinct + "#", _typing(self.rng, precinct))
+        return Reply(hang_up=True, delay_s=self.behaviour.hang_up_after_s)
+
+    def on_enqueued(self, call: SimCall) -> None:
+        if call.sid in self._guessed_on:
+            self.pin_successes += 1  # a guessed PIN got a troll into the chairs' line
+        self._hold_timer = self.network.hang_up_after(call, self.behaviour.hold_patience_s)
+
+    def on_connected(self, call: SimCall) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+        self.reached_volunteer += 1
+
+    def talk_seconds(self) -> float:
+        return _lognormal(self.rng, self.behaviour.talk_s)
+
+    def on_ended(self, call: SimCall) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
+        gap = self.rng.expovariate(1 / self.behaviour.redial_every_s)
+        if self.network.loop.now() + gap < self.behaviour.end_s:
+            self.network.loop.after(gap, self.start_call)
+
+
+class InfoCaller(Person):
+    """Someone who wants to know where their caucus is: not a chair, cannot verify."""
+
+    kind = "info"
+
+    def __init__(self, network: Network, spec: InfoSpec, behaviour: InfoCallers,
+                 seed: int) -> None:  # fmt: skip
+        super().__init__(network, random.Random(f"{seed}:info:{spec.index}"))
+        self.spec = spec
+        self.behaviour = behaviour
+        self.reached_volunteer = 0
+        self._hold_timer = None
+
+    def start(self) -> None:
+        self.dial_at(self.spec.first_call_at)
+
+    def start_call(self) -> None:
+        self.dial(self.spec.caller_id, FromState="IA", FromCountry="US",
+                  StirVerstat="TN-Validation-Passed-A")  # fmt: skip
+
+    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
+        # Asked for a precinct number and a PIN they do not have, they hang up.
+        return Reply(hang_up=True, delay_s=THINK_SECONDS * 3)
+
+    def on_enqueued(self, call: SimCall) -> None:
+        self._hold_timer = self.network.hang_up_after(
+            call, _lognormal(self.rng, self.behaviour.patience_s, 0.6))
+
+    def on_connected(self, call: SimCall) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+        self.reached_volunteer += 1
+
+    def talk_seconds(self) -> float:
+        return _lognormal(self.rng, self.behaviour.talk_s)
+
+    def on_ended(self, call: SimCall) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None

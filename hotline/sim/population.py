@@ -1,0 +1,140 @@
+"""The people of one night, drawn from a scenario and a seed.
+
+The same seed draws the same people: the triage, first-come first-served and
+calm runs of a scenario face the very same chairs (the calm run simply has no
+nuisance callers), so their figures compare like for like.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from hotline.roster_file import read_roster
+from hotline.sim.scenario import Arrival, Scenario
+
+IOWA_AREA_CODES = ("515", "319", "563", "641", "712")
+# Out-of-state callers, with the state Twilio would report in FromState.
+ELSEWHERE = (("402", "NE"), ("312", "IL"), ("612", "MN"), ("816", "MO"), ("212", "NY"))
+STIR_PASSED = "TN-Validation-Passed-A"
+STIR_FAILED = "TN-Validation-Failed-C"
+
+
+@dataclass(frozen=True)
+class ChairSpec:
+    index: int
+    precinct: str
+    county: str
+    name: str
+    pin: str
+    phone: str
+    registered: bool
+    first_call_at: float
+    mistypes_pin: bool
+
+
+@dataclass(frozen=True)
+class NuisanceSpec:
+    index: int
+    caller_id: str  # "Anonymous" when withheld
+    from_state: str
+    stir_verstat: str
+    first_call_at: float
+    guesses_pins: bool
+
+
+@dataclass(frozen=True)
+class InfoSpec:
+    index: int
+    caller_id: str
+    first_call_at: float
+
+
+@dataclass(frozen=True)
+class Population:
+    seed: int
+    chairs: tuple[ChairSpec, ...]
+    nuisance: tuple[NuisanceSpec, ...]
+    info: tuple[InfoSpec, ...]
+    # Every precinct on the roster, for the app's import: (code, county, name, pin, phone).
+    roster: tuple[tuple[str, str, str, str, str | None], ...]
+
+
+def draw_population(scenario: Scenario, seed: int) -> Population:
+    rng = random.Random(f"population:{seed}")
+    rows = read_roster(scenario.roster_file.read_text(encoding="utf-8"),
+                       layout=scenario.roster_format)  # fmt: skip
+    phones = _unique_numbers(rng, IOWA_AREA_CODES, len(rows) + (scenario.info.count
+                                                                 if scenario.info else 0))
+    pins = {row.code: f"{rng.randrange(10**6):06d}" for row in rows}
+    spec = scenario.chairs
+    registered = {row.code: rng.random() < spec.registered_phone_share for row in rows}
+    roster = tuple(
+        (row.code, row.county, row.name, pins[row.code],
+         phones[i] if registered[row.code] else None)
+        for i, row in enumerate(rows)
+    )  # fmt: skip
+    calling = rows if spec.count is None else rng.sample(rows, min(spec.count, len(rows)))
+    position = {row.code: i for i, row in enumerate(rows)}
+    chairs = tuple(
+        ChairSpec(
+            index=n, precinct=row.code, county=row.county, name=row.name, pin=pins[row.code],
+            phone=phones[position[row.code]], registered=registered[row.code],
+            first_call_at=_arrival_time(rng, spec.arrival),
+            mistypes_pin=rng.random() < spec.mistype_pin_share,
+        )
+        for n, row in enumerate(calling)
+    )  # fmt: skip
+    nuisance = _nuisance(scenario, rng)
+    info = ()
+    if scenario.info is not None:
+        info = tuple(
+            InfoSpec(index=n, caller_id=phones[len(rows) + n],
+                     first_call_at=_arrival_time(rng, scenario.info.arrival))
+            for n in range(scenario.info.count)
+        )  # fmt: skip
+    return Population(seed=seed, chairs=chairs, nuisance=nuisance, info=info, roster=roster)
+
+
+def _nuisance(scenario: Scenario, rng: random.Random) -> tuple[NuisanceSpec, ...]:
+    spec = scenario.nuisance
+    if spec is None:
+        return ()
+    callers = []
+    for n in range(spec.numbers):
+        if rng.random() < spec.withheld_share:
+            caller_id, state = "Anonymous", ""
+        elif rng.random() < spec.out_of_state_share:
+            area, state = rng.choice(ELSEWHERE)
+            caller_id = f"+1{area}555{rng.randrange(10**4):04d}"
+        else:
+            caller_id, state = f"+1{rng.choice(IOWA_AREA_CODES)}666{n:04d}", "IA"
+        stir = STIR_FAILED if rng.random() < spec.stir_failed_share else STIR_PASSED
+        callers.append(NuisanceSpec(
+            index=n, caller_id=caller_id, from_state=state, stir_verstat=stir,
+            first_call_at=rng.uniform(spec.start_s, min(spec.start_s + spec.redial_every_s,
+                                                        spec.end_s)),
+            guesses_pins=rng.random() < spec.guess_pins_share,
+        ))  # fmt: skip
+    return tuple(callers)
+
+
+def _arrival_time(rng: random.Random, arrival: Arrival) -> float:
+    if arrival.shape == "uniform":
+        return rng.uniform(arrival.start_s, arrival.end_s)
+    for _ in range(1000):  # a normal curve, cut to the window
+        when = rng.gauss(arrival.peak_s, arrival.spread_s)
+        if arrival.start_s <= when <= arrival.end_s:
+            return when
+    return rng.uniform(arrival.start_s, arrival.end_s)
+
+
+def _unique_numbers(rng: random.Random, area_codes: tuple[str, ...], count: int) -> list[str]:
+    numbers: set[str] = set()
+    ordered = []
+    while len(ordered) < count:
+        number = f"+1{rng.choice(area_codes)}555{rng.randrange(10**4):04d}"
+        if number not in numbers and not number[5:].startswith("5550"):
+            numbers.add(number)
+            ordered.append(number)
+    return ordered

@@ -1,0 +1,312 @@
+"""The part of Twilio's REST API (2010-04-01) the app uses, served over the simulated network.
+
+The app's telephony adapter reaches it through `TWILIO_API_BASE_URL` and cannot tell it from
+Twilio: the same paths, HTTP Basic auth with the account SID (or an API key) and a secret,
+form-encoded parameters, Twilio's JSON resources, status codes and error bodies. Routes,
+parameter names and response fields follow Twilio's OpenAPI description
+(`shared/data/twilio/twilio_api_v2010.json`); a unit test checks every route against it.
+
+Every operation is one of the network's (network.py); this module only speaks HTTP.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from hotline.sim import rest_resources as resources
+from hotline.sim.network import API_VERSION, ApiError, Network, Reply, SimCall
+
+PREFIX = f"/{API_VERSION}/Accounts/<AccountSid>"
+
+# Every route served: (path under PREFIX, method, endpoint). Path parameters carry the
+# names Twilio's OpenAPI description gives them.
+ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("/Calls.json", "POST", "create_call"),
+    ("/Calls/<Sid>.json", "GET", "fetch_call"),
+    ("/Calls/<Sid>.json", "POST", "update_call"),
+    ("/Queues.json", "GET", "list_queues"),
+    ("/Queues/<Sid>.json", "GET", "fetch_queue"),
+    ("/Queues/<QueueSid>/Members.json", "GET", "list_members"),
+    ("/Queues/<QueueSid>/Members/<CallSid>.json", "GET", "fetch_member"),
+    ("/Queues/<QueueSid>/Members/<CallSid>.json", "POST", "update_member"),
+    ("/Messages.json", "POST", "create_message"),
+    ("/Conferences.json", "GET", "list_conferences"),
+    ("/Conferences/<Sid>.json", "GET", "fetch_conference"),
+    ("/Conferences/<ConferenceSid>/Participants.json", "GET", "list_participants"),
+    ("/Conferences/<ConferenceSid>/Participants/<CallSid>.json", "GET", "fetch_participant"),
+    ("/Conferences/<ConferenceSid>/Participants/<CallSid>.json", "POST", "update_participant"),
+    ("/Conferences/<ConferenceSid>/Participants/<CallSid>.json", "DELETE",
+     "delete_participant"),
+)  # fmt: skip
+
+_PAGING = ("PageSize", "Page")
+# What each endpoint reads: form fields of a POST, query parameters of a GET. Handlers see
+# only these (`_params`), so anything else is ignored, as Twilio ignores what it does not know.
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "create_call": ("To", "From", "Url", "Twiml", "StatusCallback", "Timeout"),
+    "update_call": ("Url", "Twiml", "Status"),
+    "list_queues": _PAGING,
+    "list_members": _PAGING,
+    "update_member": ("Url",),
+    "create_message": ("To", "From", "MessagingServiceSid", "Body"),
+    "list_conferences": ("FriendlyName", "Status", *_PAGING),
+    "list_participants": ("Muted", "Hold", *_PAGING),
+    "update_participant": ("Muted", "Hold", "Coaching", "CallSidToCoach",
+                           "EndConferenceOnExit"),
+}  # fmt: skip
+
+DEFAULT_TIMEOUT_S = 60
+MAX_TIMEOUT_S = 600
+
+
+class NoOne:
+    """The callee of a number nobody registered in `network.callees`: the phone rings out."""
+
+    kind = "nobody"
+
+    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
+        return Reply(hang_up=True)
+
+    def on_enqueued(self, call: SimCall) -> None:
+        pass
+
+    def on_connected(self, call: SimCall) -> None:
+        pass
+
+    def on_ended(self, call: SimCall) -> None:
+        pass
+
+
+def create_rest_app(network: Network, *, auth_token: str,
+                    api_keys: Mapping[str, str] | None = None) -> Flask:  # fmt: skip
+    """The REST API over `network`. Credentials: the network's account SID with
+    `auth_token`, or an API key SID from `api_keys` with that key's secret.
+    """
+    app = Flask(__name__, static_folder=None)
+    credentials = {network.account_sid: auth_token, **(api_keys or {})}
+    api = _Api(network)
+    for path, method, endpoint in ROUTES:
+        app.add_url_rule(PREFIX + path, endpoint, getattr(api, endpoint), methods=[method],
+                         provide_automatic_options=False)  # fmt: skip
+
+    @app.url_value_preprocessor
+    def _take_account(endpoint: str | None, values: dict | None) -> None:
+        g.account_sid = values.pop("AccountSid", None) if values else None
+
+    @app.before_request
+    def _authenticate() -> Response | None:
+        auth = request.authorization
+        secret = credentials.get(auth.username or "") if auth and auth.type == "basic" else None
+        if secret is None or not hmac.compare_digest((auth.password or "").encode(),
+                                                     secret.encode()):  # fmt: skip
+            body = ApiError(401, 20003, "Authenticate").to_resource()
+            body["detail"] = "Your AccountSid or AuthToken was incorrect."
+            response = jsonify(body)
+            response.status_code = 401
+            response.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+            return response
+        if g.get("account_sid") not in (None, network.account_sid):
+            raise _not_found()
+        return None
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> tuple[Response, int]:
+        return jsonify(error.to_resource()), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response, int]:
+        if error.code == 404:
+            error = _not_found()
+        elif error.code == 405:
+            error = ApiError(405, 20004, "Method not allowed")
+        elif (error.code or 500) >= 500:
+            error = ApiError(500, 20500, "Internal Server Error")
+        else:
+            error = ApiError(error.code or 400, 20001, error.description or "Bad request")
+        return jsonify(error.to_resource()), error.status
+
+    return app
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, 20404, f"The requested resource {request.path} was not found")
+
+
+def _params() -> dict[str, str]:
+    """The declared parameters of this endpoint (PARAMETERS) that the request carries."""
+    source = request.form if request.method == "POST" else request.args
+    return {name: source[name] for name in PARAMETERS.get(request.endpoint or "", ())
+            if name in source}  # fmt: skip
+
+
+def _required(params: dict[str, str], name: str, code: int, message: str) -> str:
+    if not params.get(name):
+        raise ApiError(400, code, message)
+    return params[name]
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value), low), high) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() == "true"
+
+
+def _json(resource: dict[str, object], status: int = 200) -> tuple[Response, int]:
+    return jsonify(resource), status
+
+
+def _page(items: list[dict[str, object]], key: str, params: dict[str, str]):
+    size = _int(params.get("PageSize"), resources.DEFAULT_PAGE_SIZE, 1, resources.MAX_PAGE_SIZE)
+    number = _int(params.get("Page"), 0, 0, 1_000_000)
+    return _json(resources.page(items, key, request.path, page_size=size, page_number=number))
+
+
+class _Api:
+    """The handlers, one per endpoint in ROUTES (path parameters keep Twilio's names)."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        # What participant updates set (Hold, Muted, ...), by (conference SID, call SID).
+        self.participants: dict[tuple[str, str], dict[str, object]] = {}
+
+    # Calls
+
+    def create_call(self):
+        params = _params()
+        to = _required(params, "To", 21201, "No 'To' number is specified")
+        from_ = _required(params, "From", 21213, "No 'From' number is specified")
+        if not params.get("Url") and not params.get("Twiml"):
+            raise ApiError(400, 21205, "Url or Twiml is required to create a call.")
+        factory = self.network.callees.get(to)
+        agent, answer_after_s = factory() if factory is not None else (NoOne(), None)
+        call = self.network.create_call(
+            agent, to=to, from_=from_, url=params.get("Url") or None,
+            twiml=params.get("Twiml") or None, status_callback=params.get("StatusCallback"),
+            answer_after_s=answer_after_s,
+            timeout_s=_int(params.get("Timeout"), DEFAULT_TIMEOUT_S, 1, MAX_TIMEOUT_S))  # fmt: skip
+        return _json(resources.call(self.network, call), 201)
+
+    def fetch_call(self, Sid: str):
+        return _json(resources.call(self.network, self.network.get_call(Sid)))
+
+    def update_call(self, Sid: str):
+        params = _params()
+        status = params.get("Status")
+        if status is not None and status not in ("completed", "canceled"):
+            raise ApiError(400, 20001, f"Invalid Status: {status}")
+        call = self.network.update_call(Sid, url=params.get("Url") or None,
+                                        twiml=params.get("Twiml") or None,
+                                        status=status)  # fmt: skip
+        return _json(resources.call(self.network, call))
+
+    # Queues and their members
+
+    def list_queues(self):
+        queues = [resources.queue(self.network, q) for q in self.network.queues.values()]
+        return _page(queues, "queues", _params())
+
+    def fetch_queue(self, Sid: str):
+        return _json(resources.queue(self.network, self.network.queue_by_sid(Sid)))
+
+    def list_members(self, QueueSid: str):
+        queue = self.network.queue_by_sid(QueueSid)
+        members = [resources.member(self.network, self.network.member_resource(queue, call))
+                   for call in queue.members]  # fmt: skip
+        return _page(members, "queue_members", _params())
+
+    def fetch_member(self, QueueSid: str, CallSid: str):
+        queue = self.network.queue_by_sid(QueueSid)
+        if CallSid == "Front":
+            call = queue.members[0] if queue.members else None
+        else:
+            call = next((c for c in queue.members if c.sid == CallSid), None)
+        if call is None:
+            raise ApiError(
+                404, 20404, f"The requested resource /Members/{CallSid}.json was not found"
+            )
+        return _json(resources.member(self.network, self.network.member_resource(queue, call)))
+
+    def update_member(self, QueueSid: str, CallSid: str):
+        url = _required(_params(), "Url", 21205, "Url is required to dequeue a member.")
+        member = self.network.update_queue_member(QueueSid, CallSid, url=url)
+        return _json(resources.member(self.network, member))
+
+    # Messages
+
+    def create_message(self):
+        params = _params()
+        to = _required(params, "To", 21604, "A 'To' phone number is required.")
+        service = params.get("MessagingServiceSid") or None
+        if not params.get("From") and service is None:
+            raise ApiError(400, 21603, "A 'From' phone number is required.")
+        body = _required(params, "Body", 21602, "Message body is required.")
+        message = self.network.create_message(to=to, from_=params.get("From", ""), body=body)
+        if service is not None:
+            message["messaging_service_sid"] = service  # recorded with the message
+        return _json(resources.message(message), 201)
+
+    # Conferences and their participants
+
+    def list_conferences(self):
+        params = _params()
+        rooms = [room for room in self.network.conferences.values()
+                 if params.get("FriendlyName") in (None, room.name)
+                 and params.get("Status") in (None, resources.conference_status(room))]  # fmt: skip
+        return _page([resources.conference(self.network, room) for room in rooms],
+                     "conferences", params)  # fmt: skip
+
+    def fetch_conference(self, Sid: str):
+        return _json(resources.conference(self.network, self.network.conference_by_sid(Sid)))
+
+    def list_participants(self, ConferenceSid: str):
+        params = _params()
+        room = self.network.conference_by_sid(ConferenceSid)
+        listed = [self._participant(room.sid, call.sid) for call in room.participants]
+        listed = [p for p in listed
+                  if all(name not in params or p[name.lower()] == _bool(params[name])
+                         for name in ("Muted", "Hold"))]  # fmt: skip
+        return _page(listed, "participants", params)
+
+    def fetch_participant(self, ConferenceSid: str, CallSid: str):
+        return _json(self._participant(ConferenceSid, CallSid))
+
+    def update_participant(self, ConferenceSid: str, CallSid: str):
+        params = _params()
+        self._participant(ConferenceSid, CallSid)  # 404 unless the call is in the room
+        settings = self.participants.setdefault((ConferenceSid, CallSid), {})
+        for name in ("Muted", "Hold", "Coaching"):
+            if name in params:
+                settings[name.lower()] = _bool(params[name])
+        if "CallSidToCoach" in params:
+            settings["call_sid_to_coach"] = params["CallSidToCoach"] or None
+        if "EndConferenceOnExit" in params:
+            room = self.network.conference_by_sid(ConferenceSid)
+            if _bool(params["EndConferenceOnExit"]):
+                room.end_on_exit.add(CallSid)
+            else:
+                room.end_on_exit.discard(CallSid)
+        return _json(self._participant(ConferenceSid, CallSid))
+
+    def delete_participant(self, ConferenceSid: str, CallSid: str):
+        self.network.remove_participant(ConferenceSid, CallSid)
+        self.participants.pop((ConferenceSid, CallSid), None)
+        return Response(status=204)
+
+    def _participant(self, conference_sid: str, call_sid: str) -> dict[str, object]:
+        room = self.network.conference_by_sid(conference_sid)
+        call = next((c for c in room.participants if c.sid == call_sid), None)
+        if call is None:
+            raise ApiError(
+                404, 20404, f"The requested resource /Participants/{call_sid}.json was not found"
+            )
+        settings = self.participants.get((conference_sid, call_sid), {})
+        return resources.participant(self.network, room, call, settings)

@@ -1,0 +1,206 @@
+"""Scenario files: who calls the hotline on the night, when, and how they behave.
+
+A scenario is a TOML file in scenarios/ (or anywhere, by path). Durations are
+written as "90s", "15m", "2h"; shares are fractions from 0 to 1. Every
+section is checked on load and a bad value is named with its section.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hotline.durations import parse_duration
+from hotline.settings import PROJECT_ROOT
+
+SCENARIO_DIR = PROJECT_ROOT / "scenarios"
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """When first calls come: "normal" around a peak, or "uniform" over a span."""
+
+    shape: str
+    start_s: float
+    end_s: float
+    peak_s: float = 0.0
+    spread_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Chairs:
+    count: int | None  # None: every precinct on the roster
+    arrival: Arrival
+    registered_phone_share: float
+    mistype_pin_share: float
+    patience_s: float  # how long a chair holds before hanging up, on average
+    call_back_after_s: float
+    max_calls: int
+    talk_s: float  # how long reporting to a volunteer takes, on average
+
+
+@dataclass(frozen=True)
+class Nuisance:
+    numbers: int
+    start_s: float
+    end_s: float
+    redial_every_s: float
+    hang_up_after_s: float  # how long they listen before hanging up at a prompt
+    hold_patience_s: float  # how long they sit in a line that lets them in
+    talk_s: float  # how long a volunteer needs to get rid of one
+    guess_pins_share: float
+    withheld_share: float
+    out_of_state_share: float
+    stir_failed_share: float
+
+
+@dataclass(frozen=True)
+class InfoCallers:
+    count: int
+    arrival: Arrival
+    patience_s: float
+    talk_s: float
+
+
+@dataclass(frozen=True)
+class Volunteers:
+    count: int
+    wrap_up_s: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    duration_s: float
+    roster_file: Path
+    roster_format: str
+    chairs: Chairs
+    nuisance: Nuisance | None
+    info: InfoCallers | None
+    volunteers: Volunteers
+
+    def with_volunteers(self, count: int) -> Scenario:
+        from dataclasses import replace
+
+        return replace(self, volunteers=replace(self.volunteers, count=count))
+
+
+def find_scenario(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        return path
+    candidate = SCENARIO_DIR / f"{name_or_path}.toml"
+    if candidate.exists():
+        return candidate
+    known = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+    raise ScenarioError(f"no scenario {name_or_path!r} (known: {known})")
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    path = find_scenario(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+    try:
+        return _scenario(data, path)
+    except KeyError as missing:
+        raise ScenarioError(f"{path}: missing setting {missing}") from None
+    except (TypeError, ValueError) as bad:
+        raise ScenarioError(f"{path}: {bad}") from None
+
+
+def _scenario(data: dict[str, Any], path: Path) -> Scenario:
+    night = data["night"]
+    duration = parse_duration(night["duration"])
+    roster = data["roster"]
+    roster_file = Path(roster["file"])
+    if not roster_file.is_absolute():
+        roster_file = PROJECT_ROOT / roster_file
+    return Scenario(
+        name=night.get("name", path.stem),
+        description=night.get("description", ""),
+        duration_s=duration,
+        roster_file=roster_file,
+        roster_format=roster.get("format", "hotline"),
+        chairs=_chairs(data["chairs"], duration),
+        nuisance=_nuisance(data["nuisance"], duration) if "nuisance" in data else None,
+        info=_info(data["info"], duration) if "info" in data else None,
+        volunteers=Volunteers(
+            count=_count(data["volunteers"]["count"], "volunteers.count", minimum=1),
+            wrap_up_s=parse_duration(data["volunteers"].get("wrap_up", "0s")),
+        ),
+    )
+
+
+def _chairs(section: dict[str, Any], duration: float) -> Chairs:
+    count = section.get("count", "all")
+    return Chairs(
+        count=None if count == "all" else _count(count, "chairs.count", minimum=1),
+        arrival=_arrival(section["arrival"], duration, "chairs.arrival"),
+        registered_phone_share=_share(section, "registered_phone_share", "chairs"),
+        mistype_pin_share=_share(section, "mistype_pin_share", "chairs"),
+        patience_s=parse_duration(section["patience"]),
+        call_back_after_s=parse_duration(section["call_back_after"]),
+        max_calls=_count(section["max_calls"], "chairs.max_calls", minimum=1),
+        talk_s=parse_duration(section["talk"]),
+    )
+
+
+def _nuisance(section: dict[str, Any], duration: float) -> Nuisance:
+    return Nuisance(
+        numbers=_count(section["numbers"], "nuisance.numbers", minimum=0),
+        start_s=parse_duration(section["start"]),
+        end_s=parse_duration(section.get("end", duration)),
+        redial_every_s=parse_duration(section["redial_every"]),
+        hang_up_after_s=parse_duration(section["hang_up_after"]),
+        hold_patience_s=parse_duration(section["hold_patience"]),
+        talk_s=parse_duration(section["talk"]),
+        guess_pins_share=_share(section, "guess_pins_share", "nuisance"),
+        withheld_share=_share(section, "withheld_share", "nuisance"),
+        out_of_state_share=_share(section, "out_of_state_share", "nuisance"),
+        stir_failed_share=_share(section, "stir_failed_share", "nuisance"),
+    )
+
+
+def _info(section: dict[str, Any], duration: float) -> InfoCallers:
+    return InfoCallers(
+        count=_count(section["count"], "info.count", minimum=0),
+        arrival=_arrival(section["arrival"], duration, "info.arrival"),
+        patience_s=parse_duration(section["patience"]),
+        talk_s=parse_duration(section["talk"]),
+    )
+
+
+def _arrival(section: dict[str, Any], duration: float, where: str) -> Arrival:
+    shape = section["shape"]
+    start = parse_duration(section.get("start", 0))
+    end = parse_duration(section.get("end", duration))
+    if not 0 <= start < end <= duration:
+        raise ValueError(f"{where}: start and end must lie within the night, start first")
+    if shape == "uniform":
+        return Arrival(shape, start, end)
+    if shape == "normal":
+        return Arrival(shape, start, end, parse_duration(section["peak"]),
+                       parse_duration(section["spread"]))  # fmt: skip
+    raise ValueError(f'{where}.shape must be "normal" or "uniform", not {shape!r}')
+
+
+def _share(section: dict[str, Any], key: str, where: str) -> float:
+    value = section.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f"{where}.{key} must be a fraction from 0 to 1, not {value!r}")
+    return float(value)
+
+
+def _count(value: Any, where: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{where} must be a whole number of at least {minimum}, not {value!r}")
+    return value

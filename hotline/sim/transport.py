@@ -1,0 +1,123 @@
+"""How the simulated network reaches the app: signed form posts, in-process or over HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import sys
+import urllib.parse
+from typing import Protocol
+
+from twilio.request_validator import RequestValidator
+
+
+class Transport(Protocol):
+    def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
+        """POST `params` to `url`, signed; returns (status, body)."""
+        ...
+
+
+class _Signer:
+    def __init__(self, auth_token: str) -> None:
+        self._validator = RequestValidator(auth_token)
+
+    def headers(self, url: str, params: dict[str, str]) -> dict[str, str]:
+        return {
+            "X-Twilio-Signature": self._validator.compute_signature(url, params),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": "TwilioProxy/1.1",
+        }
+
+
+class WsgiTransport:
+    """Calls a WSGI app in this process: virtual time, no sockets between sim and app.
+
+    The environ is built by hand, as a server would build it: a night sends
+    hundreds of thousands of webhooks, and a test client's request builder
+    would cost more than the app's answer.
+    """
+
+    def __init__(self, app, auth_token: str) -> None:
+        self._app = app
+        self._signer = _Signer(auth_token)
+
+    def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
+        parts = urllib.parse.urlsplit(url)
+        body = urllib.parse.urlencode(params).encode()
+        signature = self._signer.headers(url, params)["X-Twilio-Signature"]
+        secure = parts.scheme == "https"
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": urllib.parse.unquote(parts.path),
+            "QUERY_STRING": parts.query,
+            "SERVER_NAME": parts.hostname or "localhost",
+            "SERVER_PORT": str(parts.port or (443 if secure else 80)),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)),
+            "HTTP_HOST": parts.netloc,
+            "HTTP_X_TWILIO_SIGNATURE": signature,
+            "HTTP_USER_AGENT": "TwilioProxy/1.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": parts.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        status: list[str] = []
+
+        def start_response(line: str, headers, exc_info=None):
+            status.append(line)
+
+        chunks = self._app(environ, start_response)
+        try:
+            payload = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return int(status[0].split(" ", 1)[0]), payload.decode()
+
+
+class HttpTransport:
+    """Real HTTP to a running server, one kept-alive connection per host."""
+
+    def __init__(self, auth_token: str, *, timeout_s: float = 15.0) -> None:
+        self._signer = _Signer(auth_token)
+        self._timeout = timeout_s
+        self._connections: dict[str, http.client.HTTPConnection] = {}
+
+    def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
+        parts = urllib.parse.urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        body = urllib.parse.urlencode(params)
+        headers = self._signer.headers(url, params)
+        for attempt in (1, 2):  # a kept-alive connection the server closed is opened again
+            connection = self._connection(parts)
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.read().decode()
+            except (ConnectionError, http.client.HTTPException):
+                connection.close()
+                self._connections.pop(parts.netloc, None)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
+
+    def _connection(self, parts: urllib.parse.SplitResult) -> http.client.HTTPConnection:
+        connection = self._connections.get(parts.netloc)
+        if connection is None:
+            factory = (http.client.HTTPSConnection if parts.scheme == "https"
+                       else http.client.HTTPConnection)  # fmt: skip
+            connection = factory(parts.netloc, timeout=self._timeout)
+            self._connections[parts.netloc] = connection
+        return connection
