@@ -31,7 +31,7 @@ class VoiceSettings:
     say_voice: str = ""
     say_language: str = "en-US"
     hold_music_url: str = ""
-    hold_pause_s: int = 40
+    hold_pause_s: int = 60
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,12 @@ desks and the app's telephony adapter move calls the same way.
 
 from __future__ import annotations
 
+import email.utils
 import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 from hotline.sim.loop import Event, EventLoop
@@ -31,9 +33,10 @@ log = logging.getLogger(__name__)
 API_VERSION = "2010-04-01"
 TERMINAL = frozenset({"completed", "busy", "no-answer", "canceled", "failed"})
 # Twilio re-requests a wait URL as soon as its document ends; a document that
-# takes no time still costs a moment of hold music.
+# takes no time still costs a moment of hold music: a cycle lasts at least this long.
 MIN_WAIT_CYCLE_S = 1.0
-# Twilio follows at most this many redirects without the caller hearing anything.
+# A call runs at most this many verbs (redirects included) in one moment of virtual
+# time; more is a loop that would never let time pass, and the call is ended.
 MAX_INSTANT_STEPS = 50
 
 
@@ -77,6 +80,8 @@ class Program:
     verbs: list[Verb]
     index: int = 0
     waiting: bool = False  # a wait URL's document, run while the call is in a queue
+    url: str | None = None  # where the document came from (None: TwiML given inline)
+    started_at: float = 0.0
 
 
 @dataclass
@@ -106,6 +111,8 @@ class SimCall:
     pending: Event | None = None
     status_callback: str | None = None
     requests: int = 0
+    steps_at: float | None = None  # the moment verbs last ran, and how many ran then
+    steps: int = 0
 
     @property
     def live(self) -> bool:
@@ -340,7 +347,7 @@ class Network:
             call.outcome = call.outcome or "application error"
             self._end(call, "failed" if first else "completed")
             return
-        self._run_document(call, document, waiting=waiting, first=first)
+        self._run_document(call, document, waiting=waiting, first=first, url=url)
 
     def _request(self, call: SimCall, url: str, extra: dict[str, str] | None = None) -> str | None:
         params = {"CallSid": call.sid, "AccountSid": self.account_sid,
@@ -358,7 +365,7 @@ class Network:
         return body
 
     def _run_document(self, call: SimCall, document: str, *, waiting: bool,
-                      first: bool = False) -> None:  # fmt: skip
+                      first: bool = False, url: str | None = None) -> None:  # fmt: skip
         try:
             verbs = parse(document)
         except TwimlError as error:
@@ -375,7 +382,7 @@ class Network:
                 return
             call.status = "in-progress"
             call.answered_at = self.loop.now()
-        program = Program(verbs, waiting=waiting)
+        program = Program(verbs, waiting=waiting, url=url, started_at=self.loop.now())
         if waiting:
             call.wait_program = program
         else:
@@ -384,12 +391,15 @@ class Network:
 
     def _step(self, call: SimCall, program: Program) -> None:
         """Run verbs until one takes time or hands control elsewhere."""
-        for _ in range(MAX_INSTANT_STEPS):
+        if call.steps_at != self.loop.now():
+            call.steps_at, call.steps = self.loop.now(), 0
+        while call.steps < MAX_INSTANT_STEPS:
             if not call.live or not self._current(call, program):
                 return
             if program.index >= len(program.verbs):
                 self._document_ended(call, program)
                 return
+            call.steps += 1
             verb = program.verbs[program.index]
             program.index += 1
             if program.waiting and verb.name not in WAIT_VERBS:
@@ -444,10 +454,9 @@ class Network:
     def _document_ended(self, call: SimCall, program: Program) -> None:
         if program.waiting:
             # Twilio runs the wait URL again for as long as the caller waits.
-            started = call.enqueued_at or self.loop.now()
-            call.pending = self.loop.after(
-                MIN_WAIT_CYCLE_S if self.loop.now() - started < MIN_WAIT_CYCLE_S else 0.0,
-                self._fetch_wait, call)  # fmt: skip
+            elapsed = self.loop.now() - program.started_at
+            call.pending = self.loop.after(max(MIN_WAIT_CYCLE_S - elapsed, 0.0),
+                                           self._fetch_wait, call)  # fmt: skip
             return
         call.outcome = call.outcome or "hung up by the hotline"
         self._end(call, "completed")
@@ -479,7 +488,8 @@ class Network:
         if not digits and verb.attr("actionOnEmptyResult") != "true":
             self._step(call, program)  # no input: on to the next verb
             return
-        action = verb.attr("action")
+        # Without an action Twilio posts the input to the URL of the document it came from.
+        action = verb.attr("action") or program.url
         if not action:
             self._step(call, program)
             return
@@ -625,13 +635,15 @@ class Network:
         if not call.status_callback:
             return
         duration = 0 if call.answered_at is None else int(call.ended_at - call.answered_at)
-        call.sequence += 1
+        # SequenceNumber counts from 0; Timestamp is RFC 2822, in UTC.
+        ended = datetime.fromtimestamp(int(call.ended_at), UTC)
         params = {"CallSid": call.sid, "AccountSid": self.account_sid, "From": call.from_,
                   "To": call.to, "Direction": call.direction, "ApiVersion": API_VERSION,
                   "CallStatus": call.status, "CallDuration": str(duration),
                   "Duration": str((duration + 59) // 60), "SequenceNumber": str(call.sequence),
-                  "Timestamp": str(int(call.ended_at)),
+                  "Timestamp": email.utils.format_datetime(ended),
                   "CallbackSource": "call-progress-events"}  # fmt: skip
+        call.sequence += 1
         try:
             self.transport.post(call.status_callback, params)
         except OSError as error:

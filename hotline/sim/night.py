@@ -41,6 +41,8 @@ SIM_SECRET_KEY = "simulated-pin-key"
 # After the night, those still waiting are followed until they are answered or give up.
 OVERTIME_S = 4 * 3600
 SAMPLE_EVERY_S = 60.0
+# How soon after a webhook a worker picks up the job it queued.
+JOB_LATENCY_S = 2.0
 
 
 @dataclass
@@ -80,7 +82,7 @@ def run_night(
                       voice_url=f"{SIM_URL}/voice/incoming",
                       status_url=f"{SIM_URL}/voice/status")  # fmt: skip
     if services is not None:
-        network.on_status_posted.append(lambda _call: drain(services.queue))
+        network.on_status_posted.append(_JobRunner(loop, services.queue).soon)
     desks = VolunteerDesks(network, scenario.volunteers.count, scenario.volunteers.wrap_up_s,
                            queue_name, random.Random(f"{population.seed}:desks"))  # fmt: skip
     night = Night(policy, scenario, population, network, desks, chairs=[], nuisance=[], info=[])
@@ -93,6 +95,26 @@ def run_night(
     loop.run(end, tick)
     night.wall_s = time.perf_counter() - started
     return night
+
+
+class _JobRunner:
+    """Runs the app's queued jobs shortly after the webhooks that queue them, as a worker
+    would: at most once every JOB_LATENCY_S of virtual time, all that are waiting.
+    """
+
+    def __init__(self, loop: EventLoop, queue) -> None:
+        self._loop = loop
+        self._queue = queue
+        self._pending = False
+
+    def soon(self, _call=None) -> None:
+        if not self._pending:
+            self._pending = True
+            self._loop.after(JOB_LATENCY_S, self._run)
+
+    def _run(self) -> None:
+        self._pending = False
+        drain(self._queue)
 
 
 def _hotline_services(clock: ManualClock, redis_url: str, population: Population) -> Services:

@@ -147,6 +147,7 @@ class NuisanceCaller(Person):
         self.pin_successes = 0
         self._guessed_on: set[str] = set()
         self._hold_timer = None
+        self._busy_in_a_row = 0
 
     def start(self) -> None:
         self.dial_at(self.spec.first_call_at)
@@ -187,6 +188,9 @@ class NuisanceCaller(Person):
         if self._hold_timer is not None:
             self._hold_timer.cancel()
             self._hold_timer = None
+        self._busy_in_a_row = self._busy_in_a_row + 1 if call.outcome == "rejected" else 0
+        if self._busy_in_a_row >= self.behaviour.gives_up_after_busy:
+            return  # the line is dead to them: they stop for the night
         gap = self.rng.expovariate(1 / self.behaviour.redial_every_s)
         if self.network.loop.now() + gap < self.behaviour.end_s:
             self.network.loop.after(gap, self.start_call)

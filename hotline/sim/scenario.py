@@ -54,6 +54,7 @@ class Nuisance:
     hang_up_after_s: float  # how long they listen before hanging up at a prompt
     hold_patience_s: float  # how long they sit in a line that lets them in
     talk_s: float  # how long a volunteer needs to get rid of one
+    gives_up_after_busy: int  # busy signals in a row before a caller stops for the night
     guess_pins_share: float
     withheld_share: float
     out_of_state_share: float
@@ -163,6 +164,8 @@ def _nuisance(section: dict[str, Any], duration: float) -> Nuisance:
         hang_up_after_s=parse_duration(section["hang_up_after"]),
         hold_patience_s=parse_duration(section["hold_patience"]),
         talk_s=parse_duration(section["talk"]),
+        gives_up_after_busy=_count(section.get("gives_up_after_busy", 1_000_000),
+                                   "nuisance.gives_up_after_busy", minimum=1),
         guess_pins_share=_share(section, "guess_pins_share", "nuisance"),
         withheld_share=_share(section, "withheld_share", "nuisance"),
         out_of_state_share=_share(section, "out_of_state_share", "nuisance"),

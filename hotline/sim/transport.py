@@ -10,6 +10,8 @@ from typing import Protocol
 
 from twilio.request_validator import RequestValidator
 
+from hotline.voice.signature import FormValues
+
 
 class Transport(Protocol):
     def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
@@ -21,9 +23,12 @@ class _Signer:
     def __init__(self, auth_token: str) -> None:
         self._validator = RequestValidator(auth_token)
 
+    def signature(self, url: str, params: dict[str, str]) -> str:
+        return self._validator.compute_signature(url, FormValues(params))
+
     def headers(self, url: str, params: dict[str, str]) -> dict[str, str]:
         return {
-            "X-Twilio-Signature": self._validator.compute_signature(url, params),
+            "X-Twilio-Signature": self.signature(url, params),
             "Content-Type": "application/x-www-form-urlencoded",
             "User-Agent": "TwilioProxy/1.1",
         }
@@ -44,7 +49,7 @@ class WsgiTransport:
     def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
         parts = urllib.parse.urlsplit(url)
         body = urllib.parse.urlencode(params).encode()
-        signature = self._signer.headers(url, params)["X-Twilio-Signature"]
+        signature = self._signer.signature(url, params)
         secure = parts.scheme == "https"
         environ = {
             "REQUEST_METHOD": "POST",

@@ -36,7 +36,7 @@ def is_signed(
     if not auth_token or not signature:
         return False
     validator = _validator(auth_token)
-    values = _FormValues(form)
+    values = FormValues(form)
     if hmac.compare_digest(validator.compute_signature(url, values), signature):
         return True
     return validator.validate(url, values, signature)
@@ -47,7 +47,7 @@ def _validator(auth_token: str) -> RequestValidator:
     return RequestValidator(auth_token)
 
 
-class _FormValues:
+class FormValues:
     """A form as RequestValidator reads a multi-valued mapping: names, then getall(name).
 
     Werkzeug's MultiDict has getlist but not getall, so without this the

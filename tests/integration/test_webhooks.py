@@ -96,7 +96,7 @@ def test_chair_call_from_ring_to_enqueue(client, services, clock):
         '</Response>'
     )
     assert shape(call.hold().data) == [("Say", SAY, "You are next in line.", []),
-                                       ("Pause", {"length": "40"}, "", [])]  # fmt: skip
+                                       ("Pause", {"length": "60"}, "", [])]  # fmt: skip
     redis = services.store.redis
     assert redis.zrange(keys.LINE, 0, -1, withscores=True) == [("1001", clock.now())]
     assert json.loads(redis.hget(keys.WAITING, "1001")) == {

@@ -60,7 +60,7 @@ def test_defaults_with_an_empty_environment():
         say_voice="",
         say_language="en-US",
         hold_music_url="",
-        hold_pause_s=40,
+        hold_pause_s=60,
     )
 
 
@@ -308,7 +308,7 @@ def test_override_voice_settings(tmp_path):
         say_voice="Polly.Joanna",
         say_language="en-US",
         hold_music_url="https://m.test/a.mp3",
-        hold_pause_s=40,
+        hold_pause_s=60,
     )
 
 

@@ -1,0 +1,136 @@
+"""What a night was like for the people in it: the figures, and the side-by-side report.
+
+Waits are what a chair lived through: from their first call until a volunteer
+answered, across hang-ups and calls back. A chair who never got through
+counts with the time from their first call until they gave up (or the
+simulation ended), so a policy cannot look better by losing chairs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from hotline.sim.night import NIGHT_STARTS_AT, OVERTIME_S, Night
+
+POLICY_TITLES = {
+    "triage": "Hotline",
+    "fifo": "2020 line",
+    "calm": "calm night",
+}
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(math.ceil(p / 100 * len(ordered)), 1)
+    return ordered[rank - 1]
+
+
+def figures(night: Night) -> dict[str, Any]:
+    end = NIGHT_STARTS_AT + night.scenario.duration_s + OVERTIME_S
+    waits = []
+    for chair in night.chairs:
+        if chair.first_call_at is None:
+            continue
+        until = chair.answered_at or chair.gave_up_at or end
+        waits.append(until - chair.first_call_at)
+    nuisance_calls = [call for caller in night.nuisance for call in caller.calls]
+    info_calls = [call for caller in night.info for call in caller.calls]
+    return {
+        "chairs": {
+            "count": sum(1 for c in night.chairs if c.first_call_at is not None),
+            "answered": sum(1 for c in night.chairs if c.answered_at is not None),
+            "abandoned": sum(1 for c in night.chairs
+                             if c.first_call_at is not None and c.answered_at is None),
+            "calls": sum(len(c.calls) for c in night.chairs),
+            "wait_p50_s": round(percentile(waits, 50), 1),
+            "wait_p90_s": round(percentile(waits, 90), 1),
+            "wait_p99_s": round(percentile(waits, 99), 1),
+            "wait_max_s": round(max(waits, default=0.0), 1),
+        },
+        "nuisance": {
+            "numbers": len(night.nuisance),
+            "calls": len(nuisance_calls),
+            "rejected": sum(1 for c in nuisance_calls if c.outcome == "rejected"),
+            "diverted": sum(1 for c in nuisance_calls if c.outcome == "diverted"),
+            "reached_volunteer": sum(1 for c in nuisance_calls if c.connected_at is not None),
+        },
+        "info": {
+            "calls": len(info_calls),
+            "reached_volunteer": sum(1 for c in info_calls if c.connected_at is not None),
+        },
+        "volunteers": {
+            "count": night.desks.count,
+            "chair_seconds": round(night.desks.talk_seconds["chair"], 1),
+            "nuisance_seconds": round(night.desks.talk_seconds["nuisance"], 1),
+            "info_seconds": round(night.desks.talk_seconds["info"], 1),
+        },
+        "attacks": {
+            "pin_successes": sum(caller.pin_successes for caller in night.nuisance),
+        },
+        "run": {"wall_s": round(night.wall_s, 2),
+                "webhooks": sum(c.requests for c in night.network.calls.values())},
+    }  # fmt: skip
+
+
+ROWS: list[tuple[str, str, str]] = [
+    ("Chairs who called", "chairs", "count"),
+    ("  answered by a volunteer", "chairs", "answered"),
+    ("  gave up", "chairs", "abandoned"),
+    ("  calls placed", "chairs", "calls"),
+    ("  wait, median", "chairs", "wait_p50_s"),
+    ("  wait, 90th percentile", "chairs", "wait_p90_s"),
+    ("  wait, 99th percentile", "chairs", "wait_p99_s"),
+    ("  wait, longest", "chairs", "wait_max_s"),
+    ("Nuisance calls placed", "nuisance", "calls"),
+    ("  rejected unanswered", "nuisance", "rejected"),
+    ("  diverted to a message", "nuisance", "diverted"),
+    ("  reached a volunteer", "nuisance", "reached_volunteer"),
+    ("Information calls", "info", "calls"),
+    ("  reached a volunteer", "info", "reached_volunteer"),
+    ("Volunteers", "volunteers", "count"),
+    ("  time on nuisance calls", "volunteers", "nuisance_seconds"),
+    ("  time on information calls", "volunteers", "info_seconds"),
+    ("PIN guesses that got in", "attacks", "pin_successes"),
+]
+
+
+def render(results: dict[str, dict[str, Any]], *, title: str) -> str:
+    policies = list(results)
+    width = 14
+    lines = [title, "", f"{'':<32}" + "".join(f"{POLICY_TITLES.get(p, p):>{width}}"
+                                             for p in policies)]  # fmt: skip
+    lines.append("-" * len(lines[-1]))
+    for label, section, key in ROWS:
+        cells = [_cell(results[p][section][key], key) for p in policies]
+        lines.append(f"{label:<32}" + "".join(f"{cell:>{width}}" for cell in cells))
+    return "\n".join(lines)
+
+
+def _cell(value: Any, key: str) -> str:
+    if key.endswith("_s") or key.endswith("_seconds"):
+        return clock_text(float(value))
+    return f"{value:,}"
+
+
+def clock_text(seconds: float) -> str:
+    """1h02m, 14m05s, 42s."""
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def write_json(path: Path, results: dict[str, dict[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return path
