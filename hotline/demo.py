@@ -1,15 +1,17 @@
-"""`hotline demo`: the whole stack on this machine, and a few calls through it.
+"""`hotline demo`: a caucus night, live, on this machine.
 
-It starts a real Redis (embedded, under var/demo), the web server and a
-worker as separate processes, loads the Iowa 2020 roster, then plays a short
-evening over real HTTP: chairs who get through, a nuisance caller who redials
-until the hotline stops answering, and a PIN guesser who never gets in.
-No Twilio account is needed: the calls are signed with a key made for the run.
+It starts a real Redis (embedded, under var/demo), `hotline serve` and
+`hotline worker` as separate processes, loads the Iowa 2020 roster, then plays
+the `demo` scenario against them in real time over HTTP: chairs keying in
+their precinct and PIN, volunteers taking them from the line, and a flood of
+nuisance callers that Hotline diverts and then blocks. A live view shows the
+line while it runs; at the end the same night is replayed, in virtual time,
+on the 2020 first-come first-served line and on a calm night, for comparison.
+No Twilio account is needed: calls are signed with a key made for the run.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import secrets
 import shutil
@@ -20,22 +22,29 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from hotline.roster_file import read_roster
-from hotline.roster_import import import_roster
+from hotline.pins import pin_digest
 from hotline.services import Services
 from hotline.settings import PROJECT_ROOT, Settings
-from hotline.sim.phone import CallTranscript, HttpPhone
+from hotline.sim.chart import render_chart, write_chart
+from hotline.sim.compare import simulate
+from hotline.sim.live import run_live
+from hotline.sim.night import Night
+from hotline.sim.population import draw_population
+from hotline.sim.report import POLICY_TITLES, clock_text, figures, render
+from hotline.sim.scenario import load_scenario
 from hotline.store.embedded import EmbeddedRedis
+from hotline.store.roster import Precinct
 
-IOWA_ROSTER = PROJECT_ROOT / "data" / "iowa-2020" / "precincts.csv"
 DEMO_DIR = Path("var") / "demo"
-# Two chairs registered their own phones; everyone else keys in the precinct.
-REGISTERED = {"77001": "+15155550177", "52001": "+13195550152"}
+ACCOUNT_SID = "AC" + "d" * 32
+SEED = 2020
 
 
-def run_demo(port: int) -> int:
+def run_demo(port: int, scenario_name: str = "demo") -> int:
     data_dir = DEMO_DIR.resolve()
     shutil.rmtree(data_dir, ignore_errors=True)
+    scenario = load_scenario(scenario_name)
+    population = draw_population(scenario, SEED)
     redis_server = EmbeddedRedis(data_dir / "redis")
     redis_server.start()
     env = {
@@ -43,19 +52,20 @@ def run_demo(port: int) -> int:
         "REDIS_URL": redis_server.url,
         "HOTLINE_DATA_DIR": str(data_dir),
         "HOTLINE_PORT": str(port),
+        "HOTLINE_BIND": "127.0.0.1",
         "HOTLINE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "HOTLINE_SECRET_KEY": secrets.token_hex(32),
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "WEB_CONCURRENCY": "2",
-        "HOTLINE_BIND": "127.0.0.1",
     }
     processes: list[subprocess.Popen[bytes]] = []
     try:
         settings = Settings.load(env=env)
         services = Services.build(settings)
-        pins = _load_roster(services, data_dir)
-        _say(f"Roster: {services.store.roster.count()} Iowa precincts loaded "
-             f"(PIN sheet in {data_dir}).")  # fmt: skip
+        _load_roster(services, population)
+        _say(f"Roster: {services.store.roster.count():,} Iowa precincts loaded; "
+             f"{sum(1 for c in population.chairs)} of their chairs will call.")  # fmt: skip
         log = open(data_dir / "services.log", "ab")  # noqa: SIM115 - lives as long as the processes
         for command in ("serve", "worker"):
             processes.append(subprocess.Popen(
@@ -63,11 +73,26 @@ def run_demo(port: int) -> int:
                 stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
             ))  # fmt: skip
         _wait_until_healthy(port, processes)
-        _say(f"Web server on http://127.0.0.1:{port}, one worker, Redis at {redis_server.url}\n")
-        phone = HttpPhone(settings.public_url, env["TWILIO_AUTH_TOKEN"])
-        _play_evening(phone, pins)
-        time.sleep(1.0)  # let the worker finish the call-end jobs
-        _show_state(services)
+        _say(f"Hotline is answering on {settings.public_url} (web server and worker running, "
+             f"Redis at {redis_server.url}).\n")  # fmt: skip
+        _say(f"Live: {scenario.description}. Watch the line (every 5 s):")
+        live = run_live(scenario, population, public_url=settings.public_url,
+                        auth_token=env["TWILIO_AUTH_TOKEN"], account_sid=ACCOUNT_SID,
+                        queue_name=settings.queue_name, on_sample=_show_line)  # fmt: skip
+        time.sleep(2.0)  # the worker finishes the last call-end jobs
+        _say("\nThe same night replayed in virtual time on the 2020 line and on a calm night...")
+        others = simulate(scenario, seed=SEED, redis_url=redis_server.url,
+                          policies=("fifo", "calm"))  # fmt: skip
+        results = {"triage": figures(live)} | {p: n.figures for p, n in others.items()}
+        _say("")
+        _say(render(results, title=f"{scenario.name}: Hotline live over HTTP, the others "
+                                   "simulated"))  # fmt: skip
+        chart = write_chart(data_dir / "demo-night.html", render_chart(
+            {POLICY_TITLES["triage"]: [(m, w) for m, w, _ in live.samples]}
+            | {POLICY_TITLES[p]: [(m, w) for m, w, _ in n.samples] for p, n in others.items()},
+            title="Chairs waiting: the demo night", subtitle=scenario.description))  # fmt: skip
+        _show_hotline_view(services)
+        _say(f"\nChart of the night: {chart}")
         _how_to_go_live()
         return 0
     finally:
@@ -81,57 +106,34 @@ def run_demo(port: int) -> int:
         redis_server.stop()
 
 
-def _load_roster(services: Services, data_dir: Path) -> dict[str, str]:
-    rows = read_roster(IOWA_ROSTER.read_text(encoding="utf-8"), layout="iowa-2020")
-    rows = [dataclasses.replace(r, chair_phone=REGISTERED.get(r.code)) for r in rows]
-    sheet = data_dir / "pin-sheet.csv"
-    import_roster(services.store.roster, rows,
-                  secret_key=services.settings.require_secret_key(), pin_sheet=sheet)  # fmt: skip
-    lines = sheet.read_text().splitlines()[1:]
-    return {line.split(",")[0]: line.rsplit(",", 1)[1] for line in lines}
+def _load_roster(services: Services, population) -> None:
+    key = services.settings.require_secret_key()
+    services.store.roster.replace_all(
+        Precinct(code=code, county=county, name=name, pin_digest=pin_digest(key, code, pin),
+                 chair_phone=phone)
+        for code, county, name, pin, phone in population.roster
+    )  # fmt: skip
 
 
-def _play_evening(phone: HttpPhone, pins: dict[str, str]) -> None:
-    calls = 0
-
-    def ring(title: str, caller: str, keys: list[str], **extra: str) -> CallTranscript:
-        nonlocal calls
-        calls += 1
-        transcript = phone.call(f"CADEMO{calls:04d}", caller, keys, extra=extra)
-        if transcript.outcome != "holding":
-            phone.end(transcript, duration_s=40)
-        _say(f"  {title}\n    from {caller}: {transcript.outcome}")
-        for line in transcript.heard:
-            _say(f"      hears: {line}")
-        return transcript
-
-    _say("1. A chair keys in precinct and PIN (Adair, 1NW ADAIR = precinct 1001):")
-    ring("chair of 1001", "+15155550101", ["1001", pins["1001"]])
-    _say("\n2. A chair calls from the phone registered for Polk precinct 77001: PIN only:")
-    ring("chair of 77001", REGISTERED["77001"], [pins["77001"]])
-    _say("\n3. A chair mistypes the PIN once:")
-    wrong = "0000" if pins["52002"] != "0000" else "1111"
-    ring("chair of 52002", "+13195550202", ["52002", wrong, pins["52002"]])
-    _say("\n4. The number leaked: one nuisance caller redials ten times and hangs up at once:")
-    for attempt in range(1, 11):
-        transcript = phone.call(f"CATROLL{attempt:04d}", "+17125550666", [])
-        phone.end(transcript, duration_s=3)
-        _say(f"    call {attempt:>2}: {transcript.outcome}")
-    _say("\n5. A withheld caller guesses PINs for precinct 1001:")
-    ring("PIN guesser", "Anonymous", ["1001", "1234", "5678", "9999"])
+def _show_line(night: Night) -> None:
+    minute, waiting, in_line = night.samples[-1]
+    answered = sum(1 for c in night.chairs if c.answered_at is not None)
+    nuisance = [call for caller in night.nuisance for call in caller.calls]
+    rejected = sum(1 for c in nuisance if c.outcome == "rejected")
+    diverted = sum(1 for c in nuisance if c.outcome == "diverted")
+    _say(f"  {clock_text(minute * 60):>6}  chairs answered {answered:>3}, still trying {waiting:>3}"
+         f" (on hold {in_line:>2}) | volunteers busy {night.desks.busy}/{night.desks.count}"
+         f" | nuisance calls {len(nuisance):>3}: diverted {diverted:>3}, rejected {rejected:>3}")
 
 
-def _show_state(services: Services) -> None:
-    _say("\nThe priority line now:")
-    for place, chair in enumerate(services.store.line.waiting(), start=1):
-        _say(f"  {place}. precinct {chair.precinct} ({chair.verified_how})")
-    _say("\nBlocks in force:")
-    for block in services.store.blocks.active():
-        _say(f"  {block.target} by {block.author}: {block.reason}")
-    _say("\nRecent verdicts (hotline calls):")
-    for record in services.store.calls.recent(8):
-        _say(f"  {record.call_sid:<12} {record.number or 'withheld':<14} "
-             f"{record.verdict or '(in progress)':<14} {'; '.join(record.reasons)}")  # fmt: skip
+def _show_hotline_view(services: Services) -> None:
+    """What an admin sees afterwards with `hotline blocks` and `hotline calls`."""
+    blocks = services.store.blocks.active()
+    _say(f"\nBlocks Hotline put in place ({len(blocks)}), as `hotline blocks` lists them:")
+    for block in blocks[:8]:
+        _say(f"  {block.target:<14} by {block.author}: {block.reason}")
+    if len(blocks) > 8:
+        _say(f"  ... and {len(blocks) - 8} more")
 
 
 def _how_to_go_live() -> None:

@@ -8,7 +8,9 @@ callers: the best the staffing allows.
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -26,7 +28,7 @@ from hotline.sim.network import Network
 from hotline.sim.people import Chair, InfoCaller, NuisanceCaller
 from hotline.sim.population import Population
 from hotline.sim.scenario import Scenario
-from hotline.sim.transport import WsgiTransport
+from hotline.sim.transport import HttpTransport, WsgiTransport
 from hotline.store.roster import Precinct
 from workers import runtime
 
@@ -55,6 +57,9 @@ class Night:
     chairs: list[Chair]
     nuisance: list[NuisanceCaller]
     info: list[InfoCaller]
+    # Clock times the night starts, and stops being followed.
+    starts_at: float = NIGHT_STARTS_AT
+    ends_at: float = NIGHT_STARTS_AT
     # (minutes into the night, chairs still trying to get through, callers in the line)
     samples: list[tuple[float, int, int]] = field(default_factory=list)
     wall_s: float = 0.0
@@ -67,32 +72,52 @@ def run_night(
     *,
     redis_url: str,
     on_progress: Callable[[float], None] | None = None,
+    over_http: bool = False,
 ) -> Night:
+    """Run the night. With `over_http` the app is served on a loopback port and every
+    webhook crosses a real socket, still in virtual time (the server shares the clock).
+    """
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(POLICIES)}")
+    with contextlib.ExitStack() as stack:
+        return _run(scenario, population, policy, redis_url, on_progress,
+                    stack if over_http else None)  # fmt: skip
+
+
+def _run(scenario, population, policy, redis_url, on_progress, http_stack) -> Night:
     started = time.perf_counter()
     clock = ManualClock(NIGHT_STARTS_AT)
     loop = EventLoop(clock)
+    public_url = SIM_URL
+    if http_stack is not None:
+        server = http_stack.enter_context(_loopback_server())
+        public_url = f"http://127.0.0.1:{server.server_port}"
     if policy == "fifo":
         app, queue_name, services = create_baseline_app(), BASELINE_QUEUE, None
     else:
-        services = _hotline_services(clock, redis_url, population)
+        services = _hotline_services(clock, redis_url, population, public_url)
         app, queue_name = create_app(services), services.settings.queue_name
-    network = Network(loop, WsgiTransport(app, SIM_AUTH_TOKEN), account_sid=SIM_ACCOUNT_SID,
-                      voice_url=f"{SIM_URL}/voice/incoming",
-                      status_url=f"{SIM_URL}/voice/status")  # fmt: skip
+    if http_stack is not None:
+        server.set_app(app)
+        transport = HttpTransport(SIM_AUTH_TOKEN)
+        http_stack.callback(transport.close)
+    else:
+        transport = WsgiTransport(app, SIM_AUTH_TOKEN)
+    network = Network(loop, transport, account_sid=SIM_ACCOUNT_SID,
+                      voice_url=f"{public_url}/voice/incoming",
+                      status_url=f"{public_url}/voice/status")  # fmt: skip
     if services is not None:
         network.on_status_posted.append(_JobRunner(loop, services.queue).soon)
     desks = VolunteerDesks(network, scenario.volunteers.count, scenario.volunteers.wrap_up_s,
                            queue_name, random.Random(f"{population.seed}:desks"))  # fmt: skip
-    night = Night(policy, scenario, population, network, desks, chairs=[], nuisance=[], info=[])
-    _people(night, loop, population.seed, with_nuisance=policy != "calm")
-    _sample(night, loop)
-    end = NIGHT_STARTS_AT + scenario.duration_s + OVERTIME_S
-    span = end - NIGHT_STARTS_AT
+    night = populate(Night(policy, scenario, population, network, desks, chairs=[],
+                           nuisance=[], info=[], starts_at=NIGHT_STARTS_AT,
+                           ends_at=NIGHT_STARTS_AT + scenario.duration_s + OVERTIME_S),
+                     with_nuisance=policy != "calm")  # fmt: skip
+    span = night.ends_at - night.starts_at
     tick = None if on_progress is None else (
-        lambda now: on_progress((now - NIGHT_STARTS_AT) / span))  # fmt: skip
-    loop.run(end, tick)
+        lambda now: on_progress((now - night.starts_at) / span))  # fmt: skip
+    loop.run(night.ends_at, tick)
     night.wall_s = time.perf_counter() - started
     return night
 
@@ -117,9 +142,35 @@ class _JobRunner:
         drain(self._queue)
 
 
-def _hotline_services(clock: ManualClock, redis_url: str, population: Population) -> Services:
+@contextlib.contextmanager
+def _loopback_server():
+    """A real HTTP server on a free loopback port, in a thread; its app is set later."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs) -> None:  # a night is thousands of requests
+            pass
+
+    holder: dict[str, object] = {}
+
+    def dispatch(environ, start_response):
+        return holder["app"](environ, start_response)
+
+    server = make_server("127.0.0.1", 0, dispatch, threaded=False, request_handler=Quiet)
+    server.set_app = lambda app: holder.__setitem__("app", app)  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, name="sim-http", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def _hotline_services(clock: ManualClock, redis_url: str, population: Population,
+                      public_url: str = SIM_URL) -> Services:  # fmt: skip
     settings = Settings.load(env={
-        "HOTLINE_PUBLIC_URL": SIM_URL, "HOTLINE_SECRET_KEY": SIM_SECRET_KEY,
+        "HOTLINE_PUBLIC_URL": public_url, "HOTLINE_SECRET_KEY": SIM_SECRET_KEY,
         "TWILIO_AUTH_TOKEN": SIM_AUTH_TOKEN, "TWILIO_ACCOUNT_SID": SIM_ACCOUNT_SID,
     })  # fmt: skip
     services = Services.build(settings, clock=clock, redis_url=redis_url)
@@ -134,11 +185,14 @@ def _hotline_services(clock: ManualClock, redis_url: str, population: Population
     return services
 
 
-def _people(night: Night, loop: EventLoop, seed: int, *, with_nuisance: bool) -> None:
+def populate(night: Night, *, with_nuisance: bool, sample_every_s: float = SAMPLE_EVERY_S,
+             on_sample: Callable[[Night], None] | None = None) -> Night:  # fmt: skip
+    """Bring the night's people to life, and sample the line as the night goes."""
     scenario, population, network = night.scenario, night.population, night.network
+    seed = population.seed
 
     def at_night(when: float) -> float:
-        return NIGHT_STARTS_AT + when
+        return night.starts_at + when
 
     for spec in population.chairs:
         chair = Chair(network, _shift(spec, at_night), scenario.chairs, seed)
@@ -156,6 +210,8 @@ def _people(night: Night, loop: EventLoop, seed: int, *, with_nuisance: bool) ->
             caller = InfoCaller(network, _shift(spec, at_night), scenario.info, seed)
             night.info.append(caller)
             caller.start()
+    _sample(night, network.loop, sample_every_s, on_sample)
+    return night
 
 
 def _shift(spec, at_night):
@@ -167,18 +223,21 @@ def _shift_nuisance(behaviour, at_night):
     return replace(behaviour, end_s=at_night(behaviour.end_s))
 
 
-def _sample(night: Night, loop: EventLoop) -> None:
-    """Every minute: how many chairs are still trying, and how long the line is."""
+def _sample(night: Night, loop: EventLoop, every_s: float,
+            on_sample: Callable[[Night], None] | None) -> None:  # fmt: skip
+    """Every `every_s`: how many chairs are still trying, and how long the line is."""
     queue_name = night.desks.queue_name
-    end = NIGHT_STARTS_AT + night.scenario.duration_s
+    end = night.starts_at + night.scenario.duration_s
 
     def sample() -> None:
         now = loop.now()
         waiting = sum(1 for chair in night.chairs if chair.waiting)
         queue = night.network.queues.get(queue_name)
-        night.samples.append(((now - NIGHT_STARTS_AT) / 60, waiting,
+        night.samples.append(((now - night.starts_at) / 60, waiting,
                               len(queue.members) if queue else 0))  # fmt: skip
+        if on_sample is not None:
+            on_sample(night)
         if now < end or waiting:
-            loop.after(SAMPLE_EVERY_S, sample)
+            loop.after(every_s, sample)
 
-    loop.at(NIGHT_STARTS_AT, sample)
+    loop.at(night.starts_at, sample)

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from hotline.sim.night import NIGHT_STARTS_AT, OVERTIME_S, Night
+from hotline.sim.night import Night
 
 POLICY_TITLES = {
     "triage": "Hotline",
@@ -32,7 +32,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def figures(night: Night) -> dict[str, Any]:
-    end = NIGHT_STARTS_AT + night.scenario.duration_s + OVERTIME_S
+    end = night.ends_at
     waits = []
     for chair in night.chairs:
         if chair.first_call_at is None:

@@ -1,0 +1,57 @@
+"""A night in real time, against a Hotline running elsewhere, over HTTP.
+
+The server keeps its own clock, its own Redis and its own workers; the
+simulator only places calls, follows the TwiML it gets back and sits the
+volunteers at their desks, as the phone network would.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from hotline.sim.desks import VolunteerDesks
+from hotline.sim.loop import RealTimeLoop
+from hotline.sim.network import Network
+from hotline.sim.night import Night, populate
+from hotline.sim.population import Population
+from hotline.sim.scenario import Scenario
+from hotline.sim.transport import HttpTransport
+
+# After the night, chairs still waiting are followed until they are through,
+# for at most this long.
+FOLLOW_S = 75.0
+LIVE_SAMPLE_EVERY_S = 5.0
+
+
+def run_live(
+    scenario: Scenario,
+    population: Population,
+    *,
+    public_url: str,
+    auth_token: str,
+    account_sid: str,
+    queue_name: str,
+    on_sample: Callable[[Night], None] | None = None,
+) -> Night:
+    loop = RealTimeLoop()
+    transport = HttpTransport(auth_token)
+    network = Network(loop, transport, account_sid=account_sid,
+                      voice_url=f"{public_url}/voice/incoming",
+                      status_url=f"{public_url}/voice/status")  # fmt: skip
+    desks = VolunteerDesks(network, scenario.volunteers.count, scenario.volunteers.wrap_up_s,
+                           queue_name, random.Random(f"{population.seed}:desks"))  # fmt: skip
+    starts_at = loop.now() + 1.0
+    night = populate(
+        Night("triage", scenario, population, network, desks, chairs=[], nuisance=[], info=[],
+              starts_at=starts_at, ends_at=starts_at + scenario.duration_s + FOLLOW_S),
+        with_nuisance=True, sample_every_s=LIVE_SAMPLE_EVERY_S, on_sample=on_sample,
+    )  # fmt: skip
+    try:
+        loop.run(starts_at + scenario.duration_s)
+        while loop.now() < night.ends_at and any(chair.waiting for chair in night.chairs):
+            loop.run(min(loop.now() + LIVE_SAMPLE_EVERY_S, night.ends_at))
+    finally:
+        transport.close()
+    night.ends_at = loop.now()
+    return night
