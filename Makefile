@@ -26,6 +26,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m tests.bench.incoming
+	$(BIN)/python -m tests.bench.simulation
 
 lint: install
 	$(BIN)/ruff check .

@@ -243,7 +243,8 @@ def simulate(scenario: str, seed: int, json_path: Path | None, chart_path: Path 
     series = {POLICY_TITLES[p]: [(minute, waiting) for minute, waiting, _ in n.samples]
               for p, n in nights.items()}  # fmt: skip
     write_chart(chart_path, render_chart(series, title=f"Chairs waiting: {loaded.name}",
-                                         subtitle=loaded.description))  # fmt: skip
+                                         subtitle=loaded.description,
+                                         x_label="time into the night (h:mm)"))  # fmt: skip
     click.echo(f"Chart: {chart_path}")
     wall = sum(r["run"]["wall_s"] for r in results.values())
     click.echo(f"Simulated in {wall:.1f} s of wall time.", err=True)

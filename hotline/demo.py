@@ -90,7 +90,8 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
         chart = write_chart(data_dir / "demo-night.html", render_chart(
             {POLICY_TITLES["triage"]: [(m, w) for m, w, _ in live.samples]}
             | {POLICY_TITLES[p]: [(m, w) for m, w, _ in n.samples] for p, n in others.items()},
-            title="Chairs waiting: the demo night", subtitle=scenario.description))  # fmt: skip
+            title="Chairs waiting: the demo night", subtitle=scenario.description,
+            x_label="time into the night (h:mm)"))  # fmt: skip
         _show_hotline_view(services)
         _say(f"\nChart of the night: {chart}")
         _how_to_go_live()

@@ -31,9 +31,9 @@ MARGIN_TOP = 14
 MARGIN_BOTTOM = 56
 LEGEND_ROW = 24
 LEGEND_SWATCH = 32
-LEGEND_FONT = 13
+LEGEND_FONT = 13.5
 # About how wide a character of the page's sans-serif is, per unit of font size.
-CHAR_WIDTH = 0.58
+CHAR_WIDTH = 0.52
 
 STYLE = """
 :root { color-scheme: light; }
@@ -55,12 +55,12 @@ h1 { font-size: 1.35rem; font-weight: 650; margin: 0 0 4px; letter-spacing: -0.0
 figure { margin: 8px 0 0; }
 svg { display: block; width: 100%; height: auto; }
 svg text { font-family: inherit; fill: #3e4c59; font-variant-numeric: tabular-nums; }
-.tick text { font-size: 12px; }
+.tick text { font-size: 12.5px; }
 .axis-label { font-size: 13px; fill: #52606d; }
-.legend text { font-size: 13px; fill: #1f2933; }
-.grid { stroke: #e4e7eb; stroke-width: 1; }
-.axis { stroke: #9aa5b1; stroke-width: 1; }
+.legend text { font-size: 13.5px; fill: #1f2933; }
 .tick line { stroke: #9aa5b1; stroke-width: 1; }
+.tick line.grid { stroke: #e4e7eb; }
+.axis { stroke: #7b8794; stroke-width: 1; }
 .plot-area { fill: #fff; }
 .series { fill: none; stroke-width: 2.25; stroke-linejoin: round; stroke-linecap: butt; }
 .peak { stroke: #fff; stroke-width: 1.5; }
@@ -69,9 +69,10 @@ table { border-collapse: collapse; margin: 20px 0 0; font-size: 0.9rem;
 th, td { padding: 6px 14px 6px 0; text-align: left; border-bottom: 1px solid #e4e7eb; }
 th { font-weight: 600; color: #52606d; font-size: 0.8rem; text-transform: uppercase;
   letter-spacing: 0.04em; }
-td.num, th.num { text-align: right; padding-right: 0; padding-left: 24px; }
-.swatch { display: inline-block; width: 28px; height: 3px; margin: 0 10px 0 0;
-  vertical-align: middle; }
+td.num, th.num { text-align: right; padding-right: 0; padding-left: 24px;
+  white-space: nowrap; }
+td.key { width: 38px; padding-right: 10px; }
+.swatch { display: block; width: 28px; height: 3px; }
 """
 
 
@@ -98,11 +99,12 @@ def render_chart(
 ) -> str:
     """A complete HTML page charting each series as a line over time.
 
-    Points are (minutes, value); points with a value that is not finite are left out.
-    The x axis runs from the first minute to the last, ticked in hours and minutes; the
-    y axis runs from zero (or the lowest value, if below zero) to a round number at or
-    above the highest value. Under the chart, a table gives each series' peak and when
-    it came (the first time, if it came more than once).
+    Points are (minutes, value), drawn in order of time; points with a coordinate that is
+    not a finite number (NaN, infinity) are left out. The x axis runs from the first
+    minute to the last, ticked in hours and minutes; the y axis runs from zero (or the
+    lowest value, if below zero) to a round number at or above the highest value. Under
+    the chart, a table gives each series' peak and when it came (the first time, if it
+    came more than once). With no points at all, the page says there is no data.
     """
     lines = {name: _clean(points) for name, points in series.items()}
     head = _head(title)
@@ -242,7 +244,7 @@ def _legend(names: list[str]) -> tuple[str, int]:
             rows.append([])
             used = 0.0
         rows[-1].append((index, name, used))
-        used += width + 28
+        used += width + 26
     out = ['<g class="legend">\n']
     for row_number, row in enumerate(rows):
         y = MARGIN_TOP + row_number * LEGEND_ROW + LEGEND_ROW / 2
@@ -263,7 +265,7 @@ def _legend(names: list[str]) -> tuple[str, int]:
 
 def _table(lines: dict[str, list[tuple[float, float]]], y_label: str) -> str:
     out = [
-        '<table class="peaks">\n<thead><tr><th>Series</th>'
+        '<table class="peaks">\n<thead><tr><th colspan="2">Series</th>'
         f'<th class="num">Peak {escape(y_label)}</th><th class="num">Time of peak</th>'
         "</tr></thead>\n<tbody>\n"
     ]
@@ -277,7 +279,7 @@ def _table(lines: dict[str, list[tuple[float, float]]], y_label: str) -> str:
             )
         else:
             cells = '<td class="num" colspan="2">no data</td>'
-        out.append(f"<tr><td>{swatch}{escape(name)}</td>{cells}</tr>\n")
+        out.append(f'<tr><td class="key">{swatch}</td><td>{escape(name)}</td>{cells}</tr>\n')
     out.append("</tbody>\n</table>\n")
     return "".join(out)
 
@@ -310,23 +312,25 @@ def _swatch_css(index: int) -> str:
 
 
 def _value_ticks(lo: float, hi: float, integral: bool) -> list[float]:
-    """Round ticks from lo (or below) to hi (or above), about six steps apart."""
+    """Round ticks from lo (or below) to hi (or above), 1, 2, 2.5 or 5 times a power of ten
+    apart: of the sets with four to eight steps, the one that leaves the least room."""
     if hi - lo <= 0:
         hi = lo + (5 if integral else 1)
-    raw = (hi - lo) / 6
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = 10 * magnitude
-    for multiple in (1, 2, 2.5, 5, 10):
-        if multiple == 2.5 and integral and magnitude < 10:
-            continue
-        if multiple * magnitude >= raw * (1 - 1e-9):
-            step = multiple * magnitude
-            break
-    if integral:
-        step = max(step, 1.0)
-    first = math.floor(lo / step + 1e-9)
-    last = math.ceil(hi / step - 1e-9)
-    return [n * step for n in range(first, last + 1)]
+    magnitude = 10.0 ** math.floor(math.log10((hi - lo) / 6))
+    candidates: list[list[float]] = []
+    for scale in (magnitude / 10, magnitude, magnitude * 10):
+        for multiple in (1, 2, 2.5, 5):
+            step = multiple * scale
+            if integral and not step.is_integer():
+                continue
+            first = math.floor(lo / step + 1e-9)
+            last = math.ceil(hi / step - 1e-9)
+            candidates.append([float(f"{n * step:.12g}") for n in range(first, last + 1)])
+    for fewest, most in ((5, 9), (3, 11), (2, math.inf)):
+        fitting = [ticks for ticks in candidates if fewest <= len(ticks) <= most]
+        if fitting:
+            return min(fitting, key=lambda ticks: (ticks[-1] - ticks[0], abs(len(ticks) - 6)))
+    return [lo, hi]
 
 
 def _value_text(value: float, step: float | None = None) -> str:
@@ -341,12 +345,13 @@ def _value_text(value: float, step: float | None = None) -> str:
 
 
 def _time_ticks(lo: float, hi: float) -> list[float]:
-    """Round times (whole minutes, quarter hours, hours...) across [lo, hi], ten at most."""
+    """Round times (whole minutes, quarter hours, hours...) across [lo, hi], at most eight
+    steps apart."""
     span = hi - lo
-    steps = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440)
-    step = next((s for s in steps if span / s <= 10), None)
+    steps = (1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 480, 720, 1440)
+    step = next((s for s in steps if span / s <= 8), None)
     if step is None:
-        step = 1440 * math.ceil(span / (1440 * 10))
+        step = 1440 * math.ceil(span / (1440 * 8))
     first = math.ceil(lo / step - 1e-9)
     last = math.floor(hi / step + 1e-9)
     ticks = [float(n * step) for n in range(first, last + 1)]

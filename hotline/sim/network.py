@@ -180,6 +180,8 @@ class Network:
         self.queues: dict[str, SimQueue] = {}
         self.conferences: dict[str, Conference] = {}
         self.messages: list[dict[str, object]] = []
+        # Every request made to the app: TwiML fetches and status callbacks.
+        self.webhooks = 0
         # Who answers a number the REST API is asked to call: a factory returning the
         # callee's agent and when it answers (None: it never does). Unknown numbers ring out.
         self.callees: dict[str, Callable[[], tuple[Agent, float | None]]] = {}
@@ -354,6 +356,7 @@ class Network:
                   "CallStatus": call.status, "Direction": call.direction,
                   "ApiVersion": API_VERSION, **call.params, **(extra or {})}  # fmt: skip
         call.requests += 1
+        self.webhooks += 1
         try:
             status, body = self.transport.post(url, params)
         except OSError as error:
@@ -645,6 +648,7 @@ class Network:
                   "CallbackSource": "call-progress-events"}  # fmt: skip
         call.sequence += 1
         try:
+            self.webhooks += 1
             self.transport.post(call.status_callback, params)
         except OSError as error:
             log.warning("status callback for %s failed: %s", call.sid, error)

@@ -2,13 +2,16 @@
 under a target, found by simulating the night (with its nuisance flood) under
 Hotline's triage.
 
-The wait falls as volunteers are added, so the search doubles the count until
-the target is met, then halves the gap between the last miss and the first
-hit. Every count it tries is kept, for the curve.
+The wait falls as volunteers are added. The search starts from the
+scenario's own staffing, never goes below the volunteers the chairs' talking
+alone keeps busy all night (fewer could never clear the line), doubles or
+halves until it brackets the target, then bisects. Every count it tries is
+kept, for the curve.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +28,11 @@ class Plan:
     curve: dict[int, float]  # volunteers tried -> chairs' p90 wait in seconds
 
 
+def busy_floor(scenario: Scenario, chairs: int) -> int:
+    """Volunteers that chairs' reports alone would keep talking for the whole night."""
+    return max(1, math.ceil(chairs * scenario.chairs.talk_s / scenario.duration_s))
+
+
 def plan_staffing(
     scenario: Scenario,
     *,
@@ -35,27 +43,38 @@ def plan_staffing(
     on_try: Callable[[int, float], None] | None = None,
 ) -> Plan:
     population = draw_population(scenario, seed)
+    floor = min(busy_floor(scenario, len(population.chairs)), ceiling)
     curve: dict[int, float] = {}
 
-    def p90(volunteers: int) -> float:
+    def meets(volunteers: int) -> bool:
         if volunteers not in curve:
             night = run_night(scenario.with_volunteers(volunteers), population, "triage",
                               redis_url=redis_url)  # fmt: skip
             curve[volunteers] = figures(night)["chairs"]["wait_p90_s"]
             if on_try is not None:
                 on_try(volunteers, curve[volunteers])
-        return curve[volunteers]
+        return curve[volunteers] <= target_wait_s
 
-    low, high = 0, 1  # low misses (or is zero), high is the candidate
-    while p90(high) > target_wait_s:
-        low = high
-        if high >= ceiling:
-            return Plan(target_wait_s, None, dict(sorted(curve.items())))
-        high = min(high * 2, ceiling)
+    def done(answer: int | None) -> Plan:
+        return Plan(target_wait_s, answer, dict(sorted(curve.items())))
+
+    start = min(max(scenario.volunteers.count, floor), ceiling)
+    if meets(start):
+        high, low = start, start // 2  # high meets; find a low that misses
+        while low >= floor and meets(low):
+            high, low = low, low // 2
+        low = max(low, floor - 1)
+    else:
+        low, high = start, start * 2  # low misses; find a high that meets
+        while not meets(min(high, ceiling)):
+            if high >= ceiling:
+                return done(None)
+            low, high = min(high, ceiling), high * 2
+        high = min(high, ceiling)
     while high - low > 1:
         middle = (low + high) // 2
-        if p90(middle) > target_wait_s:
-            low = middle
-        else:
+        if meets(middle):
             high = middle
-    return Plan(target_wait_s, high, dict(sorted(curve.items())))
+        else:
+            low = middle
+    return done(high)

@@ -119,81 +119,109 @@ def load_scenario(name_or_path: str) -> Scenario:
 
 
 def _scenario(data: dict[str, Any], path: Path) -> Scenario:
-    night = data["night"]
-    duration = parse_duration(night["duration"])
-    roster = data["roster"]
-    roster_file = Path(roster["file"])
+    night = _require(data, "night", "")
+    duration = _duration(night, "duration", "night")
+    roster = _require(data, "roster", "")
+    roster_file = Path(_require(roster, "file", "roster"))
     if not roster_file.is_absolute():
         roster_file = PROJECT_ROOT / roster_file
+    volunteers = _require(data, "volunteers", "")
     return Scenario(
         name=night.get("name", path.stem),
         description=night.get("description", ""),
         duration_s=duration,
         roster_file=roster_file,
         roster_format=roster.get("format", "hotline"),
-        chairs=_chairs(data["chairs"], duration),
+        chairs=_chairs(_require(data, "chairs", ""), duration),
         nuisance=_nuisance(data["nuisance"], duration) if "nuisance" in data else None,
         info=_info(data["info"], duration) if "info" in data else None,
         volunteers=Volunteers(
-            count=_count(data["volunteers"]["count"], "volunteers.count", minimum=1),
-            wrap_up_s=parse_duration(data["volunteers"].get("wrap_up", "0s")),
+            count=_count(_require(volunteers, "count", "volunteers"), "volunteers.count",
+                         minimum=1),
+            wrap_up_s=_duration(volunteers, "wrap_up", "volunteers", "0s"),
         ),
-    )
+    )  # fmt: skip
 
 
 def _chairs(section: dict[str, Any], duration: float) -> Chairs:
     count = section.get("count", "all")
     return Chairs(
         count=None if count == "all" else _count(count, "chairs.count", minimum=1),
-        arrival=_arrival(section["arrival"], duration, "chairs.arrival"),
+        arrival=_arrival(_require(section, "arrival", "chairs"), duration, "chairs.arrival"),
         registered_phone_share=_share(section, "registered_phone_share", "chairs"),
         mistype_pin_share=_share(section, "mistype_pin_share", "chairs"),
-        patience_s=parse_duration(section["patience"]),
-        call_back_after_s=parse_duration(section["call_back_after"]),
-        max_calls=_count(section["max_calls"], "chairs.max_calls", minimum=1),
-        talk_s=parse_duration(section["talk"]),
-    )
+        patience_s=_duration(section, "patience", "chairs"),
+        call_back_after_s=_duration(section, "call_back_after", "chairs"),
+        max_calls=_count(_require(section, "max_calls", "chairs"), "chairs.max_calls",
+                         minimum=1),
+        talk_s=_duration(section, "talk", "chairs"),
+    )  # fmt: skip
 
 
 def _nuisance(section: dict[str, Any], duration: float) -> Nuisance:
+    start = _duration(section, "start", "nuisance")
+    end = _duration(section, "end", "nuisance", duration)
+    if not 0 <= start < end <= duration:
+        raise ValueError("nuisance: start and end must lie within the night, start first")
+    redial_every = _duration(section, "redial_every", "nuisance")
+    if redial_every <= 0:
+        raise ValueError("nuisance.redial_every must be longer than zero")
     return Nuisance(
-        numbers=_count(section["numbers"], "nuisance.numbers", minimum=0),
-        start_s=parse_duration(section["start"]),
-        end_s=parse_duration(section.get("end", duration)),
-        redial_every_s=parse_duration(section["redial_every"]),
-        hang_up_after_s=parse_duration(section["hang_up_after"]),
-        hold_patience_s=parse_duration(section["hold_patience"]),
-        talk_s=parse_duration(section["talk"]),
+        numbers=_count(_require(section, "numbers", "nuisance"), "nuisance.numbers",
+                       minimum=0),
+        start_s=start,
+        end_s=end,
+        redial_every_s=redial_every,
+        hang_up_after_s=_duration(section, "hang_up_after", "nuisance"),
+        hold_patience_s=_duration(section, "hold_patience", "nuisance"),
+        talk_s=_duration(section, "talk", "nuisance"),
         gives_up_after_busy=_count(section.get("gives_up_after_busy", 1_000_000),
                                    "nuisance.gives_up_after_busy", minimum=1),
         guess_pins_share=_share(section, "guess_pins_share", "nuisance"),
         withheld_share=_share(section, "withheld_share", "nuisance"),
         out_of_state_share=_share(section, "out_of_state_share", "nuisance"),
         stir_failed_share=_share(section, "stir_failed_share", "nuisance"),
-    )
+    )  # fmt: skip
 
 
 def _info(section: dict[str, Any], duration: float) -> InfoCallers:
     return InfoCallers(
-        count=_count(section["count"], "info.count", minimum=0),
-        arrival=_arrival(section["arrival"], duration, "info.arrival"),
-        patience_s=parse_duration(section["patience"]),
-        talk_s=parse_duration(section["talk"]),
+        count=_count(_require(section, "count", "info"), "info.count", minimum=0),
+        arrival=_arrival(_require(section, "arrival", "info"), duration, "info.arrival"),
+        patience_s=_duration(section, "patience", "info"),
+        talk_s=_duration(section, "talk", "info"),
     )
 
 
 def _arrival(section: dict[str, Any], duration: float, where: str) -> Arrival:
-    shape = section["shape"]
-    start = parse_duration(section.get("start", 0))
-    end = parse_duration(section.get("end", duration))
+    shape = _require(section, "shape", where)
+    start = _duration(section, "start", where, 0)
+    end = _duration(section, "end", where, duration)
     if not 0 <= start < end <= duration:
         raise ValueError(f"{where}: start and end must lie within the night, start first")
     if shape == "uniform":
         return Arrival(shape, start, end)
     if shape == "normal":
-        return Arrival(shape, start, end, parse_duration(section["peak"]),
-                       parse_duration(section["spread"]))  # fmt: skip
+        return Arrival(shape, start, end, _duration(section, "peak", where),
+                       _duration(section, "spread", where))  # fmt: skip
     raise ValueError(f'{where}.shape must be "normal" or "uniform", not {shape!r}')
+
+
+def _require(section: dict[str, Any], key: str, where: str) -> Any:
+    """section[key]; a missing one is named with its section ("chairs.talk")."""
+    try:
+        return section[key]
+    except KeyError:
+        raise KeyError(f"{where}.{key}" if where else key) from None
+
+
+def _duration(section: dict[str, Any], key: str, where: str,
+              default: str | float | None = None) -> float:  # fmt: skip
+    value = _require(section, key, where) if default is None else section.get(key, default)
+    try:
+        return parse_duration(value)
+    except ValueError as bad:
+        raise ValueError(f"{where}.{key}: {bad}") from None
 
 
 def _share(section: dict[str, Any], key: str, where: str) -> float:

@@ -1,48 +1,37 @@
-"""End to end over real HTTP: `hotline serve` (gunicorn) and `hotline worker` (RQ)
-run as processes against the test Redis, and HttpPhone places calls the way
-Twilio does.
+"""End to end over real HTTP: `hotline serve` (gunicorn) and `hotline worker` (RQ) run as
+processes against the test Redis (tests/e2e/conftest.py), and the simulator's phone
+network places the calls, exactly as Twilio would: signed webhooks, the TwiML followed
+verb by verb, <Enqueue> into a queue whose wait URL it fetches, and a status callback
+when each call ends, which the worker turns into bookkeeping.
 
-The servers start once for the module. Between tests only Hotline's own keys
-are cleared (the worker's RQ keys stay: the worker is running on them).
+The callers are the simulator's own people (a Chair, a NuisanceCaller) with specs made
+here, and, where exact timings matter, a caller scripted in this file. The network's
+time is virtual; the stack keeps its own clock.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TypeVar
+from collections.abc import Iterator
 
 import pytest
-import redis
-from rq import Worker
-from rq.job import Job
-from rq.registry import FinishedJobRegistry
 
+from hotline.clock import ManualClock
 from hotline.roster_file import RosterRow
 from hotline.roster_import import import_roster
 from hotline.services import Services
-from hotline.settings import PROJECT_ROOT, Settings
-from hotline.sim.phone import HttpPhone
+from hotline.sim.network import Network, Reply, SimCall
+from hotline.sim.people import Chair, NuisanceCaller
+from hotline.sim.population import STIR_PASSED, ChairSpec, NuisanceSpec
+from hotline.sim.scenario import Arrival, Chairs, Nuisance
 from hotline.store import keys
-from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
-
-STARTUP_LIMIT_S = 30.0
-JOB_LIMIT_S = 15.0
-STOP_LIMIT_S = 10.0
+from tests.support.twilio import SECRET_KEY
 
 CHAIR_PRECINCT = "1204"
 CHAIR_PIN = "4321"
+CHAIR_PHONE = "+15155550101"
+TROLL = "+17125550666"
+QUITTER = "+15155550303"
 
 ASK_PRECINCT = (
     "Welcome to the caucus results hotline. Please enter your precinct number, then press pound."
@@ -54,239 +43,218 @@ DIVERTED = (
     "This line is reserved for precinct chairs reporting results. For caucus information, "
     "please visit the party website. Goodbye."
 )
+TEMP_BLOCK = "9 calls in 1h (temporary block at 9)"
+T0 = ManualClock().now()  # where the network's virtual clock starts (conftest.py)
 
-T = TypeVar("T")
-
-
-@dataclass
-class Stack:
-    public_url: str
-    env: dict[str, str]
-    logs: Path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def log_tail(logs: Path) -> str:
-    return "\n".join(
-        f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
-        for path in sorted(logs.glob("*.log"))
-    )
+# A chair who holds for an hour on average, and calls once.
+CHAIR_HABITS = Chairs(
+    count=1, arrival=Arrival("uniform", 0.0, 60.0), registered_phone_share=0.0,
+    mistype_pin_share=0.0, patience_s=3600.0, call_back_after_s=120.0, max_calls=1,
+    talk_s=300.0,
+)  # fmt: skip
+# A troll who redials all night from one number, listens to the first prompt for 10 s
+# and hangs up (past the 8 s that would make it an instant hang-up: the only signal the
+# hotline has is the redialling), and gives up after three busy signals in a row.
+TROLL_HABITS = Nuisance(
+    numbers=1, start_s=0.0, end_s=T0 + 24 * 3600, redial_every_s=60.0, hang_up_after_s=10.0,
+    hold_patience_s=1200.0, talk_s=30.0, gives_up_after_busy=3, guess_pins_share=0.0,
+    withheld_share=0.0, out_of_state_share=0.0, stir_failed_share=0.0,
+)  # fmt: skip
 
 
-def wait_for(condition: Callable[[], T], limit_s: float) -> T:
-    """Poll `condition` until it returns something truthy or `limit_s` runs out;
-    returns its last value either way (the caller asserts on it).
+class ScriptedCaller:
+    """Presses `keys` in turn, one at each prompt, `KEY_DELAY_S` into it (with "#"); with
+    no keys left, hangs up `hang_up_after_s` into the prompt. On hold it stays silent and,
+    if `hang_up_at_s` is set, hangs up that long after the call was answered.
     """
-    deadline = time.monotonic() + limit_s
-    while True:
-        value = condition()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(0.05)
 
+    kind = "chair"
+    KEY_DELAY_S = 2.0
 
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-            return response.status == 200 and json.loads(response.read())["ok"] is True
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
+    def __init__(self, network: Network, keys: list[str], *, hang_up_after_s: float = 3.0,
+                 hang_up_at_s: float | None = None) -> None:  # fmt: skip
+        self.network = network
+        self.keys = list(keys)
+        self.hang_up_after_s = hang_up_after_s
+        self.hang_up_at_s = hang_up_at_s
 
+    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
+        if holding:
+            return Reply()
+        if not self.keys:
+            return Reply(hang_up=True, delay_s=self.hang_up_after_s)
+        return Reply(self.keys.pop(0) + "#", self.KEY_DELAY_S)
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (gunicorn and RQ both shut down warmly on it), then make sure the
-    process group it leads (gunicorn's workers, RQ's scheduler) is gone.
-    """
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_LIMIT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    def on_enqueued(self, call: SimCall) -> None:
+        if self.hang_up_at_s is not None:
+            self.network.loop.at(call.answered_at + self.hang_up_at_s, self.network.hang_up,
+                                 call)  # fmt: skip
 
+    def on_connected(self, call: SimCall) -> None:
+        pass
 
-@pytest.fixture(scope="module")
-def stack(redis_url, tmp_path_factory) -> Iterator[Stack]:
-    redis.Redis.from_url(redis_url).flushdb()
-    port = free_port()
-    base = tmp_path_factory.mktemp("e2e")
-    logs = base / "logs"
-    logs.mkdir()
-    env = {
-        key: value for key, value in os.environ.items()
-        if key not in ("HOTLINE_CONFIG", "TWILIO_API_BASE_URL", "HOTLINE_ACCESS_LOG")
-    }  # fmt: skip
-    env.update({
-        "REDIS_URL": redis_url,
-        "HOTLINE_PORT": str(port),
-        "HOTLINE_BIND": "127.0.0.1",
-        "HOTLINE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "HOTLINE_DATA_DIR": str(base / "data"),
-        "HOTLINE_SECRET_KEY": SECRET_KEY,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "WEB_CONCURRENCY": "2",
-    })  # fmt: skip
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        for command in ("serve", "worker"):
-            with open(logs / f"{command}.log", "wb") as log:
-                processes.append(subprocess.Popen(
-                    [sys.executable, "-m", "hotline.cli", command], env=env, cwd=PROJECT_ROOT,
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                ))  # fmt: skip
-        raw = redis.Redis.from_url(redis_url)
-
-        def up() -> bool:
-            if any(process.poll() is not None for process in processes):
-                return True  # one has died: stop waiting, the assertion below says so
-            return healthy(port) and len(Worker.all(connection=raw)) == 1
-
-        wait_for(up, STARTUP_LIMIT_S)
-        exited = [process.args[-1] for process in processes if process.poll() is not None]
-        assert exited == [], f"{exited} exited early\n{log_tail(logs)}"
-        assert healthy(port), f"no healthy web server on port {port}\n{log_tail(logs)}"
-        assert len(Worker.all(connection=raw)) == 1, f"no worker registered\n{log_tail(logs)}"
-        yield Stack(public_url=env["HOTLINE_PUBLIC_URL"], env=env, logs=logs)
-    finally:
-        for process in processes:
-            stop(process)
-        redis.Redis.from_url(redis_url).flushdb()
-
-
-def clear_hotline_keys(client: redis.Redis) -> None:
-    stale = list(client.scan_iter(f"{keys.PREFIX}:*"))
-    if stale:
-        client.delete(*stale)
+    def on_ended(self, call: SimCall) -> None:
+        pass
 
 
 @pytest.fixture
-def services(stack, redis_url, tmp_path) -> Iterator[Services]:
-    """The test's own view of the same Redis (system clock, like the servers),
-    with Hotline's keys cleared and a one-precinct roster loaded.
-    """
-    built = Services.build(Settings.load(env=stack.env), redis_url=redis_url)
-    clear_hotline_keys(built.store.redis)
+def services(stack_services, tmp_path) -> Iterator[Services]:
+    """The stack's Redis, Hotline's keys cleared, with a one-precinct roster loaded."""
     rows = [RosterRow(line=2, code=CHAIR_PRECINCT, county="Polk", name="DES MOINES-12",
                       pin=CHAIR_PIN)]  # fmt: skip
-    result = import_roster(built.store.roster, rows, secret_key=SECRET_KEY.encode(),
+    result = import_roster(stack_services.store.roster, rows, secret_key=SECRET_KEY.encode(),
                            pin_sheet=tmp_path / "unused-pin-sheet.csv")  # fmt: skip
     assert (result.imported, result.generated, result.pin_sheet) == (1, 0, None)
-    yield built
-    clear_hotline_keys(built.store.redis)
+    return stack_services
 
 
-@pytest.fixture
-def phone(stack) -> HttpPhone:
-    return HttpPhone(stack.public_url, AUTH_TOKEN)
+def the_chair(network: Network) -> Chair:
+    spec = ChairSpec(index=0, precinct=CHAIR_PRECINCT, county="Polk", name="DES MOINES-12",
+                     pin=CHAIR_PIN, phone=CHAIR_PHONE, registered=False, first_call_at=T0,
+                     mistypes_pin=False)  # fmt: skip
+    return Chair(network, spec, CHAIR_HABITS, seed=1)
 
 
-def finished_job(services: Services, call_sid: str) -> Job | None:
-    """The call-end job for `call_sid`, once the worker has finished it."""
-    registry = FinishedJobRegistry(queue=services.queue)
-    for job_id in registry.get_job_ids():
-        job = Job.fetch(job_id, connection=services.queue.connection)
-        if job.args == (call_sid,):
-            return job
-    return None
+def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stack, network):
+    chair = the_chair(network)
+    chair.start()
 
+    network.loop.run(T0 + 60)  # verified and on hold well within the minute
 
-def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, phone):
-    transcript = phone.call("CAE2E0101", "+15155550101", [CHAIR_PRECINCT, CHAIR_PIN])
-
-    assert transcript.outcome == "holding"
-    assert transcript.heard == [ASK_PRECINCT, ASK_PIN, VERIFIED, NEXT_IN_LINE]
-    assert transcript.requests == 4  # incoming, precinct, PIN, wait URL
+    [call] = chair.calls
+    assert call.heard == [ASK_PRECINCT, ASK_PIN, VERIFIED, NEXT_IN_LINE]
+    assert call.first_verbs == ("Gather",)
+    assert (call.status, call.outcome, call.answered_at) == ("in-progress", "", T0)
+    assert call.requests == 4  # incoming, precinct, PIN, wait URL
+    # In the simulator's queue "chairs", holding to the wait URL's pause.
+    assert call.queue is network.queues["chairs"]
+    assert network.queues["chairs"].members == [call]
+    wait_url = f"{stack.public_url}/voice/wait?precinct={CHAIR_PRECINCT}"
+    assert call.enqueue_verb.attr("waitUrl") == wait_url
+    assert call.wait_program.url == wait_url
+    assert [verb.name for verb in call.wait_program.verbs] == ["Say", "Pause"]
+    assert (chair.first_call_at, chair.answered_at, chair.waiting) == (T0, None, True)
+    # What the stack holds: the call, the chair's place in the line.
     client = services.store.redis
-    record = services.store.calls.get("CAE2E0101")
+    record = services.store.calls.get(call.sid)
     assert record is not None
     assert (record.number, record.precinct, record.status, record.ended_at) == (
-        "+15155550101", CHAIR_PRECINCT, None, None,
+        CHAIR_PHONE, CHAIR_PRECINCT, None, None,
     )  # fmt: skip
     assert record.verified_at is not None
     assert client.zrange(keys.LINE, 0, -1) == [CHAIR_PRECINCT]
     assert json.loads(client.hget(keys.WAITING, CHAIR_PRECINCT)) == {
-        "call_sid": "CAE2E0101",
-        "number": "+15155550101",
+        "call_sid": call.sid,
+        "number": CHAIR_PHONE,
         "verified_how": "keyed-precinct",
         "since": record.verified_at,
     }
-    assert client.hget(keys.caller("+15155550101"), "verified_at") == repr(record.verified_at)
+    assert client.hget(keys.caller(CHAIR_PHONE), "verified_at") == repr(record.verified_at)
     assert services.store.line.position(CHAIR_PRECINCT) == 1
 
 
-def test_a_troll_redialling_is_diverted_then_rejected(services, phone):
-    troll = "+17125550666"
+def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(services, network,
+                                                                      worker_jobs):  # fmt: skip
+    spec = NuisanceSpec(index=0, caller_id=TROLL, from_state="IA", stir_verstat=STIR_PASSED,
+                        first_call_at=T0, guesses_pins=False)  # fmt: skip
+    troll = NuisanceCaller(network, spec, TROLL_HABITS, precincts=[CHAIR_PRECINCT], seed=1)
+    troll.start()
 
-    transcripts = [phone.call(f"CAE2E02{n:02d}", troll, []) for n in range(1, 12)]
+    network.loop.run(T0 + 24 * 3600)
 
-    assert [t.outcome for t in transcripts] == (
-        ["caller hung up"] * 6 + ["hung up by the hotline"] * 2 + ["rejected"] * 3
+    # Eleven calls: three busy signals in a row and the troll stops for the night.
+    calls = troll.calls
+    assert [call.outcome for call in calls] == (
+        ["caller hung up"] * 6 + ["diverted"] * 2 + ["rejected"] * 3
     )
-    assert [t.heard for t in transcripts] == [[ASK_PRECINCT]] * 6 + [[DIVERTED]] * 2 + [[]] * 3
-    block = json.loads(services.store.redis.hget(keys.BLOCKS, troll))
+    assert [call.heard for call in calls] == [[ASK_PRECINCT]] * 6 + [[DIVERTED]] * 2 + [[]] * 3
+    assert [call.first_verbs for call in calls] == (
+        [("Gather",)] * 6 + [("Say", "Hangup")] * 2 + [("Reject",)] * 3
+    )
+    assert [call.status for call in calls] == ["completed"] * 8 + ["busy"] * 3
+    assert [call.ended_at - call.created_at for call in calls[:6]] == [10.0] * 6
+    assert (troll.reached_volunteer, troll.pin_successes) == (0, 0)
+    assert network.loop.pending() == 0
+    # The stack's side: a temporary block of an hour, counted once.
+    block = json.loads(services.store.redis.hget(keys.BLOCKS, TROLL))
     assert (block["author"], block["reason"], block["expires_at"] - block["created_at"]) == (
-        "triage", "9 calls in 1h (temporary block at 9)", 3600.0,
+        "triage", TEMP_BLOCK, 3600.0,
     )  # fmt: skip
-    assert services.store.redis.hget(keys.caller(troll), "temp_blocks") == "1"
-    verdicts = [services.store.calls.get(t.call_sid) for t in transcripts]
-    assert [(v.verdict, v.reasons) for v in verdicts[6:]] == [
-        ("divert", ("7 calls in 15m (divert at 7)",)),
-        ("divert", ("8 calls in 15m (divert at 7)",)),
-        ("temp-block", ("9 calls in 1h (temporary block at 9)",)),
-        ("reject", (f"blocked ({troll}): 9 calls in 1h (temporary block at 9)",)),
-        ("reject", (f"blocked ({troll}): 9 calls in 1h (temporary block at 9)",)),
-    ]
+    assert services.store.redis.hget(keys.caller(TROLL), "temp_blocks") == "1"
     # A rejected call is refused before it is counted: the number's count stops at 9.
-    assert services.store.redis.zcard(keys.caller_calls(troll)) == 9
+    assert services.store.redis.zcard(keys.caller_calls(TROLL)) == 9
+    # The worker records the challenged calls' verdicts when their status callbacks come
+    # in (none an instant hang-up); the webhook recorded the rest as it answered them.
+    assert [worker_jobs.wait(call.sid) is not None for call in calls[:6]] == [True] * 6
+    jobs = worker_jobs.settle()
+    assert [(job.func_name, job.args, job.return_value()) for job in jobs] == [
+        ("workers.call_end.process_call_end", (call.sid,),
+         {"call_sid": call.sid, "verdict": "challenge", "instant_hangups": None})
+        for call in calls[:6]
+    ]  # fmt: skip
+    records = [services.store.calls.get(call.sid) for call in calls]
+    assert [(r.verdict, r.reasons, r.status) for r in records] == (
+        [("challenge", ("unknown caller",), "completed")] * 6 + [
+            ("divert", ("7 calls in 15m (divert at 7)",), "completed"),
+            ("divert", ("8 calls in 15m (divert at 7)",), "completed"),
+            ("temp-block", (TEMP_BLOCK,), "busy"),
+            ("reject", (f"blocked ({TROLL}): {TEMP_BLOCK}",), "busy"),
+            ("reject", (f"blocked ({TROLL}): {TEMP_BLOCK}",), "busy"),
+        ]
+    )  # fmt: skip
+    assert services.store.redis.exists(keys.caller_hangups(TROLL)) == 0
 
 
-def test_the_worker_processes_the_status_callback(services, phone):
-    # An unknown caller who hangs up at the first prompt, three seconds in.
-    quitter = phone.call("CAE2E0301", "+15155550303", [])
-    assert quitter.outcome == "caller hung up"
-    phone.end(quitter, duration_s=3, sequence=1)
+def test_the_worker_processes_the_status_callback(services, network, worker_jobs):
+    # An unknown caller who hangs up three seconds into the first prompt.
+    quitter = ScriptedCaller(network, [], hang_up_after_s=3.0)
+    call = network.place_inbound(quitter, QUITTER)
+    network.loop.run(T0 + 30)
 
-    job = wait_for(lambda: finished_job(services, "CAE2E0301"), JOB_LIMIT_S)
+    assert (call.heard, call.outcome, call.status) == ([ASK_PRECINCT], "caller hung up",
+                                                       "completed")  # fmt: skip
+    assert (call.answered_at, call.ended_at, call.sequence) == (T0, T0 + 3.0, 1)
+    job = worker_jobs.wait(call.sid)
 
     assert job is not None, "the worker did not finish the call-end job in time"
     assert job.return_value() == {
-        "call_sid": "CAE2E0301", "verdict": "challenge", "instant_hangups": 1,
+        "call_sid": call.sid, "verdict": "challenge", "instant_hangups": 1,
     }  # fmt: skip
-    record = services.store.calls.get("CAE2E0301")
+    record = services.store.calls.get(call.sid)
     assert (record.verdict, record.reasons, record.enforced) == ("challenge", ("unknown caller",),
                                                                   True)  # fmt: skip
     assert (record.status, record.duration_s) == ("completed", 3.0)
     assert services.store.redis.zrange(
-        keys.caller_hangups("+15155550303"), 0, -1, withscores=True
-    ) == [("CAE2E0301", record.ended_at)]
+        keys.caller_hangups(QUITTER), 0, -1, withscores=True
+    ) == [(call.sid, record.ended_at)]
 
-    # A verified chair who hangs up after four minutes in line: leaves the line
+    # A verified chair who hangs up four minutes into the call, on hold: leaves the line
     # (keeping the place for a while), and is no instant hang-up.
-    chair = phone.call("CAE2E0302", "+15155550101", [CHAIR_PRECINCT, CHAIR_PIN])
-    assert chair.outcome == "holding"
+    chair = ScriptedCaller(network, [CHAIR_PRECINCT, CHAIR_PIN], hang_up_at_s=240.0)
+    start = network.loop.now()
+    call = network.place_inbound(chair, CHAIR_PHONE)
+    network.loop.run(start + 200)
+    assert call.queue is network.queues["chairs"]
+    assert call.heard[:4] == [ASK_PRECINCT, ASK_PIN, VERIFIED, NEXT_IN_LINE]
     score = services.store.redis.zscore(keys.LINE, CHAIR_PRECINCT)
-    phone.end(chair, duration_s=240, sequence=1)
+    assert score is not None
+
+    network.loop.run(start + 300)
+
+    assert (call.outcome, call.status, call.ended_at - call.answered_at) == (
+        "caller hung up", "completed", 240.0,
+    )  # fmt: skip
+    assert network.queues["chairs"].members == []
     assert services.store.line.size() == 0
     assert float(services.store.redis.get(keys.kept_place(CHAIR_PRECINCT))) == score
-
-    job = wait_for(lambda: finished_job(services, "CAE2E0302"), JOB_LIMIT_S)
+    job = worker_jobs.wait(call.sid)
 
     assert job is not None, "the worker did not finish the call-end job in time"
     assert job.return_value() == {
-        "call_sid": "CAE2E0302", "verdict": "challenge", "instant_hangups": None,
+        "call_sid": call.sid, "verdict": "challenge", "instant_hangups": None,
     }  # fmt: skip
-    record = services.store.calls.get("CAE2E0302")
+    record = services.store.calls.get(call.sid)
     assert (record.verdict, record.precinct, record.status, record.duration_s) == (
         "challenge", CHAIR_PRECINCT, "completed", 240.0,
     )  # fmt: skip
-    assert services.store.redis.exists(keys.caller_hangups("+15155550101")) == 0
+    assert services.store.redis.exists(keys.caller_hangups(CHAIR_PHONE)) == 0

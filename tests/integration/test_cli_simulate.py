@@ -1,0 +1,119 @@
+"""`hotline simulate` and `hotline plan` through click, as an admin runs them: each starts a
+throw-away Redis of its own (a simulation flushes its databases), so no environment is
+needed. The figures are the pinned ones of tests/support/sim.py.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+
+import pytest
+from click.testing import CliRunner
+
+from hotline.cli import main
+from hotline.sim.report import clock_text, render
+from tests.support.sim import SMALL_P90, SMALL_SCENARIO, SMOKE_FIGURES, SMOKE_SEED
+
+# The figures a caller of `simulate --json` can rely on.
+FIGURE_KEYS = {
+    "chairs": {"count", "answered", "abandoned", "wait_p50_s", "wait_p90_s", "wait_p99_s",
+               "wait_max_s"},
+    "nuisance": {"calls", "rejected", "diverted", "reached_volunteer"},
+    "volunteers": {"nuisance_seconds"},
+    "attacks": {"pin_successes"},
+}  # fmt: skip
+# The bar beside each count in `plan`'s curve: a "#" a minute of p90 wait.
+BARS = {1: "#" * 55, 2: "#" * 23, 3: "######", 4: "#", 5: "", 6: "", 7: "", 8: ""}
+
+
+@pytest.fixture
+def hotline(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("HOTLINE_CONFIG", raising=False)
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, list(args), prog_name="hotline", catch_exceptions=False)
+
+    return run
+
+
+def test_simulate_smoke_writes_the_figures_and_the_chart(hotline, tmp_path):
+    figures_path = tmp_path / "out" / "smoke.json"
+    chart_path = tmp_path / "out" / "smoke.html"
+
+    result = hotline("simulate", "smoke", "--seed", str(SMOKE_SEED), "--json", str(figures_path),
+                     "--chart", str(chart_path))  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        render(SMOKE_FIGURES, title="smoke, seed 1") + "\n"
+        f"\nFigures: {figures_path}\n"
+        f"Chart: {chart_path}\n"
+    )
+    assert result.stderr.startswith(
+        "Simulating smoke: 40 chairs in an hour, 6 nuisance numbers, 3 volunteers (seed 1)\n"
+        "Simulated in "
+    )
+    figures = json.loads(figures_path.read_text())
+    assert set(figures) == {"triage", "fifo", "calm"}
+    for policy, night in figures.items():
+        for section, names in FIGURE_KEYS.items():
+            assert names <= set(night[section]), (policy, section)
+            for name in names:
+                value = night[section][name]
+                assert isinstance(value, numbers.Real) and not isinstance(value, bool)
+    assert figures == SMOKE_FIGURES
+    chart = chart_path.read_text()
+    assert chart.lower().startswith("<!doctype html>")
+    assert "<svg" in chart and "</svg>" in chart
+    assert all(name in chart for name in ("Hotline", "2020 line", "calm night"))
+
+
+def test_simulate_an_unknown_scenario_names_the_known_ones(hotline, tmp_path):
+    result = hotline("simulate", "nosuch", "--chart", str(tmp_path / "chart.html"))
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Error: no scenario 'nosuch' (known: demo, iowa-2020, pin-guessing, smoke)\n"
+    )
+    assert not (tmp_path / "chart.html").exists()
+
+
+def test_plan_prints_the_curve_and_the_answer(hotline, tmp_path):
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL_SCENARIO, encoding="utf-8")
+
+    result = hotline("plan", str(scenario), "--target-wait", "1m", "--seed", "1")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("\n")
+    # One line per count as it is tried (the order is the search's), then the curve.
+    tried = [int(line.split()[0]) for line in lines[1:lines.index("")]]
+    assert {4, 5} <= set(tried) <= set(SMALL_P90)
+    assert len(set(tried)) == len(tried)
+    assert lines == [
+        "Planning small for a 90th-percentile wait under 1m00s:",
+        *(f"  {n:>4} volunteers: p90 wait {clock_text(SMALL_P90[n])}" for n in tried),
+        "",
+        "Volunteers  p90 wait",
+        *(f"{n:>10}  {clock_text(SMALL_P90[n]):>8}  {BARS[n]}" for n in sorted(tried)),
+        "",
+        "5 volunteers keep the chairs' 90th-percentile wait under 1m00s.",
+        "",
+    ]
+    assert [clock_text(SMALL_P90[n]) for n in (1, 2, 3, 4, 5, 6)] == [
+        "55m20s", "23m08s", "6m17s", "1m50s", "33s", "31s",
+    ]  # fmt: skip
+
+
+def test_plan_out_of_reach(hotline, tmp_path):
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL_SCENARIO, encoding="utf-8")
+
+    result = hotline("plan", str(scenario), "--target-wait", "1m", "--max-volunteers", "2")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("\n\nNot reachable with 2 volunteers.\n")

@@ -1,0 +1,64 @@
+"""The staffing planner on a small night (tests/support/sim.py), under Hotline's triage, in
+virtual time, on the test Redis: the fewest volunteers whose chairs' 90th-percentile wait
+meets the target, every count tried kept for the curve. How the search walks is the
+planner's business; what it finds, and the wait at each count it tried, are pinned.
+"""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from hotline.sim.planner import plan_staffing
+from hotline.sim.scenario import load_scenario
+from tests.support.sim import SMALL_P90, SMALL_SCENARIO, SMALL_TARGET_S, SMALL_VOLUNTEERS
+
+
+@pytest.fixture
+def small(tmp_path):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_SCENARIO, encoding="utf-8")
+    return load_scenario(str(path))
+
+
+@pytest.fixture
+def sim_redis_url(redis_url):
+    yield redis_url
+    redis.Redis.from_url(redis_url).flushdb()
+
+
+def test_the_fewest_volunteers_that_meet_the_target(small, sim_redis_url):
+    tries: list[tuple[int, float]] = []
+
+    plan = plan_staffing(small, target_wait_s=SMALL_TARGET_S, seed=1, redis_url=sim_redis_url,
+                         on_try=lambda n, p90: tries.append((n, p90)))  # fmt: skip
+
+    n, curve = plan.volunteers, plan.curve
+    assert (plan.target_wait_s, n) == (SMALL_TARGET_S, SMALL_VOLUNTEERS)
+    assert curve[n] <= SMALL_TARGET_S
+    assert n == 1 or (n - 1 in curve and curve[n - 1] > SMALL_TARGET_S)
+    assert (curve[n - 1], curve[n]) == (109.7, 33.0)
+    # Each count is simulated once, reported as it is tried, and kept in order of count.
+    assert len(tries) == len(curve) and dict(tries) == curve
+    assert list(curve) == sorted(curve)
+    assert curve == {count: SMALL_P90[count] for count in curve}
+    # More volunteers never make the chairs wait longer.
+    waits = list(curve.values())
+    assert waits == sorted(waits, reverse=True)
+
+
+def test_a_looser_target_needs_fewer(small, sim_redis_url):
+    plan = plan_staffing(small, target_wait_s=120.0, seed=1, redis_url=sim_redis_url)
+
+    assert plan.volunteers == 4
+    assert (plan.curve[3], plan.curve[4]) == (376.8, 109.7)
+    assert plan.curve == {count: SMALL_P90[count] for count in plan.curve}
+
+
+def test_a_target_out_of_reach_under_the_ceiling(small, sim_redis_url):
+    plan = plan_staffing(small, target_wait_s=SMALL_TARGET_S, seed=1, redis_url=sim_redis_url,
+                         ceiling=3)  # fmt: skip
+
+    assert (plan.target_wait_s, plan.volunteers) == (SMALL_TARGET_S, None)
+    assert max(plan.curve) == 3 and plan.curve[3] == 376.8
+    assert plan.curve == {count: SMALL_P90[count] for count in plan.curve}

@@ -1,0 +1,253 @@
+"""Scenario files: the shipped ones load; a bad one is refused with a message that names
+the file and the setting at fault.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotline.settings import PROJECT_ROOT
+from hotline.sim.scenario import (
+    SCENARIO_DIR,
+    Arrival,
+    Chairs,
+    InfoCallers,
+    Nuisance,
+    Scenario,
+    ScenarioError,
+    Volunteers,
+    find_scenario,
+    load_scenario,
+)
+
+IOWA_ROSTER = PROJECT_ROOT / "data" / "iowa-2020" / "precincts.csv"
+SHIPPED = ["demo", "iowa-2020", "pin-guessing", "smoke"]
+
+# A small, valid scenario; each test below breaks one thing in it.
+GOOD = """\
+[night]
+name = "tiny"
+description = "a tiny night"
+duration = "1h"
+
+[roster]
+file = "data/iowa-2020/precincts.csv"
+format = "iowa-2020"
+
+[chairs]
+count = 10
+arrival = { shape = "normal", start = "0m", end = "50m", peak = "20m", spread = "10m" }
+registered_phone_share = 0.3
+mistype_pin_share = 0.1
+patience = "15m"
+call_back_after = "2m"
+max_calls = 4
+talk = "3m"
+
+[nuisance]
+numbers = 2
+start = "10m"
+end = "50m"
+redial_every = "2m"
+hang_up_after = "5s"
+hold_patience = "20m"
+talk = "30s"
+guess_pins_share = 0.5
+withheld_share = 0
+out_of_state_share = 0
+stir_failed_share = 0
+
+[volunteers]
+count = 2
+wrap_up = "15s"
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "tiny.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def broken(tmp_path: Path, old: str, new: str) -> Path:
+    """GOOD with `old` (which must be in it) replaced by `new`."""
+    assert old in GOOD, old
+    return write(tmp_path, GOOD.replace(old, new, 1))
+
+
+def refusal(path: Path) -> str:
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(str(path))
+    return str(raised.value)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_scenario_loads(name):
+    scenario = load_scenario(name)
+
+    assert scenario.name == name
+    assert scenario.roster_file == IOWA_ROSTER
+    assert scenario.roster_format == "iowa-2020"
+    assert scenario.volunteers.count >= 1
+    assert 0 <= scenario.chairs.arrival.start_s < scenario.chairs.arrival.end_s
+    assert scenario.chairs.arrival.end_s <= scenario.duration_s
+    assert find_scenario(name) == SCENARIO_DIR / f"{name}.toml"
+
+
+def test_shipped_scenarios_are_the_known_ones():
+    assert sorted(path.stem for path in SCENARIO_DIR.glob("*.toml")) == SHIPPED
+
+
+def test_smoke_loads_exactly():
+    assert load_scenario("smoke") == Scenario(
+        name="smoke",
+        description="40 chairs in an hour, 6 nuisance numbers, 3 volunteers",
+        duration_s=3600.0,
+        roster_file=IOWA_ROSTER,
+        roster_format="iowa-2020",
+        chairs=Chairs(
+            count=40, arrival=Arrival("normal", 0.0, 3000.0, 1200.0, 600.0),
+            registered_phone_share=0.3, mistype_pin_share=0.15, patience_s=900.0,
+            call_back_after_s=120.0, max_calls=4, talk_s=180.0,
+        ),
+        nuisance=Nuisance(
+            numbers=6, start_s=600.0, end_s=3000.0, redial_every_s=120.0, hang_up_after_s=5.0,
+            hold_patience_s=1200.0, talk_s=30.0, gives_up_after_busy=5, guess_pins_share=0.34,
+            withheld_share=0.17, out_of_state_share=0.3, stir_failed_share=0.2,
+        ),
+        info=InfoCallers(count=8, arrival=Arrival("uniform", 0.0, 3000.0), patience_s=600.0,
+                         talk_s=60.0),
+        volunteers=Volunteers(count=3, wrap_up_s=15.0),
+    )  # fmt: skip
+
+
+def test_iowa_2020_has_every_precinct_calling():
+    scenario = load_scenario("iowa-2020")
+
+    assert (scenario.chairs.count, scenario.duration_s, scenario.volunteers.count) == (
+        None, 5 * 3600.0, 50,
+    )  # fmt: skip
+    assert (scenario.nuisance.numbers, scenario.info.count) == (300, 1200)
+
+
+def test_pin_guessing_has_every_nuisance_caller_guessing_and_no_info_callers():
+    scenario = load_scenario("pin-guessing")
+
+    assert (scenario.chairs.count, scenario.nuisance.numbers) == (200, 60)
+    assert scenario.nuisance.guess_pins_share == 1.0
+    assert scenario.info is None
+
+
+def test_a_scenario_by_path_with_defaults(tmp_path):
+    path = write(tmp_path, GOOD.replace('name = "tiny"\n', "").replace('wrap_up = "15s"\n', ""),
+                 name="by-path.toml")  # fmt: skip
+
+    scenario = load_scenario(str(path))
+
+    assert (scenario.name, scenario.description) == ("by-path", "a tiny night")
+    assert scenario.volunteers == Volunteers(count=2, wrap_up_s=0.0)
+    assert scenario.info is None
+    assert scenario.nuisance.gives_up_after_busy == 1_000_000
+    assert scenario.with_volunteers(7).volunteers == Volunteers(count=7, wrap_up_s=0.0)
+
+
+def test_a_missing_section(tmp_path):
+    start = GOOD.index("[chairs]")
+    path = write(tmp_path, GOOD[:start] + GOOD[GOOD.index("[nuisance]"):])
+
+    assert refusal(path) == f"{path}: missing setting 'chairs'"
+
+
+def test_a_missing_setting_is_named_with_its_section(tmp_path):
+    path = broken(tmp_path, 'talk = "3m"\n', "")
+
+    assert refusal(path) == f"{path}: missing setting 'chairs.talk'"
+
+
+def test_a_share_above_one(tmp_path):
+    path = broken(tmp_path, "registered_phone_share = 0.3", "registered_phone_share = 1.5")
+
+    assert refusal(path) == (
+        f"{path}: chairs.registered_phone_share must be a fraction from 0 to 1, not 1.5"
+    )
+
+
+def test_a_share_that_is_not_a_number(tmp_path):
+    path = broken(tmp_path, "guess_pins_share = 0.5", 'guess_pins_share = "half"')
+
+    assert refusal(path) == (
+        f"{path}: nuisance.guess_pins_share must be a fraction from 0 to 1, not 'half'"
+    )
+
+
+def test_a_bad_duration(tmp_path):
+    path = broken(tmp_path, 'patience = "15m"', 'patience = "a while"')
+
+    assert refusal(path) == (
+        f"{path}: chairs.patience: not a duration: 'a while' (use e.g. 90s, 15m, 2h30m, 1d)"
+    )
+
+
+def test_a_bad_night_duration(tmp_path):
+    path = broken(tmp_path, 'duration = "1h"', "duration = true")
+
+    assert refusal(path) == f"{path}: night.duration: not a duration: True"
+
+
+def test_a_bad_arrival_shape(tmp_path):
+    path = broken(tmp_path, 'shape = "normal"', 'shape = "poisson"')
+
+    assert refusal(path) == (
+        f"{path}: chairs.arrival.shape must be \"normal\" or \"uniform\", not 'poisson'"
+    )
+
+
+def test_arrivals_that_start_after_they_end(tmp_path):
+    path = broken(tmp_path, 'start = "0m", end = "50m"', 'start = "40m", end = "20m"')
+
+    assert refusal(path) == (
+        f"{path}: chairs.arrival: start and end must lie within the night, start first"
+    )
+
+
+def test_arrivals_that_end_after_the_night(tmp_path):
+    path = broken(tmp_path, 'end = "50m", peak', 'end = "2h", peak')
+
+    assert refusal(path) == (
+        f"{path}: chairs.arrival: start and end must lie within the night, start first"
+    )
+
+
+def test_nuisance_that_starts_after_it_ends(tmp_path):
+    path = broken(tmp_path, 'start = "10m"\nend = "50m"', 'start = "50m"\nend = "10m"')
+
+    assert refusal(path) == (
+        f"{path}: nuisance: start and end must lie within the night, start first"
+    )
+
+
+def test_nuisance_that_never_waits_to_redial(tmp_path):
+    path = broken(tmp_path, 'redial_every = "2m"', 'redial_every = "0s"')
+
+    assert refusal(path) == f"{path}: nuisance.redial_every must be longer than zero"
+
+
+def test_no_volunteers(tmp_path):
+    path = broken(tmp_path, "count = 2", "count = 0")
+
+    assert refusal(path) == f"{path}: volunteers.count must be a whole number of at least 1, not 0"
+
+
+def test_a_file_that_is_not_toml(tmp_path):
+    path = write(tmp_path, "[night\nduration = 1h\n")
+
+    assert refusal(path).startswith(f"{path}: not valid TOML: ")
+
+
+def test_an_unknown_scenario_lists_the_known_ones():
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario("nosuch")
+
+    assert str(raised.value) == "no scenario 'nosuch' (known: demo, iowa-2020, pin-guessing, smoke)"
