@@ -3,10 +3,11 @@ under a target, found by simulating the night (with its nuisance flood) under
 Hotline's triage.
 
 The wait falls as volunteers are added. The search starts from the
-scenario's own staffing, never goes below the volunteers the chairs' talking
-alone keeps busy all night (fewer could never clear the line), doubles or
-halves until it brackets the target, then bisects. Every count it tries is
-kept, for the curve.
+scenario's own staffing (or, if more, the volunteers the chairs' talking alone
+keeps busy all night), doubles or halves until it brackets the target, then
+bisects. Going down, it tries the busy floor's edge before anything below it,
+where waits usually explode and each simulated night takes longest. Every
+count it tries is kept, for the curve.
 """
 
 from __future__ import annotations
@@ -61,9 +62,12 @@ def plan_staffing(
     start = min(max(scenario.volunteers.count, floor), ceiling)
     if meets(start):
         high, low = start, start // 2  # high meets; find a low that misses
-        while low >= floor and meets(low):
+        while low >= 1:
+            if low < floor - 1 < high:
+                low = floor - 1  # the busy floor's edge first: below it waits usually explode
+            if not meets(low):
+                break
             high, low = low, low // 2
-        low = max(low, floor - 1)
     else:
         low, high = start, start * 2  # low misses; find a high that meets
         while not meets(min(high, ceiling)):

@@ -62,3 +62,12 @@ def test_a_target_out_of_reach_under_the_ceiling(small, sim_redis_url):
     assert (plan.target_wait_s, plan.volunteers) == (SMALL_TARGET_S, None)
     assert max(plan.curve) == 3 and plan.curve[3] == 376.8
     assert plan.curve == {count: SMALL_P90[count] for count in plan.curve}
+
+
+def test_below_the_busy_floor_is_tried_before_it_is_assumed_hopeless(small, sim_redis_url):
+    # An hour's target: two volunteers (the chairs' own workload fills them) meet it,
+    # and so does one, which the planner must find rather than assume away.
+    plan = plan_staffing(small, target_wait_s=3600.0, seed=1, redis_url=sim_redis_url)
+
+    assert plan.volunteers == 1
+    assert plan.curve[1] == SMALL_P90[1] == 3319.9
