@@ -4,7 +4,7 @@ The app's telephony adapter reaches it through `TWILIO_API_BASE_URL` and cannot 
 Twilio: the same paths, HTTP Basic auth with the account SID (or an API key) and a secret,
 form-encoded parameters, Twilio's JSON resources, status codes and error bodies. Routes,
 parameter names and response fields follow Twilio's OpenAPI description
-(`shared/data/twilio/twilio_api_v2010.json`); a unit test checks every route against it.
+(`data/twilio/twilio_api_v2010.json`); a unit test checks every route against it.
 
 Every operation is one of the network's (network.py); this module only speaks HTTP.
 """

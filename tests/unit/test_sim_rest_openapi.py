@@ -18,7 +18,8 @@ from hotline.sim.loop import EventLoop
 from hotline.sim.network import Network, Reply, SimCall
 from hotline.sim.rest import PARAMETERS, create_rest_app
 
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared/data/twilio/twilio_api_v2010.json"
+# Twilio's own description, shipped in data/twilio/ (MIT licence beside it).
+SPEC_PATH = Path(__file__).resolve().parents[2] / "data/twilio/twilio_api_v2010.json"
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "sim-auth-token"
 AUTH = (ACCOUNT, TOKEN)
@@ -138,8 +139,7 @@ def _load(path: Path) -> dict:
 def twilio_spec() -> dict:
     """Twilio's OpenAPI description; a test that needs it fails (not skips) without it."""
     if not SPEC_PATH.is_file():
-        pytest.fail(f"Twilio's OpenAPI description is missing: {SPEC_PATH} (the shared/ "
-                    "directory must sit beside the clone)")  # fmt: skip
+        pytest.fail(f"Twilio's OpenAPI description is missing: {SPEC_PATH}")
     return _load(SPEC_PATH)
 
 
