@@ -13,6 +13,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from hotline.sim.loop import Event
 from hotline.sim.network import Network, Reply, SimCall
 from hotline.sim.population import ChairSpec, InfoSpec, NuisanceSpec
 from hotline.sim.scenario import Chairs, InfoCallers, Nuisance
@@ -37,6 +38,16 @@ class Person:
     network: Network
     rng: random.Random
     calls: list[SimCall] = field(default_factory=list)
+    _hold_timer: Event | None = None
+
+    def hold_for(self, call: SimCall, seconds: float) -> None:
+        """Stay on hold this long at most, then hang up."""
+        self._hold_timer = self.network.hang_up_after(call, seconds)
+
+    def stop_holding(self) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
 
     def dial(self, caller_id: str, **extra: str) -> None:
         self.calls.append(self.network.place_inbound(self, caller_id, **extra))
@@ -71,7 +82,6 @@ class Chair(Person):
         self.answered_at: float | None = None
         self.gave_up_at: float | None = None
         self.pin_entries = 0
-        self._hold_timer = None
 
     def start(self) -> None:
         self.dial_at(self.spec.first_call_at)
@@ -103,12 +113,10 @@ class Chair(Person):
         return Reply()
 
     def on_enqueued(self, call: SimCall) -> None:
-        patience = _lognormal(self.rng, self.behaviour.patience_s, 0.6)
-        self._hold_timer = self.network.hang_up_after(call, patience)
+        self.hold_for(call, _lognormal(self.rng, self.behaviour.patience_s, 0.6))
 
     def on_connected(self, call: SimCall) -> None:
-        if self._hold_timer is not None:
-            self._hold_timer.cancel()
+        self.stop_holding()
         if self.answered_at is None:
             self.answered_at = self.network.loop.now()
 
@@ -116,9 +124,7 @@ class Chair(Person):
         return _lognormal(self.rng, self.behaviour.talk_s)
 
     def on_ended(self, call: SimCall) -> None:
-        if self._hold_timer is not None:
-            self._hold_timer.cancel()
-            self._hold_timer = None
+        self.stop_holding()
         if self.answered_at is not None:
             return
         if len(self.calls) >= self.behaviour.max_calls:
@@ -146,7 +152,6 @@ class NuisanceCaller(Person):
         self.reached_volunteer = 0
         self.pin_successes = 0
         self._guessed_on: set[str] = set()
-        self._hold_timer = None
         self._busy_in_a_row = 0
 
     def start(self) -> None:
@@ -174,20 +179,17 @@ class NuisanceCaller(Person):
     def on_enqueued(self, call: SimCall) -> None:
         if call.sid in self._guessed_on:
             self.pin_successes += 1  # a guessed PIN got a troll into the chairs' line
-        self._hold_timer = self.network.hang_up_after(call, self.behaviour.hold_patience_s)
+        self.hold_for(call, self.behaviour.hold_patience_s)
 
     def on_connected(self, call: SimCall) -> None:
-        if self._hold_timer is not None:
-            self._hold_timer.cancel()
+        self.stop_holding()
         self.reached_volunteer += 1
 
     def talk_seconds(self) -> float:
         return _lognormal(self.rng, self.behaviour.talk_s)
 
     def on_ended(self, call: SimCall) -> None:
-        if self._hold_timer is not None:
-            self._hold_timer.cancel()
-            self._hold_timer = None
+        self.stop_holding()
         self._busy_in_a_row = self._busy_in_a_row + 1 if call.outcome == "rejected" else 0
         if self._busy_in_a_row >= self.behaviour.gives_up_after_busy:
             return  # the line is dead to them: they stop for the night
@@ -207,7 +209,6 @@ class InfoCaller(Person):
         self.spec = spec
         self.behaviour = behaviour
         self.reached_volunteer = 0
-        self._hold_timer = None
 
     def start(self) -> None:
         self.dial_at(self.spec.first_call_at)
@@ -221,18 +222,14 @@ class InfoCaller(Person):
         return Reply(hang_up=True, delay_s=THINK_SECONDS * 3)
 
     def on_enqueued(self, call: SimCall) -> None:
-        self._hold_timer = self.network.hang_up_after(
-            call, _lognormal(self.rng, self.behaviour.patience_s, 0.6))
+        self.hold_for(call, _lognormal(self.rng, self.behaviour.patience_s, 0.6))
 
     def on_connected(self, call: SimCall) -> None:
-        if self._hold_timer is not None:
-            self._hold_timer.cancel()
+        self.stop_holding()
         self.reached_volunteer += 1
 
     def talk_seconds(self) -> float:
         return _lognormal(self.rng, self.behaviour.talk_s)
 
     def on_ended(self, call: SimCall) -> None:
-        if self._hold_timer is not None:
-            self._hold_timer.cancel()
-            self._hold_timer = None
+        self.stop_holding()
