@@ -23,7 +23,6 @@ from hotline.phone import normalise_caller_id
 
 FORMATS = ("hotline", "iowa-2020")
 HOTLINE_REQUIRED = ("precinct", "county", "name")
-HOTLINE_OPTIONAL = ("chair_phone", "pin", "delegates")
 IOWA_REQUIRED = ("County", "Precinct", "Precinct Short Name", "County Delegates")
 MAX_REPORTED_PROBLEMS = 20
 

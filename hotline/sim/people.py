@@ -149,7 +149,6 @@ class NuisanceCaller(Person):
         self.spec = spec
         self.behaviour = behaviour
         self.precincts = precincts
-        self.reached_volunteer = 0
         self.pin_successes = 0
         self._guessed_on: set[str] = set()
         self._busy_in_a_row = 0
@@ -183,7 +182,6 @@ class NuisanceCaller(Person):
 
     def on_connected(self, call: SimCall) -> None:
         self.stop_holding()
-        self.reached_volunteer += 1
 
     def talk_seconds(self) -> float:
         return _lognormal(self.rng, self.behaviour.talk_s)
@@ -208,7 +206,6 @@ class InfoCaller(Person):
         super().__init__(network, random.Random(f"{seed}:info:{spec.index}"))
         self.spec = spec
         self.behaviour = behaviour
-        self.reached_volunteer = 0
 
     def start(self) -> None:
         self.dial_at(self.spec.first_call_at)
@@ -226,7 +223,6 @@ class InfoCaller(Person):
 
     def on_connected(self, call: SimCall) -> None:
         self.stop_holding()
-        self.reached_volunteer += 1
 
     def talk_seconds(self) -> float:
         return _lognormal(self.rng, self.behaviour.talk_s)

@@ -173,7 +173,8 @@ def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(services, 
     )
     assert [call.status for call in calls] == ["completed"] * 8 + ["busy"] * 3
     assert [call.ended_at - call.created_at for call in calls[:6]] == [10.0] * 6
-    assert (troll.reached_volunteer, troll.pin_successes) == (0, 0)
+    assert [c for c in troll.calls if c.connected_at is not None] == []
+    assert troll.pin_successes == 0
     assert network.loop.pending() == 0
     # The stack's side: a temporary block of an hour, counted once.
     block = json.loads(services.store.redis.hget(keys.BLOCKS, TROLL))

@@ -70,7 +70,8 @@ def test_no_guess_gets_in(night: Night):
 
     assert len(guessers) == len(night.nuisance) == 60
     assert [caller.pin_successes for caller in night.nuisance] == [0] * 60
-    assert [caller.reached_volunteer for caller in night.nuisance] == [0] * 60
+    assert [call for caller in night.nuisance for call in caller.calls
+            if call.connected_at is not None] == []
     assert all(call.queue is None and call.connected_at is None for call in calls)
     # The attack did happen: 186 calls got as far as the PIN prompt and guessed 379 times,
     # and each was sent away when its tries (or its number's) ran out.
