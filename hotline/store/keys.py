@@ -27,6 +27,20 @@ RECENT_CALLS = f"{PREFIX}:recent-calls"
 WITHHELD_PIN_FAILURES = f"{PREFIX}:pin-failures:withheld"
 # The audit trail: a stream of blocks, unblocks, allows and automatic actions.
 AUDIT = f"{PREFIX}:audit"
+# Volunteers: field is a volunteer id ("v1"), value JSON {name, phone, pin_digest, created_at}.
+VOLUNTEERS = f"{PREFIX}:volunteers"
+# Registered volunteer phones: field is the E.164 number, value the volunteer id.
+VOLUNTEER_PHONES = f"{PREFIX}:volunteer-phones"
+# Counter behind volunteer ids.
+VOLUNTEER_IDS = f"{PREFIX}:volunteer-ids"
+# Console logins: field is the user name, value JSON {role, password_hash, created_at}.
+USERS = f"{PREFIX}:users"
+# Volunteers free to take a caller: member is a volunteer id, score the time they became free.
+FREE_VOLUNTEERS = f"{PREFIX}:free-volunteers"
+# Pairings in flight (caller chosen, Twilio not yet told): field volunteer id, value JSON.
+PAIRINGS = f"{PREFIX}:pairings"
+# Twilio's SID for each queue name the app uses, learnt once from the REST API.
+TWILIO_QUEUE_SIDS = f"{PREFIX}:twilio-queue-sids"
 # RQ queue names.
 QUEUE_DEFAULT = "hotline"
 
@@ -69,6 +83,16 @@ def inbound_minute(minute: int) -> str:
 def kept_place(precinct_code: str) -> str:
     """A chair's score in the line, kept for a while after they hang up."""
     return f"{PREFIX}:kept-place:{precinct_code}"
+
+
+def volunteer(volunteer_id: str) -> str:
+    """Hash: a volunteer's live state: status, call_sid, room, precinct, caller_call_sid, since."""
+    return f"{PREFIX}:volunteer:{volunteer_id}"
+
+
+def login_attempts(who: str) -> str:
+    """Sorted set: failed console logins for a user name or address, by time."""
+    return f"{PREFIX}:login-attempts:{who}"
 
 
 def precinct_pin_failures(precinct_code: str) -> str:

@@ -23,6 +23,13 @@ from hotline.store import keys
         ("WITHHELD_PIN_FAILURES", "hotline:pin-failures:withheld"),
         ("AUDIT", "hotline:audit"),
         ("QUEUE_DEFAULT", "hotline"),
+        ("VOLUNTEERS", "hotline:volunteers"),
+        ("VOLUNTEER_PHONES", "hotline:volunteer-phones"),
+        ("VOLUNTEER_IDS", "hotline:volunteer-ids"),
+        ("USERS", "hotline:users"),
+        ("FREE_VOLUNTEERS", "hotline:free-volunteers"),
+        ("PAIRINGS", "hotline:pairings"),
+        ("TWILIO_QUEUE_SIDS", "hotline:twilio-queue-sids"),
     ],
 )
 def test_constant_keys(name, value):
@@ -41,6 +48,8 @@ def test_constant_keys(name, value):
         (keys.inbound_minute(29_000_000), "hotline:inbound:29000000"),
         (keys.kept_place("0042"), "hotline:kept-place:0042"),
         (keys.precinct_pin_failures("0042"), "hotline:precinct:0042:pin-failures"),
+        (keys.volunteer("v7"), "hotline:volunteer:v7"),
+        (keys.login_attempts("ann"), "hotline:login-attempts:ann"),
     ],
 )
 def test_key_functions(key, value):
@@ -69,6 +78,13 @@ def test_every_public_key_is_pinned():
         "WITHHELD_PIN_FAILURES",
         "AUDIT",
         "QUEUE_DEFAULT",
+        "VOLUNTEERS",
+        "VOLUNTEER_PHONES",
+        "VOLUNTEER_IDS",
+        "USERS",
+        "FREE_VOLUNTEERS",
+        "PAIRINGS",
+        "TWILIO_QUEUE_SIDS",
     }
     assert functions == {
         "precinct",
@@ -79,5 +95,7 @@ def test_every_public_key_is_pinned():
         "caller",
         "inbound_minute",
         "kept_place",
+        "volunteer",
+        "login_attempts",
         "precinct_pin_failures",
     }
