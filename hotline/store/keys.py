@@ -35,6 +35,9 @@ VOLUNTEER_PHONES = f"{PREFIX}:volunteer-phones"
 VOLUNTEER_IDS = f"{PREFIX}:volunteer-ids"
 # Console logins: field is the user name, value JSON {role, password_hash, created_at}.
 USERS = f"{PREFIX}:users"
+# Volunteers' live state: field is a volunteer id, value JSON {status, call_sid, room,
+# precinct, caller_call_sid, since}. One hash, so the pairing script can read and write it.
+VOLUNTEER_STATES = f"{PREFIX}:volunteer-states"
 # Volunteers free to take a caller: member is a volunteer id, score the time they became free.
 FREE_VOLUNTEERS = f"{PREFIX}:free-volunteers"
 # Pairings in flight (caller chosen, Twilio not yet told): field volunteer id, value JSON.
@@ -83,11 +86,6 @@ def inbound_minute(minute: int) -> str:
 def kept_place(precinct_code: str) -> str:
     """A chair's score in the line, kept for a while after they hang up."""
     return f"{PREFIX}:kept-place:{precinct_code}"
-
-
-def volunteer(volunteer_id: str) -> str:
-    """Hash: a volunteer's live state: status, call_sid, room, precinct, caller_call_sid, since."""
-    return f"{PREFIX}:volunteer:{volunteer_id}"
 
 
 def login_attempts(who: str) -> str:

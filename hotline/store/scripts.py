@@ -23,6 +23,8 @@ class Scripts:
     verified: Script
     pin_failed: Script
     call_ended: Script
+    pair: Script
+    confirm_pairing: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:

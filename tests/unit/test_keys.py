@@ -28,6 +28,7 @@ from hotline.store import keys
         ("VOLUNTEER_IDS", "hotline:volunteer-ids"),
         ("USERS", "hotline:users"),
         ("FREE_VOLUNTEERS", "hotline:free-volunteers"),
+        ("VOLUNTEER_STATES", "hotline:volunteer-states"),
         ("PAIRINGS", "hotline:pairings"),
         ("TWILIO_QUEUE_SIDS", "hotline:twilio-queue-sids"),
     ],
@@ -48,7 +49,6 @@ def test_constant_keys(name, value):
         (keys.inbound_minute(29_000_000), "hotline:inbound:29000000"),
         (keys.kept_place("0042"), "hotline:kept-place:0042"),
         (keys.precinct_pin_failures("0042"), "hotline:precinct:0042:pin-failures"),
-        (keys.volunteer("v7"), "hotline:volunteer:v7"),
         (keys.login_attempts("ann"), "hotline:login-attempts:ann"),
     ],
 )
@@ -83,6 +83,7 @@ def test_every_public_key_is_pinned():
         "VOLUNTEER_IDS",
         "USERS",
         "FREE_VOLUNTEERS",
+        "VOLUNTEER_STATES",
         "PAIRINGS",
         "TWILIO_QUEUE_SIDS",
     }
@@ -95,7 +96,6 @@ def test_every_public_key_is_pinned():
         "caller",
         "inbound_minute",
         "kept_place",
-        "volunteer",
         "login_attempts",
         "precinct_pin_failures",
     }

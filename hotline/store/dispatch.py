@@ -1,0 +1,218 @@
+"""Volunteers' availability and the pairing of waiting callers with free volunteers.
+
+A volunteer is offline, available (in their room, free), connecting (paired,
+the caller being moved), talking, or paused. Pairing is one Lua script
+(lua/pair.lua), so any number of dispatchers can run at once. A pairing stays
+recorded until the caller arrives in the room (confirm, from the connect
+webhook) or it is undone: because the caller is gone, or because Twilio could
+not be reached (the caller goes back to their place, the volunteer to theirs).
+A pairing neither confirmed nor undone within a while belongs to a dispatcher
+that died; it is undone the same way, and if the caller then turns up in the
+room after all, the confirmation takes them back out of the line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from hotline.store import keys
+from hotline.store.scripts import Scripts
+
+OFFLINE, AVAILABLE, PAUSED, CONNECTING, TALKING = (
+    "offline", "available", "paused", "connecting", "talking"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Pairing:
+    volunteer: str
+    precinct: str
+    call_sid: str
+    number: str | None
+    verified_how: str
+    waiting_since: float
+    score: float
+    free_since: float
+    paired_at: float
+    room: str | None
+    entry: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, raw: str) -> Pairing:
+        data = json.loads(raw)
+        entry = data["entry"]
+        return cls(
+            volunteer=data["volunteer"], precinct=data["precinct"], call_sid=entry["call_sid"],
+            number=entry.get("number"), verified_how=entry.get("verified_how", ""),
+            waiting_since=float(entry.get("since", 0.0)), score=float(data["score"]),
+            free_since=float(data["free_since"]), paired_at=float(data["paired_at"]),
+            room=data.get("room"), entry=entry,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VolunteerState:
+    status: str
+    call_sid: str | None = None
+    room: str | None = None
+    precinct: str | None = None
+    caller_call_sid: str | None = None
+    since: float | None = None
+
+
+class Dispatch:
+    def __init__(self, client: redis.Redis, scripts: Scripts) -> None:
+        self._redis = client
+        self._scripts = scripts
+
+    # Volunteers coming and going
+
+    def volunteer_ready(self, volunteer_id: str, *, call_sid: str, room: str, now: float) -> None:
+        """A volunteer is in their room, waiting for callers."""
+        state = {"status": AVAILABLE, "call_sid": call_sid, "room": room, "since": now}
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.VOLUNTEER_STATES, volunteer_id, json.dumps(state))
+            pipe.zadd(keys.FREE_VOLUNTEERS, {volunteer_id: now})
+            pipe.execute()
+
+    def volunteer_left(self, volunteer_id: str, *, now: float) -> None:
+        """The volunteer hung up: no more callers for them."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(keys.FREE_VOLUNTEERS, volunteer_id)
+            pipe.hset(keys.VOLUNTEER_STATES, volunteer_id,
+                      json.dumps({"status": OFFLINE, "since": now}))  # fmt: skip
+            pipe.execute()
+
+    def set_paused(self, volunteer_id: str, paused: bool, *, now: float) -> bool:
+        """Pause a free volunteer, or make a paused one available; False if neither applies."""
+
+        def change(pipe: redis.client.Pipeline) -> bool:
+            state = self._state_in(pipe, volunteer_id)
+            if state is None or state.get("status") not in ((AVAILABLE,) if paused else (PAUSED,)):
+                return False
+            state.update(status=PAUSED if paused else AVAILABLE, since=now)
+            pipe.multi()
+            pipe.hset(keys.VOLUNTEER_STATES, volunteer_id, json.dumps(state))
+            if paused:
+                pipe.zrem(keys.FREE_VOLUNTEERS, volunteer_id)
+            else:
+                pipe.zadd(keys.FREE_VOLUNTEERS, {volunteer_id: now})
+            return True
+
+        return self._redis.transaction(change, keys.VOLUNTEER_STATES, value_from_callable=True)
+
+    def caller_left(self, volunteer_id: str, caller_call_sid: str, *, now: float) -> bool:
+        """The caller's call ended: a volunteer still in their room is free again."""
+
+        def change(pipe: redis.client.Pipeline) -> bool:
+            state = self._state_in(pipe, volunteer_id)
+            if state is None or state.get("caller_call_sid") != caller_call_sid:
+                return False
+            if state.get("status") != TALKING:
+                return False
+            state.update(status=AVAILABLE, precinct=None, caller_call_sid=None, since=now)
+            pipe.multi()
+            pipe.hset(keys.VOLUNTEER_STATES, volunteer_id, json.dumps(state))
+            pipe.zadd(keys.FREE_VOLUNTEERS, {volunteer_id: now})
+            return True
+
+        return self._redis.transaction(change, keys.VOLUNTEER_STATES, value_from_callable=True)
+
+    # Pairing
+
+    def pair(self, *, now: float) -> Pairing | None:
+        raw = self._scripts.pair(
+            keys=[keys.FREE_VOLUNTEERS, keys.LINE, keys.WAITING, keys.PAIRINGS,
+                  keys.VOLUNTEER_STATES],
+            args=[repr(now)],
+        )  # fmt: skip
+        return None if raw is None else Pairing.from_json(raw)
+
+    def confirm(self, volunteer_id: str, precinct: str, caller_call_sid: str, *,
+                now: float) -> bool:  # fmt: skip
+        return bool(self._scripts.confirm_pairing(
+            keys=[keys.PAIRINGS, keys.VOLUNTEER_STATES, keys.LINE, keys.WAITING,
+                  keys.FREE_VOLUNTEERS, keys.call(caller_call_sid)],
+            args=[volunteer_id, precinct, caller_call_sid, repr(now)],
+        ))  # fmt: skip
+
+    def undo_gone(self, pairing: Pairing, *, keep_place_s: float) -> None:
+        """The caller had already gone: the volunteer is first in line for the next one, and
+        the chair keeps their place for a while, as if they had hung up while waiting.
+        """
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(keys.PAIRINGS, pairing.volunteer)
+            self._free_again(pipe, pairing)
+            pipe.set(keys.kept_place(pairing.precinct), repr(pairing.score),
+                     ex=max(int(keep_place_s), 1))  # fmt: skip
+            pipe.execute()
+
+    def undo_retry(self, pairing: Pairing) -> None:
+        """Twilio could not be reached: both go back exactly where they were."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(keys.PAIRINGS, pairing.volunteer)
+            pipe.zadd(keys.LINE, {pairing.precinct: pairing.score})
+            pipe.hset(keys.WAITING, pairing.precinct, json.dumps(pairing.entry, sort_keys=True))
+            self._free_again(pipe, pairing)
+            pipe.execute()
+
+    def stale_pairings(self, *, now: float, older_than_s: float) -> list[Pairing]:
+        pairings = [Pairing.from_json(raw) for raw in self._redis.hvals(keys.PAIRINGS)]
+        return [p for p in pairings if now - p.paired_at >= older_than_s]
+
+    def give_up(self, pairing: Pairing) -> bool:
+        """Undo a stale pairing, unless it was confirmed or undone meanwhile."""
+
+        def change(pipe: redis.client.Pipeline) -> bool:
+            raw = pipe.hget(keys.PAIRINGS, pairing.volunteer)
+            if raw is None or Pairing.from_json(raw).paired_at != pairing.paired_at:
+                return False
+            pipe.multi()
+            pipe.hdel(keys.PAIRINGS, pairing.volunteer)
+            pipe.zadd(keys.LINE, {pairing.precinct: pairing.score})
+            pipe.hset(keys.WAITING, pairing.precinct, json.dumps(pairing.entry, sort_keys=True))
+            self._free_again(pipe, pairing)
+            return True
+
+        return self._redis.transaction(change, keys.PAIRINGS, value_from_callable=True)
+
+    # Reading
+
+    def state(self, volunteer_id: str) -> VolunteerState | None:
+        raw = self._redis.hget(keys.VOLUNTEER_STATES, volunteer_id)
+        return None if raw is None else _state(json.loads(raw))
+
+    def states(self) -> dict[str, VolunteerState]:
+        return {vid: _state(json.loads(raw))
+                for vid, raw in self._redis.hgetall(keys.VOLUNTEER_STATES).items()}  # fmt: skip
+
+    def free_count(self) -> int:
+        return self._redis.zcard(keys.FREE_VOLUNTEERS)
+
+    # Helpers
+
+    def _free_again(self, pipe: redis.client.Pipeline, pairing: Pairing) -> None:
+        state = {"status": AVAILABLE, "room": pairing.room, "since": pairing.free_since}
+        current = self.state(pairing.volunteer)
+        if current is not None and current.call_sid:
+            state["call_sid"] = current.call_sid
+        pipe.hset(keys.VOLUNTEER_STATES, pairing.volunteer, json.dumps(state))
+        # Back at the time they first became free: first in line for the next caller.
+        pipe.zadd(keys.FREE_VOLUNTEERS, {pairing.volunteer: pairing.free_since})
+
+    @staticmethod
+    def _state_in(pipe: redis.client.Pipeline, volunteer_id: str) -> dict[str, Any] | None:
+        raw = pipe.hget(keys.VOLUNTEER_STATES, volunteer_id)
+        return None if raw is None else json.loads(raw)
+
+
+def _state(data: dict[str, Any]) -> VolunteerState:
+    return VolunteerState(
+        status=data.get("status", OFFLINE), call_sid=data.get("call_sid"), room=data.get("room"),
+        precinct=data.get("precinct"), caller_call_sid=data.get("caller_call_sid"),
+        since=data.get("since"),
+    )  # fmt: skip

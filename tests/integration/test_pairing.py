@@ -1,0 +1,162 @@
+"""Pairing waiting callers with free volunteers, against a real Redis, under concurrency."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from hotline.store import keys
+from hotline.store.dispatch import AVAILABLE, CONNECTING, TALKING, Dispatch
+from hotline.store.line import TIER_SPAN
+from hotline.store.scripts import Scripts
+
+T0 = 1_580_778_000.0
+
+
+def dispatch_for(services) -> Dispatch:
+    return Dispatch(services.store.redis, Scripts.register(services.store.redis))
+
+
+def fill(services, *, chairs: int, volunteers: int) -> Dispatch:
+    dispatch = dispatch_for(services)
+    for n in range(chairs):
+        # Every tenth chair is a lower tier, to check priority beats arrival.
+        services.store.line.join(now=T0 + n, precinct=f"{1000 + n}", call_sid=f"CA{n}",
+                                 number=f"+1515555{n:04d}", verified_how="keyed-precinct",
+                                 tier=1 if n % 10 == 0 else 0)  # fmt: skip
+    for n in range(volunteers):
+        dispatch.volunteer_ready(f"v{n}", call_sid=f"CV{n}", room=f"volunteer-v{n}",
+                                 now=T0 + n)  # fmt: skip
+    return dispatch
+
+
+def pair_concurrently(dispatch: Dispatch, workers: int) -> list:
+    pairings, lock = [], threading.Lock()
+
+    def work() -> None:
+        while (pairing := dispatch.pair(now=T0 + 5000)) is not None:
+            with lock:
+                pairings.append(pairing)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return pairings
+
+
+def expected_order(chairs: int) -> list[str]:
+    def score(n: int) -> float:
+        return (TIER_SPAN if n % 10 == 0 else 0) + T0 + n
+
+    return [f"{1000 + n}" for n in sorted(range(chairs), key=score)]
+
+
+def test_many_dispatchers_never_hand_one_chair_to_two_volunteers(services):
+    dispatch = fill(services, chairs=300, volunteers=50)
+    pairings = pair_concurrently(dispatch, workers=8)
+    volunteers = [p.volunteer for p in pairings]
+    precincts = [p.precinct for p in pairings]
+    assert sorted(volunteers) == sorted(f"v{n}" for n in range(50))  # each volunteer once
+    assert len(set(precincts)) == 50  # no chair twice
+    assert set(precincts) == set(expected_order(300)[:50])  # the best 50, priority first
+    redis = services.store.redis
+    assert redis.zcard(keys.LINE) == 250 and redis.hlen(keys.WAITING) == 250  # none lost
+    assert redis.zcard(keys.FREE_VOLUNTEERS) == 0
+    assert redis.hlen(keys.PAIRINGS) == 50
+    states = dispatch.states()
+    assert {s.status for s in states.values()} == {CONNECTING}
+
+
+def test_every_chair_is_served_once_in_priority_order_across_rounds(services):
+    dispatch = fill(services, chairs=200, volunteers=20)
+    served: list[str] = []
+    now = T0 + 10_000
+    while services.store.redis.zcard(keys.LINE):
+        round_pairings = pair_concurrently(dispatch, workers=4)
+        # Within a round the dispatchers race; across rounds the order must hold.
+        served.extend(p.precinct for p in sorted(round_pairings, key=lambda p: p.score))
+        for pairing in round_pairings:
+            assert dispatch.confirm(pairing.volunteer, pairing.precinct, pairing.call_sid, now=now)
+            assert dispatch.caller_left(pairing.volunteer, pairing.call_sid, now=now)
+        now += 1
+    assert served == expected_order(200)
+    assert services.store.redis.hlen(keys.PAIRINGS) == 0
+
+
+def test_longest_free_volunteer_gets_the_next_caller(services):
+    dispatch = fill(services, chairs=1, volunteers=3)
+    assert dispatch.pair(now=T0 + 100).volunteer == "v0"
+
+
+def test_confirm_marks_the_volunteer_talking_and_the_call_answered(services):
+    dispatch = fill(services, chairs=1, volunteers=1)
+    pairing = dispatch.pair(now=T0 + 100)
+    assert (pairing.precinct, pairing.call_sid, pairing.room) == ("1000", "CA0", "volunteer-v0")
+    assert dispatch.confirm("v0", "1000", "CA0", now=T0 + 101)
+    state = dispatch.state("v0")
+    assert (state.status, state.precinct, state.caller_call_sid) == (TALKING, "1000", "CA0")
+    assert services.store.redis.hgetall(keys.call("CA0"))["volunteer"] == "v0"
+    assert not dispatch.caller_left("v0", "CA-other", now=T0 + 200)  # someone else's call
+    assert dispatch.caller_left("v0", "CA0", now=T0 + 200)
+    assert dispatch.state("v0").status == AVAILABLE
+    assert services.store.redis.zscore(keys.FREE_VOLUNTEERS, "v0") == T0 + 200
+
+
+def test_undo_when_the_caller_is_gone_keeps_their_place_and_frees_the_volunteer(services):
+    dispatch = fill(services, chairs=2, volunteers=1)
+    pairing = dispatch.pair(now=T0 + 100)
+    dispatch.undo_gone(pairing, keep_place_s=600)
+    redis = services.store.redis
+    assert redis.zscore(keys.FREE_VOLUNTEERS, "v0") == T0  # still first in line for callers
+    assert float(redis.get(keys.kept_place(pairing.precinct))) == pairing.score
+    assert pairing.precinct == "1001"  # 1000 is a lower tier
+    assert redis.zrange(keys.LINE, 0, -1) == ["1000"]
+    assert dispatch.pair(now=T0 + 101).precinct == "1000"
+
+
+def test_undo_for_a_retry_puts_both_back_exactly(services):
+    dispatch = fill(services, chairs=2, volunteers=1)
+    before_line = services.store.redis.zrange(keys.LINE, 0, -1, withscores=True)
+    before_waiting = services.store.redis.hgetall(keys.WAITING)
+    dispatch.undo_retry(dispatch.pair(now=T0 + 100))
+    assert services.store.redis.zrange(keys.LINE, 0, -1, withscores=True) == before_line
+    assert {k: json.loads(v) for k, v in services.store.redis.hgetall(keys.WAITING).items()} == {
+        k: json.loads(v) for k, v in before_waiting.items()
+    }
+    assert dispatch.state("v0").status == AVAILABLE
+
+
+def test_a_dead_dispatcher_is_recovered_without_double_pairing(services):
+    dispatch = fill(services, chairs=1, volunteers=1)
+    pairing = dispatch.pair(now=T0 + 100)  # ... and then the job died
+    assert dispatch.stale_pairings(now=T0 + 110, older_than_s=30) == []
+    stale = dispatch.stale_pairings(now=T0 + 130, older_than_s=30)
+    assert stale == [pairing]
+    assert dispatch.give_up(stale[0])
+    assert not dispatch.give_up(stale[0])  # only once
+    assert services.store.redis.zrange(keys.LINE, 0, -1) == ["1000"]
+    # The Queue Member update had in fact gone through: the caller turns up in the room.
+    assert not dispatch.confirm("v0", "1000", "CA0", now=T0 + 131)
+    redis = services.store.redis
+    assert redis.zcard(keys.LINE) == 0 and redis.hlen(keys.WAITING) == 0
+    assert redis.zcard(keys.FREE_VOLUNTEERS) == 0
+    assert dispatch.state("v0").status == TALKING
+    assert dispatch.pair(now=T0 + 132) is None
+
+
+def test_pausing_takes_a_volunteer_out_of_pairing(services):
+    dispatch = fill(services, chairs=1, volunteers=1)
+    assert dispatch.set_paused("v0", True, now=T0 + 50)
+    assert dispatch.pair(now=T0 + 51) is None
+    assert not dispatch.set_paused("v0", True, now=T0 + 52)
+    assert dispatch.set_paused("v0", False, now=T0 + 53)
+    assert dispatch.pair(now=T0 + 54).volunteer == "v0"
+
+
+def test_a_volunteer_who_hangs_up_gets_no_callers(services):
+    dispatch = fill(services, chairs=1, volunteers=1)
+    dispatch.volunteer_left("v0", now=T0 + 10)
+    assert dispatch.pair(now=T0 + 11) is None
+    assert dispatch.state("v0").status == "offline"
