@@ -12,9 +12,12 @@ from pathlib import Path
 import click
 
 from hotline.durations import format_duration, parse_duration
-from hotline.phone import normalise_block_target
+from hotline.phone import normalise_block_target, normalise_caller_id
+from hotline.pins import generate_pin, volunteer_pin_digest
 from hotline.services import Services, ensure_redis
 from hotline.settings import ConfigError, Settings
+from hotline.store.users import MIN_PASSWORD_LENGTH, ROLES
+from hotline.store.users import is_valid_name as is_valid_user_name
 
 
 @contextlib.contextmanager
@@ -216,6 +219,135 @@ def calls(limit: int) -> None:
                    f"{'; '.join(record.reasons)}")  # fmt: skip
 
 
+@main.group(help="Volunteers who take calls: their phones and PINs.")
+def volunteers() -> None:
+    pass
+
+
+PIN_NOTE = "This PIN will not be shown again: give it to the volunteer now (only a digest is kept)."
+
+
+@volunteers.command("add", help="Register a volunteer's phone and issue their PIN.")
+@click.argument("name")
+@click.argument("phone")
+@click.option("--by", "author", help="Who is adding (default: your login name).")
+def add_volunteer(name: str, phone: str, author: str | None) -> None:
+    if not name.strip():
+        raise click.BadParameter("a volunteer needs a name", param_hint="NAME")
+    with opened_services() as services:
+        number = _volunteer_phone(phone, services.settings)
+        secret = _secret_key(services.settings)
+        pin = generate_pin()
+        try:
+            added = services.store.volunteers.add(
+                name, number, lambda volunteer_id: volunteer_pin_digest(secret, volunteer_id, pin),
+                author=_author(author),
+            )  # fmt: skip
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Added volunteer {added.id}: {added.name}, {added.phone}")
+    click.echo(f"PIN for {added.id}: {pin}")
+    click.echo(PIN_NOTE)
+
+
+@volunteers.command("list", help="Every volunteer, with their phone and status.")
+def list_volunteers() -> None:
+    with opened_services() as services:
+        everyone = services.store.volunteers.all()
+        statuses = services.store.volunteers.statuses()
+    if not everyone:
+        click.echo("No volunteers.")
+        return
+    click.echo(f"{'ID':<6} {'PHONE':<16} {'STATUS':<12} NAME")
+    for volunteer in everyone:
+        status = statuses.get(volunteer.id, "offline")
+        click.echo(f"{volunteer.id:<6} {volunteer.phone:<16} {status:<12} {volunteer.name}")
+
+
+@volunteers.command("remove", help="Remove a volunteer: their PIN and phone stop working.")
+@click.argument("volunteer_id", metavar="ID")
+@click.option("--reason", default="", help="Why, for the audit trail.")
+@click.option("--by", "author", help="Who is removing (default: your login name).")
+def remove_volunteer(volunteer_id: str, reason: str, author: str | None) -> None:
+    with opened_services() as services:
+        gone = services.store.volunteers.get(volunteer_id)
+        if gone is not None and services.store.volunteers.remove(
+            volunteer_id, author=_author(author), reason=reason
+        ):
+            click.echo(f"Removed volunteer {gone.id}: {gone.name}, {gone.phone}")
+            return
+    click.echo(f"{volunteer_id} is not a volunteer")
+
+
+@volunteers.command("reset-pin", help="Issue a volunteer a new PIN; the old one stops working.")
+@click.argument("volunteer_id", metavar="ID")
+@click.option("--by", "author", help="Who is resetting (default: your login name).")
+def reset_volunteer_pin(volunteer_id: str, author: str | None) -> None:
+    with opened_services() as services:
+        secret = _secret_key(services.settings)
+        pin = generate_pin()
+        digest = volunteer_pin_digest(secret, volunteer_id, pin)
+        changed = services.store.volunteers.set_pin_digest(volunteer_id, digest,
+                                                            author=_author(author))  # fmt: skip
+    if changed is None:
+        raise click.ClickException(f"{volunteer_id} is not a volunteer")
+    click.echo(f"New PIN for volunteer {changed.id} ({changed.name}); the old one no longer works.")
+    click.echo(f"PIN for {changed.id}: {pin}")
+    click.echo(PIN_NOTE)
+
+
+@main.group(help="Console logins for volunteers and admins.")
+def users() -> None:
+    pass
+
+
+@users.command("add", help="Create a console login; the password is asked for twice.")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (for scripts).")
+@click.option("--by", "author", help="Who is adding (default: your login name).")
+def add_user(name: str, role: str, password_stdin: bool, author: str | None) -> None:
+    if not is_valid_user_name(name):
+        raise click.BadParameter(f"{name!r} is not a user name: use 1 to 32 of a-z 0-9 . _ -",
+                                 param_hint="NAME")  # fmt: skip
+    with opened_services() as services:
+        if services.store.users.get(name) is not None:
+            raise click.ClickException(f"there is already a user called {name}")
+        if password_stdin:
+            password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
+                                    value_proc=_long_enough)  # fmt: skip
+        try:
+            added = services.store.users.add(name, role, password, author=_author(author))
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Added {added.role} {added.name}.")
+
+
+@users.command("list", help="Every console login, by name.")
+def list_users() -> None:
+    with opened_services() as services:
+        everyone = services.store.users.all()
+    if not everyone:
+        click.echo("No users.")
+        return
+    click.echo(f"{'NAME':<32} {'ROLE':<10} ADDED (UTC)")
+    for user in everyone:
+        click.echo(f"{user.name:<32} {user.role:<10} {_when(user.created_at)}")
+
+
+@users.command("remove", help="Delete a console login.")
+@click.argument("name")
+@click.option("--reason", default="", help="Why, for the audit trail.")
+@click.option("--by", "author", help="Who is removing (default: your login name).")
+def remove_user(name: str, reason: str, author: str | None) -> None:
+    with opened_services() as services:
+        removed = services.store.users.remove(name, author=_author(author), reason=reason)
+    click.echo(f"Removed user {name}" if removed else f"{name} is not a user")
+
+
 @main.command(help="Simulate a caucus night: Hotline's triage, the 2020 line and a calm night.")
 @click.argument("scenario")
 @click.option("--seed", default=1, show_default=True, help="Draws the same night again.")
@@ -338,6 +470,28 @@ def _target(text: str) -> str:
         return normalise_block_target(text)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="NUMBER|PREFIX") from None
+
+
+def _volunteer_phone(text: str, settings: Settings) -> str:
+    number = normalise_caller_id(text, region=settings.default_region,
+                                 withheld_numbers=settings.withheld_numbers,
+                                 withheld_words=settings.withheld_words)  # fmt: skip
+    if number is None:
+        raise click.BadParameter(f"{text!r} is not a phone number", param_hint="PHONE")
+    return number
+
+
+def _secret_key(settings: Settings) -> bytes:
+    try:
+        return settings.require_secret_key()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _long_enough(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.UsageError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return password
 
 
 def _duration(text: str, option: str = "--for") -> float:

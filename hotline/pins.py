@@ -1,9 +1,14 @@
-"""Chair PINs: keyed digests, constant-time checks, generation.
+"""Chair and volunteer PINs: keyed digests, constant-time checks, generation.
 
 Only HMAC-SHA256(secret key, precinct + ":" + PIN) is ever stored. The
 precinct is part of the message so that two precincts with the same PIN have
 different digests; the separator keeps precinct 12 with PIN 34567 apart from
 precinct 123 with PIN 4567.
+
+A volunteer's PIN is kept the same way as HMAC-SHA256(secret key,
+"volunteer:" + volunteer id + ":" + PIN). A precinct code is digits only, so
+no chair's message can ever start with "volunteer:": a chair's digest and a
+volunteer's never stand for each other.
 """
 
 from __future__ import annotations
@@ -29,13 +34,33 @@ def is_valid_precinct_code(code: str) -> bool:
 
 
 def pin_digest(secret_key: bytes, precinct: str, pin: str) -> str:
-    return hmac.new(secret_key, f"{precinct}:{pin}".encode(), hashlib.sha256).hexdigest()
+    return _digest(secret_key, f"{precinct}:{pin}")
 
 
 def pin_matches(secret_key: bytes, precinct: str, pin: str, stored_digest: str | None) -> bool:
     """Constant-time comparison; a missing digest never matches."""
-    candidate = pin_digest(secret_key, precinct, pin)
-    return stored_digest is not None and hmac.compare_digest(candidate, stored_digest)
+    return _matches(pin_digest(secret_key, precinct, pin), stored_digest)
+
+
+def volunteer_pin_digest(secret_key: bytes, volunteer_id: str, pin: str) -> str:
+    return _digest(secret_key, f"volunteer:{volunteer_id}:{pin}")
+
+
+def volunteer_pin_matches(
+    secret_key: bytes, volunteer_id: str, pin: str, stored_digest: str | None
+) -> bool:
+    """Constant-time comparison; a missing digest never matches."""
+    return _matches(volunteer_pin_digest(secret_key, volunteer_id, pin), stored_digest)
+
+
+def _digest(secret_key: bytes, message: str) -> str:
+    return hmac.new(secret_key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def _matches(candidate: str, stored_digest: str | None) -> bool:
+    # Both sides are computed digests of the same length, so compare_digest takes the same
+    # time whatever the PIN; a missing or empty digest is refused without comparing.
+    return bool(stored_digest) and hmac.compare_digest(candidate, stored_digest)
 
 
 def generate_pin(rng: random.Random | None = None) -> str:

@@ -9,10 +9,13 @@ import redis
 from hotline.clock import Clock
 from hotline.store.blocks import Blocks
 from hotline.store.calls import Calls
+from hotline.store.dispatch import Dispatch
 from hotline.store.line import Line
 from hotline.store.reputation import Reputation
 from hotline.store.roster import Roster
 from hotline.store.scripts import Scripts
+from hotline.store.users import Users
+from hotline.store.volunteers import Volunteers
 from hotline.triage import Policy
 
 
@@ -27,6 +30,9 @@ class Store:
     line: Line
     roster: Roster
     reputation: Reputation
+    volunteers: Volunteers
+    users: Users
+    dispatch: Dispatch
 
     @classmethod
     def open(cls, client: redis.Redis, clock: Clock, policy: Policy) -> Store:
@@ -39,4 +45,7 @@ class Store:
             line=Line(client, scripts),
             roster=Roster(client),
             reputation=Reputation(client, clock),
+            volunteers=Volunteers(client, clock),
+            users=Users(client, clock),
+            dispatch=Dispatch(client, scripts),
         )

@@ -44,6 +44,10 @@ class CallRecord:
     pin_failures: int
     facts: dict[str, Any]
     request: dict[str, Any]
+    # "volunteer" for a volunteer's own leg; "caller" otherwise.
+    kind: str = "caller"
+    # The volunteer this caller was put through to, or whose leg this is.
+    volunteer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,17 @@ class Calls:
         if result.get("blocked"):
             return Arrival(block=Block.from_json(result["target"], json.dumps(result["block"])))
         return Arrival(facts=facts_from_script(result, request))
+
+    def record_volunteer_leg(self, *, now: float, call_sid: str, number: str,
+                             volunteer_id: str) -> None:  # fmt: skip
+        """A volunteer calling in: recorded, so its end takes them off duty."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.call(call_sid), mapping={
+                "from": number, "started_at": repr(now), "kind": "volunteer",
+                "volunteer": volunteer_id, "verdict": "volunteer",
+            })  # fmt: skip
+            pipe.expire(keys.call(call_sid), CALL_RECORD_TTL_S)
+            pipe.execute()
 
     def record_verdict(self, call_sid: str, verdict: Verdict) -> None:
         self._redis.hset(keys.call(call_sid), mapping=verdict_fields(verdict))
@@ -185,4 +200,6 @@ def record_from_fields(call_sid: str, fields: dict[str, str]) -> CallRecord:
         pin_failures=int(fields.get("pin_failures", 0)),
         facts=json.loads(fields.get("facts") or "{}"),
         request=json.loads(fields.get("request") or "{}"),
+        kind=fields.get("kind", "caller"),
+        volunteer=fields.get("volunteer"),
     )

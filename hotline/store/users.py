@@ -153,7 +153,8 @@ class Users:
         with self._redis.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(keys.USERS)
-                if pipe.hget(keys.USERS, user.name) != user.to_json():
+                current = pipe.hget(keys.USERS, user.name)
+                if current is None or User.from_json(user.name, current) != user:
                     pipe.unwatch()
                     return user
                 pipe.multi()

@@ -106,7 +106,8 @@ class Volunteers:
 
     def all(self) -> list[Volunteer]:
         """Every volunteer, in the order they were added (v2 before v10)."""
-        found = [Volunteer.from_json(v, raw) for v, raw in self._redis.hgetall(keys.VOLUNTEERS).items()]
+        stored = self._redis.hgetall(keys.VOLUNTEERS)
+        found = [Volunteer.from_json(volunteer_id, raw) for volunteer_id, raw in stored.items()]
         return sorted(found, key=lambda v: (id_number(v.id), v.id))
 
     def statuses(self) -> dict[str, str]:

@@ -30,6 +30,7 @@ from hotline.voice.common import (
     url,
 )
 from workers.call_end import process_call_end
+from workers.dispatch import enqueue_dispatch
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -118,6 +119,7 @@ def pin_entered() -> Response:
             now=svc.clock.now(), precinct=precinct, call_sid=sid, number=number,
             verified_how=how,
         )  # fmt: skip
+        enqueue_dispatch(svc)
         return _hold(precinct)
 
     tries += 1
@@ -191,10 +193,22 @@ def status() -> Response:
         precinct=record.precinct,
         keep_place_s=svc.settings.keep_place_for_s,
     )
+    if ended.applied and terminal:
+        _after_call_end(svc, sid, record)
+    return respond(twiml.empty())
+
+
+def _after_call_end(svc, sid: str, record) -> None:
+    now = svc.clock.now()
+    if record.kind == "volunteer" and record.volunteer:
+        svc.store.dispatch.volunteer_left(record.volunteer, now=now)
+        return
+    if record.volunteer and svc.store.dispatch.caller_left(record.volunteer, sid, now=now):
+        enqueue_dispatch(svc)  # the volunteer is free for the next chair
     # Only calls that took the common path leave bookkeeping for the job: a
     # rejected or diverted call's verdict is already recorded, and it cannot be
     # an instant hang-up. During a flood that is most calls, and most jobs saved.
-    if ended.applied and terminal and record.verdict is None:
+    if record.verdict is None:
         svc.queue.enqueue(process_call_end, sid, job_timeout=60)
     return respond(twiml.empty())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,23 @@ def waiting(message: str, hold_music_url: str, pause_s: int, speech: Speech) -> 
         response.play(hold_music_url)
     else:
         response.pause(length=pause_s)
+    return response.to_xml()
+
+
+@lru_cache(maxsize=1024)
+def conference_room(message: str, room: str, *, end_on_exit: bool, speech: Speech) -> str:
+    """Say `message`, then join the conference `room`.
+
+    A volunteer's own leg ends the room when they hang up (`end_on_exit`); a
+    caller's does not, so the volunteer stays for the next caller.
+    """
+    response = VoiceResponse()
+    if message:
+        speech.say(response, message)
+    dial = Dial()
+    dial.conference(room, start_conference_on_enter=True, end_conference_on_exit=end_on_exit,
+                    beep=False)  # fmt: skip
+    response.append(dial)
     return response.to_xml()
 
 

@@ -1,4 +1,4 @@
-"""Chair PINs: keyed digests, matching, validity and generation."""
+"""Chair and volunteer PINs: keyed digests, matching, validity and generation."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from hotline.pins import (
     is_valid_precinct_code,
     pin_digest,
     pin_matches,
+    volunteer_pin_digest,
+    volunteer_pin_matches,
 )
 
 KEY = b"test-secret-key-for-pin-digests"
@@ -84,6 +86,59 @@ def test_pin_does_not_match(key, precinct, pin):
 @pytest.mark.parametrize("stored", [None, ""])
 def test_missing_digest_never_matches(stored):
     assert pin_matches(KEY, "0042", "123456", stored) is False
+
+
+# --- volunteer PINs -----------------------------------------------------------------------
+
+
+def test_volunteer_digest_is_hmac_sha256_of_volunteer_id_and_pin():
+    assert volunteer_pin_digest(KEY, "v7", "123456") == expected_digest(KEY, "volunteer:v7:123456")
+
+
+def test_volunteer_digest_depends_on_key_id_and_pin():
+    digest = volunteer_pin_digest(KEY, "v7", "123456")
+    assert volunteer_pin_digest(b"other key", "v7", "123456") != digest
+    assert volunteer_pin_digest(KEY, "v8", "123456") != digest
+    assert volunteer_pin_digest(KEY, "v7", "123457") != digest
+
+
+def test_volunteer_digest_separator_keeps_id_and_pin_apart():
+    # "v1" + "23456" and "v12" + "3456" would collide without the ":".
+    assert volunteer_pin_digest(KEY, "v1", "23456") == expected_digest(KEY, "volunteer:v1:23456")
+    assert volunteer_pin_digest(KEY, "v12", "3456") == expected_digest(KEY, "volunteer:v12:3456")
+    assert volunteer_pin_digest(KEY, "v1", "23456") != volunteer_pin_digest(KEY, "v12", "3456")
+
+
+def test_a_volunteer_digest_never_stands_for_a_chair_digest():
+    # The "volunteer:" prefix can never be a precinct code (digits only), so the two kinds of
+    # digest live apart even for look-alike ids.
+    assert volunteer_pin_digest(KEY, "1", "1234") != pin_digest(KEY, "1", "1234")
+    assert pin_matches(KEY, "1", "1234", volunteer_pin_digest(KEY, "1", "1234")) is False
+    assert volunteer_pin_matches(KEY, "1", "1234", pin_digest(KEY, "1", "1234")) is False
+
+
+def test_volunteer_pin_matches_its_own_digest():
+    stored = expected_digest(KEY, "volunteer:v3:482913")
+    assert volunteer_pin_matches(KEY, "v3", "482913", stored) is True
+
+
+@pytest.mark.parametrize(
+    ("key", "volunteer_id", "pin"),
+    [
+        (KEY, "v3", "482914"),  # wrong PIN
+        (KEY, "v4", "482913"),  # right PIN, another volunteer
+        (KEY, "V3", "482913"),  # ids are compared exactly
+        (b"another key", "v3", "482913"),  # digest made with another key
+    ],
+)
+def test_volunteer_pin_does_not_match(key, volunteer_id, pin):
+    stored = expected_digest(KEY, "volunteer:v3:482913")
+    assert volunteer_pin_matches(key, volunteer_id, pin, stored) is False
+
+
+@pytest.mark.parametrize("stored", [None, ""])
+def test_missing_volunteer_digest_never_matches(stored):
+    assert volunteer_pin_matches(KEY, "v3", "482913", stored) is False
 
 
 # --- validity -----------------------------------------------------------------------------
