@@ -194,8 +194,11 @@ class Network:
 
     # Placing calls
 
-    def place_inbound(self, agent: Agent, caller_id: str, **extra: str) -> SimCall:
-        """A caller dials the hotline: Twilio posts the voice URL and runs its TwiML."""
+    def place_inbound(self, agent: Agent, caller_id: str, *, voice_url: str | None = None,
+                      **extra: str) -> SimCall:  # fmt: skip
+        """A caller dials the hotline (or the number whose voice URL is `voice_url`):
+        Twilio posts the voice URL and runs its TwiML.
+        """
         sid = self._sid("CA")
         call = SimCall(sid=sid, from_=caller_id, to=self.hotline_number, direction="inbound",
                        agent=agent, created_at=self.loop.now(),
@@ -203,7 +206,7 @@ class Network:
                                "Called": self.hotline_number, **extra},
                        status_callback=self.status_url)  # fmt: skip
         self.calls[sid] = call
-        self._fetch_and_run(call, self.voice_url, first=True)
+        self._fetch_and_run(call, voice_url or self.voice_url, first=True)
         return call
 
     def hang_up(self, call: SimCall) -> None:

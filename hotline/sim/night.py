@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from hotline.sim.network import Network
 from hotline.sim.people import Chair, InfoCaller, NuisanceCaller
 from hotline.sim.population import Population
 from hotline.sim.scenario import Scenario
+from hotline.sim.serving import loopback_server
 from hotline.sim.transport import HttpTransport, WsgiTransport
 from hotline.store.roster import Precinct
 from workers import runtime
@@ -90,7 +90,7 @@ def _run(scenario, population, policy, redis_url, on_progress, http_stack) -> Ni
     loop = EventLoop(clock)
     public_url = SIM_URL
     if http_stack is not None:
-        server = http_stack.enter_context(_loopback_server())
+        server = http_stack.enter_context(loopback_server())
         public_url = f"http://127.0.0.1:{server.server_port}"
     if policy == "fifo":
         app, queue_name, services = create_baseline_app(), BASELINE_QUEUE, None
@@ -140,31 +140,6 @@ class _JobRunner:
     def _run(self) -> None:
         self._pending = False
         drain(self._queue)
-
-
-@contextlib.contextmanager
-def _loopback_server():
-    """A real HTTP server on a free loopback port, in a thread; its app is set later."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs) -> None:  # a night is thousands of requests
-            pass
-
-    holder: dict[str, object] = {}
-
-    def dispatch(environ, start_response):
-        return holder["app"](environ, start_response)
-
-    server = make_server("127.0.0.1", 0, dispatch, threaded=False, request_handler=Quiet)
-    server.set_app = lambda app: holder.__setitem__("app", app)  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, name="sim-http", daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 def _hotline_services(clock: ManualClock, redis_url: str, population: Population,

@@ -1,0 +1,207 @@
+"""Dispatch end to end, in virtual time: chairs and a volunteer call the real app through the
+simulated phone network; the dispatch job moves chairs into the volunteer's room through
+Hotline's Twilio adapter, over real HTTP, to the simulator's stand-in for Twilio's REST API.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from hotline.app import create_app
+from hotline.pins import volunteer_pin_digest
+from hotline.services import Services
+from hotline.settings import Settings
+from hotline.sim.jobs import drain
+from hotline.sim.loop import EventLoop
+from hotline.sim.network import Network, Reply, SimCall
+from hotline.sim.rest import create_rest_app
+from hotline.sim.serving import loopback_server
+from hotline.sim.transport import WsgiTransport
+from hotline.store import keys
+from hotline.store.dispatch import AVAILABLE, TALKING
+from hotline.telephony import TransientTelephonyError
+from tests.support.env import settings_env
+from tests.support.roster import load_small_roster, pin_of
+from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL, SECRET_KEY
+from workers import runtime
+from workers.dispatch import enqueue_dispatch
+
+VOLUNTEER_PHONE = "+15155550999"
+VOLUNTEER_PIN = "246810"
+
+
+class Person:
+    """Presses the keys it was given, one prompt after another, then waits wherever it is."""
+
+    kind = "caller"
+
+    def __init__(self, *keys: str) -> None:
+        self.keys = list(keys)
+        self.connected: list[str] = []
+
+    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
+        if holding or not self.keys:
+            return Reply()
+        return Reply(self.keys.pop(0) + "#", 2.0)
+
+    def on_enqueued(self, call: SimCall) -> None:
+        pass
+
+    def on_connected(self, call: SimCall) -> None:
+        self.connected.append(call.sid)
+
+    def on_ended(self, call: SimCall) -> None:
+        pass
+
+
+class Flaky:
+    """WSGI middleware in front of the REST stand-in: answers 503 while `down`."""
+
+    def __init__(self, app) -> None:
+        self.app, self.down = app, False
+
+    def __call__(self, environ, start_response):
+        if not self.down:
+            return self.app(environ, start_response)
+        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read())
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"unavailable"]
+
+
+@pytest.fixture
+def night(redis_url, clock):
+    with loopback_server() as rest_server:
+        settings = Settings.load(env=settings_env(TWILIO_API_BASE_URL=rest_server.url))
+        services = Services.build(settings, clock=clock, redis_url=redis_url)
+        services.store.redis.flushdb()
+        runtime.install(services)
+        load_small_roster(services)
+        services.store.volunteers.add(
+            "Ann", VOLUNTEER_PHONE,
+            lambda vid: volunteer_pin_digest(SECRET_KEY.encode(), vid, VOLUNTEER_PIN),
+            author="test",
+        )  # fmt: skip
+        loop = EventLoop(clock)
+        network = Network(loop, WsgiTransport(create_app(services), AUTH_TOKEN),
+                          account_sid=settings.twilio_account_sid,
+                          voice_url=f"{PUBLIC_URL}/voice/incoming",
+                          status_url=f"{PUBLIC_URL}/voice/status")  # fmt: skip
+        flaky = Flaky(create_rest_app(network, auth_token=AUTH_TOKEN))
+        rest_server.set_app(flaky)
+        yield services, loop, network, flaky
+        services.store.redis.flushdb()
+
+
+def volunteer_calls_in(network, loop) -> tuple[Person, SimCall]:
+    person = Person(VOLUNTEER_PIN)
+    call = network.place_inbound(person, VOLUNTEER_PHONE, voice_url=f"{PUBLIC_URL}/voice/volunteer")
+    loop.run(loop.now() + 30)
+    return person, call
+
+
+def chair_calls(network, loop, precinct: str, phone: str) -> tuple[Person, SimCall]:
+    person = Person(precinct, pin_of(precinct))
+    call = network.place_inbound(person, phone)
+    loop.run(loop.now() + 60)
+    return person, call
+
+
+def test_a_chair_is_moved_into_the_free_volunteers_room(night):
+    services, loop, network, _ = night
+    volunteer, volunteer_call = volunteer_calls_in(network, loop)
+    assert volunteer_call.conference.name == "volunteer-v1"
+    assert services.store.dispatch.state("v1").status == AVAILABLE
+    drain(services.queue)  # nobody waiting yet: nothing to do
+
+    chair, chair_call = chair_calls(network, loop, "1001", "+15155550101")
+    assert chair_call.queue is not None and chair_call.queue.name == "chairs"
+    assert drain(services.queue) == 1  # the dispatch queued when the chair joined the line
+    loop.run(loop.now() + 10)  # "Connecting you to a volunteer now.", then the room
+
+    assert chair_call.queue is None
+    assert chair_call.conference is volunteer_call.conference
+    assert chair.connected == [chair_call.sid] and volunteer.connected == [volunteer_call.sid]
+    assert "Connecting you to a volunteer now." in chair_call.heard
+    state = services.store.dispatch.state("v1")
+    assert (state.status, state.precinct, state.caller_call_sid) == (
+        TALKING,
+        "1001",
+        chair_call.sid,
+    )
+    redis = services.store.redis
+    assert redis.hlen(keys.PAIRINGS) == 0 and redis.zcard(keys.LINE) == 0
+    assert services.store.calls.get(chair_call.sid).volunteer == "v1"
+
+    # The chair finishes and hangs up: the volunteer is free, and dispatch runs again.
+    network.hang_up(chair_call)
+    assert services.store.dispatch.state("v1").status == AVAILABLE
+    assert services.queue.count >= 1
+
+
+def test_a_caller_who_has_gone_is_given_up_and_the_next_one_taken(night):
+    services, loop, network, _ = night
+    _, first_call = chair_calls(network, loop, "1001", "+15155550101")
+    _, second_call = chair_calls(network, loop, "1002", "+15155550102")
+    # The first chair hangs up, but Twilio's status callback has not arrived yet.
+    status_url, network.status_url = first_call.status_callback, None
+    first_call.status_callback = None
+    network.hang_up(first_call)
+    first_call.status_callback = status_url
+    drain(services.queue)
+    volunteer_calls_in(network, loop)
+    drain(services.queue)
+    loop.run(loop.now() + 10)
+    assert second_call.conference is not None and second_call.conference.name == "volunteer-v1"
+    redis = services.store.redis
+    assert float(redis.get(keys.kept_place("1001"))) > 0  # kept, should the chair call back
+    assert services.store.dispatch.state("v1").precinct == "1002"
+
+
+def test_twilio_unreachable_puts_both_back_and_the_retry_connects(night):
+    services, loop, network, flaky = night
+    volunteer_calls_in(network, loop)
+    drain(services.queue)
+    chair, chair_call = chair_calls(network, loop, "1001", "+15155550101")
+    flaky.down = True
+    with pytest.raises(TransientTelephonyError):
+        drain(services.queue)
+    assert chair_call.queue is not None  # still waiting in Twilio's queue
+    assert services.store.line.position("1001") == 1
+    assert services.store.dispatch.state("v1").status == AVAILABLE
+    flaky.down = False
+    enqueue_dispatch(services)  # what RQ's retry does, later
+    drain(services.queue)
+    loop.run(loop.now() + 10)
+    assert chair.connected == [chair_call.sid]
+
+
+def test_someone_else_on_the_volunteer_line_is_turned_away(night):
+    services, loop, network, _ = night
+    stranger = Person("123456")
+    call = network.place_inbound(stranger, "+17125550666",
+                                 voice_url=f"{PUBLIC_URL}/voice/volunteer")  # fmt: skip
+    loop.run(loop.now() + 30)
+    assert call.heard == ["This line is for hotline volunteers. Goodbye."]
+    assert services.store.calls.get(call.sid).verdict == "divert"
+
+
+def test_a_wrong_volunteer_pin_is_asked_again_then_the_call_ends(night):
+    services, loop, network, _ = night
+    person = Person("111111", "222222", "333333")
+    call = network.place_inbound(person, VOLUNTEER_PHONE, voice_url=f"{PUBLIC_URL}/voice/volunteer")
+    loop.run(loop.now() + 120)
+    assert call.heard.count("That PIN did not match.") == 2
+    assert call.heard[-1].startswith("We could not verify your PIN.")
+    assert not call.live
+    assert services.store.dispatch.state("v1").status == "offline"  # never available
+    assert services.store.redis.zcard(keys.FREE_VOLUNTEERS) == 0
+
+
+def test_the_volunteer_hanging_up_takes_them_off_duty(night):
+    services, loop, network, _ = night
+    _, volunteer_call = volunteer_calls_in(network, loop)
+    network.hang_up(volunteer_call)
+    assert services.store.dispatch.state("v1").status == "offline"
+    assert services.store.redis.zcard(keys.FREE_VOLUNTEERS) == 0
