@@ -315,7 +315,7 @@ def add_user(name: str, role: str, password_stdin: bool, author: str | None) -> 
         if services.store.users.get(name) is not None:
             raise click.ClickException(f"there is already a user called {name}")
         if password_stdin:
-            password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+            password = sys.stdin.readline().rstrip("\r\n")
         else:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
                                     value_proc=_long_enough)  # fmt: skip

@@ -47,6 +47,7 @@ class Settings:
     default_region: str = "US"
     queue_name: str = "chairs"
     keep_place_for_s: float = 7200.0
+    callback_attempts: int = 3
     withheld_numbers: frozenset[str] = frozenset()
     withheld_words: frozenset[str] = frozenset()
     policy: Policy = field(default_factory=Policy)
@@ -133,6 +134,7 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             "default_region": hotline["default_region"],
             "queue_name": hotline["queue_name"],
             "keep_place_for_s": parse_duration(config["line"]["keep_place_for"]),
+            "callback_attempts": int(config["line"]["callback_attempts"]),
             "withheld_numbers": frozenset(triage["withheld"]["numbers"]),
             "withheld_words": frozenset(w.lower() for w in triage["withheld"]["words"]),
             "policy": policy,

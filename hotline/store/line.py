@@ -49,12 +49,17 @@ class Line:
         number: str | None,
         verified_how: str,
         tier: int = TIER_VERIFIED_CHAIR,
+        hotline_number: str | None = None,
     ) -> int:
-        """Put a verified chair's precinct in line; returns their 1-based position."""
+        """Put a verified chair's precinct in line; returns their 1-based position.
+
+        `hotline_number` is the number they called, the caller ID of a call back.
+        """
         entry = json.dumps(
-            {"call_sid": call_sid, "number": number, "verified_how": verified_how, "since": now},
+            {"call_sid": call_sid, "number": number, "verified_how": verified_how, "since": now,
+             "to": hotline_number},
             sort_keys=True,
-        )
+        )  # fmt: skip
         caller_key = keys.caller(number) if number else keys.caller("withheld")
         return int(
             self._scripts.verified(
@@ -63,6 +68,25 @@ class Line:
                 args=[repr(now), precinct, repr(score_for(tier, now)), entry, number or ""],
             )
         )  # fmt: skip
+
+    def request_callback(self, precinct: str, call_sid: str, *, now: float) -> bool:
+        """The waiting chair on `call_sid` asked to be called back, keeping their place.
+
+        False when that call is not the one waiting for the precinct, or has no number
+        to call back.
+        """
+
+        def change(pipe: redis.client.Pipeline) -> bool:
+            raw = pipe.hget(keys.WAITING, precinct)
+            entry = json.loads(raw) if raw else None
+            if not entry or entry.get("call_sid") != call_sid or not entry.get("number"):
+                return False
+            entry["callback"] = {"requested_at": now, "attempts": 0}
+            pipe.multi()
+            pipe.hset(keys.WAITING, precinct, json.dumps(entry, sort_keys=True))
+            return True
+
+        return self._redis.transaction(change, keys.WAITING, value_from_callable=True)
 
     def position(self, precinct: str) -> int | None:
         """1-based place in line, or None when the precinct is not waiting."""

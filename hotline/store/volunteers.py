@@ -10,6 +10,7 @@ admins can never register one phone to two volunteers.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -19,6 +20,7 @@ from hotline.clock import Clock
 from hotline.store import audit, keys
 
 ID_PREFIX = "v"
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,14 @@ class Volunteers:
     ) -> Volunteer:
         """Register a volunteer with a normalised phone; `pin_digest(id)` gives the digest.
 
-        Raises ValueError if the name is blank or the phone is already registered.
+        Raises ValueError if the name is blank, the phone is not in E.164 form (normalise
+        it first: hotline.phone.normalise_caller_id) or it is already registered.
         """
         name = name.strip()
         if not name:
             raise ValueError("a volunteer needs a name")
+        if not E164.fullmatch(phone):
+            raise ValueError(f"{phone!r} is not a normalised phone number (+ and digits)")
         with self._redis.pipeline(transaction=True) as pipe:
             while True:
                 try:

@@ -78,18 +78,27 @@ def hold_in_line(
 
 
 @lru_cache(maxsize=1024)
-def waiting(message: str, hold_music_url: str, pause_s: int, speech: Speech) -> str:
+def waiting(message: str, hold_music_url: str, pause_s: int, speech: Speech,
+            callback_url: str = "") -> str:  # fmt: skip
     """One cycle of the wait URL: where the caller stands, then music or quiet.
 
-    Twilio runs this document again when it finishes, for as long as the caller waits.
+    With `callback_url`, the cycle listens for one key while it plays: the
+    message offers a call back, and pressing a key posts to that URL. Twilio
+    runs this document again when it finishes, for as long as the caller waits.
     """
     response = VoiceResponse()
+    parent: VoiceResponse | Gather = response
+    if callback_url:
+        parent = Gather(input="dtmf", num_digits=1, action=callback_url, method="POST",
+                        timeout=1 if hold_music_url else pause_s)  # fmt: skip
     if message:
-        speech.say(response, message)
+        speech.say(parent, message)
     if hold_music_url:
-        response.play(hold_music_url)
-    else:
+        parent.play(hold_music_url)
+    elif not callback_url:
         response.pause(length=pause_s)
+    if callback_url:
+        response.append(parent)
     return response.to_xml()
 
 

@@ -75,8 +75,9 @@ def test_ids_count_up_and_the_digest_is_keyed_by_each_id(volunteers, redis_clien
 
     assert (first.id, second.id) == ("v1", "v2")
     # The same PIN gives each volunteer a different digest.
-    assert stored(redis_client, "v1")["pin_digest"] == pins.volunteer_pin_digest(KEY, "v1", "111111")
-    assert stored(redis_client, "v2")["pin_digest"] == pins.volunteer_pin_digest(KEY, "v2", "111111")
+    for volunteer_id in ("v1", "v2"):
+        expected = pins.volunteer_pin_digest(KEY, volunteer_id, "111111")
+        assert stored(redis_client, volunteer_id)["pin_digest"] == expected
     assert first.pin_digest != second.pin_digest
     assert stored(redis_client, "v2")["created_at"] == clock.now()
     assert redis_client.hgetall(keys.VOLUNTEER_PHONES) == {ANN: "v1", BEN: "v2"}
@@ -118,6 +119,14 @@ def test_a_phone_taken_while_adding_is_refused_too(volunteers, redis_client):
 def test_a_volunteer_needs_a_name(volunteers, redis_client, name):
     with pytest.raises(ValueError, match="needs a name"):
         volunteers.add(name, ANN, digest_of("482913"), author="alice")
+    assert redis_client.dbsize() == 0
+
+
+@pytest.mark.parametrize("phone", ["", "5155550150", "(515) 555-0150", "+0155550150",
+                                   "+15155550150\n", "+1515555015012345"])
+def test_the_phone_must_already_be_normalised(volunteers, redis_client, phone):
+    with pytest.raises(ValueError, match="is not a normalised phone number"):
+        volunteers.add("Ann Lee", phone, digest_of("482913"), author="alice")
     assert redis_client.dbsize() == 0
 
 

@@ -1,7 +1,8 @@
 -- A status callback: apply it once, in order. Twilio may retry a callback or
 -- deliver them out of order; SequenceNumber tells which is newer. A call that
 -- ends while its precinct waits in line leaves the line, and the precinct's
--- place is kept for a while in case the chair calls back.
+-- place is kept for a while in case the chair calls back; a chair who asked
+-- to be called back stays in line.
 --
 -- KEYS: 1 call, 2 line, 3 waiting, 4 kept place (a dummy when no precinct)
 -- ARGV: 1 now, 2 status, 3 sequence number (-1 when absent), 4 duration s ("" if absent),
@@ -24,7 +25,9 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[9]))
 local left = 0
 if ARGV[6] ~= '' then
   local entry = redis.call('HGET', KEYS[3], ARGV[6])
-  if entry and cjson.decode(entry).call_sid == ARGV[8] then
+  -- A chair who asked to be called back hung up on purpose: they stay in line.
+  local decoded = entry and cjson.decode(entry)
+  if decoded and decoded.call_sid == ARGV[8] and not decoded.callback then
     local score = redis.call('ZSCORE', KEYS[2], ARGV[6])
     redis.call('ZREM', KEYS[2], ARGV[6])
     redis.call('HDEL', KEYS[3], ARGV[6])
