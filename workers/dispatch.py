@@ -3,7 +3,8 @@
 Run after every event that can make a match: a chair joins the line, a
 volunteer becomes free, a caller leaves. Each pairing is made atomically in
 Redis (store/dispatch.py), then the caller is moved out of Twilio's queue into
-the volunteer's room with a Queue Member update. A caller Twilio says is gone
+the volunteer's room with a Queue Member update (or, for a chair who asked to
+be called back, phoned). A caller Twilio says is gone
 is given up (their place kept, in case they call back) and the next one
 taken. If Twilio cannot be reached, both go back where they were and the job
 fails, so RQ retries it with backoff. Pairings left behind by a job that
@@ -40,8 +41,17 @@ def dispatch_callers() -> dict[str, int]:
     moved = gone = 0
     while (pairing := store.dispatch.pair(now=clock.now())) is not None:
         try:
-            telephony.move_queue_member(settings.queue_name, pairing.call_sid,
-                                        connect_url(settings.public_url, pairing))  # fmt: skip
+            if pairing.entry.get("callback"):
+                # The chair hung up to be called back: phone them now.
+                telephony.place_call(
+                    pairing.number, pairing.entry.get("to") or "",
+                    pairing_url(settings.public_url, "/voice/callback-answer", pairing),
+                    pairing_url(settings.public_url, "/voice/callback-status", pairing),
+                )  # fmt: skip
+            else:
+                telephony.move_queue_member(
+                    settings.queue_name, pairing.call_sid,
+                    pairing_url(settings.public_url, "/voice/connect", pairing))  # fmt: skip
         except CallGone:
             store.dispatch.undo_gone(pairing, keep_place_s=settings.keep_place_for_s)
             gone += 1
@@ -55,10 +65,10 @@ def dispatch_callers() -> dict[str, int]:
     return {"moved": moved, "gone": gone, "recovered": recovered}
 
 
-def connect_url(public_url: str, pairing: Pairing) -> str:
-    """Where Twilio takes the caller: TwiML that puts them in the volunteer's room."""
+def pairing_url(public_url: str, path: str, pairing: Pairing) -> str:
+    """A webhook URL that names the pairing (Twilio signs it, so it cannot be forged)."""
     query = urlencode({"volunteer": pairing.volunteer, "precinct": pairing.precinct})
-    return f"{public_url}/voice/connect?{query}"
+    return f"{public_url}{path}?{query}"
 
 
 def enqueue_dispatch(services) -> None:

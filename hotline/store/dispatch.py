@@ -160,6 +160,37 @@ class Dispatch:
             self._free_again(pipe, pairing)
             pipe.execute()
 
+    def callback_failed(self, volunteer_id: str, precinct: str, *,
+                        max_attempts: int) -> dict[str, Any] | None:  # fmt: skip
+        """A call back to a chair was not answered (or not taken up).
+
+        The volunteer is free again. The chair goes back to their place in line
+        for another try, until `max_attempts` calls have failed. Returns the
+        line entry (its "callback" counting the attempts, "gave_up" set when no
+        try is left), or None when the pairing is no longer in flight (the
+        chair did get through).
+        """
+
+        def change(pipe: redis.client.Pipeline) -> dict[str, Any] | None:
+            raw = pipe.hget(keys.PAIRINGS, volunteer_id)
+            pairing = Pairing.from_json(raw) if raw else None
+            if pairing is None or pairing.precinct != precinct:
+                return None
+            entry = dict(pairing.entry)
+            callback = dict(entry.get("callback") or {})
+            callback["attempts"] = int(callback.get("attempts", 0)) + 1
+            entry["callback"] = callback
+            gave_up = callback["attempts"] >= max_attempts
+            pipe.multi()
+            pipe.hdel(keys.PAIRINGS, volunteer_id)
+            if not gave_up:
+                pipe.zadd(keys.LINE, {precinct: pairing.score})
+                pipe.hset(keys.WAITING, precinct, json.dumps(entry, sort_keys=True))
+            self._free_again(pipe, pairing)
+            return entry | {"gave_up": gave_up}
+
+        return self._redis.transaction(change, keys.PAIRINGS, value_from_callable=True)
+
     def stale_pairings(self, *, now: float, older_than_s: float) -> list[Pairing]:
         pairings = [Pairing.from_json(raw) for raw in self._redis.hvals(keys.PAIRINGS)]
         return [p for p in pairings if now - p.paired_at >= older_than_s]

@@ -26,6 +26,17 @@ class Reputation:
             audit.record(pipe, self._clock.now(), "disallow", number, author, reason)
             pipe.execute()
 
+    def flag(self, number: str, *, author: str, reason: str = "") -> int:
+        """A volunteer flags a number as a nuisance; returns its flags so far."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(keys.caller(number), "flags", 1)
+            audit.record(pipe, self._clock.now(), "flag", number, author, reason)
+            flags, _ = pipe.execute()
+        return int(flags)
+
+    def flags(self, number: str) -> int:
+        return int(self._redis.hget(keys.caller(number), "flags") or 0)
+
     def record_instant_hangup(
         self, number: str, call_sid: str, window_s: float, *, now: float
     ) -> int:

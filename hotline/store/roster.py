@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import redis
 
-from hotline.store import keys
+from hotline.store import audit, keys
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,9 @@ class Precinct:
     pin_digest: str
     chair_phone: str | None = None
     delegates: int | None = None
+    # Set when a volunteer marks the precinct's results as reported (console).
+    reported_at: float | None = None
+    reported_by: str | None = None
 
 
 class Roster:
@@ -59,7 +62,23 @@ class Roster:
             pin_digest=fields["pin_digest"],
             chair_phone=fields.get("chair_phone"),
             delegates=int(fields["delegates"]) if "delegates" in fields else None,
+            reported_at=float(fields["reported_at"]) if "reported_at" in fields else None,
+            reported_by=fields.get("reported_by"),
         )
+
+    def mark_reported(self, code: str, *, author: str, now: float) -> bool:
+        """Record that a precinct's results were taken; False if it is not on the roster.
+
+        Audited. Reloading the roster (replace_all) starts every precinct afresh.
+        """
+        if not self._redis.sismember(keys.PRECINCTS, code):
+            return False
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.precinct(code), mapping={"reported_at": repr(now),
+                                                    "reported_by": author})  # fmt: skip
+            audit.record(pipe, now, "precinct-reported", code, author, "")
+            pipe.execute()
+        return True
 
     def count(self) -> int:
         return self._redis.scard(keys.PRECINCTS)

@@ -117,7 +117,7 @@ def pin_entered() -> Response:
     ):
         svc.store.line.join(
             now=svc.clock.now(), precinct=precinct, call_sid=sid, number=number,
-            verified_how=how,
+            verified_how=how, hotline_number=request.form.get("To") or None,
         )  # fmt: skip
         enqueue_dispatch(svc)
         return _hold(precinct)
@@ -147,16 +147,33 @@ def wait() -> Response:
     precinct = request.args.get("precinct", "")
     position = services().store.line.position(precinct) if precinct else None
     if position is None:
-        message = ""
-    elif position == 1:
-        message = prompt("position_first")
-    else:
-        message = prompt("position").format(position=position)
-    return respond(
-        twiml.waiting(
-            message, settings.voice.hold_music_url, settings.voice.hold_pause_s, speech()
-        )
-    )
+        return respond(twiml.waiting("", settings.voice.hold_music_url,
+                                     settings.voice.hold_pause_s, speech()))  # fmt: skip
+    place = prompt("position_first") if position == 1 else prompt("position").format(
+        position=position)  # fmt: skip
+    return respond(twiml.waiting(
+        f"{place} {prompt('offer_callback')}", settings.voice.hold_music_url,
+        settings.voice.hold_pause_s, speech(), url("/voice/hold-key", precinct=precinct),
+    ))  # fmt: skip
+
+
+@bp.post("/hold-key")
+def hold_key() -> Response:
+    """A key pressed on hold: 1 books a call back that keeps the chair's place."""
+    svc = services()
+    sid = call_sid()
+    precinct = request.args.get("precinct", "")
+    if not pins.is_valid_precinct_code(precinct):
+        abort(400)
+    back_to_hold = url("/voice/wait", precinct=precinct)
+    if request.form.get("Digits", "") != "1":
+        return respond(twiml.redirect(back_to_hold))
+    number = caller_number()
+    if not number or not svc.store.line.request_callback(precinct, sid, now=svc.clock.now()):
+        return respond(twiml.say_then_redirect(prompt("callback_no_number"), back_to_hold,
+                                               speech()))  # fmt: skip
+    return respond(twiml.goodbye(prompt("callback_booked").format(last_digits=spell(number[-4:])),
+                                 speech()))  # fmt: skip
 
 
 @bp.post("/queue-exit")

@@ -119,6 +119,33 @@ def conference_room(message: str, room: str, *, end_on_exit: bool, speech: Speec
     return response.to_xml()
 
 
+@lru_cache(maxsize=256)
+def press_any_key(message: str, action_url: str, timeout_s: int, speech: Speech) -> str:
+    """Say `message` and wait for one key; silence hangs up."""
+    response = VoiceResponse()
+    gather = Gather(input="dtmf", num_digits=1, action=action_url, method="POST",
+                    timeout=timeout_s)  # fmt: skip
+    speech.say(gather, message)
+    response.append(gather)
+    response.hangup()
+    return response.to_xml()
+
+
+@lru_cache(maxsize=64)
+def redirect(target: str) -> str:
+    response = VoiceResponse()
+    response.redirect(target, method="POST")
+    return response.to_xml()
+
+
+@lru_cache(maxsize=64)
+def say_then_redirect(message: str, target: str, speech: Speech) -> str:
+    response = VoiceResponse()
+    speech.say(response, message)
+    response.redirect(target, method="POST")
+    return response.to_xml()
+
+
 @lru_cache(maxsize=8)
 def hang_up() -> str:
     response = VoiceResponse()

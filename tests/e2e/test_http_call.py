@@ -38,7 +38,9 @@ ASK_PRECINCT = (
 )
 ASK_PIN = "Please enter your chair PIN, then press pound."
 VERIFIED = "Thank you. Precinct 1 2 0 4 is verified. Please hold for the next volunteer."
-NEXT_IN_LINE = "You are next in line."
+NEXT_IN_LINE = (
+    "You are next in line. To hang up and be called back without losing your place, press 1."
+)
 DIVERTED = (
     "This line is reserved for precinct chairs reporting results. For caucus information, "
     "please visit the party website. Goodbye."

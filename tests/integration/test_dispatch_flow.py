@@ -6,6 +6,7 @@ Hotline's Twilio adapter, over real HTTP, to the simulator's stand-in for Twilio
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -205,3 +206,76 @@ def test_the_volunteer_hanging_up_takes_them_off_duty(night):
     network.hang_up(volunteer_call)
     assert services.store.dispatch.state("v1").status == "offline"
     assert services.store.redis.zcard(keys.FREE_VOLUNTEERS) == 0
+
+
+class WantsCallBack(Person):
+    """Verifies, then presses 1 on hold; answers the call back after `answer_after_s`
+    (None: never) and presses a key to be put through.
+    """
+
+    def __init__(self, precinct: str, answer_after_s: float | None) -> None:
+        super().__init__(precinct, pin_of(precinct))
+        self.answer_after_s = answer_after_s
+
+    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
+        if holding:
+            return Reply("1", 1.0)
+        if call.direction == "outbound-api":
+            return Reply("5", 2.0)
+        return super().on_gather(call, heard, holding)
+
+
+def book_a_call_back(network, loop, phone: str, answer_after_s: float | None) -> WantsCallBack:
+    chair = WantsCallBack("1001", answer_after_s)
+    network.callees[phone] = lambda: (chair, chair.answer_after_s)
+    call = network.place_inbound(chair, phone)
+    loop.run(loop.now() + 120)
+    assert call.heard[-1] == (
+        "We will call you back at your number ending in 0 1 0 1 when a volunteer is free. "
+        "You keep your place in line. Goodbye."
+    )
+    assert not call.live
+    return chair
+
+
+def test_a_chair_who_asks_for_a_call_back_keeps_the_place_and_is_put_through(night):
+    services, loop, network, _ = night
+    chair = book_a_call_back(network, loop, "+15155550101", answer_after_s=6.0)
+    assert services.store.line.position("1001") == 1
+    assert json.loads(services.store.redis.hget(keys.WAITING, "1001"))["callback"] == {
+        "attempts": 0,
+        "requested_at": pytest.approx(loop.now(), abs=120),
+    }
+    volunteer, _ = volunteer_calls_in(network, loop)
+    drain(services.queue)
+    callback = [c for c in network.calls.values() if c.direction == "outbound-api"]
+    assert [(c.to, c.from_) for c in callback] == [("+15155550101", "+15155550000")]
+    loop.run(loop.now() + 60)  # rings, answered, greeting, a key, connecting, the room
+    assert chair.connected == [callback[0].sid]
+    assert (
+        "This is the caucus results hotline calling back for precinct 1 0 0 1. "
+        "Press any key to be connected to a volunteer." in callback[0].heard
+    )
+    assert services.store.dispatch.state("v1").status == TALKING
+    network.hang_up(callback[0])  # the report is done
+    assert services.store.dispatch.state("v1").status == AVAILABLE
+
+
+def test_a_call_back_nobody_answers_is_tried_again_then_a_text_is_sent(night):
+    services, loop, network, _ = night
+    book_a_call_back(network, loop, "+15155550101", answer_after_s=None)
+    volunteer_calls_in(network, loop)
+    for attempt in range(1, 4):
+        drain(services.queue)  # dispatch: phone the chair
+        loop.run(loop.now() + 90)  # it rings out
+        if attempt < 3:
+            entry = json.loads(services.store.redis.hget(keys.WAITING, "1001"))
+            assert entry["callback"]["attempts"] == attempt
+            assert services.store.line.position("1001") == 1
+    drain(services.queue)  # the text message job
+    assert services.store.line.position("1001") is None
+    assert [(m["to"], m["from"]) for m in network.messages] == [("+15155550101", "+15155550000")]
+    assert network.messages[0]["body"].startswith(
+        "The caucus results hotline could not reach you for precinct 1001."
+    )
+    assert services.store.dispatch.state("v1").status == AVAILABLE

@@ -41,6 +41,7 @@ def gather(action: str, prompt: str, preface: str | None = None) -> list[tuple]:
 ASK_PRECINCT = ("Welcome to the caucus results hotline. Please enter your precinct number, "
                 "then press pound.")  # fmt: skip
 ASK_PIN = "Please enter your chair PIN, then press pound."
+OFFER_CALLBACK = "To hang up and be called back without losing your place, press 1."
 
 
 # Signatures
@@ -95,13 +96,18 @@ def test_chair_call_from_ring_to_enqueue(client, services, clock):
         f'waitUrl="{PUBLIC_URL}/voice/wait?precinct=1001" waitUrlMethod="POST">chairs</Enqueue>'
         '</Response>'
     )
-    assert shape(call.hold().data) == [("Say", SAY, "You are next in line.", []),
-                                       ("Pause", {"length": "60"}, "", [])]  # fmt: skip
+    assert shape(call.hold().data) == [(
+        "Gather",
+        {"action": f"{PUBLIC_URL}/voice/hold-key?precinct=1001", "input": "dtmf",
+         "method": "POST", "numDigits": "1", "timeout": "60"},
+        "",
+        [("Say", SAY, f"You are next in line. {OFFER_CALLBACK}", [])],
+    )]  # fmt: skip
     redis = services.store.redis
     assert redis.zrange(keys.LINE, 0, -1, withscores=True) == [("1001", clock.now())]
     assert json.loads(redis.hget(keys.WAITING, "1001")) == {
         "call_sid": "CA100", "number": CHAIR, "verified_how": "keyed-precinct",
-        "since": clock.now(),
+        "since": clock.now(), "to": "+15155550000",
     }  # fmt: skip
     record = services.store.calls.get("CA100")
     assert (record.precinct, record.verified_at) == ("1001", clock.now())
@@ -130,7 +136,9 @@ def test_second_place_is_announced(client, services):
         call.ring()
         call.press(precinct)
         call.press(pin_of(precinct))
-    assert shape(call.hold().data)[0] == ("Say", SAY, "You are number 2 in line.", [])
+    assert shape(call.hold().data)[0][3] == [
+        ("Say", SAY, f"You are number 2 in line. {OFFER_CALLBACK}", [])
+    ]
 
 
 def test_mistyped_pin_is_asked_again_then_accepted(client, services):

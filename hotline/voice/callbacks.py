@@ -1,0 +1,69 @@
+"""Calls back to chairs who asked for one while waiting.
+
+The dispatcher phones the chair when their turn comes, with a volunteer
+already set aside. Answered, the chair hears who is calling and presses a key
+to be put through (the connect webhook). Not answered, or no key pressed,
+the chair goes back to their place for another try; after the last try they
+get a text message saying what to do.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request
+from rq import Retry
+
+from hotline import pins
+from hotline.voice import twiml
+from hotline.voice.common import call_sid, guard_webhooks, prompt, respond, services, speech, spell
+from hotline.voice.common import url as webhook_url
+from workers.dispatch import enqueue_dispatch
+from workers.notify import send_sms
+
+bp = Blueprint("callbacks", __name__, url_prefix="/voice")
+guard_webhooks(bp)
+
+ANSWER_TIMEOUT_S = 8
+FAILED = frozenset({"no-answer", "busy", "failed", "canceled", "completed"})
+
+
+@bp.post("/callback-answer")
+def callback_answer() -> Response:
+    call_sid()
+    volunteer, precinct = _pairing_args()
+    connect = webhook_url("/voice/connect", volunteer=volunteer, precinct=precinct)
+    return respond(twiml.press_any_key(
+        prompt("callback_greeting").format(precinct=spell(precinct)), connect,
+        ANSWER_TIMEOUT_S, speech(),
+    ))  # fmt: skip
+
+
+@bp.post("/callback-status")
+def callback_status() -> Response:
+    """Status callback of a call back: the end of it, whichever way it went."""
+    svc = services()
+    sid = call_sid()
+    volunteer, precinct = _pairing_args()
+    if request.form.get("CallStatus", "") not in FAILED:
+        return respond(twiml.empty())
+    now = svc.clock.now()
+    entry = svc.store.dispatch.callback_failed(volunteer, precinct,
+                                               max_attempts=svc.settings.callback_attempts)
+    if entry is None:
+        # The chair was put through and the call has now ended: the volunteer is free.
+        if svc.store.dispatch.caller_left(volunteer, sid, now=now):
+            enqueue_dispatch(svc)
+        return respond(twiml.empty())
+    enqueue_dispatch(svc)
+    if entry.get("gave_up") and entry.get("number") and entry.get("to"):
+        body = prompt("callback_sms").format(precinct=precinct, hotline=entry["to"])
+        svc.queue.enqueue(send_sms, entry["number"], entry["to"], body,
+                          retry=Retry(max=3, interval=[5, 30, 120]))  # fmt: skip
+    return respond(twiml.empty())
+
+
+def _pairing_args() -> tuple[str, str]:
+    volunteer = request.args.get("volunteer", "")
+    precinct = request.args.get("precinct", "")
+    if not volunteer or not pins.is_valid_precinct_code(precinct):
+        abort(400)
+    return volunteer, precinct
