@@ -21,12 +21,15 @@ demo: install
 	$(BIN)/hotline demo
 
 test: install
+# The console's browser test needs the distribution's Chromium: installed when missing, as root.
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium chromium-driver; } || true
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python -m tests.bench.incoming
 	$(BIN)/python -m tests.bench.simulation
+	$(BIN)/python -m tests.bench.dispatch
 
 lint: install
 	$(BIN)/ruff check .

@@ -128,13 +128,13 @@ def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stac
     assert call.first_verbs == ("Gather",)
     assert (call.status, call.outcome, call.answered_at) == ("in-progress", "", T0)
     assert call.requests == 4  # incoming, precinct, PIN, wait URL
-    # In the simulator's queue "chairs", holding to the wait URL's pause.
+    # In the simulator's queue "chairs", listening to the wait URL (which offers a call back).
     assert call.queue is network.queues["chairs"]
     assert network.queues["chairs"].members == [call]
     wait_url = f"{stack.public_url}/voice/wait?precinct={CHAIR_PRECINCT}"
     assert call.enqueue_verb.attr("waitUrl") == wait_url
     assert call.wait_program.url == wait_url
-    assert [verb.name for verb in call.wait_program.verbs] == ["Say", "Pause"]
+    assert [verb.name for verb in call.wait_program.verbs] == ["Gather"]  # offers a call back
     assert (chair.first_call_at, chair.answered_at, chair.waiting) == (T0, None, True)
     # What the stack holds: the call, the chair's place in the line.
     client = services.store.redis
@@ -150,6 +150,7 @@ def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stac
         "number": CHAIR_PHONE,
         "verified_how": "keyed-precinct",
         "since": record.verified_at,
+        "to": network.hotline_number,
     }
     assert client.hget(keys.caller(CHAIR_PHONE), "verified_at") == repr(record.verified_at)
     assert services.store.line.position(CHAIR_PRECINCT) == 1
