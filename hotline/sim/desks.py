@@ -1,18 +1,18 @@
-"""The simulator's volunteers, until volunteers phone in themselves.
+"""The simulator's own volunteer desks, for a line with no dispatch of its own: the
+2020 first-come first-served line, and the live demo. (In Hotline's runs the
+volunteers phone the volunteer line and Hotline dispatches callers to them.)
 
 Each volunteer sits in a conference room of their own. When one is free and a
 caller waits in the queue, the caller is moved out of the queue with a Queue
 Member update whose TwiML dials that room, the move Hotline's dispatch will
 make through Twilio's REST API. They talk for as long as the caller needs
-(the caller's agent says how long), then the volunteer hangs up and, after
-wrapping up, is free again.
+(the caller's agent says how long), then the volunteer is free again.
 
 Callers are taken in queue order: first come, first served within the queue.
 """
 
 from __future__ import annotations
 
-import random
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
@@ -35,12 +35,12 @@ class Desk:
     name: str
     desks: VolunteerDesks
     caller: SimCall | None = None
-    talk_started: float | None = None
+
     ending: Event | None = None
 
     def talk(self, call: SimCall) -> None:
+        """As long as the caller needs (people.py), then the volunteer hangs up."""
         self.caller = call
-        self.talk_started = self.desks.network.loop.now()
         seconds = call.agent.talk_seconds()  # type: ignore[attr-defined]
         self.ending = self.desks.network.loop.after(seconds, self.desks.network.finish_conversation,
                                                     call)  # fmt: skip
@@ -50,21 +50,15 @@ class Desk:
             return
         if self.ending is not None:
             self.ending.cancel()
-        now = self.desks.network.loop.now()
-        if self.talk_started is not None:
-            self.desks.talk_seconds[call.agent.kind] += now - self.talk_started  # type: ignore
-        self.caller = self.talk_started = self.ending = None
-        self.desks.network.loop.after(self.desks.wrap_up_s, self.desks.free, self)
+        self.caller = self.ending = None
+        self.desks.free(self)
 
 
 @dataclass
 class VolunteerDesks:
     network: Network
     count: int
-    wrap_up_s: float
     queue_name: str
-    rng: random.Random
-    talk_seconds: Counter = field(default_factory=Counter)
     answered: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:

@@ -7,7 +7,6 @@ volunteers at their desks, as the phone network would.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 
 from hotline.sim.desks import VolunteerDesks
@@ -39,11 +38,11 @@ def run_live(
     network = Network(loop, transport, account_sid=account_sid,
                       voice_url=f"{public_url}/voice/incoming",
                       status_url=f"{public_url}/voice/status")  # fmt: skip
-    desks = VolunteerDesks(network, scenario.volunteers.count, scenario.volunteers.wrap_up_s,
-                           queue_name, random.Random(f"{population.seed}:desks"))  # fmt: skip
+    desks = VolunteerDesks(network, scenario.volunteers.count, queue_name)
     starts_at = loop.now() + 1.0
     night = populate(
-        Night("triage", scenario, population, network, desks, chairs=[], nuisance=[], info=[],
+        Night("triage", scenario, population, network, queue_name, desks, chairs=[], nuisance=[],
+              info=[],
               starts_at=starts_at, ends_at=starts_at + scenario.duration_s + FOLLOW_S),
         with_nuisance=True, sample_every_s=LIVE_SAMPLE_EVERY_S, on_sample=on_sample,
     )  # fmt: skip

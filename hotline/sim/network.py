@@ -191,6 +191,8 @@ class Network:
         self.on_dequeued: list[Callable[[SimCall], None]] = []
         self.on_ended: list[Callable[[SimCall], None]] = []
         self.on_status_posted: list[Callable[[SimCall], None]] = []
+        # Called after every request to the app (TwiML fetches and status callbacks).
+        self.on_webhook: list[Callable[[], None]] = []
 
     # Placing calls
 
@@ -360,6 +362,8 @@ class Network:
                   "ApiVersion": API_VERSION, **call.params, **(extra or {})}  # fmt: skip
         call.requests += 1
         self.webhooks += 1
+        for hook in self.on_webhook:
+            hook()
         try:
             status, body = self.transport.post(url, params)
         except OSError as error:
@@ -653,6 +657,8 @@ class Network:
         try:
             self.webhooks += 1
             self.transport.post(call.status_callback, params)
+            for hook in self.on_webhook:
+                hook()
         except OSError as error:
             log.warning("status callback for %s failed: %s", call.sid, error)
         for hook in self.on_status_posted:

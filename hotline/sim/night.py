@@ -9,14 +9,13 @@ callers: the best the staffing allows.
 from __future__ import annotations
 
 import contextlib
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from hotline.app import create_app
 from hotline.clock import ManualClock
-from hotline.pins import pin_digest
+from hotline.pins import pin_digest, volunteer_pin_digest
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.sim.baseline import BASELINE_QUEUE, create_baseline_app
@@ -24,8 +23,9 @@ from hotline.sim.desks import VolunteerDesks
 from hotline.sim.jobs import drain
 from hotline.sim.loop import EventLoop
 from hotline.sim.network import Network
-from hotline.sim.people import Chair, InfoCaller, NuisanceCaller
+from hotline.sim.people import Chair, InfoCaller, NuisanceCaller, Volunteer
 from hotline.sim.population import Population
+from hotline.sim.rest import create_rest_app
 from hotline.sim.scenario import Scenario
 from hotline.sim.serving import loopback_server
 from hotline.sim.transport import HttpTransport, WsgiTransport
@@ -53,10 +53,14 @@ class Night:
     scenario: Scenario
     population: Population
     network: Network
-    desks: VolunteerDesks
+    # The queue chairs wait in; the simulator's own volunteer desks, where the
+    # line has no dispatch of its own (the 2020 line, and the live demo).
+    queue_name: str
+    desks: VolunteerDesks | None
     chairs: list[Chair]
     nuisance: list[NuisanceCaller]
     info: list[InfoCaller]
+    volunteers: list[Volunteer] = field(default_factory=list)
     # Clock times the night starts, and stops being followed.
     starts_at: float = NIGHT_STARTS_AT
     ends_at: float = NIGHT_STARTS_AT
@@ -80,40 +84,45 @@ def run_night(
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(POLICIES)}")
     with contextlib.ExitStack() as stack:
-        return _run(scenario, population, policy, redis_url, on_progress,
-                    stack if over_http else None)  # fmt: skip
+        return _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
 
 
-def _run(scenario, population, policy, redis_url, on_progress, http_stack) -> Night:
+def _run(scenario, population, policy, redis_url, on_progress, stack, over_http) -> Night:
     started = time.perf_counter()
     clock = ManualClock(NIGHT_STARTS_AT)
     loop = EventLoop(clock)
     public_url = SIM_URL
-    if http_stack is not None:
-        server = http_stack.enter_context(loopback_server())
-        public_url = f"http://127.0.0.1:{server.server_port}"
+    if over_http:
+        server = stack.enter_context(loopback_server())
+        public_url = server.url
     if policy == "fifo":
         app, queue_name, services = create_baseline_app(), BASELINE_QUEUE, None
     else:
-        services = _hotline_services(clock, redis_url, population, public_url)
+        rest_server = stack.enter_context(loopback_server())
+        services = _hotline_services(clock, redis_url, population, public_url, rest_server.url)
         app, queue_name = create_app(services), services.settings.queue_name
-    if http_stack is not None:
+    if over_http:
         server.set_app(app)
         transport = HttpTransport(SIM_AUTH_TOKEN)
-        http_stack.callback(transport.close)
+        stack.callback(transport.close)
     else:
         transport = WsgiTransport(app, SIM_AUTH_TOKEN)
     network = Network(loop, transport, account_sid=SIM_ACCOUNT_SID,
                       voice_url=f"{public_url}/voice/incoming",
                       status_url=f"{public_url}/voice/status")  # fmt: skip
-    if services is not None:
-        network.on_status_posted.append(_JobRunner(loop, services.queue).soon)
-    desks = VolunteerDesks(network, scenario.volunteers.count, scenario.volunteers.wrap_up_s,
-                           queue_name, random.Random(f"{population.seed}:desks"))  # fmt: skip
-    night = populate(Night(policy, scenario, population, network, desks, chairs=[],
+    desks = None
+    if services is None:
+        desks = VolunteerDesks(network, scenario.volunteers.count, queue_name)
+    else:
+        # Hotline's own dispatch, through the REST stand-in, reaches this network.
+        rest_server.set_app(create_rest_app(network, auth_token=SIM_AUTH_TOKEN))
+        network.on_webhook.append(_JobRunner(loop, services.queue).soon)
+    night = populate(Night(policy, scenario, population, network, queue_name, desks, chairs=[],
                            nuisance=[], info=[], starts_at=NIGHT_STARTS_AT,
                            ends_at=NIGHT_STARTS_AT + scenario.duration_s + OVERTIME_S),
                      with_nuisance=policy != "calm")  # fmt: skip
+    if services is not None:
+        _volunteers_call_in(night, services, public_url)
     span = night.ends_at - night.starts_at
     tick = None if on_progress is None else (
         lambda now: on_progress((now - night.starts_at) / span))  # fmt: skip
@@ -143,9 +152,10 @@ class _JobRunner:
 
 
 def _hotline_services(clock: ManualClock, redis_url: str, population: Population,
-                      public_url: str = SIM_URL) -> Services:  # fmt: skip
+                      public_url: str, rest_url: str) -> Services:  # fmt: skip
     settings = Settings.load(env={
-        "HOTLINE_PUBLIC_URL": public_url, "HOTLINE_SECRET_KEY": SIM_SECRET_KEY,
+        "HOTLINE_PUBLIC_URL": public_url, "TWILIO_API_BASE_URL": rest_url,
+        "HOTLINE_SECRET_KEY": SIM_SECRET_KEY,
         "TWILIO_AUTH_TOKEN": SIM_AUTH_TOKEN, "TWILIO_ACCOUNT_SID": SIM_ACCOUNT_SID,
     })  # fmt: skip
     services = Services.build(settings, clock=clock, redis_url=redis_url)
@@ -158,6 +168,25 @@ def _hotline_services(clock: ManualClock, redis_url: str, population: Population
     )  # fmt: skip
     runtime.install(services)
     return services
+
+
+def _volunteers_call_in(night: Night, services: Services, public_url: str) -> None:
+    """Register the night's volunteers with Hotline; each calls the volunteer line as the
+    night opens, a second apart.
+    """
+    key = services.settings.require_secret_key()
+    for n in range(1, night.scenario.volunteers.count + 1):
+        phone, pin = f"+1515444{n:04d}", f"{(n * 7919) % 10**6:06d}"
+        services.store.volunteers.add(
+            f"Volunteer {n}", phone, lambda vid, pin=pin: volunteer_pin_digest(key, vid, pin),
+            author="simulation")  # fmt: skip
+        volunteer = Volunteer(
+            night.network, index=n, phone=phone, pin=pin,
+            voice_url=f"{public_url}/voice/volunteer", starts_at=night.starts_at + n,
+            seed=night.population.seed,
+        )  # fmt: skip
+        night.volunteers.append(volunteer)
+        volunteer.start()
 
 
 def populate(night: Night, *, with_nuisance: bool, sample_every_s: float = SAMPLE_EVERY_S,
@@ -201,7 +230,7 @@ def _shift_nuisance(behaviour, at_night):
 def _sample(night: Night, loop: EventLoop, every_s: float,
             on_sample: Callable[[Night], None] | None) -> None:  # fmt: skip
     """Every `every_s`: how many chairs are still trying, and how long the line is."""
-    queue_name = night.desks.queue_name
+    queue_name = night.queue_name
     end = night.starts_at + night.scenario.duration_s
 
     def sample() -> None:

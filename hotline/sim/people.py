@@ -62,7 +62,14 @@ class Person:
         raise NotImplementedError
 
     def on_connected(self, call: SimCall) -> None:
-        pass
+        self.talk(call)
+
+    def talk(self, call: SimCall) -> None:
+        """Say what they called to say, then the conversation is over. (A simulator desk
+        keeps that time itself; a volunteer who phoned in leaves it to the caller.)
+        """
+        if call.conference is not None and call.conference.desk is None:
+            self.network.loop.after(self.talk_seconds(), self.network.finish_conversation, call)
 
     def on_enqueued(self, call: SimCall) -> None:
         pass
@@ -82,9 +89,12 @@ class Chair(Person):
         self.answered_at: float | None = None
         self.gave_up_at: float | None = None
         self.pin_entries = 0
+        self.booked_callback = False
 
     def start(self) -> None:
         self.dial_at(self.spec.first_call_at)
+        # The hotline's call back reaches this chair's phone; they answer within seconds.
+        self.network.callees[self.spec.phone] = lambda: (self, 5.0)
 
     def start_call(self) -> None:
         if self.first_call_at is None:
@@ -100,7 +110,12 @@ class Chair(Person):
 
     def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
         text = " ".join(heard).lower()
+        if call.direction == "outbound-api":
+            return Reply("1", _typing(self.rng, "1"))  # the hotline calling back: put me through
         if holding:
+            if self.spec.asks_callback and "called back" in text and not self.booked_callback:
+                self.booked_callback = True
+                return Reply("1", _typing(self.rng, "1"))
             return Reply()  # listening to the hold message
         if "pin" in text:
             self.pin_entries += 1
@@ -119,14 +134,15 @@ class Chair(Person):
         self.stop_holding()
         if self.answered_at is None:
             self.answered_at = self.network.loop.now()
+        self.talk(call)
 
     def talk_seconds(self) -> float:
         return _lognormal(self.rng, self.behaviour.talk_s)
 
     def on_ended(self, call: SimCall) -> None:
         self.stop_holding()
-        if self.answered_at is not None:
-            return
+        if self.answered_at is not None or self.booked_callback:
+            return  # done, or waiting for the hotline to call back
         if len(self.calls) >= self.behaviour.max_calls:
             self.gave_up_at = self.network.loop.now()
             return
@@ -182,6 +198,7 @@ class NuisanceCaller(Person):
 
     def on_connected(self, call: SimCall) -> None:
         self.stop_holding()
+        self.talk(call)
 
     def talk_seconds(self) -> float:
         return _lognormal(self.rng, self.behaviour.talk_s)
@@ -223,9 +240,40 @@ class InfoCaller(Person):
 
     def on_connected(self, call: SimCall) -> None:
         self.stop_holding()
+        self.talk(call)
 
     def talk_seconds(self) -> float:
         return _lognormal(self.rng, self.behaviour.talk_s)
 
     def on_ended(self, call: SimCall) -> None:
         self.stop_holding()
+
+
+class Volunteer(Person):
+    """A volunteer at their phone: calls the volunteer line at the start of the night,
+    keys their PIN, and stays in their room taking whoever is put through.
+    """
+
+    kind = "volunteer"
+
+    def __init__(self, network: Network, *, index: int, phone: str, pin: str,
+                 voice_url: str, starts_at: float, seed: int) -> None:  # fmt: skip
+        super().__init__(network, random.Random(f"{seed}:volunteer:{index}"))
+        self.phone, self.pin, self.voice_url = phone, pin, voice_url
+        self.starts_at = starts_at
+
+    def start(self) -> None:
+        self.dial_at(self.starts_at)
+
+    def start_call(self) -> None:
+        self.calls.append(self.network.place_inbound(self, self.phone, voice_url=self.voice_url,
+                                                     FromState="IA", FromCountry="US"))
+
+    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
+        return Reply(self.pin + "#", _typing(self.rng, self.pin))
+
+    def on_connected(self, call: SimCall) -> None:
+        pass  # the caller says when the conversation is over
+
+    def talk_seconds(self) -> float:
+        return 0.0

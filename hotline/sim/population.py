@@ -31,6 +31,7 @@ class ChairSpec:
     registered: bool
     first_call_at: float
     mistypes_pin: bool
+    asks_callback: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,15 @@ def draw_population(scenario: Scenario, seed: int) -> Population:
     )  # fmt: skip
     calling = rows if spec.count is None else rng.sample(rows, min(spec.count, len(rows)))
     position = {row.code: i for i, row in enumerate(rows)}
+    # Its own stream, so adding the choice did not change any other draw of a seed.
+    callbacks = random.Random(f"callbacks:{seed}")
     chairs = tuple(
         ChairSpec(
             index=n, precinct=row.code, county=row.county, name=row.name, pin=pins[row.code],
             phone=phones[position[row.code]], registered=registered[row.code],
             first_call_at=_arrival_time(rng, spec.arrival),
             mistypes_pin=rng.random() < spec.mistype_pin_share,
+            asks_callback=callbacks.random() < spec.asks_callback_share,
         )
         for n, row in enumerate(calling)
     )  # fmt: skip

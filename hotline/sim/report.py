@@ -49,6 +49,7 @@ def figures(night: Night) -> dict[str, Any]:
             "abandoned": sum(1 for c in night.chairs
                              if c.first_call_at is not None and c.answered_at is None),
             "calls": sum(len(c.calls) for c in night.chairs),
+            "called_back": sum(1 for c in night.chairs if c.booked_callback),
             "wait_p50_s": round(percentile(waits, 50), 1),
             "wait_p90_s": round(percentile(waits, 90), 1),
             "wait_p99_s": round(percentile(waits, 99), 1),
@@ -66,10 +67,10 @@ def figures(night: Night) -> dict[str, Any]:
             "reached_volunteer": sum(1 for c in info_calls if c.connected_at is not None),
         },
         "volunteers": {
-            "count": night.desks.count,
-            "chair_seconds": round(night.desks.talk_seconds["chair"], 1),
-            "nuisance_seconds": round(night.desks.talk_seconds["nuisance"], 1),
-            "info_seconds": round(night.desks.talk_seconds["info"], 1),
+            "count": night.scenario.volunteers.count,
+            "chair_seconds": _talk_seconds(night, "chair"),
+            "nuisance_seconds": _talk_seconds(night, "nuisance"),
+            "info_seconds": _talk_seconds(night, "info"),
         },
         "attacks": {
             "pin_successes": sum(caller.pin_successes for caller in night.nuisance),
@@ -79,11 +80,23 @@ def figures(night: Night) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _talk_seconds(night: Night, kind: str) -> float:
+    """Volunteer time one kind of caller took: from being put through until the call
+    ended, calls back included.
+    """
+    return round(sum(
+        call.ended_at - call.connected_at for call in night.network.calls.values()
+        if call.agent.kind == kind and call.connected_at is not None
+        and call.ended_at is not None
+    ), 1)  # fmt: skip
+
+
 ROWS: list[tuple[str, str, str]] = [
     ("Chairs who called", "chairs", "count"),
     ("  answered by a volunteer", "chairs", "answered"),
     ("  gave up", "chairs", "abandoned"),
     ("  calls placed", "chairs", "calls"),
+    ("  asked to be called back", "chairs", "called_back"),
     ("  wait, median", "chairs", "wait_p50_s"),
     ("  wait, 90th percentile", "chairs", "wait_p90_s"),
     ("  wait, 99th percentile", "chairs", "wait_p99_s"),

@@ -43,6 +43,8 @@ class Chairs:
     call_back_after_s: float
     max_calls: int
     talk_s: float  # how long reporting to a volunteer takes, on average
+    # Share who, offered on hold, hang up to be called back (where the line offers it).
+    asks_callback_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,6 @@ class InfoCallers:
 @dataclass(frozen=True)
 class Volunteers:
     count: int
-    wrap_up_s: float
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,6 @@ def _scenario(data: dict[str, Any], path: Path) -> Scenario:
         volunteers=Volunteers(
             count=_count(_require(volunteers, "count", "volunteers"), "volunteers.count",
                          minimum=1),
-            wrap_up_s=_duration(volunteers, "wrap_up", "volunteers", "0s"),
         ),
     )  # fmt: skip
 
@@ -150,6 +150,7 @@ def _chairs(section: dict[str, Any], duration: float) -> Chairs:
         arrival=_arrival(_require(section, "arrival", "chairs"), duration, "chairs.arrival"),
         registered_phone_share=_share(section, "registered_phone_share", "chairs"),
         mistype_pin_share=_share(section, "mistype_pin_share", "chairs"),
+        asks_callback_share=_share(section, "asks_callback_share", "chairs"),
         patience_s=_duration(section, "patience", "chairs"),
         call_back_after_s=_duration(section, "call_back_after", "chairs"),
         max_calls=_count(_require(section, "max_calls", "chairs"), "chairs.max_calls",

@@ -127,7 +127,7 @@ class Dispatch:
     def pair(self, *, now: float) -> Pairing | None:
         raw = self._scripts.pair(
             keys=[keys.FREE_VOLUNTEERS, keys.LINE, keys.WAITING, keys.PAIRINGS,
-                  keys.VOLUNTEER_STATES],
+                  keys.VOLUNTEER_STATES, keys.HOLDING],
             args=[repr(now)],
         )  # fmt: skip
         return None if raw is None else Pairing.from_json(raw)
@@ -155,8 +155,7 @@ class Dispatch:
         """Twilio could not be reached: both go back exactly where they were."""
         with self._redis.pipeline(transaction=True) as pipe:
             pipe.hdel(keys.PAIRINGS, pairing.volunteer)
-            pipe.zadd(keys.LINE, {pairing.precinct: pairing.score})
-            pipe.hset(keys.WAITING, pairing.precinct, json.dumps(pairing.entry, sort_keys=True))
+            self._requeue(pipe, pairing)
             self._free_again(pipe, pairing)
             pipe.execute()
 
@@ -204,8 +203,7 @@ class Dispatch:
                 return False
             pipe.multi()
             pipe.hdel(keys.PAIRINGS, pairing.volunteer)
-            pipe.zadd(keys.LINE, {pairing.precinct: pairing.score})
-            pipe.hset(keys.WAITING, pairing.precinct, json.dumps(pairing.entry, sort_keys=True))
+            self._requeue(pipe, pairing)
             self._free_again(pipe, pairing)
             return True
 
@@ -225,6 +223,14 @@ class Dispatch:
         return self._redis.zcard(keys.FREE_VOLUNTEERS)
 
     # Helpers
+
+    @staticmethod
+    def _requeue(pipe: redis.client.Pipeline, pairing: Pairing) -> None:
+        """The chair back in their place, still holding in Twilio's queue."""
+        pipe.zadd(keys.LINE, {pairing.precinct: pairing.score})
+        pipe.hset(keys.WAITING, pairing.precinct, json.dumps(pairing.entry, sort_keys=True))
+        if not pairing.entry.get("callback"):
+            pipe.hset(keys.HOLDING, pairing.precinct, pairing.call_sid)
 
     def _free_again(self, pipe: redis.client.Pipeline, pairing: Pairing) -> None:
         state = {"status": AVAILABLE, "room": pairing.room, "since": pairing.free_since}

@@ -21,6 +21,9 @@ FLOOD = f"{PREFIX}:flood"
 LINE = f"{PREFIX}:line"
 # Who is waiting in the line: field is a precinct code, value JSON about the call.
 WAITING = f"{PREFIX}:waiting"
+# Chairs whose call is in Twilio's queue (its wait URL was requested): field is a
+# precinct code, value the CallSid holding. Only these can be moved to a volunteer.
+HOLDING = f"{PREFIX}:holding"
 # CallSids of recent inbound calls, newest first (capped).
 RECENT_CALLS = f"{PREFIX}:recent-calls"
 # Failed PINs by all withheld callers (sorted set of timestamps).

@@ -88,6 +88,16 @@ class Line:
 
         return self._redis.transaction(change, keys.WAITING, value_from_callable=True)
 
+    def holding(self, precinct: str, call_sid: str) -> tuple[int | None, bool]:
+        """The chair's call is in Twilio's queue (its wait URL was requested).
+
+        Returns their 1-based place (None when not waiting) and whether this is the
+        first time the call was seen holding: only then can a dispatch reach it.
+        """
+        position, first = self._scripts.holding(keys=[keys.LINE, keys.WAITING, keys.HOLDING],
+                                                args=[precinct, call_sid])  # fmt: skip
+        return (int(position) or None), bool(first)
+
     def position(self, precinct: str) -> int | None:
         """1-based place in line, or None when the precinct is not waiting."""
         rank = self._redis.zrank(keys.LINE, precinct)

@@ -24,6 +24,7 @@ class Scripts:
     pin_failed: Script
     call_ended: Script
     pair: Script
+    holding: Script
     confirm_pairing: Script
 
     @classmethod

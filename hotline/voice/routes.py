@@ -119,7 +119,7 @@ def pin_entered() -> Response:
             now=svc.clock.now(), precinct=precinct, call_sid=sid, number=number,
             verified_how=how, hotline_number=request.form.get("To") or None,
         )  # fmt: skip
-        enqueue_dispatch(svc)
+        # Dispatch waits for the wait URL: Twilio queues the call only after "verified".
         return _hold(precinct)
 
     tries += 1
@@ -142,10 +142,13 @@ def pin_entered() -> Response:
 @bp.post("/wait")
 def wait() -> Response:
     """Twilio's waitUrl for the chairs' queue: runs again each time it finishes."""
-    call_sid()
-    settings = services().settings
+    svc = services()
+    sid = call_sid()
+    settings = svc.settings
     precinct = request.args.get("precinct", "")
-    position = services().store.line.position(precinct) if precinct else None
+    position, first = svc.store.line.holding(precinct, sid) if precinct else (None, False)
+    if first:
+        enqueue_dispatch(svc)  # now the call can be moved out of the queue
     if position is None:
         return respond(twiml.waiting("", settings.voice.hold_music_url,
                                      settings.voice.hold_pause_s, speech()))  # fmt: skip

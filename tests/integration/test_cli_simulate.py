@@ -24,7 +24,7 @@ FIGURE_KEYS = {
     "attacks": {"pin_successes"},
 }  # fmt: skip
 # The bar beside each count in `plan`'s curve: a "#" a minute of p90 wait.
-BARS = {1: "#" * 55, 2: "#" * 23, 3: "######", 4: "#", 5: "", 6: "", 7: "", 8: ""}
+BARS = {1: "#" * 60, 2: "#" * 19, 3: "#####", 4: "#", 5: "", 6: "", 7: "", 8: ""}
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_plan_prints_the_curve_and_the_answer(hotline, tmp_path):
         "",
     ]
     assert [clock_text(SMALL_P90[n]) for n in (1, 2, 3, 4, 5, 6)] == [
-        "55m20s", "23m08s", "6m17s", "1m50s", "33s", "31s",
+        "1h03m", "19m14s", "5m16s", "1m34s", "37s", "36s",
     ]  # fmt: skip
 
 

@@ -24,6 +24,7 @@ def fill(services, *, chairs: int, volunteers: int) -> Dispatch:
         services.store.line.join(now=T0 + n, precinct=f"{1000 + n}", call_sid=f"CA{n}",
                                  number=f"+1515555{n:04d}", verified_how="keyed-precinct",
                                  tier=1 if n % 10 == 0 else 0)  # fmt: skip
+        services.store.line.holding(f"{1000 + n}", f"CA{n}")  # in Twilio's queue now
     for n in range(volunteers):
         dispatch.volunteer_ready(f"v{n}", call_sid=f"CV{n}", room=f"volunteer-v{n}",
                                  now=T0 + n)  # fmt: skip
@@ -160,3 +161,15 @@ def test_a_volunteer_who_hangs_up_gets_no_callers(services):
     dispatch.volunteer_left("v0", now=T0 + 10)
     assert dispatch.pair(now=T0 + 11) is None
     assert dispatch.state("v0").status == "offline"
+
+
+def test_a_chair_still_hearing_verified_is_not_paired_until_holding(services):
+    dispatch = dispatch_for(services)
+    services.store.line.join(now=T0, precinct="1000", call_sid="CA0", number="+15155550000",
+                             verified_how="keyed-precinct")  # fmt: skip
+    dispatch.volunteer_ready("v0", call_sid="CV0", room="volunteer-v0", now=T0)
+    assert dispatch.pair(now=T0 + 1) is None  # Twilio has not queued the call yet
+    assert services.store.line.holding("1000", "CA0") == (1, True)
+    assert services.store.line.holding("1000", "CA0") == (1, False)  # only the first time
+    assert dispatch.pair(now=T0 + 2).precinct == "1000"
+    assert services.store.redis.hlen(keys.HOLDING) == 0

@@ -5,7 +5,6 @@ calls the REST API places, each as Twilio documents it.
 
 from __future__ import annotations
 
-import random
 import re
 
 import pytest
@@ -347,8 +346,7 @@ def test_end_conference_on_exit_drops_the_others_when_that_party_leaves():
 
 def test_volunteer_desks_take_callers_from_the_queue_in_order_and_talk():
     sim = queued(twiml('<Pause length="40"/>'))
-    desks = VolunteerDesks(sim.network, count=1, wrap_up_s=30.0, queue_name="chairs",
-                           rng=random.Random(0))  # fmt: skip
+    desks = VolunteerDesks(sim.network, count=1, queue_name="chairs")
     first = sim.network.place_inbound(sim.person(talk_s=120.0), CHAIR)
     second: list = []
     later = sim.person(talk_s=60.0)
@@ -361,19 +359,17 @@ def test_volunteer_desks_take_callers_from_the_queue_in_order_and_talk():
         (0.0, "/voice/incoming", True), (0.0, "/voice/left", True),
         (10.0, "/voice/incoming", False), (10.0, "/voice/wait", False),
         (50.0, "/voice/wait", False), (90.0, "/voice/wait", False),
-        (120.0, "/voice/status", True),  # 120 s of talk, then the volunteer hangs up
-        (130.0, "/voice/wait", False),
-        (150.0, "/voice/left", False),  # after 30 s of wrap-up the desk takes the next
-        (210.0, "/voice/status", False),
+        # 120 s of talk: the volunteer hangs up and at once takes the next caller
+        (120.0, "/voice/left", False), (120.0, "/voice/status", True),
+        (180.0, "/voice/status", False),
     ]  # fmt: skip
     assert [r.params["QueueResult"] for r in sim.app.to("/voice/left")] == ["redirected"] * 2
-    assert [r.params["QueueTime"] for r in sim.app.to("/voice/left")] == ["0", "140"]
+    assert [r.params["QueueTime"] for r in sim.app.to("/voice/left")] == ["0", "110"]
     assert sim.people[0].events == [(0.0, "enqueued"), (0.0, "connected"),
                                     (120.0, "ended completed")]  # fmt: skip
-    assert later.events == [(10.0, "enqueued"), (150.0, "connected"), (210.0, "ended completed")]
-    assert [r.params["CallDuration"] for r in sim.app.to("/voice/status")] == ["120", "200"]
-    assert since(other.connected_at) == 150.0
-    assert desks.talk_seconds == {"chair": 180.0}
+    assert later.events == [(10.0, "enqueued"), (120.0, "connected"), (180.0, "ended completed")]
+    assert [r.params["CallDuration"] for r in sim.app.to("/voice/status")] == ["120", "170"]
+    assert since(other.connected_at) == 120.0
     assert desks.answered == {"chair": 2}
     assert desks.busy == 0
 

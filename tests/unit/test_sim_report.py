@@ -58,7 +58,8 @@ def test_clock_text(seconds, text):
 
 def night(**sections) -> dict:
     figures = {
-        "chairs": {"count": 0, "answered": 0, "abandoned": 0, "calls": 0, "wait_p50_s": 0.0,
+        "chairs": {"count": 0, "answered": 0, "abandoned": 0, "calls": 0, "called_back": 0,
+                   "wait_p50_s": 0.0,
                    "wait_p90_s": 0.0, "wait_p99_s": 0.0, "wait_max_s": 0.0},
         "nuisance": {"numbers": 0, "calls": 0, "rejected": 0, "diverted": 0,
                      "reached_volunteer": 0},
@@ -77,7 +78,8 @@ def test_render_lays_the_policies_side_by_side():
     results = {
         "triage": night(
             chairs={"count": 1681, "answered": 1650, "abandoned": 31, "calls": 2012,
-                    "wait_p50_s": 95.4, "wait_p90_s": 754.6, "wait_p99_s": 3725.0,
+                    "called_back": 120, "wait_p50_s": 95.4, "wait_p90_s": 754.6,
+                    "wait_p99_s": 3725.0,
                     "wait_max_s": 7199.6},
             nuisance={"calls": 25000, "rejected": 20000, "diverted": 4000},
             info={"calls": 1200, "reached_volunteer": 950},
@@ -106,6 +108,7 @@ def test_render_lays_the_policies_side_by_side():
         "  answered by a volunteer                1,650           900             0",
         "  gave up                                   31           781             0",
         "  calls placed                           2,012         5,400             0",
+        "  asked to be called back                  120             0             0",
         "  wait, median                           1m35s         1h30m            0s",
         "  wait, 90th percentile                 12m35s         3h00m            0s",
         "  wait, 99th percentile                  1h02m         3h20m            0s",

@@ -61,7 +61,6 @@ stir_failed_share = 0
 
 [volunteers]
 count = 2
-wrap_up = "15s"
 """
 
 
@@ -110,7 +109,7 @@ def test_smoke_loads_exactly():
         chairs=Chairs(
             count=40, arrival=Arrival("normal", 0.0, 3000.0, 1200.0, 600.0),
             registered_phone_share=0.3, mistype_pin_share=0.15, patience_s=900.0,
-            call_back_after_s=120.0, max_calls=4, talk_s=180.0,
+            call_back_after_s=120.0, max_calls=4, talk_s=180.0, asks_callback_share=0.2,
         ),
         nuisance=Nuisance(
             numbers=6, start_s=600.0, end_s=3000.0, redial_every_s=120.0, hang_up_after_s=5.0,
@@ -119,7 +118,7 @@ def test_smoke_loads_exactly():
         ),
         info=InfoCallers(count=8, arrival=Arrival("uniform", 0.0, 3000.0), patience_s=600.0,
                          talk_s=60.0),
-        volunteers=Volunteers(count=3, wrap_up_s=15.0),
+        volunteers=Volunteers(count=3),
     )  # fmt: skip
 
 
@@ -141,16 +140,16 @@ def test_pin_guessing_has_every_nuisance_caller_guessing_and_no_info_callers():
 
 
 def test_a_scenario_by_path_with_defaults(tmp_path):
-    path = write(tmp_path, GOOD.replace('name = "tiny"\n', "").replace('wrap_up = "15s"\n', ""),
+    path = write(tmp_path, GOOD.replace('name = "tiny"\n', ""),
                  name="by-path.toml")  # fmt: skip
 
     scenario = load_scenario(str(path))
 
     assert (scenario.name, scenario.description) == ("by-path", "a tiny night")
-    assert scenario.volunteers == Volunteers(count=2, wrap_up_s=0.0)
+    assert scenario.volunteers == Volunteers(count=2)
     assert scenario.info is None
     assert scenario.nuisance.gives_up_after_busy == 1_000_000
-    assert scenario.with_volunteers(7).volunteers == Volunteers(count=7, wrap_up_s=0.0)
+    assert scenario.with_volunteers(7).volunteers == Volunteers(count=7)
 
 
 def test_a_missing_section(tmp_path):

@@ -4,7 +4,7 @@
 -- place is kept for a while in case the chair calls back; a chair who asked
 -- to be called back stays in line.
 --
--- KEYS: 1 call, 2 line, 3 waiting, 4 kept place (a dummy when no precinct)
+-- KEYS: 1 call, 2 line, 3 waiting, 4 kept place (a dummy when no precinct), 5 holding
 -- ARGV: 1 now, 2 status, 3 sequence number (-1 when absent), 4 duration s ("" if absent),
 --       5 terminal ("1"/"0"), 6 precinct ("" if none), 7 keep place s, 8 CallSid, 9 ttl s
 -- Returns: {applied (0/1), left_line (0/1)}
@@ -31,6 +31,7 @@ if ARGV[6] ~= '' then
     local score = redis.call('ZSCORE', KEYS[2], ARGV[6])
     redis.call('ZREM', KEYS[2], ARGV[6])
     redis.call('HDEL', KEYS[3], ARGV[6])
+    redis.call('HDEL', KEYS[5], ARGV[6])
     if score then redis.call('SET', KEYS[4], score, 'EX', tonumber(ARGV[7])) end
     left = 1
   end

@@ -1,0 +1,47 @@
+"""The volunteer and admin console: server-rendered pages, live updates by server-sent events.
+
+Works without JavaScript (plain forms; reload to refresh). The event stream holds a
+web worker for as long as a page is open (at most EVENTS_LIMIT_S): run gunicorn with a
+few extra workers per open console, or with `--worker-class gthread --threads N`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+
+from flask import Flask
+
+from hotline.console.routes import bp
+from hotline.services import Services
+
+log = logging.getLogger(__name__)
+
+# The session-signing key is derived from HOTLINE_SECRET_KEY under this label, so the
+# PIN key itself is never used for anything but PINs.
+SESSION_KEY_LABEL = b"hotline console session cookie v1"
+
+
+def session_key(secret_key: bytes) -> str:
+    return hmac.new(secret_key, SESSION_KEY_LABEL, hashlib.sha256).hexdigest()
+
+
+def init_console(app: Flask, services: Services) -> None:
+    settings = services.settings
+    if settings.secret_key:
+        app.secret_key = session_key(settings.secret_key)
+    else:
+        log.warning("HOTLINE_SECRET_KEY is not set: console sessions last only as long as "
+                    "this process, and only work with a single web worker")  # fmt: skip
+        app.secret_key = secrets.token_hex(32)
+    app.config.update(
+        SESSION_COOKIE_SECURE=not settings.public_url.startswith("http://"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.register_blueprint(bp)
+
+
+__all__ = ["bp", "init_console", "session_key"]

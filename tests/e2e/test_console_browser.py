@@ -1,0 +1,140 @@
+"""The console in a real headless Chromium (Selenium): sign in, see a caller's card arrive
+live by server-sent events, flag the caller, and find the block in Redis.
+
+Needs the distribution's chromium and chromium-driver (`make test` installs them when it
+can). Without them the test is skipped, except in CI (CI set), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from hotline.app import create_app
+from hotline.services import Services
+from hotline.settings import Settings
+from tests.support.console import (
+    CALLER_NUMBER,
+    PASSWORD,
+    VOLUNTEER_USER,
+    add_volunteer,
+    put_caller_through,
+    volunteer_ready,
+)
+from tests.support.env import settings_env
+from workers import runtime
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WAIT_S = 15.0
+
+
+def require_browser() -> None:
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the selenium package")
+    if missing:
+        reason = (f"{' and '.join(missing)} missing: install chromium and chromium-driver "
+                  "(as root, `make test` does) and the dev extras")  # fmt: skip
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser test, but {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def live(redis_url) -> Iterator[tuple[str, Services]]:
+    """The app on a real HTTP server (threaded: the event stream holds a thread)."""
+    holder = {}
+    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start),
+                         threaded=True)  # fmt: skip
+    base = f"http://127.0.0.1:{server.server_port}"
+    services = Services.build(Settings.load(env=settings_env(HOTLINE_PUBLIC_URL=base)),
+                              redis_url=redis_url)  # fmt: skip
+    services.store.redis.flushdb()
+    runtime.install(services)
+    app = create_app(services)
+    app.config["CONSOLE_EVENTS_LIMIT_S"] = 60.0
+    holder["app"] = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base, services
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        services.store.redis.flushdb()
+
+
+@pytest.fixture
+def browser():
+    require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-dev-shm-usage"):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
+                              options=options)  # fmt: skip
+    driver.set_page_load_timeout(WAIT_S)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_until(condition, what: str):
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except Exception:  # noqa: BLE001 - the page is being re-rendered under us: try again
+            value = None
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"gave up after {WAIT_S}s waiting for {what}")
+
+
+def test_a_volunteer_sees_a_caller_arrive_live_and_flags_them(browser, live):
+    from selenium.webdriver.common.by import By
+
+    base, services = live
+    vid = add_volunteer(services)
+    volunteer_ready(services, vid)
+
+    browser.get(f"{base}/console/login")
+    browser.find_element(By.NAME, "name").send_keys(VOLUNTEER_USER)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_until(lambda: browser.find_element(By.ID, "status").text == "available",
+               "the console page")  # fmt: skip
+    assert not browser.find_elements(By.ID, "caller-card")
+
+    # The caller is put through after the page has loaded: only the event stream can show it.
+    put_caller_through(services, vid)
+    wait_until(lambda: browser.find_element(By.ID, "card-precinct").text == "1001",
+               "the caller's card to appear live")  # fmt: skip
+    assert "0123" in browser.find_element(By.ID, "caller-card").text
+    assert CALLER_NUMBER not in browser.page_source
+
+    def flag() -> bool:
+        browser.find_element(By.ID, "flag-button").click()
+        return True
+
+    wait_until(flag, "the Flag button")
+    block = wait_until(lambda: services.store.blocks.get(CALLER_NUMBER), "the block in Redis")
+    assert block.author == VOLUNTEER_USER
+    wait_until(lambda: "Flagged as a nuisance" in browser.page_source, "the confirmation")
+    assert services.store.dispatch.state(vid).status == "available"

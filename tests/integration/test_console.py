@@ -1,0 +1,346 @@
+"""The console through HTTP (Flask's test client) against a real Redis."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hotline.app import create_app
+from hotline.console import session_key
+from hotline.services import Services
+from hotline.settings import Settings
+from hotline.store import audit, keys
+from hotline.store.dispatch import AVAILABLE, PAUSED, TALKING
+from tests.support.console import (
+    ADMIN_USER,
+    CALLER_NUMBER,
+    CALLER_SID,
+    PASSWORD,
+    VOLUNTEER_USER,
+    add_admin,
+    add_volunteer,
+    csrf_from,
+    put_caller_through,
+    volunteer_ready,
+)
+from tests.support.env import settings_env
+from tests.support.twilio import SECRET_KEY
+from workers.dispatch import dispatch_callers
+from workers.hang_up import hang_up_call
+
+
+@pytest.fixture
+def vid(services) -> str:
+    return add_volunteer(services)
+
+
+def login(client, name: str = VOLUNTEER_USER, password: str = PASSWORD, *, token=None):
+    page = client.get("/console/login")
+    form = {"name": name, "password": password,
+            "csrf_token": csrf_from(page.get_data(as_text=True)) if token is None else token}
+    return client.post("/console/login", data=form)
+
+
+def signed_in(client, name: str = VOLUNTEER_USER) -> str:
+    """Sign in; returns the CSRF token of the console page."""
+    response = login(client, name)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    page = client.get("/console/")
+    assert page.status_code == 200
+    return csrf_from(page.get_data(as_text=True))
+
+
+def queued(services, func) -> list[tuple]:
+    return [job.args for job in services.queue.get_jobs() if job.func == func]
+
+
+# Signing in
+
+
+def test_the_console_asks_for_a_login_first(client):
+    response = client.get("/console/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/console/login")
+
+
+def test_a_volunteer_signs_in_and_sees_their_own_state(client, services, vid):
+    volunteer_ready(services, vid)
+    assert login(client).status_code == 303
+    html = client.get("/console/").get_data(as_text=True)
+    assert "signed in as ann.lee" in html
+    assert f"({vid})" in html
+    assert '<span id="status">available</span>' in html
+
+
+def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(client, vid):
+    wrong = login(client, password="not the password at all")
+    unknown = login(client, name="nobody")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Wrong user name or password." in wrong.get_data(as_text=True)
+    assert wrong.get_data(as_text=True) == unknown.get_data(as_text=True)
+    assert client.get("/console/").status_code == 302
+
+
+def test_a_sixth_failed_login_for_a_name_is_refused_even_with_the_right_password(
+    client, services, vid
+):
+    for _ in range(5):
+        assert login(client, password="wrong password, again").status_code == 401
+    refused = login(client)
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins" in refused.get_data(as_text=True)
+    assert client.get("/console/").status_code == 302
+    # A name that does not exist is limited the same way: the answer reveals nothing.
+    for _ in range(5):
+        login(client, name="ghost", password="whatever it is")
+    assert login(client, name="ghost", password="whatever it is").status_code == 429
+
+
+def test_failed_logins_expire_after_fifteen_minutes(client, services, clock, vid):
+    for _ in range(5):
+        login(client, password="wrong password, again")
+    assert login(client).status_code == 429
+    clock.advance(15 * 60 + 1)
+    assert login(client).status_code == 303
+
+
+def test_one_address_gets_twenty_failed_logins_across_names(client, services):
+    for n in range(20):
+        assert login(client, name=f"user{n}", password="wrong password").status_code == 401
+    assert login(client, name="someone-else", password="wrong password").status_code == 429
+    assert services.store.redis.zcard(keys.login_attempts("addr:127.0.0.1")) == 20
+
+
+def test_the_session_cookie_is_http_only_secure_and_lax_behind_https(client, vid):
+    response = login(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "Secure" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_the_session_cookie_is_not_secure_for_a_plain_http_demo(services, redis_url, vid):
+    settings = Settings.load(env=settings_env(HOTLINE_PUBLIC_URL="http://127.0.0.1:5000"))
+    app = create_app(Services(settings=settings, clock=services.clock, store=services.store,
+                              queue=services.queue))  # fmt: skip
+    cookie = login(app.test_client()).headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "Secure" not in cookie
+
+
+def test_the_cookie_key_is_derived_from_the_secret_not_the_secret_itself(app):
+    assert app.secret_key == session_key(SECRET_KEY.encode())
+    assert SECRET_KEY not in app.secret_key
+
+
+# CSRF
+
+
+def test_a_login_without_the_csrf_token_is_refused(client, vid):
+    client.get("/console/login")
+    response = client.post("/console/login", data={"name": VOLUNTEER_USER, "password": PASSWORD})
+    assert response.status_code == 403
+    assert "CSRF" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("token", [None, "", "forged-token"])
+def test_a_console_action_without_the_right_csrf_token_is_refused(
+    client, services, vid, token
+):
+    volunteer_ready(services, vid)
+    signed_in(client)
+    form = {"status": "paused"}
+    if token is not None:
+        form["csrf_token"] = token
+    response = client.post("/console/availability", data=form)
+    assert response.status_code == 403
+    assert "CSRF" in response.get_data(as_text=True)
+    assert services.store.dispatch.state(vid).status == AVAILABLE
+
+
+def test_the_csrf_token_changes_on_sign_in(client, vid):
+    before = csrf_from(client.get("/console/login").get_data(as_text=True))
+    after = signed_in(client)
+    assert before != after
+
+
+# Available and paused
+
+
+def test_pause_and_available_change_the_volunteers_state(client, services, vid):
+    volunteer_ready(services, vid)
+    token = signed_in(client)
+    response = client.post("/console/availability", data={"status": "paused", "csrf_token": token})
+    assert response.status_code == 303
+    assert services.store.dispatch.state(vid).status == PAUSED
+    assert services.store.dispatch.free_count() == 0
+    assert queued(services, dispatch_callers) == []
+
+    client.post("/console/availability", data={"status": "available", "csrf_token": token})
+    assert services.store.dispatch.state(vid).status == AVAILABLE
+    assert services.store.dispatch.free_count() == 1
+    assert queued(services, dispatch_callers) == [()]
+
+
+def test_pausing_while_talking_changes_nothing(client, services, vid):
+    volunteer_ready(services, vid)
+    put_caller_through(services, vid)
+    token = signed_in(client)
+    client.post("/console/availability", data={"status": "paused", "csrf_token": token})
+    assert services.store.dispatch.state(vid).status == TALKING
+    assert "You can pause only while free" in client.get("/console/").get_data(as_text=True)
+
+
+# The caller's card and its buttons
+
+
+def test_the_card_shows_the_caller(client, services, vid):
+    volunteer_ready(services, vid)
+    put_caller_through(services, vid, waited_s=125)
+    signed_in(client)
+    html = client.get("/console/").get_data(as_text=True)
+    assert '<span id="card-precinct">1001</span>: 1NW ADAIR' in html
+    assert "<td>Adair</td>" in html
+    assert "<td>2:05</td>" in html  # waited
+    assert "<td>precinct number and PIN</td>" in html
+    assert "•••••••0123" in html
+    assert CALLER_NUMBER not in html
+
+
+def test_flag_as_nuisance_blocks_the_number_audits_and_frees_the_volunteer(
+    client, services, vid
+):
+    volunteer_ready(services, vid)
+    put_caller_through(services, vid)
+    token = signed_in(client)
+    response = client.post("/console/flag", data={"csrf_token": token, "call_sid": CALLER_SID})
+    assert response.status_code == 303
+
+    block = services.store.blocks.get(CALLER_NUMBER)
+    assert block is not None
+    assert block.author == VOLUNTEER_USER
+    assert block.reason.startswith(f"flagged by volunteer {VOLUNTEER_USER}")
+    assert block.expires_at is None
+    entries = [e for e in audit.recent(services.store.redis) if e.target == CALLER_NUMBER]
+    assert {(e.action, e.author) for e in entries} == {("block", VOLUNTEER_USER),
+                                                       ("flag", VOLUNTEER_USER)}
+    assert services.store.redis.hget(keys.caller(CALLER_NUMBER), "flags") == "1"
+    assert queued(services, hang_up_call) == [(CALLER_SID,)]
+    assert queued(services, dispatch_callers) == [()]
+    state = services.store.dispatch.state(vid)
+    assert state.status == AVAILABLE and state.caller_call_sid is None
+
+
+def test_a_stale_card_cannot_flag_the_next_caller(client, services, vid):
+    volunteer_ready(services, vid)
+    put_caller_through(services, vid)
+    token = signed_in(client)
+    response = client.post("/console/flag", data={"csrf_token": token, "call_sid": "CA-old"})
+    assert response.status_code == 409
+    assert services.store.blocks.get(CALLER_NUMBER) is None
+    assert services.store.dispatch.state(vid).status == TALKING
+
+
+def test_done_frees_the_volunteer_and_hangs_up_the_caller(client, services, vid):
+    volunteer_ready(services, vid)
+    put_caller_through(services, vid)
+    token = signed_in(client)
+    client.post("/console/done", data={"csrf_token": token, "call_sid": CALLER_SID})
+    state = services.store.dispatch.state(vid)
+    assert state.status == AVAILABLE
+    assert services.store.dispatch.free_count() == 1
+    assert queued(services, hang_up_call) == [(CALLER_SID,)]
+    assert queued(services, dispatch_callers) == [()]
+    assert services.store.blocks.get(CALLER_NUMBER) is None
+
+
+def test_mark_reported_records_who_and_when(client, services, clock, vid):
+    volunteer_ready(services, vid)
+    put_caller_through(services, vid)
+    token = signed_in(client)
+    client.post("/console/reported", data={"csrf_token": token, "call_sid": CALLER_SID})
+    fields = services.store.redis.hgetall(keys.precinct("1001"))
+    assert fields["reported_by"] == VOLUNTEER_USER
+    assert float(fields["reported_at"]) == clock.now()
+    assert [(e.action, e.target) for e in audit.recent(services.store.redis, 1)] == [
+        ("precinct-reported", "1001")
+    ]
+    assert services.store.dispatch.state(vid).status == TALKING  # still on the call
+
+
+def test_the_buttons_need_a_linked_volunteer(client, services):
+    services.store.users.add("stranger", "volunteer", PASSWORD, author="test")
+    token = signed_in(client, "stranger")
+    assert "not linked to a volunteer" in client.get("/console/").get_data(as_text=True)
+    response = client.post("/console/done", data={"csrf_token": token, "call_sid": CALLER_SID})
+    assert response.status_code == 403
+
+
+# The admin view
+
+
+def test_an_admin_sees_blocks_volunteers_and_can_unblock(client, services, vid):
+    add_admin(services)
+    services.store.blocks.block("+15155550666", reason="test", author="cli")
+    token = signed_in(client, ADMIN_USER)
+    html = client.get("/console/").get_data(as_text=True)
+    assert "+15155550666" in html and "Ann Lee" in html
+    client.post("/console/unblock", data={"csrf_token": token, "target": "+15155550666"})
+    assert services.store.blocks.get("+15155550666") is None
+    assert audit.recent(services.store.redis, 1)[0].author == ADMIN_USER
+
+
+def test_a_volunteer_cannot_unblock(client, services, vid):
+    services.store.blocks.block("+15155550666", reason="test", author="cli")
+    token = signed_in(client)
+    response = client.post("/console/unblock",
+                           data={"csrf_token": token, "target": "+15155550666"})  # fmt: skip
+    assert response.status_code == 403
+    assert services.store.blocks.get("+15155550666") is not None
+
+
+# Live updates
+
+
+def read_events(response, count: int) -> list[str]:
+    """The first `count` events of a stream, reading no more than that."""
+    events, buffer = [], ""
+    for chunk in response.response:
+        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        while "\n\n" in buffer and len(events) < count:
+            event, buffer = buffer.split("\n\n", 1)
+            events.append(event)
+        if len(events) >= count:
+            break
+    response.close()
+    return events
+
+
+def test_the_event_stream_sends_the_page_state(client, services, vid):
+    volunteer_ready(services, vid)
+    put_caller_through(services, vid, waited_s=30)
+    signed_in(client)
+    response = client.get("/console/events", buffered=False)
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    retry, first = read_events(response, 2)
+    assert retry == "retry: 3000"
+    assert first.startswith("data: ")
+    message = json.loads(first.removeprefix("data: "))
+    card = message["state"]["volunteer"]["card"]
+    assert card["precinct"] == "1001" and card["county"] == "Adair"
+    assert card["waited_s"] == 30 and card["number"].endswith("0123")
+    assert message["state"]["line"] == {"waiting": 0, "longest_wait_s": None}
+    assert 'id="card-precinct">1001<' in message["html"]["volunteer"]
+
+
+def test_the_event_stream_ends_by_itself(client, services, vid, app):
+    app.config.update(CONSOLE_EVENTS_INTERVAL_S=0.01, CONSOLE_EVENTS_LIMIT_S=0.05)
+    signed_in(client)
+    body = client.get("/console/events").get_data(as_text=True)
+    assert 1 <= body.count("data: {") <= 10
+
+
+def test_the_event_stream_needs_a_login(client):
+    assert client.get("/console/events").status_code == 302

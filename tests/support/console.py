@@ -1,0 +1,68 @@
+"""Console fixtures' building blocks: logins, a volunteer, and a caller put through to them."""
+
+from __future__ import annotations
+
+import re
+
+from hotline.services import Services
+from tests.support.roster import load_small_roster
+
+PASSWORD = "correct horse battery staple"
+VOLUNTEER_USER = "ann.lee"
+VOLUNTEER_NAME = "Ann Lee"
+VOLUNTEER_PHONE = "+15155550999"
+ADMIN_USER = "boss"
+CALLER_NUMBER = "+15155550123"
+CALLER_SID = "CA" + "1" * 32
+VOLUNTEER_LEG = "CA" + "9" * 32
+
+
+def add_volunteer(services: Services) -> str:
+    """A volunteer "Ann Lee" with a login "ann.lee" (linked by name); returns the id."""
+    volunteer = services.store.volunteers.add(VOLUNTEER_NAME, VOLUNTEER_PHONE,
+                                              lambda _vid: "digest", author="test")  # fmt: skip
+    services.store.users.add(VOLUNTEER_USER, "volunteer", PASSWORD, author="test")
+    return volunteer.id
+
+
+def add_admin(services: Services) -> None:
+    services.store.users.add(ADMIN_USER, "admin", PASSWORD, author="test")
+
+
+def volunteer_ready(services: Services, volunteer_id: str) -> None:
+    services.store.dispatch.volunteer_ready(volunteer_id, call_sid=VOLUNTEER_LEG,
+                                            room=f"room-{volunteer_id}",
+                                            now=services.clock.now())  # fmt: skip
+
+
+def put_caller_through(services: Services, volunteer_id: str, *, precinct: str = "1001",
+                       call_sid: str = CALLER_SID, number: str = CALLER_NUMBER,
+                       waited_s: float = 0.0) -> None:  # fmt: skip
+    """A chair calls, verifies, waits `waited_s`, and is paired with the (available)
+    volunteer and confirmed in their room: the volunteer is then talking.
+    """
+    store, clock = services.store, services.clock
+    load_small_roster(services)
+    store.calls.arrive(now=clock.now(), call_sid=call_sid, number=number, request={})
+    store.line.join(now=clock.now(), precinct=precinct, call_sid=call_sid, number=number,
+                    verified_how="keyed-precinct")  # fmt: skip
+    # Twilio asks for the wait URL once the call is in its queue: only then can it be moved.
+    # (Line.holding is new work in progress elsewhere; older stores pair without it.)
+    holding = getattr(store.line, "holding", None)
+    if holding is not None:
+        holding(precinct, call_sid)
+    advance(clock, waited_s)
+    pairing = store.dispatch.pair(now=clock.now())
+    assert pairing is not None and pairing.volunteer == volunteer_id, pairing
+    assert store.dispatch.confirm(volunteer_id, precinct, call_sid, now=clock.now())
+
+
+def advance(clock, seconds: float) -> None:
+    if seconds and hasattr(clock, "advance"):
+        clock.advance(seconds)
+
+
+def csrf_from(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
