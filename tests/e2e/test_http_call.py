@@ -190,7 +190,9 @@ def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(services, 
     # The worker records the challenged calls' verdicts when their status callbacks come
     # in (none an instant hang-up); the webhook recorded the rest as it answered them.
     assert [worker_jobs.wait(call.sid) is not None for call in calls[:6]] == [True] * 6
-    jobs = worker_jobs.settle()
+    # (A dispatch run queued by the stack for an earlier test may finish meanwhile.)
+    jobs = [job for job in worker_jobs.settle()
+            if job.func_name == "workers.call_end.process_call_end"]  # fmt: skip
     assert [(job.func_name, job.args, job.return_value()) for job in jobs] == [
         ("workers.call_end.process_call_end", (call.sid,),
          {"call_sid": call.sid, "verdict": "challenge", "instant_hangups": None})
