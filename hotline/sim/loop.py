@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hotline.clock import ManualClock
+from hotline.clock import Clock, ManualClock, SystemClock
 
 
 @dataclass(order=True)
@@ -72,11 +72,12 @@ class EventLoop:
 class RealTimeLoop(EventLoop):
     """Real time: each event waits for its moment on the wall clock."""
 
-    def __init__(self) -> None:
-        super().__init__(ManualClock(time.time()))
+    def __init__(self, wall: Clock | None = None) -> None:
+        self._wall = wall or SystemClock()
+        super().__init__(ManualClock(self._wall.now()))
 
     def _advance_to(self, when: float) -> None:
-        delay = when - time.time()
+        delay = when - self._wall.now()
         if delay > 0:
             time.sleep(delay)
-        self.clock.set(max(when, time.time()))
+        self.clock.set(max(when, self._wall.now()))
