@@ -26,6 +26,7 @@ from hotline.durations import format_duration
 from hotline.settings import PROJECT_ROOT
 from hotline.store import audit, keys
 from tests.support import xml
+from tests.support.redis_state import snapshot
 from tests.support.twilio import (
     AUTH_TOKEN,
     PUBLIC_URL,
@@ -93,29 +94,6 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def snapshot(client) -> dict[str, tuple[str, object]]:
-    """Every key with its type and whole value."""
-    state: dict[str, tuple[str, object]] = {}
-    for key in sorted(client.scan_iter("*")):
-        kind = client.type(key)
-        if kind == "string":
-            value: object = client.get(key)
-        elif kind == "hash":
-            value = client.hgetall(key)
-        elif kind == "set":
-            value = sorted(client.smembers(key))
-        elif kind == "zset":
-            value = client.zrange(key, 0, -1, withscores=True)
-        elif kind == "list":
-            value = client.lrange(key, 0, -1)
-        elif kind == "stream":
-            value = client.xrange(key)
-        else:
-            raise AssertionError(f"unexpected Redis type {kind} for {key}")
-        state[key] = (kind, value)
-    return state
 
 
 def all_strings(state: dict[str, tuple[str, object]]) -> list[str]:
