@@ -81,8 +81,9 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
                         queue_name=settings.queue_name, on_sample=_show_line)  # fmt: skip
         time.sleep(2.0)  # the worker finishes the last call-end jobs
         _say("\nThe same night replayed in virtual time on the 2020 line and on a calm night...")
+        # Like the live run, the replays seat the simulator's volunteers at desks.
         others = simulate(scenario, seed=SEED, redis_url=redis_server.url,
-                          policies=("fifo", "calm"))  # fmt: skip
+                          policies=("fifo", "calm"), own_desks=True)  # fmt: skip
         results = {"triage": figures(live)} | {p: n.figures for p, n in others.items()}
         _say("")
         _say(render(results, title=f"{scenario.name}: Hotline live over HTTP, the others "

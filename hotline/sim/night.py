@@ -77,17 +77,22 @@ def run_night(
     redis_url: str,
     on_progress: Callable[[float], None] | None = None,
     over_http: bool = False,
+    own_desks: bool = False,
 ) -> Night:
     """Run the night. With `over_http` the app is served on a loopback port and every
     webhook crosses a real socket, still in virtual time (the server shares the clock).
+    With `own_desks` the simulator's desks take callers from the queue even in Hotline's
+    runs, as they do in the live demo, so a replay compares like with like.
     """
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(POLICIES)}")
     with contextlib.ExitStack() as stack:
-        return _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
+        return _run(scenario, population, policy, redis_url, on_progress, stack, over_http,
+                    own_desks)  # fmt: skip
 
 
-def _run(scenario, population, policy, redis_url, on_progress, stack, over_http) -> Night:
+def _run(scenario, population, policy, redis_url, on_progress, stack, over_http,
+         own_desks) -> Night:  # fmt: skip
     started = time.perf_counter()
     clock = ManualClock(NIGHT_STARTS_AT)
     loop = EventLoop(clock)
@@ -111,7 +116,7 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
                       voice_url=f"{public_url}/voice/incoming",
                       status_url=f"{public_url}/voice/status")  # fmt: skip
     desks = None
-    if services is None:
+    if services is None or own_desks:
         desks = VolunteerDesks(network, scenario.volunteers.count, queue_name)
     else:
         # Hotline's own dispatch, through the REST stand-in, reaches this network.
@@ -121,7 +126,7 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
                            nuisance=[], info=[], starts_at=NIGHT_STARTS_AT,
                            ends_at=NIGHT_STARTS_AT + scenario.duration_s + OVERTIME_S),
                      with_nuisance=policy != "calm")  # fmt: skip
-    if services is not None:
+    if services is not None and not own_desks:
         _volunteers_call_in(night, services, public_url)
     span = night.ends_at - night.starts_at
     tick = None if on_progress is None else (
