@@ -20,7 +20,10 @@ def test_own_desks_replace_dispatch_in_hotlines_runs(redis_url):
     finally:
         redis.Redis.from_url(redis_url).flushdb()
     assert desks.desks is not None and desks.volunteers == []
-    assert sum(desks.desks.answered.values()) >= len(population.chairs)
+    # Desks have no calls back to make: those who asked for one are never answered (the
+    # demo's scenario has no such chairs); everyone else is, by a desk.
+    answered = [chair.answered_at is not None for chair in desks.chairs]
+    assert answered == [not chair.booked_callback for chair in desks.chairs]
+    assert desks.desks.answered["chair"] == sum(answered) > 0
     assert dispatched.desks is None and len(dispatched.volunteers) == 3
-    for night in (desks, dispatched):
-        assert [chair.answered_at is not None for chair in night.chairs] == [True] * 40
+    assert [chair.answered_at is not None for chair in dispatched.chairs] == [True] * 40
