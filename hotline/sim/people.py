@@ -58,10 +58,11 @@ class Person:
     def start_call(self) -> None:  # overridden
         raise NotImplementedError
 
-    def talk_seconds(self) -> float:  # overridden
-        raise NotImplementedError
+    def talk_seconds(self) -> float:
+        return _lognormal(self.rng, self.behaviour.talk_s)  # type: ignore[attr-defined]
 
     def on_connected(self, call: SimCall) -> None:
+        self.stop_holding()
         self.talk(call)
 
     def talk(self, call: SimCall) -> None:
@@ -75,7 +76,7 @@ class Person:
         pass
 
     def on_ended(self, call: SimCall) -> None:
-        pass
+        self.stop_holding()
 
 
 class Chair(Person):
@@ -131,16 +132,12 @@ class Chair(Person):
         self.hold_for(call, _lognormal(self.rng, self.behaviour.patience_s, 0.6))
 
     def on_connected(self, call: SimCall) -> None:
-        self.stop_holding()
         if self.answered_at is None:
             self.answered_at = self.network.loop.now()
-        self.talk(call)
-
-    def talk_seconds(self) -> float:
-        return _lognormal(self.rng, self.behaviour.talk_s)
+        super().on_connected(call)
 
     def on_ended(self, call: SimCall) -> None:
-        self.stop_holding()
+        super().on_ended(call)
         if self.answered_at is not None or self.booked_callback:
             return  # done, or waiting for the hotline to call back
         if len(self.calls) >= self.behaviour.max_calls:
@@ -196,15 +193,8 @@ class NuisanceCaller(Person):
             self.pin_successes += 1  # a guessed PIN got a troll into the chairs' line
         self.hold_for(call, self.behaviour.hold_patience_s)
 
-    def on_connected(self, call: SimCall) -> None:
-        self.stop_holding()
-        self.talk(call)
-
-    def talk_seconds(self) -> float:
-        return _lognormal(self.rng, self.behaviour.talk_s)
-
     def on_ended(self, call: SimCall) -> None:
-        self.stop_holding()
+        super().on_ended(call)
         self._busy_in_a_row = self._busy_in_a_row + 1 if call.outcome == "rejected" else 0
         if self._busy_in_a_row >= self.behaviour.gives_up_after_busy:
             return  # the line is dead to them: they stop for the night
@@ -238,16 +228,6 @@ class InfoCaller(Person):
     def on_enqueued(self, call: SimCall) -> None:
         self.hold_for(call, _lognormal(self.rng, self.behaviour.patience_s, 0.6))
 
-    def on_connected(self, call: SimCall) -> None:
-        self.stop_holding()
-        self.talk(call)
-
-    def talk_seconds(self) -> float:
-        return _lognormal(self.rng, self.behaviour.talk_s)
-
-    def on_ended(self, call: SimCall) -> None:
-        self.stop_holding()
-
 
 class Volunteer(Person):
     """A volunteer at their phone: calls the volunteer line at the start of the night,
@@ -277,3 +257,23 @@ class Volunteer(Person):
 
     def talk_seconds(self) -> float:
         return 0.0
+
+
+class Listener:
+    """Someone on the line who presses nothing and waits wherever they are put: the
+    callers of tests and benchmarks that script the app's side themselves.
+    """
+
+    kind = "caller"
+
+    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
+        return Reply()
+
+    def on_enqueued(self, call: SimCall) -> None:
+        pass
+
+    def on_connected(self, call: SimCall) -> None:
+        pass
+
+    def on_ended(self, call: SimCall) -> None:
+        pass

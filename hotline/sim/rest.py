@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.sim import rest_resources as resources
 from hotline.sim.network import API_VERSION, ApiError, Network, Reply, SimCall
+from hotline.sim.people import Listener
 
 PREFIX = f"/{API_VERSION}/Accounts/<AccountSid>"
 
@@ -63,22 +64,13 @@ DEFAULT_TIMEOUT_S = 60
 MAX_TIMEOUT_S = 600
 
 
-class NoOne:
+class NoOne(Listener):
     """The callee of a number nobody registered in `network.callees`: the phone rings out."""
 
     kind = "nobody"
 
     def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
         return Reply(hang_up=True)
-
-    def on_enqueued(self, call: SimCall) -> None:
-        pass
-
-    def on_connected(self, call: SimCall) -> None:
-        pass
-
-    def on_ended(self, call: SimCall) -> None:
-        pass
 
 
 def create_rest_app(network: Network, *, auth_token: str,

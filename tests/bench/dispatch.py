@@ -50,7 +50,8 @@ from hotline.clock import ManualClock
 from hotline.services import Services
 from hotline.settings import PROJECT_ROOT, Settings
 from hotline.sim.loop import EventLoop
-from hotline.sim.network import Network, Reply, SimCall
+from hotline.sim.network import Network, SimCall
+from hotline.sim.people import Listener
 from hotline.sim.rest import create_rest_app
 from hotline.sim.serving import loopback_server
 from hotline.sim.transport import WsgiTransport
@@ -65,24 +66,6 @@ TARGET_P99_MS = 100.0
 OUTPUT = PROJECT_ROOT / "var" / "bench" / "dispatch.json"
 INCOMING_URL = f"{PUBLIC_URL}/voice/incoming"
 FIRST_PRECINCT = 100_000  # precinct codes are 1-8 digits
-
-
-class Chair:
-    """A chair waiting in Twilio's queue: presses nothing, waits wherever it is put."""
-
-    kind = "chair"
-
-    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
-        return Reply()
-
-    def on_enqueued(self, call: SimCall) -> None:
-        pass
-
-    def on_connected(self, call: SimCall) -> None:
-        pass
-
-    def on_ended(self, call: SimCall) -> None:
-        pass
 
 
 class EnqueueStub:
@@ -185,7 +168,7 @@ class Bench:
         code = str(self.next_code)
         self.next_code += 1
         phone = f"+1515{int(code) % 10_000_000:07d}"
-        call = self.network.place_inbound(Chair(), phone)
+        call = self.network.place_inbound(Listener(), phone)
         self.services.store.line.join(now=self.clock.now(), precinct=code, call_sid=call.sid,
                                       number=phone, verified_how="registered-phone")  # fmt: skip
         self.clock.advance(0.001)  # first come, first served

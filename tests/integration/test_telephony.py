@@ -19,7 +19,8 @@ from werkzeug.serving import make_server
 from hotline.clock import ManualClock
 from hotline.settings import ConfigError, Settings
 from hotline.sim.loop import EventLoop
-from hotline.sim.network import Network, Reply, SimCall
+from hotline.sim.network import Network, SimCall
+from hotline.sim.people import Listener
 from hotline.sim.rest import create_rest_app
 from hotline.store import keys
 from hotline.telephony import (
@@ -61,24 +62,6 @@ class AppSide:
 
     def urls(self) -> list[str]:
         return [url for url, _ in self.posts]
-
-
-class Chair:
-    """A caller who waits quietly wherever they are put."""
-
-    kind = "caller"
-
-    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
-        return Reply()
-
-    def on_enqueued(self, call: SimCall) -> None:
-        pass
-
-    def on_connected(self, call: SimCall) -> None:
-        pass
-
-    def on_ended(self, call: SimCall) -> None:
-        pass
 
 
 class Recorder:
@@ -141,7 +124,7 @@ class StandIn:
         self.url = ""
 
     def enqueue(self, caller_id: str = CHAIR) -> SimCall:
-        call = self.network.place_inbound(Chair(), caller_id)
+        call = self.network.place_inbound(Listener(), caller_id)
         assert call.queue is self.network.queues[QUEUE]
         return call
 
@@ -326,7 +309,7 @@ def test_hang_up_ends_the_call(telephony, stand_in):
 
 
 def test_place_call_returns_the_new_call_sid(telephony, stand_in):
-    stand_in.network.callees[CHAIR] = lambda: (Chair(), 3.0)
+    stand_in.network.callees[CHAIR] = lambda: (Listener(), 3.0)
     sid = telephony.place_call(CHAIR, HOTLINE, CALLBACK_URL, STATUS_URL)
     call = stand_in.network.calls[sid]
     assert (call.direction, call.to, call.from_, call.status_callback) == (

@@ -15,7 +15,8 @@ import pytest
 
 from hotline.clock import ManualClock
 from hotline.sim.loop import EventLoop
-from hotline.sim.network import Network, Reply, SimCall
+from hotline.sim.network import Network
+from hotline.sim.people import Listener
 from hotline.sim.rest import PARAMETERS, create_rest_app
 
 # Twilio's own description, shipped in data/twilio/ (MIT licence beside it).
@@ -47,24 +48,6 @@ class StubTransport:
         return 200, self.documents.get(url, PAUSE)
 
 
-class Quiet:
-    """A caller who listens and presses nothing."""
-
-    kind = "caller"
-
-    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
-        return Reply()
-
-    def on_enqueued(self, call: SimCall) -> None:
-        pass
-
-    def on_connected(self, call: SimCall) -> None:
-        pass
-
-    def on_ended(self, call: SimCall) -> None:
-        pass
-
-
 class Night:
     """A network with one call waiting in the queue "line" and one in the room "room-1"."""
 
@@ -72,8 +55,8 @@ class Night:
         transport = StubTransport({VOICE_URL: ENQUEUE, ROOM_URL: ROOM})
         self.network = Network(EventLoop(ManualClock()), transport, account_sid=ACCOUNT,
                                voice_url=VOICE_URL, status_url=STATUS_URL)  # fmt: skip
-        self.waiting = self.network.place_inbound(Quiet(), "+15155550101")
-        self.talking = self.network.place_inbound(Quiet(), "+15155550102")
+        self.waiting = self.network.place_inbound(Listener(), "+15155550101")
+        self.talking = self.network.place_inbound(Listener(), "+15155550102")
         self.queue = self.network.queues["line"]
         self.network.update_queue_member(self.queue.sid, self.talking.sid, url=ROOM_URL)
         self.room = self.network.conferences["room-1"]
