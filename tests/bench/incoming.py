@@ -23,7 +23,6 @@ measures, it does not judge the machine.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -41,6 +40,7 @@ from hotline.store.embedded import EmbeddedRedis
 from hotline.store.roster import Roster
 from tests.bench import loadgen, roundtrips, servers, traffic
 from tests.bench.apps import bench_settings
+from tests.bench.reporting import percentile_ms, progress, write_report
 from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
 
 HOST = "127.0.0.1"  # loopback only
@@ -85,14 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         redis_server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     print_report(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {_shown(args.output)}")
+    write_report(report, args.output)
     return 0
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) -> dict[str, Any]:
@@ -117,7 +111,7 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
         Roster(client).replace_all(roster)
 
     # 1. Round trips, counted exactly, in-process.
-    _progress(f"counting Redis round trips over {args.roundtrip_requests} requests in-process")
+    progress(f"counting Redis round trips over {args.roundtrip_requests} requests in-process")
     fresh_state()
     trips = roundtrips.count(
         settings,
@@ -140,7 +134,7 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
         if round_no % 2 == 0:
             order.reverse()  # so that a machine slowing down or speeding up favours none
         for name, (label, app) in order:
-            _progress(f"round {round_no}/{args.rounds}: {label}")
+            progress(f"round {round_no}/{args.rounds}: {label}")
             log = workdir / f"gunicorn-{name}.log"
             server = servers.Gunicorn(app, host=HOST, port=port, env=env, log=log)
             try:
@@ -229,7 +223,7 @@ def measure(
     after = sample()
     used = {key: after[key] - before[key] for key in after}
     if result.timed_out:
-        _progress(f"  cut short at {args.deadline:.0f}s")
+        progress(f"  cut short at {args.deadline:.0f}s")
     ours = used["server_cpu"] + used["redis_cpu"] + result.client_cpu_s
     return {
         "rps": result.rps,
@@ -270,7 +264,7 @@ def summarise(label: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
         "requests": sum(run["requests"] for run in runs),
         "ok": sum(run["ok"] for run in runs),
         "failed": sum(errors.values()) + sum(n for s, n in statuses.items() if s != "200"),
-        "latency_ms": {f"p{q}": _percentile_ms(latencies, q) for q in (50, 90, 99)},
+        "latency_ms": {f"p{q}": percentile_ms(latencies, q) for q in (50, 90, 99)},
         "latency_ms_max": latencies[-1] * 1000 if latencies else None,
         "statuses": dict(sorted(statuses.items())),
         "answers": dict(sorted(answers.items())),
@@ -283,13 +277,6 @@ def summarise(label: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
         "other_load_share": sum(run["other_cpu_s"] for run in runs) / (elapsed * cpus),
         "redis_scripts_per_request": sum(run["scripts"] for run in runs) / answered,
     }
-
-
-def _percentile_ms(ordered: list[float], q: float) -> float | None:
-    if not ordered:
-        return None
-    rank = max(0, -(-len(ordered) * q // 100) - 1)  # nearest rank
-    return ordered[int(rank)] * 1000
 
 
 def _script_calls(client: redis.Redis) -> float:
@@ -347,13 +334,6 @@ def print_report(report: dict[str, Any]) -> None:
           "and loading the script into a Redis that lacks it)")  # fmt: skip
     print(f"scripts run per /voice/incoming under gunicorn: "
           f"{triage['redis_scripts_per_request']:.2f} (Redis's commandstats)")  # fmt: skip
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 if __name__ == "__main__":

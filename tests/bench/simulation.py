@@ -13,7 +13,6 @@ asserts nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
@@ -21,6 +20,7 @@ from hotline.settings import PROJECT_ROOT
 from hotline.sim.compare import simulate, simulation_redis
 from hotline.sim.night import OVERTIME_S
 from hotline.sim.scenario import load_scenario
+from tests.bench.reporting import write_report
 
 OUTPUT = PROJECT_ROOT / "var" / "bench" / "simulation.json"
 
@@ -60,9 +60,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
               f"{figures['webhooks_per_s']:>12,}")  # fmt: skip
     print(f"whole simulation: {wall:.1f} s of wall time, "
           f"{result['times_faster_than_real_time']}x faster than the night itself")
-    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written to {OUTPUT.relative_to(PROJECT_ROOT)}")
+    write_report(result, OUTPUT)
     return result
 
 
