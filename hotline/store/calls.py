@@ -61,7 +61,6 @@ def facts_from_script(raw: dict[str, Any], request: dict[str, str]) -> CallerFac
         number=raw.get("number") or None,
         calls_short=int(raw.get("calls_short", 1)),
         calls_long=int(raw.get("calls_long", 1)),
-        pin_failures_long=int(raw.get("pin_failures_long", 0)),
         instant_hangups_long=int(raw.get("instant_hangups_long", 0)),
         flags=int(raw.get("flags", 0)),
         temp_blocks=int(raw.get("temp_blocks", 0)),
@@ -92,7 +91,7 @@ class Calls:
             keys=[
                 keys.BLOCKS, keys.CHAIR_PHONES, keys.FLOOD, keys.inbound_minute(int(now // 60)),
                 keys.call(call_sid), keys.RECENT_CALLS, keys.caller_calls(owner),
-                keys.caller_pin_failures(owner), keys.caller_hangups(owner), keys.caller(owner),
+                keys.caller_hangups(owner), keys.caller(owner),
                 keys.WITHHELD_PIN_FAILURES,
             ],
             args=[

@@ -12,7 +12,6 @@ class CallerFacts:
     # Calls from this number in the policy's short and long windows, this one included.
     calls_short: int = 1
     calls_long: int = 1
-    pin_failures_long: int = 0
     instant_hangups_long: int = 0
     flags: int = 0
     temp_blocks: int = 0

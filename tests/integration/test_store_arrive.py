@@ -21,7 +21,7 @@ def test_first_call_counts_once_and_returns_plain_facts(services):
     facts = arrival.facts
     assert arrival.block is None
     assert (facts.number, facts.calls_short, facts.calls_long) == (TROLL, 1, 1)
-    assert (facts.pin_failures_long, facts.instant_hangups_long, facts.flags) == (0, 0, 0)
+    assert (facts.instant_hangups_long, facts.flags) == (0, 0)
     assert facts.chair_precinct is None and not facts.verified_recently
     assert facts.calls_this_minute == 1 and not facts.flood_switch
     redis = services.store.redis

@@ -65,7 +65,7 @@ def assert_verdict(
 def test_caller_facts_defaults_describe_a_first_call():
     f = CallerFacts(number=NUMBER)
     assert (f.calls_short, f.calls_long, f.calls_this_minute) == (1, 1, 1)
-    assert (f.pin_failures_long, f.instant_hangups_long, f.flags, f.temp_blocks) == (0, 0, 0, 0)
+    assert (f.instant_hangups_long, f.flags, f.temp_blocks) == (0, 0, 0)
     assert (f.admin_allowed, f.verified_recently, f.flood_switch) == (False, False, False)
     assert (f.chair_precinct, f.stir_verstat, f.from_state, f.from_country) == (
         None,

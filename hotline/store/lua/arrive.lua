@@ -3,8 +3,7 @@
 -- One round trip for the common path of /voice/incoming.
 --
 -- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
---       6 recent calls, 7 caller calls, 8 caller pin failures, 9 caller hangups,
---       10 caller, 11 withheld pin failures
+--       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures
 -- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
 --       5 long window s, 6 call record ttl s, 7 recent calls cap,
 --       8 request details (JSON, stored on the call record)
@@ -68,7 +67,7 @@ local facts = {
   number = number,
   flood_switch = redis.call('EXISTS', KEYS[3]) == 1,
   calls_this_minute = inbound,
-  withheld_pin_failures = redis.call('ZCOUNT', KEYS[11], since_long, '+inf'),
+  withheld_pin_failures = redis.call('ZCOUNT', KEYS[10], since_long, '+inf'),
 }
 
 if number ~= '' then
@@ -77,9 +76,8 @@ if number ~= '' then
   redis.call('EXPIRE', KEYS[7], math.ceil(long_window))
   facts.calls_short = redis.call('ZCOUNT', KEYS[7], now - short_window, '+inf')
   facts.calls_long = redis.call('ZCARD', KEYS[7])
-  facts.pin_failures_long = redis.call('ZCOUNT', KEYS[8], since_long, '+inf')
-  facts.instant_hangups_long = redis.call('ZCOUNT', KEYS[9], since_long, '+inf')
-  local rep = redis.call('HMGET', KEYS[10], 'flags', 'temp_blocks', 'allowed', 'verified_at')
+  facts.instant_hangups_long = redis.call('ZCOUNT', KEYS[8], since_long, '+inf')
+  local rep = redis.call('HMGET', KEYS[9], 'flags', 'temp_blocks', 'allowed', 'verified_at')
   facts.flags = tonumber(rep[1]) or 0
   facts.temp_blocks = tonumber(rep[2]) or 0
   facts.admin_allowed = rep[3] == '1'
