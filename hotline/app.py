@@ -33,15 +33,11 @@ def create_app(services: Services | None = None) -> Flask:
 
 def init_app(app: Flask, services: Services) -> None:
     from hotline.console import init_console
-    from hotline.voice.callbacks import bp as callbacks
-    from hotline.voice.routes import bp as voice
-    from hotline.voice.volunteer_line import bp as volunteer_line
+    from hotline.voice import init_voice
 
     app.extensions["hotline"] = services
-    app.register_blueprint(voice)
-    app.register_blueprint(volunteer_line)
+    init_voice(app)
     init_console(app, services)
-    app.register_blueprint(callbacks)
     if not services.settings.twilio_auth_token:
         log.warning("TWILIO_AUTH_TOKEN is not set: every webhook will answer 403")
     if not services.settings.secret_key:

@@ -13,7 +13,12 @@ import click
 
 from hotline.durations import format_duration, parse_duration
 from hotline.phone import normalise_block_target, normalise_caller_id
-from hotline.pins import generate_pin, volunteer_pin_digest
+from hotline.pins import (
+    generate_backup_code,
+    generate_pin,
+    volunteer_backup_digest,
+    volunteer_pin_digest,
+)
 from hotline.services import Services, ensure_redis
 from hotline.settings import ConfigError, Settings
 from hotline.store.users import MIN_PASSWORD_LENGTH, ROLES
@@ -90,13 +95,19 @@ def precincts() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "layout", type=click.Choice(["hotline", "iowa-2020"]),
               default="hotline", show_default=True,
-              help="hotline: precinct,county,name[,chair_phone,pin,delegates]. "
+              help="hotline: precinct,county,name[,chair_phone,pin,backup_code,delegates]. "
                    "iowa-2020: the Iowa Democratic Party's 2020 precinct list.")
 @click.option("--pin-sheet", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write generated PINs (default: a new file under $HOTLINE_DATA_DIR).")
+              help="Where to write generated PINs and backup codes "
+                   "(default: a new file under $HOTLINE_DATA_DIR).")
 @click.option("--new-pins", is_flag=True,
-              help="Issue new PINs for precincts whose row has none, even if they had one.")
-def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: bool) -> None:
+              help="Issue new PINs and backup codes for precincts whose row has none, "
+                   "even if they had them.")
+@click.option("--allow-short-pins", is_flag=True,
+              help="Accept PINs of 4 or 5 digits. The README's bound on guessing assumes "
+                   "at least 6 and no longer holds.")
+def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: bool,
+                     allow_short_pins: bool) -> None:  # fmt: skip
     from hotline.roster_file import RosterError, read_roster
     from hotline.roster_import import import_roster
 
@@ -107,7 +118,8 @@ def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: 
     with opened_services() as services:
         settings = services.settings
         try:
-            rows = read_roster(text, layout=layout, region=settings.default_region)
+            rows = read_roster(text, layout=layout, region=settings.default_region,
+                               allow_short_pins=allow_short_pins)  # fmt: skip
             secret = settings.require_secret_key()
         except RosterError as error:
             raise click.ClickException(f"{file} was not imported:\n{error}") from None
@@ -121,7 +133,11 @@ def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: 
         except FileExistsError:
             raise click.ClickException(f"{sheet_path} already exists; nothing imported") from None
     click.echo(f"Imported {result.imported} precincts from {file} "
-               f"({result.generated} new PINs, {result.kept} kept).")  # fmt: skip
+               f"({result.generated} new PINs, {result.kept} kept; "
+               f"{result.generated_backup_codes} new backup codes).")  # fmt: skip
+    if allow_short_pins:
+        click.echo("Short PINs were allowed: the bound on guessing in the README no longer "
+                   "holds for precincts with PINs under 6 digits.")  # fmt: skip
     if result.pin_sheet:
         click.echo(f"PIN sheet: {result.pin_sheet} (readable only by you; hand each chair "
                    "their row, then keep it offline)")  # fmt: skip
@@ -202,8 +218,13 @@ def flood(state: str, author: str | None) -> None:
 @main.command(help="Recent calls, newest first, with the verdict each got and why.")
 @click.option("--limit", default=30, show_default=True, type=click.IntRange(1, 10_000))
 def calls(limit: int) -> None:
+    from hotline.steps.verification import alarm_notice
+
     with opened_services() as services:
         records = services.store.calls.recent(limit)
+        notice = alarm_notice(services)
+    if notice:
+        click.echo(f"*** {notice}")
     if not records:
         click.echo("No calls yet.")
         return
@@ -224,7 +245,9 @@ def volunteers() -> None:
     pass
 
 
-PIN_NOTE = "This PIN will not be shown again: give it to the volunteer now (only a digest is kept)."
+PIN_NOTE = ("The PIN and backup code will not be shown again: give them to the volunteer now "
+            "(only digests are kept). The backup code is asked for on nights the PIN is "
+            "under attack.")
 
 
 @volunteers.command("add", help="Register a volunteer's phone and issue their PIN.")
@@ -237,16 +260,19 @@ def add_volunteer(name: str, phone: str, author: str | None) -> None:
     with opened_services() as services:
         number = _volunteer_phone(phone, services.settings)
         secret = _secret_key(services.settings)
-        pin = generate_pin()
+        pin, code = generate_pin(), generate_backup_code()
         try:
             added = services.store.volunteers.add(
                 name, number, lambda volunteer_id: volunteer_pin_digest(secret, volunteer_id, pin),
                 author=_author(author),
+                backup_digest=lambda volunteer_id: volunteer_backup_digest(secret, volunteer_id,
+                                                                           code),
             )  # fmt: skip
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Added volunteer {added.id}: {added.name}, {added.phone}")
     click.echo(f"PIN for {added.id}: {pin}")
+    click.echo(f"Backup code for {added.id}: {code}")
     click.echo(PIN_NOTE)
 
 
@@ -279,20 +305,24 @@ def remove_volunteer(volunteer_id: str, reason: str, author: str | None) -> None
     click.echo(f"{volunteer_id} is not a volunteer")
 
 
-@volunteers.command("reset-pin", help="Issue a volunteer a new PIN; the old one stops working.")
+@volunteers.command("reset-pin",
+                    help="Issue a volunteer a new PIN and backup code; the old ones stop working.")
 @click.argument("volunteer_id", metavar="ID")
 @click.option("--by", "author", help="Who is resetting (default: your login name).")
 def reset_volunteer_pin(volunteer_id: str, author: str | None) -> None:
     with opened_services() as services:
         secret = _secret_key(services.settings)
-        pin = generate_pin()
-        digest = volunteer_pin_digest(secret, volunteer_id, pin)
-        changed = services.store.volunteers.set_pin_digest(volunteer_id, digest,
-                                                            author=_author(author))  # fmt: skip
+        pin, code = generate_pin(), generate_backup_code()
+        changed = services.store.volunteers.set_pin_digest(
+            volunteer_id, volunteer_pin_digest(secret, volunteer_id, pin),
+            backup_digest=volunteer_backup_digest(secret, volunteer_id, code),
+            author=_author(author))  # fmt: skip
     if changed is None:
         raise click.ClickException(f"{volunteer_id} is not a volunteer")
-    click.echo(f"New PIN for volunteer {changed.id} ({changed.name}); the old one no longer works.")
+    click.echo(f"New PIN and backup code for volunteer {changed.id} ({changed.name}); "
+               "the old ones no longer work.")  # fmt: skip
     click.echo(f"PIN for {changed.id}: {pin}")
+    click.echo(f"Backup code for {changed.id}: {code}")
     click.echo(PIN_NOTE)
 
 

@@ -1,4 +1,4 @@
-"""Chair and volunteer PINs: keyed digests, constant-time checks, generation.
+"""Chair and volunteer PINs and backup codes: keyed digests, constant-time checks, generation.
 
 Only HMAC-SHA256(secret key, precinct + ":" + PIN) is ever stored. The
 precinct is part of the message so that two precincts with the same PIN have
@@ -9,6 +9,11 @@ A volunteer's PIN is kept the same way as HMAC-SHA256(secret key,
 "volunteer:" + volunteer id + ":" + PIN). A precinct code is digits only, so
 no chair's message can ever start with "volunteer:": a chair's digest and a
 volunteer's never stand for each other.
+
+A backup code is the second secret on a chair's PIN sheet (and a volunteer's slip),
+asked for together with the PIN once the PIN defence's budget is spent
+(triage/pins.py). Its digests are kept under their own prefixes, "backup:" and
+"volunteer-backup:", so no digest stands for another kind.
 """
 
 from __future__ import annotations
@@ -19,10 +24,15 @@ import random
 import re
 import secrets
 
-# ASCII digits only, matched whole: "\d" would accept other scripts' digits.
+# ASCII digits only, matched whole: "\d" would accept other scripts' digits. A keyed PIN
+# may be as short as 4 digits only because an admin can import short PINs on purpose
+# (`--allow-short-pins`); the README's bound on guessing assumes MIN_PIN_LENGTH.
 PIN_PATTERN = re.compile(r"[0-9]{4,8}")
+MIN_PIN_LENGTH = 6
 PRECINCT_PATTERN = re.compile(r"[0-9]{1,8}")
 GENERATED_PIN_LENGTH = 6
+BACKUP_CODE_LENGTH = 8
+BACKUP_CODE_PATTERN = re.compile(rf"[0-9]{{{BACKUP_CODE_LENGTH}}}")
 
 
 def is_valid_pin(pin: str) -> bool:
@@ -40,6 +50,23 @@ def pin_digest(secret_key: bytes, precinct: str, pin: str) -> str:
 def pin_matches(secret_key: bytes, precinct: str, pin: str, stored_digest: str | None) -> bool:
     """Constant-time comparison; a missing digest never matches."""
     return _matches(pin_digest(secret_key, precinct, pin), stored_digest)
+
+
+def backup_digest(secret_key: bytes, precinct: str, code: str) -> str:
+    return _digest(secret_key, f"backup:{precinct}:{code}")
+
+
+def volunteer_backup_digest(secret_key: bytes, volunteer_id: str, code: str) -> str:
+    return _digest(secret_key, f"volunteer-backup:{volunteer_id}:{code}")
+
+
+def is_valid_backup_code(code: str) -> bool:
+    return bool(BACKUP_CODE_PATTERN.fullmatch(code))
+
+
+def digests_match(candidate: str | None, stored_digest: str | None) -> bool:
+    """Constant-time comparison of two stored-form digests; a missing one never matches."""
+    return bool(candidate) and _matches(candidate, stored_digest)
 
 
 def volunteer_pin_digest(secret_key: bytes, volunteer_id: str, pin: str) -> str:
@@ -65,5 +92,13 @@ def _matches(candidate: str, stored_digest: str | None) -> bool:
 
 def generate_pin(rng: random.Random | None = None) -> str:
     """A fresh PIN; `rng` lets a seeded simulation repeat itself."""
+    return _random_digits(GENERATED_PIN_LENGTH, rng)
+
+
+def generate_backup_code(rng: random.Random | None = None) -> str:
+    return _random_digits(BACKUP_CODE_LENGTH, rng)
+
+
+def _random_digits(length: int, rng: random.Random | None) -> str:
     rng = rng or secrets.SystemRandom()
-    return "".join(str(rng.randrange(10)) for _ in range(GENERATED_PIN_LENGTH))
+    return "".join(str(rng.randrange(10)) for _ in range(length))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.durations import parse_duration
-from hotline.triage import Escalation, Policy, Thresholds
+from hotline.triage import Escalation, PinDefence, Policy, Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hotline.toml"
@@ -125,6 +125,7 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             pin_failures_per_number=pins["failures_per_number"],
             pin_failures_withheld=pins["failures_withheld"],
             pin_temp_block_for_s=parse_duration(pins["temp_block_for"]),
+            pin_defence=pin_defence(pins["defence"]),
             flood_auto_calls_per_minute=triage["flood"]["auto_calls_per_minute"],
             home_state=hotline["home_state"].upper(),
             home_country=hotline["home_country"].upper(),
@@ -145,6 +146,29 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"config is missing the setting {missing}") from None
     except (TypeError, ValueError) as bad:
         raise ConfigError(f"config has a bad value: {bad}") from None
+
+
+def pin_defence(section: Mapping[str, Any]) -> PinDefence:
+    defence = PinDefence(
+        window_s=parse_duration(section["window"]),
+        per_target=section["per_target"],
+        hotline_wide=section["hotline_wide"],
+        alarm_window_s=parse_duration(section["alarm_window"]),
+        alarm_failures=section["alarm_failures"],
+        flood_failures=section["flood_failures"],
+        callback_spacing_s=parse_duration(section["callback_spacing"]),
+        callbacks_per_window=section["callbacks_per_window"],
+    )
+    counts = ("per_target", "hotline_wide", "alarm_failures", "flood_failures",
+              "callbacks_per_window")  # fmt: skip
+    for name in counts:
+        value = getattr(defence, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"triage.pins.defence.{name} must be a whole number of at "
+                              f"least 1, not {value!r}")  # fmt: skip
+    if defence.window_s <= 0 or defence.alarm_window_s <= 0:
+        raise ConfigError("triage.pins.defence windows must be longer than zero")
+    return defence
 
 
 def _mode(value: str) -> bool:

@@ -66,8 +66,11 @@ def dispatch_callers() -> dict[str, int]:
 
 
 def pairing_url(public_url: str, path: str, pairing: Pairing) -> str:
-    """A webhook URL that names the pairing (Twilio signs it, so it cannot be forged)."""
-    query = urlencode({"volunteer": pairing.volunteer, "precinct": pairing.precinct})
+    """A webhook URL that names the pairing (Twilio signs it, so it cannot be forged; the
+    pairing's id makes a replay of it useless once the pairing is done).
+    """
+    query = urlencode({"volunteer": pairing.volunteer, "precinct": pairing.precinct,
+                       "pairing": pairing.id})  # fmt: skip
     return f"{public_url}{path}?{query}"
 
 

@@ -7,14 +7,18 @@ from typing import Any
 from hotline.console.auth import Viewer
 from hotline.phone import mask_number
 from hotline.services import Services
-from hotline.store.dispatch import TALKING
+from hotline.steps.verification import alarm_notice
+from hotline.store.dispatch import CONNECTING, TALKING
 
 LINE_SAMPLE = 500
 RECENT_CALLS = 20
+WAITING_SHOWN = 20
 
 VERIFIED_HOW = {
     "registered-phone": "PIN, from the chair's registered phone",
     "keyed-precinct": "precinct number and PIN",
+    "backup-code": "PIN and backup code (the PIN alone was under attack)",
+    "call-back": "PIN, on a call back to the registered phone",
 }
 
 
@@ -37,12 +41,6 @@ def caller_card(services: Services, volunteer_id: str) -> dict[str, Any] | None:
     precinct = store.roster.get(state.precinct) if state.precinct else None
     record = store.calls.get(state.caller_call_sid)
     number = record.number if record else None
-    # The line entry (which says how the chair proved it) is gone once they are connected:
-    # a chair calling from the precinct's registered phone was asked the PIN only.
-    if precinct is not None and number and number == precinct.chair_phone:
-        how = "registered-phone"
-    else:
-        how = "keyed-precinct"
     waited = None
     if record is not None and record.started_at is not None and state.since is not None:
         waited = round(max(state.since - record.started_at, 0.0))
@@ -51,13 +49,31 @@ def caller_card(services: Services, volunteer_id: str) -> dict[str, Any] | None:
         "precinct": state.precinct,
         "precinct_name": precinct.name if precinct else None,
         "county": precinct.county if precinct else None,
-        "verified_how": VERIFIED_HOW[how],
+        "verified_how": VERIFIED_HOW.get(state.verified_how or "", "PIN"),
         "waited_s": waited,
         "talking_for_s": None if state.since is None
         else round(max(services.clock.now() - state.since, 0.0)),
         "number": mask_number(number),
         "reported_by": precinct.reported_by if precinct else None,
-    }
+        "same_precinct": same_precinct(services, volunteer_id, state.precinct),
+    }  # fmt: skip
+
+
+def same_precinct(services: Services, volunteer_id: str, precinct: str | None) -> list[str]:
+    """Other calls for the precinct a volunteer is taking: two people may call for one
+    precinct (a chair and a secretary, or the chair from two phones), and both are served.
+    """
+    if not precinct:
+        return []
+    others = []
+    waiting = services.store.line.calls_for(precinct)
+    if waiting:
+        others.append(f"{waiting} more waiting in line")
+    for vid, other in services.store.dispatch.states().items():
+        if vid != volunteer_id and other.precinct == precinct and other.status in (
+                TALKING, CONNECTING):  # fmt: skip
+            others.append(f"one with volunteer {vid}")
+    return others
 
 
 def page_state(services: Services, viewer: Viewer) -> dict[str, Any]:
@@ -84,7 +100,16 @@ def page_state(services: Services, viewer: Viewer) -> dict[str, Any]:
 def admin_state(services: Services) -> dict[str, Any]:
     store = services.store
     states = store.dispatch.states()
+    now = services.clock.now()
     return {
+        "pin_alarm": alarm_notice(services),
+        "waiting": [
+            {"precinct": chair.precinct, "number": mask_number(chair.number),
+             "verified_how": VERIFIED_HOW.get(chair.verified_how, chair.verified_how),
+             "waited_s": round(max(now - chair.since, 0.0)),
+             "calls_for_precinct": store.line.calls_for(chair.precinct)}
+            for chair in store.line.waiting(limit=WAITING_SHOWN)
+        ],
         "blocks": [
             {"target": b.target, "reason": b.reason, "author": b.author,
              "expires_at": b.expires_at}

@@ -11,10 +11,12 @@ from hotline.store.blocks import Blocks
 from hotline.store.calls import Calls
 from hotline.store.dispatch import Dispatch
 from hotline.store.line import Line
+from hotline.store.pin_guard import PinGuard
 from hotline.store.reputation import Reputation
 from hotline.store.roster import Roster
 from hotline.store.scripts import Scripts
 from hotline.store.users import Users
+from hotline.store.verifications import Verifications
 from hotline.store.volunteers import Volunteers
 from hotline.triage import Policy
 
@@ -33,6 +35,8 @@ class Store:
     volunteers: Volunteers
     users: Users
     dispatch: Dispatch
+    pin_guard: PinGuard
+    verifications: Verifications
 
     @classmethod
     def open(cls, client: redis.Redis, clock: Clock, policy: Policy) -> Store:
@@ -48,4 +52,6 @@ class Store:
             volunteers=Volunteers(client, clock),
             users=Users(client, clock),
             dispatch=Dispatch(client, scripts),
+            pin_guard=PinGuard(client, scripts, policy.pin_defence, policy.long_window_s),
+            verifications=Verifications(client, scripts, policy.pin_defence),
         )

@@ -105,33 +105,30 @@ class Calls:
             return Arrival(block=Block.from_json(result["target"], json.dumps(result["block"])))
         return Arrival(facts=facts_from_script(result, request))
 
-    def record_volunteer_leg(self, *, now: float, call_sid: str, number: str,
-                             volunteer_id: str) -> None:  # fmt: skip
-        """A volunteer calling in: recorded, so its end takes them off duty."""
-        with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.call(call_sid), mapping={
-                "from": number, "started_at": repr(now), "kind": "volunteer",
-                "volunteer": volunteer_id, "verdict": "volunteer",
-            })  # fmt: skip
-            pipe.expire(keys.call(call_sid), CALL_RECORD_TTL_S)
-            pipe.execute()
-
     def record_verdict(self, call_sid: str, verdict: Verdict) -> None:
         self._redis.hset(keys.call(call_sid), mapping=verdict_fields(verdict))
 
-    def pin_failed(
-        self, *, now: float, call_sid: str, number: str | None, precinct: str, attempt: int
-    ) -> tuple[int, int]:
-        """Count a wrong PIN; returns (failures from this number in the window, temp blocks)."""
-        failures_key = (
-            keys.caller_pin_failures(number) if number else keys.WITHHELD_PIN_FAILURES
-        )
-        failures, temp_blocks = self._scripts.pin_failed(
-            keys=[failures_key, keys.precinct_pin_failures(precinct),
-                  keys.caller(number or WITHHELD), keys.call(call_sid)],
-            args=[repr(now), self._policy.long_window_s, f"{call_sid}:{attempt}"],
-        )  # fmt: skip
-        return int(failures), int(temp_blocks)
+    def take_step(self, call_sid: str, step: int) -> str:
+        """Apply step `step` of a call, once and in order: "ok", or why not ("stale" for a
+        step the call has passed, "ended", or "unknown" for a call with no record).
+        """
+        return self._scripts.take_step(keys=[keys.call(call_sid)], args=[step])
+
+    def record_leg(self, *, now: float, call_sid: str, number: str, kind: str, verdict: str,
+                   volunteer_id: str | None = None) -> None:  # fmt: skip
+        """A call that did not come through the chairs' line: a volunteer calling in, or a
+        call back that proves someone. Recorded like an inbound call, so that its steps
+        are applied once and its end is noticed. `kind` is "volunteer" for a volunteer's
+        leg (its end takes them off duty), "caller" otherwise.
+        """
+        fields = {"from": number, "kind": kind, "verdict": verdict}
+        if volunteer_id:
+            fields["volunteer"] = volunteer_id
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(keys.call(call_sid), "started_at", repr(now))
+            pipe.hset(keys.call(call_sid), mapping=fields)
+            pipe.expire(keys.call(call_sid), CALL_RECORD_TTL_S)
+            pipe.execute()
 
     def end(
         self,
@@ -147,7 +144,8 @@ class Calls:
     ) -> CallEnd:
         applied, left = self._scripts.call_ended(
             keys=[keys.call(call_sid), keys.LINE, keys.WAITING,
-                  keys.kept_place(precinct or WITHHELD), keys.HOLDING],
+                  keys.kept_place(precinct or WITHHELD), keys.HOLDING,
+                  keys.PRECINCT_PLACES, keys.PRECINCT_CALLS],
             args=[repr(now), status, -1 if sequence is None else sequence,
                   "" if duration_s is None else repr(duration_s), "1" if terminal else "0",
                   precinct or "", int(keep_place_s), call_sid, CALL_RECORD_TTL_S],

@@ -8,19 +8,26 @@ webhook) or it is undone: because the caller is gone, or because Twilio could
 not be reached (the caller goes back to their place, the volunteer to theirs).
 A pairing neither confirmed nor undone within a while belongs to a dispatcher
 that died; it is undone the same way, and if the caller then turns up in the
-room after all, the confirmation takes them back out of the line.
+room after all, the confirmation takes them back out of the line. Each pairing
+has an id, named in the URLs Twilio is given for it, so a replayed request for
+an old pairing changes nothing.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
 from hotline.store import keys
+from hotline.store.line import requeue
 from hotline.store.scripts import Scripts
+
+# How long a pairing given up as stale is remembered, should its caller turn up after all.
+GIVEN_UP_MEMORY_S = 600
 
 OFFLINE, AVAILABLE, PAUSED, CONNECTING, TALKING = (
     "offline", "available", "paused", "connecting", "talking"
@@ -29,6 +36,7 @@ OFFLINE, AVAILABLE, PAUSED, CONNECTING, TALKING = (
 
 @dataclass(frozen=True)
 class Pairing:
+    id: str
     volunteer: str
     precinct: str
     call_sid: str
@@ -46,8 +54,9 @@ class Pairing:
         data = json.loads(raw)
         entry = data["entry"]
         return cls(
-            volunteer=data["volunteer"], precinct=data["precinct"], call_sid=entry["call_sid"],
-            number=entry.get("number"), verified_how=entry.get("verified_how", ""),
+            id=data["id"], volunteer=data["volunteer"], precinct=data["precinct"],
+            call_sid=data["call_sid"], number=entry.get("number"),
+            verified_how=entry.get("verified_how", ""),
             waiting_since=float(entry.get("since", 0.0)), score=float(data["score"]),
             free_since=float(data["free_since"]), paired_at=float(data["paired_at"]),
             room=data.get("room"), entry=entry,
@@ -62,6 +71,9 @@ class VolunteerState:
     precinct: str | None = None
     caller_call_sid: str | None = None
     since: float | None = None
+    # How the caller put through was proved: "registered-phone", "keyed-precinct",
+    # "backup-code" or "call-back".
+    verified_how: str | None = None
 
 
 class Dispatch:
@@ -114,7 +126,8 @@ class Dispatch:
                 return False
             if state.get("status") != TALKING:
                 return False
-            state.update(status=AVAILABLE, precinct=None, caller_call_sid=None, since=now)
+            state.update(status=AVAILABLE, precinct=None, caller_call_sid=None, since=now,
+                         verified_how=None)  # fmt: skip
             pipe.multi()
             pipe.hset(keys.VOLUNTEER_STATES, volunteer_id, json.dumps(state))
             pipe.zadd(keys.FREE_VOLUNTEERS, {volunteer_id: now})
@@ -127,17 +140,24 @@ class Dispatch:
     def pair(self, *, now: float) -> Pairing | None:
         raw = self._scripts.pair(
             keys=[keys.FREE_VOLUNTEERS, keys.LINE, keys.WAITING, keys.PAIRINGS,
-                  keys.VOLUNTEER_STATES, keys.HOLDING],
-            args=[repr(now)],
+                  keys.VOLUNTEER_STATES, keys.HOLDING, keys.PRECINCT_PLACES,
+                  keys.PRECINCT_CALLS],
+            args=[repr(now), secrets.token_hex(8)],
         )  # fmt: skip
         return None if raw is None else Pairing.from_json(raw)
 
-    def confirm(self, volunteer_id: str, precinct: str, caller_call_sid: str, *,
-                now: float) -> bool:  # fmt: skip
+    def confirm(self, volunteer_id: str, pairing_id: str, caller_call_sid: str, *,
+                precinct: str, now: float) -> bool:  # fmt: skip
+        """The caller (on `caller_call_sid`, a call back's own SID for a chair who asked to
+        be called back) has arrived in the volunteer's room. False when `pairing_id` is
+        neither in flight nor just given up: a replayed or repeated request.
+        """
         return bool(self._scripts.confirm_pairing(
             keys=[keys.PAIRINGS, keys.VOLUNTEER_STATES, keys.LINE, keys.WAITING,
-                  keys.FREE_VOLUNTEERS, keys.call(caller_call_sid)],
-            args=[volunteer_id, precinct, caller_call_sid, repr(now)],
+                  keys.FREE_VOLUNTEERS, keys.call(caller_call_sid), keys.HOLDING,
+                  keys.PRECINCT_PLACES, keys.PRECINCT_CALLS,
+                  keys.given_up_pairing(pairing_id)],
+            args=[volunteer_id, pairing_id, caller_call_sid, repr(now), precinct],
         ))  # fmt: skip
 
     def undo_gone(self, pairing: Pairing, *, keep_place_s: float) -> None:
@@ -159,7 +179,7 @@ class Dispatch:
             self._free_again(pipe, pairing)
             pipe.execute()
 
-    def callback_failed(self, volunteer_id: str, precinct: str, *,
+    def callback_failed(self, volunteer_id: str, pairing_id: str, *,
                         max_attempts: int) -> dict[str, Any] | None:  # fmt: skip
         """A call back to a chair was not answered (or not taken up).
 
@@ -167,13 +187,13 @@ class Dispatch:
         for another try, until `max_attempts` calls have failed. Returns the
         line entry (its "callback" counting the attempts, "gave_up" set when no
         try is left), or None when the pairing is no longer in flight (the
-        chair did get through).
+        chair did get through, or the request is a replay).
         """
 
         def change(pipe: redis.client.Pipeline) -> dict[str, Any] | None:
             raw = pipe.hget(keys.PAIRINGS, volunteer_id)
             pairing = Pairing.from_json(raw) if raw else None
-            if pairing is None or pairing.precinct != precinct:
+            if pairing is None or pairing.id != pairing_id:
                 return None
             entry = dict(pairing.entry)
             callback = dict(entry.get("callback") or {})
@@ -183,8 +203,7 @@ class Dispatch:
             pipe.multi()
             pipe.hdel(keys.PAIRINGS, volunteer_id)
             if not gave_up:
-                pipe.zadd(keys.LINE, {precinct: pairing.score})
-                pipe.hset(keys.WAITING, precinct, json.dumps(entry, sort_keys=True))
+                requeue(pipe, pairing.call_sid, entry, pairing.score, holding=False)
             self._free_again(pipe, pairing)
             return entry | {"gave_up": gave_up}
 
@@ -205,6 +224,7 @@ class Dispatch:
             pipe.hdel(keys.PAIRINGS, pairing.volunteer)
             self._requeue(pipe, pairing)
             self._free_again(pipe, pairing)
+            pipe.set(keys.given_up_pairing(pairing.id), pairing.call_sid, ex=GIVEN_UP_MEMORY_S)
             return True
 
         return self._redis.transaction(change, keys.PAIRINGS, value_from_callable=True)
@@ -219,18 +239,15 @@ class Dispatch:
         return {vid: _state(json.loads(raw))
                 for vid, raw in self._redis.hgetall(keys.VOLUNTEER_STATES).items()}  # fmt: skip
 
-    def free_count(self) -> int:
-        return self._redis.zcard(keys.FREE_VOLUNTEERS)
-
     # Helpers
 
     @staticmethod
     def _requeue(pipe: redis.client.Pipeline, pairing: Pairing) -> None:
-        """The chair back in their place, still holding in Twilio's queue."""
-        pipe.zadd(keys.LINE, {pairing.precinct: pairing.score})
-        pipe.hset(keys.WAITING, pairing.precinct, json.dumps(pairing.entry, sort_keys=True))
-        if not pairing.entry.get("callback"):
-            pipe.hset(keys.HOLDING, pairing.precinct, pairing.call_sid)
+        """The chair back in their place (still holding in Twilio's queue, unless they are
+        waiting for a call back).
+        """
+        requeue(pipe, pairing.call_sid, pairing.entry, pairing.score,
+                holding=not pairing.entry.get("callback"))  # fmt: skip
 
     def _free_again(self, pipe: redis.client.Pipeline, pairing: Pairing) -> None:
         state = {"status": AVAILABLE, "room": pairing.room, "since": pairing.free_since}
@@ -251,5 +268,5 @@ def _state(data: dict[str, Any]) -> VolunteerState:
     return VolunteerState(
         status=data.get("status", OFFLINE), call_sid=data.get("call_sid"), room=data.get("room"),
         precinct=data.get("precinct"), caller_call_sid=data.get("caller_call_sid"),
-        since=data.get("since"),
+        since=data.get("since"), verified_how=data.get("verified_how"),
     )  # fmt: skip

@@ -17,13 +17,21 @@ CHAIR_PHONES = f"{PREFIX}:chair-phones"
 PRECINCTS = f"{PREFIX}:precincts"
 # Admin switch: present means flood mode is on.
 FLOOD = f"{PREFIX}:flood"
-# The priority line: member is a precinct code, score orders it (see store/line.py).
+# The priority line: member is a waiting call's CallSid, score orders it (see store/line.py).
 LINE = f"{PREFIX}:line"
-# Who is waiting in the line: field is a precinct code, value JSON about the call.
+# Who is waiting in the line: field is a CallSid, value JSON about the call and its precinct.
 WAITING = f"{PREFIX}:waiting"
-# Chairs whose call is in Twilio's queue (its wait URL was requested): field is a
-# precinct code, value the CallSid holding. Only these can be moved to a volunteer.
+# Waiting calls that are in Twilio's queue (their wait URL was requested): a set of
+# CallSids. Only these can be moved to a volunteer.
 HOLDING = f"{PREFIX}:holding"
+# A precinct's place while any call for it waits: field precinct code, value the score
+# every call verified for that precinct gets.
+PRECINCT_PLACES = f"{PREFIX}:precinct-places"
+# How many calls for a precinct wait in the line: field precinct code, value a count.
+PRECINCT_CALLS = f"{PREFIX}:precinct-calls"
+# Failed PIN checks across the whole hotline (sorted set: attempt id -> time), the
+# hotline-wide budget of the PIN defence.
+PIN_FAILURES = f"{PREFIX}:pin-failures"
 # CallSids of recent inbound calls, newest first (capped).
 RECENT_CALLS = f"{PREFIX}:recent-calls"
 # Failed PINs by all withheld callers (sorted set of timestamps).
@@ -97,5 +105,35 @@ def login_attempts(who: str) -> str:
 
 
 def precinct_pin_failures(precinct_code: str) -> str:
-    """Counter of failed PINs against a precinct: shown to admins, never used to lock."""
+    """Sorted set: attempt id -> time, failed PIN checks against a precinct (its budget)."""
     return f"{PREFIX}:precinct:{precinct_code}:pin-failures"
+
+
+def volunteer_pin_failures(volunteer_id: str) -> str:
+    """Sorted set: attempt id -> time, failed PIN checks against a volunteer (their budget)."""
+    return f"{PREFIX}:volunteer:{volunteer_id}:pin-failures"
+
+
+def pin_checks(hour: int) -> str:
+    """Hash: "precinct:<code>" or "volunteer:<id>" -> PIN checks made in one clock hour."""
+    return f"{PREFIX}:pin-checks:{hour}"
+
+
+def held_pin(call_sid: str) -> str:
+    """The keyed digest of a PIN a call entered, held until its backup code is checked."""
+    return f"{PREFIX}:call:{call_sid}:held-pin"
+
+
+def call_backs(phone: str) -> str:
+    """Sorted set: verification id -> time, calls back placed to a registered phone."""
+    return f"{PREFIX}:call-backs:{phone}"
+
+
+def verification(verification_id: str) -> str:
+    """Hash: a call back that proves a chair or volunteer (who, phone, place, answered by)."""
+    return f"{PREFIX}:verification:{verification_id}"
+
+
+def given_up_pairing(pairing_id: str) -> str:
+    """The CallSid of a pairing given up as stale, in case the caller turns up after all."""
+    return f"{PREFIX}:pairing-given-up:{pairing_id}"

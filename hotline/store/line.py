@@ -1,15 +1,18 @@
-"""The priority line of verified chairs waiting for a volunteer.
+"""The priority line of verified calls waiting for a volunteer.
 
-A sorted set of precinct codes. The score is tier * TIER_SPAN + arrival time,
-so every verified chair comes before any lower tier, and within a tier the
-earlier arrival is served first. A chair who hangs up keeps their score for
-a while (lua/call_ended.lua) and gets it back on calling again (lua/verified.lua).
+A sorted set of CallSids. The score is tier * TIER_SPAN + arrival time, so every verified
+chair comes before any lower tier, and within a tier the earlier arrival is served first.
+Every call verified for one precinct shares the precinct's score (lua/verified.lua): two
+people calling for the same precinct both wait, side by side, and both are served. When
+a precinct's last waiting call hangs up, its score is kept for a while
+(lua/call_ended.lua), and a call for it that verifies again gets it back.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 
@@ -23,8 +26,8 @@ TIER_VERIFIED_CHAIR = 0
 
 @dataclass(frozen=True)
 class WaitingChair:
-    precinct: str
     call_sid: str
+    precinct: str
     number: str | None
     verified_how: str
     since: float
@@ -33,6 +36,21 @@ class WaitingChair:
 
 def score_for(tier: int, arrived_at: float) -> float:
     return tier * TIER_SPAN + arrived_at
+
+
+def requeue(pipe: redis.client.Pipeline, call_sid: str, entry: dict[str, Any], score: float,
+            *, holding: bool) -> None:  # fmt: skip
+    """Queue on `pipe` the return of a call to the line, in its place (dispatch undone).
+
+    `holding`: the call is still in Twilio's queue (not waiting for a call back).
+    """
+    precinct = entry["precinct"]
+    pipe.zadd(keys.LINE, {call_sid: score})
+    pipe.hset(keys.WAITING, call_sid, json.dumps(entry, sort_keys=True))
+    pipe.hincrby(keys.PRECINCT_CALLS, precinct, 1)
+    pipe.hsetnx(keys.PRECINCT_PLACES, precinct, repr(score))
+    if holding:
+        pipe.sadd(keys.HOLDING, call_sid)
 
 
 class Line:
@@ -50,74 +68,76 @@ class Line:
         verified_how: str,
         tier: int = TIER_VERIFIED_CHAIR,
         hotline_number: str | None = None,
+        arrived_at: float | None = None,
     ) -> int:
-        """Put a verified chair's precinct in line; returns their 1-based position.
+        """Put a verified call in line; returns its 1-based position.
 
         `hotline_number` is the number they called, the caller ID of a call back.
+        `arrived_at` is when the chair first called, if earlier than now (a chair proved
+        by a call back keeps the place of the call that asked for it).
         """
         entry = json.dumps(
-            {"call_sid": call_sid, "number": number, "verified_how": verified_how, "since": now,
-             "to": hotline_number},
+            {"precinct": precinct, "call_sid": call_sid, "number": number,
+             "verified_how": verified_how, "since": now, "to": hotline_number},
             sort_keys=True,
         )  # fmt: skip
         caller_key = keys.caller(number) if number else keys.caller("withheld")
+        score = score_for(tier, now if arrived_at is None else min(arrived_at, now))
         return int(
             self._scripts.verified(
                 keys=[keys.LINE, keys.WAITING, keys.kept_place(precinct), keys.call(call_sid),
-                      caller_key],
-                args=[repr(now), precinct, repr(score_for(tier, now)), entry, number or ""],
+                      caller_key, keys.PRECINCT_PLACES, keys.PRECINCT_CALLS],
+                args=[repr(now), precinct, repr(score), entry, number or "", call_sid],
             )
         )  # fmt: skip
 
-    def request_callback(self, precinct: str, call_sid: str, *, now: float) -> bool:
-        """The waiting chair on `call_sid` asked to be called back, keeping their place.
+    def request_callback(self, call_sid: str, *, now: float) -> bool:
+        """The waiting call `call_sid` asked to be called back, keeping its place.
 
-        False when that call is not the one waiting for the precinct, or has no number
-        to call back.
+        False when the call is not waiting (or has ended), has already asked, or has no
+        number to call back.
         """
 
         def change(pipe: redis.client.Pipeline) -> bool:
-            raw = pipe.hget(keys.WAITING, precinct)
+            raw = pipe.hget(keys.WAITING, call_sid)
             entry = json.loads(raw) if raw else None
-            if not entry or entry.get("call_sid") != call_sid or not entry.get("number"):
+            if not entry or entry.get("callback") or not entry.get("number"):
+                return False
+            if pipe.hexists(keys.call(call_sid), "ended_at"):
                 return False
             entry["callback"] = {"requested_at": now, "attempts": 0}
             pipe.multi()
-            pipe.hset(keys.WAITING, precinct, json.dumps(entry, sort_keys=True))
+            pipe.hset(keys.WAITING, call_sid, json.dumps(entry, sort_keys=True))
             return True
 
-        return self._redis.transaction(change, keys.WAITING, value_from_callable=True)
+        return self._redis.transaction(change, keys.WAITING, keys.call(call_sid),
+                                       value_from_callable=True)  # fmt: skip
 
-    def holding(self, precinct: str, call_sid: str) -> tuple[int | None, bool]:
-        """The chair's call is in Twilio's queue (its wait URL was requested).
+    def holding(self, call_sid: str) -> tuple[int | None, bool]:
+        """The call is in Twilio's queue (its wait URL was requested).
 
-        Returns their 1-based place (None when not waiting) and whether this is the
+        Returns its 1-based place (None when not waiting) and whether this is the
         first time the call was seen holding: only then can a dispatch reach it.
         """
-        position, first = self._scripts.holding(keys=[keys.LINE, keys.WAITING, keys.HOLDING],
-                                                args=[precinct, call_sid])  # fmt: skip
+        position, first = self._scripts.holding(
+            keys=[keys.LINE, keys.WAITING, keys.HOLDING, keys.call(call_sid)], args=[call_sid])
         return (int(position) or None), bool(first)
 
-    def position(self, precinct: str) -> int | None:
-        """1-based place in line, or None when the precinct is not waiting."""
-        rank = self._redis.zrank(keys.LINE, precinct)
-        return None if rank is None else rank + 1
-
     def waiting(self, limit: int = 100) -> list[WaitingChair]:
-        """The first `limit` waiting chairs, in the order they will be served."""
+        """The first `limit` waiting calls, in the order they will be served."""
         ranked = self._redis.zrange(keys.LINE, 0, limit - 1, withscores=True)
         if not ranked:
             return []
-        entries = self._redis.hmget(keys.WAITING, [code for code, _ in ranked])
+        entries = self._redis.hmget(keys.WAITING, [sid for sid, _ in ranked])
         chairs = []
-        for (code, score), raw in zip(ranked, entries, strict=True):
+        for (sid, score), raw in zip(ranked, entries, strict=True):
             if raw is None:
                 continue
             entry = json.loads(raw)
             chairs.append(
                 WaitingChair(
-                    precinct=code,
-                    call_sid=entry["call_sid"],
+                    call_sid=sid,
+                    precinct=entry["precinct"],
                     number=entry["number"],
                     verified_how=entry["verified_how"],
                     since=float(entry["since"]),
@@ -125,6 +145,10 @@ class Line:
                 )
             )
         return chairs
+
+    def calls_for(self, precinct: str) -> int:
+        """How many calls for `precinct` wait in the line."""
+        return int(self._redis.hget(keys.PRECINCT_CALLS, precinct) or 0)
 
     def size(self) -> int:
         return self._redis.zcard(keys.LINE)

@@ -52,15 +52,19 @@ class Reputation:
             *_, count = pipe.execute()
         return int(count)
 
-    def set_flood(self, on: bool, *, author: str) -> None:
+    def set_flood(self, on: bool, *, author: str, reason: str = "") -> None:
         with self._redis.pipeline(transaction=True) as pipe:
             if on:
                 pipe.set(keys.FLOOD, author)
             else:
                 pipe.delete(keys.FLOOD)
             action = "flood-on" if on else "flood-off"
-            audit.record(pipe, self._clock.now(), action, "*", author, "")
+            audit.record(pipe, self._clock.now(), action, "*", author, reason)
             pipe.execute()
 
     def flood(self) -> bool:
         return bool(self._redis.exists(keys.FLOOD))
+
+    def flood_switched_by(self) -> str | None:
+        """Who switched flood mode on (a name, or "pin-alarm"); None when it is off."""
+        return self._redis.get(keys.FLOOD)

@@ -18,6 +18,9 @@ class Precinct:
     pin_digest: str
     chair_phone: str | None = None
     delegates: int | None = None
+    # The backup code's keyed digest (hotline.pins.backup_digest), asked for with the PIN
+    # once the precinct's PIN budget is spent.
+    backup_digest: str | None = None
     # Set when a volunteer marks the precinct's results as reported (console).
     reported_at: float | None = None
     reported_by: str | None = None
@@ -46,6 +49,8 @@ class Roster:
                     pipe.hset(keys.CHAIR_PHONES, precinct.chair_phone, precinct.code)
                 if precinct.delegates is not None:
                     fields["delegates"] = str(precinct.delegates)
+                if precinct.backup_digest:
+                    fields["backup_digest"] = precinct.backup_digest
                 pipe.hset(keys.precinct(precinct.code), mapping=fields)
                 pipe.sadd(keys.PRECINCTS, precinct.code)
             pipe.execute()
@@ -62,6 +67,7 @@ class Roster:
             pin_digest=fields["pin_digest"],
             chair_phone=fields.get("chair_phone"),
             delegates=int(fields["delegates"]) if "delegates" in fields else None,
+            backup_digest=fields.get("backup_digest"),
             reported_at=float(fields["reported_at"]) if "reported_at" in fields else None,
             reported_by=fields.get("reported_by"),
         )

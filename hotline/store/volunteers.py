@@ -30,17 +30,19 @@ class Volunteer:
     phone: str
     pin_digest: str
     created_at: float
+    # The backup code's keyed digest (hotline.pins.volunteer_backup_digest).
+    backup_digest: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "name": self.name,
-                "phone": self.phone,
-                "pin_digest": self.pin_digest,
-                "created_at": self.created_at,
-            },
-            sort_keys=True,
-        )
+        fields = {
+            "name": self.name,
+            "phone": self.phone,
+            "pin_digest": self.pin_digest,
+            "created_at": self.created_at,
+        }
+        if self.backup_digest:
+            fields["backup_digest"] = self.backup_digest
+        return json.dumps(fields, sort_keys=True)
 
     @classmethod
     def from_json(cls, volunteer_id: str, raw: str) -> Volunteer:
@@ -51,6 +53,7 @@ class Volunteer:
             phone=data["phone"],
             pin_digest=data["pin_digest"],
             created_at=float(data["created_at"]),
+            backup_digest=data.get("backup_digest"),
         )
 
 
@@ -66,9 +69,11 @@ class Volunteers:
         self._clock = clock
 
     def add(
-        self, name: str, phone: str, pin_digest: Callable[[str], str], *, author: str
+        self, name: str, phone: str, pin_digest: Callable[[str], str], *, author: str,
+        backup_digest: Callable[[str], str] | None = None,
     ) -> Volunteer:
-        """Register a volunteer with a normalised phone; `pin_digest(id)` gives the digest.
+        """Register a volunteer with a normalised phone; `pin_digest(id)` gives the PIN's
+        digest, and `backup_digest(id)` their backup code's.
 
         Raises ValueError if the name is blank, the phone is not in E.164 form (normalise
         it first: hotline.phone.normalise_caller_id) or it is already registered.
@@ -90,6 +95,7 @@ class Volunteers:
                     volunteer = Volunteer(
                         id=volunteer_id, name=name, phone=phone,
                         pin_digest=pin_digest(volunteer_id), created_at=now,
+                        backup_digest=backup_digest(volunteer_id) if backup_digest else None,
                     )  # fmt: skip
                     pipe.multi()
                     pipe.hset(keys.VOLUNTEERS, volunteer_id, volunteer.to_json())
@@ -154,9 +160,12 @@ class Volunteers:
                     continue
 
     def set_pin_digest(
-        self, volunteer_id: str, pin_digest: str, *, author: str, reason: str = ""
+        self, volunteer_id: str, pin_digest: str, *, author: str, reason: str = "",
+        backup_digest: str | None = None,
     ) -> Volunteer | None:
-        """Replace a volunteer's PIN digest (a reset); None if there is no such volunteer."""
+        """Replace a volunteer's PIN digest, and with `backup_digest` their backup code's
+        (a reset); None if there is no such volunteer.
+        """
         with self._redis.pipeline(transaction=True) as pipe:
             while True:
                 try:
@@ -167,6 +176,8 @@ class Volunteers:
                         return None
                     volunteer = replace(Volunteer.from_json(volunteer_id, raw),
                                         pin_digest=pin_digest)  # fmt: skip
+                    if backup_digest:
+                        volunteer = replace(volunteer, backup_digest=backup_digest)
                     pipe.multi()
                     pipe.hset(keys.VOLUNTEERS, volunteer_id, volunteer.to_json())
                     audit.record(pipe, self._clock.now(), "volunteer-reset-pin", volunteer_id,

@@ -5,6 +5,15 @@ tested with plain values.
 """
 
 from hotline.triage.facts import CallerFacts
+from hotline.triage.pins import (
+    AlarmLevel,
+    GuessBound,
+    PinAlarm,
+    PinDefence,
+    SecondFactor,
+    guess_bound,
+    pin_alarm,
+)
 from hotline.triage.policy import (
     Action,
     Escalation,
@@ -17,6 +26,13 @@ from hotline.triage.policy import (
 
 __all__ = [
     "Action",
+    "AlarmLevel",
+    "GuessBound",
+    "PinAlarm",
+    "PinDefence",
+    "SecondFactor",
+    "guess_bound",
+    "pin_alarm",
     "CallerFacts",
     "Escalation",
     "Policy",

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from hotline.durations import format_duration as _window
 from hotline.triage.facts import CallerFacts
+from hotline.triage.pins import PinDefence
 
 STIR_FAILED_PREFIX = "TN-Validation-Failed"
 
@@ -58,6 +59,7 @@ class Policy:
     pin_failures_per_number: int = 6
     pin_failures_withheld: int = 30
     pin_temp_block_for_s: float = 3600.0
+    pin_defence: PinDefence = field(default_factory=PinDefence)
     flood_auto_calls_per_minute: int = 0
     home_state: str = "IA"
     home_country: str = "US"
@@ -203,14 +205,18 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
 
 
 def decide_after_pin_failure(
-    failures_long: int, temp_blocks: int, policy: Policy, *, chair_number: bool
+    failures_long: int, temp_blocks: int, policy: Policy, *, protected: bool
 ) -> Verdict | None:
     """Whether a number that just failed a PIN is now blocked; None if not.
 
     Only the number is ever blocked, never the precinct: a troll failing on
-    purpose must not lock a chair out.
+    purpose must not lock a chair out. A protected number (registered to a
+    chair or a volunteer, or allowed by an admin) is never blocked either,
+    whichever precinct it keyed: caller ID is easily spoofed, and blocking it
+    would shut the real chair or volunteer out. Its failures still spend the
+    budgets of the PIN defence (triage/pins.py), which bound guessing.
     """
-    if chair_number or failures_long < policy.pin_failures_per_number:
+    if protected or failures_long < policy.pin_failures_per_number:
         return None
     why = (
         f"{failures_long} failed PINs in {_window(policy.long_window_s)} "

@@ -9,18 +9,25 @@ get a text message saying what to do.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Response, abort, request
 from rq import Retry
 
 from hotline import pins
 from hotline.voice import twiml
-from hotline.voice.common import call_sid, guard_webhooks, prompt, respond, services, speech, spell
+from hotline.voice.common import (
+    call_sid,
+    prompt,
+    respond,
+    services,
+    speech,
+    spell,
+    voice_blueprint,
+)
 from hotline.voice.common import url as webhook_url
 from workers.dispatch import enqueue_dispatch
 from workers.notify import send_sms
 
-bp = Blueprint("callbacks", __name__, url_prefix="/voice")
-guard_webhooks(bp)
+bp = voice_blueprint("callbacks")
 
 ANSWER_TIMEOUT_S = 8
 FAILED = frozenset({"no-answer", "busy", "failed", "canceled", "completed"})
@@ -29,8 +36,9 @@ FAILED = frozenset({"no-answer", "busy", "failed", "canceled", "completed"})
 @bp.post("/callback-answer")
 def callback_answer() -> Response:
     call_sid()
-    volunteer, precinct = _pairing_args()
-    connect = webhook_url("/voice/connect", volunteer=volunteer, precinct=precinct)
+    volunteer, precinct, pairing = _pairing_args()
+    connect = webhook_url("/voice/connect", volunteer=volunteer, precinct=precinct,
+                          pairing=pairing)  # fmt: skip
     return respond(twiml.press_any_key(
         prompt("callback_greeting").format(precinct=spell(precinct)), connect,
         ANSWER_TIMEOUT_S, speech(),
@@ -42,11 +50,11 @@ def callback_status() -> Response:
     """Status callback of a call back: the end of it, whichever way it went."""
     svc = services()
     sid = call_sid()
-    volunteer, precinct = _pairing_args()
+    volunteer, precinct, pairing = _pairing_args()
     if request.form.get("CallStatus", "") not in FAILED:
         return respond(twiml.empty())
     now = svc.clock.now()
-    entry = svc.store.dispatch.callback_failed(volunteer, precinct,
+    entry = svc.store.dispatch.callback_failed(volunteer, pairing,
                                                max_attempts=svc.settings.callback_attempts)
     if entry is None:
         # The chair was put through and the call has now ended: the volunteer is free.
@@ -61,9 +69,11 @@ def callback_status() -> Response:
     return respond(twiml.empty())
 
 
-def _pairing_args() -> tuple[str, str]:
+def _pairing_args() -> tuple[str, str, str]:
+    """The volunteer, precinct and pairing id a call back's URL names."""
     volunteer = request.args.get("volunteer", "")
     precinct = request.args.get("precinct", "")
-    if not volunteer or not pins.is_valid_precinct_code(precinct):
+    pairing = request.args.get("pairing", "")
+    if not volunteer or not pairing or not pins.is_valid_precinct_code(precinct):
         abort(400)
-    return volunteer, precinct
+    return volunteer, precinct, pairing

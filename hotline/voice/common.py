@@ -1,15 +1,17 @@
-"""What every voice webhook shares: the signature check, the apology on failure, and the
-small helpers that build answers from settings.
+"""What every voice webhook shares: the signature check, the apology on failure, the
+steps of a call, and the small helpers that build answers from settings.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
 
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
@@ -28,10 +30,28 @@ def services() -> Services:
     return current_app.extensions["hotline"]
 
 
-def guard_webhooks(bp: Blueprint) -> None:
-    """Every route of `bp` answers 403 unless Twilio signed the request, and TwiML on failure."""
-    bp.before_request(require_twilio_signature)
+VOICE_PREFIX = "/voice/"
+
+
+def voice_blueprint(name: str) -> Blueprint:
+    """A blueprint for Twilio's webhooks, under /voice/: a failure inside one of its routes
+    still answers valid TwiML (the caller hears an apology), never a 500.
+    """
+    bp = Blueprint(name, __name__, url_prefix=VOICE_PREFIX.rstrip("/"))
     bp.errorhandler(Exception)(apologise)
+    return bp
+
+
+def guard_voice_routes(app: Flask) -> None:
+    """Every request under /voice/, whichever blueprint serves it (and any added later),
+    answers 403 unless Twilio signed it: one check, before any route runs.
+    """
+    app.before_request(_require_signature_under_voice)
+
+
+def _require_signature_under_voice() -> None:
+    if request.path.startswith(VOICE_PREFIX):
+        require_twilio_signature()
 
 
 def require_twilio_signature() -> None:
@@ -101,6 +121,38 @@ def call_sid() -> str:
     return call_sid
 
 
+def one_step(restart: str | None = None) -> Callable:
+    """The route answers one step of a call, named by `step` in its URL (Twilio signs the
+    URL, so it cannot be forged). A step is applied once and in order: a request for a
+    step the call has passed, or for a call that has ended, is a replay and gets 409 with
+    nothing changed. A call Redis has no record of (its state was lost) starts again at
+    `restart`, if the route has one, rather than being dropped.
+
+    The URLs the route hands out name the next step: `next_step()`.
+    """
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs) -> Response:
+            step = int_arg("step")
+            state = services().store.calls.take_step(call_sid(), step)
+            if state == "ok":
+                g.next_step = step + 1
+                return view(*args, **kwargs)
+            if state == "unknown" and restart is not None:
+                return respond(twiml.redirect(url(restart)))
+            abort(409, description=f"step {step} of this call is {state}")
+
+        return wrapped
+
+    return decorate
+
+
+def next_step() -> int:
+    """The step the next keypad answer of this call will be (0 on a call's first answer)."""
+    return g.get("next_step", 0)
+
+
 def int_arg(name: str) -> int:
     value = optional_int(request.args.get(name))
     return 0 if value is None or value < 0 else value
@@ -111,3 +163,32 @@ def optional_int(text: str | None) -> int | None:
         return int(text) if text not in (None, "") else None
     except ValueError:
         return None
+
+
+def hold_answer(precinct: str, message_name: str = "verified") -> Response:
+    """A verified chair goes on hold in the chairs' queue; the wait URL names the precinct,
+    which Twilio keeps for as long as the call waits.
+    """
+    settings = services().settings
+    return respond(twiml.hold_in_line(
+        prompt(message_name).format(precinct=spell(precinct)), settings.queue_name,
+        url("/voice/wait", precinct=precinct), url("/voice/queue-exit"), speech(),
+    ))  # fmt: skip
+
+
+def room_answer(room: str, message_name: str, *, volunteer: bool) -> Response:
+    """Into a volunteer's conference room: the volunteer's own leg ends the room when it
+    hangs up, a caller's does not.
+    """
+    return respond(twiml.conference_room(prompt(message_name), room, end_on_exit=volunteer,
+                                         speech=speech()))  # fmt: skip
+
+
+def goodbye(message_name: str, **fields: str) -> Response:
+    return respond(twiml.goodbye(prompt(message_name).format(**fields), speech()))
+
+
+def ask(text: str, action: str, preface: str = "") -> Response:
+    """A keypad prompt whose answer (or silence) is posted to `action`."""
+    return respond(twiml.ask_digits(text, action, services().settings.voice.gather_timeout_s,
+                                    speech(), preface))  # fmt: skip

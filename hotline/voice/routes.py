@@ -1,26 +1,33 @@
-"""The voice webhooks Twilio calls: inbound calls, keypad answers, hold, status.
+"""The voice webhooks Twilio calls for the chairs' line: inbound calls, keypad answers,
+hold, status.
 
 Each handler reads the form Twilio posted, makes one or two Redis round trips
-through the store, and answers TwiML. Nothing here calls Twilio or waits on
-anything slow: bookkeeping that can wait is an RQ job. State that belongs to
-one call (which precinct it claimed, how many tries are left) travels in the
-query string of the next URL: Twilio signs the whole URL, so it cannot be
-forged.
+through the store (a few more on the rare paths), and answers TwiML. Nothing here
+calls Twilio or waits on anything slow: bookkeeping that can wait is an RQ job.
+State that belongs to one call (which precinct it claimed, how many tries are left,
+which step it is at) travels in the query string of the next URL: Twilio signs the
+whole URL, so it cannot be forged, and each step is applied once (common.one_step).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Response, abort, request
 
 from hotline import pins
 from hotline.enforcement import apply_block
-from hotline.triage import Action, decide, decide_after_pin_failure
+from hotline.steps import verification
+from hotline.steps.verification import Caller, Result
+from hotline.triage import Action, decide
 from hotline.voice import twiml
 from hotline.voice.common import (
+    ask,
     call_sid,
     caller_number,
-    guard_webhooks,
+    goodbye,
+    hold_answer,
     int_arg,
+    next_step,
+    one_step,
     optional_int,
     prompt,
     respond,
@@ -28,14 +35,16 @@ from hotline.voice.common import (
     speech,
     spell,
     url,
+    voice_blueprint,
 )
 from workers.call_end import process_call_end
 from workers.dispatch import enqueue_dispatch
 
-bp = Blueprint("voice", __name__, url_prefix="/voice")
+bp = voice_blueprint("voice")
 
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
-guard_webhooks(bp)
+# A call that Redis forgot starts again here.
+START = "/voice/incoming"
 
 
 @bp.post("/incoming")
@@ -76,8 +85,8 @@ def incoming() -> Response:
 
 
 @bp.post("/precinct")
+@one_step(restart=START)
 def precinct_entered() -> Response:
-    call_sid()
     reprompts = int_arg("reprompts")
     code = request.form.get("Digits", "").strip()
     if not pins.is_valid_precinct_code(code):
@@ -89,54 +98,49 @@ def precinct_entered() -> Response:
 
 
 @bp.post("/pin")
+@one_step(restart=START)
 def pin_entered() -> Response:
     svc = services()
-    settings = svc.settings
-    sid = call_sid()
-    precinct = request.args.get("precinct", "")
-    if not pins.is_valid_precinct_code(precinct):
-        abort(400)
-    how = request.args.get("how", "keyed-precinct")
-    tries = int_arg("tries")
-    reprompts = int_arg("reprompts")
+    precinct, how, tries, reprompts = _pin_args()
     digits = request.form.get("Digits", "").strip()
-
     if not digits:
         return _reprompt_or_end(
             reprompts, lambda n: _ask_pin(precinct, how=how, tries=tries, reprompts=n,
                                           preface="no_input")  # fmt: skip
         )
-
     record = svc.store.roster.get(precinct)
-    secret = settings.require_secret_key()
-    number = caller_number()
-    if (
-        record is not None
-        and pins.is_valid_pin(digits)
-        and pins.pin_matches(secret, precinct, digits, record.pin_digest)
-    ):
-        svc.store.line.join(
-            now=svc.clock.now(), precinct=precinct, call_sid=sid, number=number,
-            verified_how=how, hotline_number=request.form.get("To") or None,
-        )  # fmt: skip
-        # Dispatch waits for the wait URL: Twilio queues the call only after "verified".
-        return _hold(precinct)
+    if record is None:  # the roster changed under the call: ask again
+        preface = prompt("unknown_precinct").format(precinct=spell(precinct))
+        return _ask_precinct(0, preface_text=preface)
+    outcome = verification.check_chair_pin(svc, _caller(), record, digits, attempt=tries,
+                                           how=how)  # fmt: skip
+    if outcome.result is Result.CALL_BACK:
+        return goodbye("verify_by_call_back", precinct=spell(precinct),
+                       last_digits=spell(outcome.phone[-4:]))  # fmt: skip
+    if outcome.result is Result.BACKUP_CODE:
+        return _ask_backup(precinct, how=how, tries=tries, reprompts=0)
+    return _after_check(outcome.result, precinct, how, tries, "wrong_pin")
 
-    tries += 1
-    failures, temp_blocks = svc.store.calls.pin_failed(
-        now=svc.clock.now(), call_sid=sid, number=number, precinct=precinct, attempt=tries
-    )
-    block = decide_after_pin_failure(
-        failures, temp_blocks, settings.policy, chair_number=how == "registered-phone"
-    )
-    if block is not None:
-        svc.store.calls.record_verdict(sid, block)
-        apply_block(svc.store, number, block)
-        if block.enforced:
-            return respond(twiml.goodbye(prompt("goodbye_pin_failed"), speech()))
-    if tries >= settings.policy.pin_tries_per_call:
-        return respond(twiml.goodbye(prompt("goodbye_pin_failed"), speech()))
-    return _ask_pin(precinct, how=how, tries=tries, reprompts=reprompts, preface="wrong_pin")
+
+@bp.post("/backup-code")
+@one_step(restart=START)
+def backup_code_entered() -> Response:
+    """The backup code, asked for once the precinct's PIN budget is spent; the PIN keyed
+    just before is checked with it.
+    """
+    svc = services()
+    precinct, how, tries, reprompts = _pin_args()
+    code = request.form.get("Digits", "").strip()
+    if not code:
+        return _reprompt_or_end(
+            reprompts, lambda n: _ask_backup(precinct, how=how, tries=tries, reprompts=n,
+                                             preface="no_input")  # fmt: skip
+        )
+    record = svc.store.roster.get(precinct)
+    if record is None:
+        abort(400)
+    outcome = verification.check_chair_backup(svc, _caller(), record, code, attempt=tries)
+    return _after_check(outcome.result, precinct, how, tries, "wrong_backup_code")
 
 
 @bp.post("/wait")
@@ -146,10 +150,10 @@ def wait() -> Response:
     sid = call_sid()
     settings = svc.settings
     precinct = request.args.get("precinct", "")
-    position, first = svc.store.line.holding(precinct, sid) if precinct else (None, False)
+    position, first = svc.store.line.holding(sid)
     if first:
         enqueue_dispatch(svc)  # now the call can be moved out of the queue
-    if position is None:
+    if position is None or not pins.is_valid_precinct_code(precinct):
         return respond(twiml.waiting("", settings.voice.hold_music_url,
                                      settings.voice.hold_pause_s, speech()))  # fmt: skip
     place = prompt("position_first") if position == 1 else prompt("position").format(
@@ -172,11 +176,10 @@ def hold_key() -> Response:
     if request.form.get("Digits", "") != "1":
         return respond(twiml.redirect(back_to_hold))
     number = caller_number()
-    if not number or not svc.store.line.request_callback(precinct, sid, now=svc.clock.now()):
+    if not number or not svc.store.line.request_callback(sid, now=svc.clock.now()):
         return respond(twiml.say_then_redirect(prompt("callback_no_number"), back_to_hold,
                                                speech()))  # fmt: skip
-    return respond(twiml.goodbye(prompt("callback_booked").format(last_digits=spell(number[-4:])),
-                                 speech()))  # fmt: skip
+    return goodbye("callback_booked", last_digits=spell(number[-4:]))
 
 
 @bp.post("/queue-exit")
@@ -230,57 +233,63 @@ def _after_call_end(svc, sid: str, record) -> None:
     # an instant hang-up. During a flood that is most calls, and most jobs saved.
     if record.verdict is None:
         svc.queue.enqueue(process_call_end, sid, job_timeout=60)
-    return respond(twiml.empty())
 
 
 # Helpers: the parts of each answer that every handler shares.
 
 
+def _caller() -> Caller:
+    return Caller(call_sid=call_sid(), number=caller_number(),
+                  dialled=request.form.get("To") or None)  # fmt: skip
+
+
+def _pin_args() -> tuple[str, str, int, int]:
+    precinct = request.args.get("precinct", "")
+    if not pins.is_valid_precinct_code(precinct):
+        abort(400)
+    return precinct, request.args.get("how", "keyed-precinct"), int_arg("tries"), int_arg(
+        "reprompts")  # fmt: skip
+
+
+def _after_check(result: Result, precinct: str, how: str, tries: int,
+                 wrong_prompt: str) -> Response:  # fmt: skip
+    """The answer to a PIN or backup code that was checked: on hold, or another try, or
+    goodbye when the tries are used up or the number was blocked.
+    """
+    if result is Result.VERIFIED:
+        return hold_answer(precinct)
+    tries += 1
+    if result is Result.BLOCKED or tries >= services().settings.policy.pin_tries_per_call:
+        return goodbye("goodbye_pin_failed")
+    return _ask_pin(precinct, how=how, tries=tries, reprompts=0, preface=wrong_prompt)
+
+
 def _ask_precinct(reprompts: int, preface: str = "", preface_text: str = "") -> Response:
-    settings = services().settings
-    return respond(
-        twiml.ask_digits(
-            prompt("ask_precinct"),
-            url("/voice/precinct", reprompts=reprompts),
-            settings.voice.gather_timeout_s,
-            speech(),
-            preface_text or (prompt(preface) if preface else ""),
-        )
-    )
+    return ask(prompt("ask_precinct"),
+               url("/voice/precinct", reprompts=reprompts, step=next_step()),
+               preface_text or (prompt(preface) if preface else ""))  # fmt: skip
 
 
 def _ask_pin(precinct: str, *, how: str, tries: int, reprompts: int, preface: str = "") -> Response:
-    settings = services().settings
     text = (
         prompt("ask_pin_known_chair").format(precinct=spell(precinct))
         if how == "registered-phone" and tries == 0 and reprompts == 0
         else prompt("ask_pin")
     )
-    return respond(
-        twiml.ask_digits(
-            text,
-            url("/voice/pin", precinct=precinct, how=how, tries=tries, reprompts=reprompts),
-            settings.voice.gather_timeout_s,
-            speech(),
-            prompt(preface) if preface else "",
-        )
-    )
+    action = url("/voice/pin", precinct=precinct, how=how, tries=tries, reprompts=reprompts,
+                 step=next_step())  # fmt: skip
+    return ask(text, action, prompt(preface) if preface else "")
 
 
-def _hold(precinct: str) -> Response:
-    settings = services().settings
-    return respond(
-        twiml.hold_in_line(
-            prompt("verified").format(precinct=spell(precinct)),
-            settings.queue_name,
-            url("/voice/wait", precinct=precinct),
-            url("/voice/queue-exit"),
-            speech(),
-        )
-    )
+def _ask_backup(precinct: str, *, how: str, tries: int, reprompts: int,
+                preface: str = "") -> Response:  # fmt: skip
+    action = url("/voice/backup-code", precinct=precinct, how=how, tries=tries,
+                 reprompts=reprompts, step=next_step())  # fmt: skip
+    return ask(prompt("ask_backup_code").format(precinct=spell(precinct)), action,
+               prompt(preface) if preface else "")  # fmt: skip
 
 
 def _reprompt_or_end(reprompts: int, ask_again) -> Response:
     if reprompts >= services().settings.voice.reprompts:
-        return respond(twiml.goodbye(prompt("goodbye_no_input"), speech()))
+        return goodbye("goodbye_no_input")
     return ask_again(reprompts + 1)

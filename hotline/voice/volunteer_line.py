@@ -1,42 +1,46 @@
 """The volunteer line and the connection of callers to volunteers.
 
-A volunteer phones the volunteer line from their registered number, keys
-their PIN and waits in a conference room of their own (hold music until a
-caller arrives; the room closes when they hang up). Anyone else is treated
-as any other nuisance caller: counted, and diverted or blocked. When the
-dispatcher moves a waiting chair out of Twilio's queue, Twilio requests the
-connect URL, which confirms the pairing and puts the chair in the room.
+A volunteer phones the volunteer line from their registered number, keys their PIN
+and waits in a conference room of their own (hold music until a caller arrives; the
+room closes when they hang up). Their PIN is guarded like a chair's (steps/
+verification.py): past its budget they are called back, or asked for their backup
+code. Anyone else is treated as any other nuisance caller: counted, and diverted or
+blocked. When the dispatcher moves a waiting chair out of Twilio's queue, Twilio
+requests the connect URL, which confirms the pairing and puts the chair in the room.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Response, abort, request
 
 from hotline import pins
 from hotline.enforcement import apply_block
+from hotline.steps import verification
+from hotline.steps.verification import Caller, Result, room_for
+from hotline.store.volunteers import Volunteer
 from hotline.triage import Action, Verdict, decide
 from hotline.voice import twiml
 from hotline.voice.common import (
+    ask,
     call_sid,
     caller_number,
-    guard_webhooks,
+    goodbye,
+    hold_answer,
     int_arg,
+    next_step,
+    one_step,
     prompt,
     respond,
+    room_answer,
     services,
     speech,
     url,
+    voice_blueprint,
 )
-from workers.dispatch import enqueue_dispatch
 
-bp = Blueprint("volunteer_line", __name__, url_prefix="/voice")
-guard_webhooks(bp)
+bp = voice_blueprint("volunteer_line")
 
-ROOM_PREFIX = "volunteer-"
-
-
-def room_for(volunteer_id: str) -> str:
-    return f"{ROOM_PREFIX}{volunteer_id}"
+START = "/voice/volunteer"
 
 
 @bp.post("/volunteer")
@@ -47,56 +51,99 @@ def volunteer_line() -> Response:
     volunteer = svc.store.volunteers.by_phone(number) if number else None
     if volunteer is None:
         return _not_a_volunteer(sid, number)
-    svc.store.calls.record_volunteer_leg(now=svc.clock.now(), call_sid=sid, number=number,
-                                         volunteer_id=volunteer.id)  # fmt: skip
-    return _ask_pin(volunteer.id, volunteer.name, tries=0)
+    svc.store.calls.record_leg(now=svc.clock.now(), call_sid=sid, number=number,
+                               kind="volunteer", verdict="volunteer",
+                               volunteer_id=volunteer.id)  # fmt: skip
+    return _ask_pin(volunteer, tries=0)
 
 
 @bp.post("/volunteer-pin")
+@one_step(restart=START)
 def volunteer_pin() -> Response:
     svc = services()
-    sid = call_sid()
-    volunteer = svc.store.volunteers.get(request.args.get("volunteer", ""))
-    if volunteer is None or caller_number() != volunteer.phone:
-        abort(400)
-    tries = int_arg("tries")
+    volunteer, tries = _volunteer_args()
     digits = request.form.get("Digits", "").strip()
-    key = svc.settings.require_secret_key()
-    if pins.is_valid_pin(digits) and pins.volunteer_pin_matches(key, volunteer.id, digits,
-                                                                volunteer.pin_digest):  # fmt: skip
-        room = room_for(volunteer.id)
-        svc.store.dispatch.volunteer_ready(volunteer.id, call_sid=sid, room=room,
-                                           now=svc.clock.now())  # fmt: skip
-        enqueue_dispatch(svc)
-        return respond(twiml.conference_room(prompt("volunteer_ready"), room, end_on_exit=True,
-                                             speech=speech()))  # fmt: skip
-    if tries + 1 >= svc.settings.policy.pin_tries_per_call:
-        return respond(twiml.goodbye(prompt("goodbye_pin_failed"), speech()))
-    return _ask_pin(volunteer.id, volunteer.name, tries=tries + 1,
-                    preface=prompt("volunteer_wrong_pin") if digits else prompt("no_input"))
+    if not digits:
+        return _another_try(volunteer, tries, "no_input")
+    outcome = verification.check_volunteer_pin(svc, _caller(), volunteer, digits,
+                                               attempt=tries)  # fmt: skip
+    if outcome.result is Result.CALL_BACK:
+        return goodbye("volunteer_verify_by_call_back")
+    if outcome.result is Result.BACKUP_CODE:
+        return _ask_backup(volunteer, tries=tries)
+    return _after_check(outcome.result, volunteer, tries, "volunteer_wrong_pin")
+
+
+@bp.post("/volunteer-backup-code")
+@one_step(restart=START)
+def volunteer_backup_code() -> Response:
+    svc = services()
+    volunteer, tries = _volunteer_args()
+    code = request.form.get("Digits", "").strip()
+    if not code:
+        return _another_try(volunteer, tries, "no_input")
+    outcome = verification.check_volunteer_backup(svc, _caller(), volunteer, code,
+                                                  attempt=tries)  # fmt: skip
+    return _after_check(outcome.result, volunteer, tries, "wrong_backup_code")
 
 
 @bp.post("/connect")
 def connect() -> Response:
-    """The Queue Member update's URL: the chair joins the volunteer's room."""
+    """The Queue Member update's URL: the chair joins the volunteer's room.
+
+    The URL names its pairing, so a replayed request (an old pairing, or one already
+    confirmed) changes nothing: that caller goes back on hold instead.
+    """
     svc = services()
     sid = call_sid()
     volunteer_id = request.args.get("volunteer", "")
+    pairing_id = request.args.get("pairing", "")
     precinct = request.args.get("precinct", "")
-    if not volunteer_id or not pins.is_valid_precinct_code(precinct):
+    if not volunteer_id or not pairing_id or not pins.is_valid_precinct_code(precinct):
         abort(400)
-    svc.store.dispatch.confirm(volunteer_id, precinct, sid, now=svc.clock.now())
-    return respond(twiml.conference_room(prompt("connecting"), room_for(volunteer_id),
-                                         end_on_exit=False, speech=speech()))  # fmt: skip
+    if not svc.store.dispatch.confirm(volunteer_id, pairing_id, sid, precinct=precinct,
+                                      now=svc.clock.now()):  # fmt: skip
+        return hold_answer(precinct, "back_on_hold")
+    return room_answer(room_for(volunteer_id), "connecting", volunteer=False)
 
 
-def _ask_pin(volunteer_id: str, name: str, *, tries: int, preface: str = "") -> Response:
-    settings = services().settings
-    return respond(twiml.ask_digits(
-        prompt("volunteer_ask_pin").format(name=name),
-        url("/voice/volunteer-pin", volunteer=volunteer_id, tries=tries),
-        settings.voice.gather_timeout_s, speech(), preface,
-    ))  # fmt: skip
+def _caller() -> Caller:
+    return Caller(call_sid=call_sid(), number=caller_number(),
+                  dialled=request.form.get("To") or None)  # fmt: skip
+
+
+def _volunteer_args() -> tuple[Volunteer, int]:
+    volunteer = services().store.volunteers.get(request.args.get("volunteer", ""))
+    if volunteer is None or caller_number() != volunteer.phone:
+        abort(400)
+    return volunteer, int_arg("tries")
+
+
+def _after_check(result: Result, volunteer: Volunteer, tries: int,
+                 wrong_prompt: str) -> Response:  # fmt: skip
+    if result is Result.VERIFIED:
+        return room_answer(room_for(volunteer.id), "volunteer_ready", volunteer=True)
+    if result is Result.BLOCKED:
+        return goodbye("goodbye_pin_failed")
+    return _another_try(volunteer, tries, wrong_prompt)
+
+
+def _another_try(volunteer: Volunteer, tries: int, preface: str) -> Response:
+    if tries + 1 >= services().settings.policy.pin_tries_per_call:
+        return goodbye("goodbye_pin_failed")
+    return _ask_pin(volunteer, tries=tries + 1, preface=prompt(preface))
+
+
+def _ask_pin(volunteer: Volunteer, *, tries: int, preface: str = "") -> Response:
+    return ask(prompt("volunteer_ask_pin").format(name=volunteer.name),
+               url("/voice/volunteer-pin", volunteer=volunteer.id, tries=tries,
+                   step=next_step()), preface)  # fmt: skip
+
+
+def _ask_backup(volunteer: Volunteer, *, tries: int) -> Response:
+    return ask(prompt("volunteer_ask_backup_code"),
+               url("/voice/volunteer-backup-code", volunteer=volunteer.id, tries=tries,
+                   step=next_step()))  # fmt: skip
 
 
 def _not_a_volunteer(sid: str, number: str | None) -> Response:

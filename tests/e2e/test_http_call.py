@@ -25,6 +25,7 @@ from hotline.sim.people import Chair, NuisanceCaller
 from hotline.sim.population import STIR_PASSED, ChairSpec, NuisanceSpec
 from hotline.sim.scenario import Arrival, Chairs, Nuisance
 from hotline.store import keys
+from tests.support.line import place_of
 from tests.support.twilio import SECRET_KEY
 
 CHAIR_PRECINCT = "1204"
@@ -153,7 +154,7 @@ def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stac
         "to": network.hotline_number,
     }
     assert client.hget(keys.caller(CHAIR_PHONE), "verified_at") == repr(record.verified_at)
-    assert services.store.line.position(CHAIR_PRECINCT) == 1
+    assert place_of(services, CHAIR_PRECINCT) == 1
 
 
 def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(services, network,

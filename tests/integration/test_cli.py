@@ -40,6 +40,7 @@ KEY = SECRET_KEY.encode()
 SHEET_NOTE = "(readable only by you; hand each chair their row, then keep it offline)"
 SHEET_NAME = re.compile(r"pin-sheet-[0-9]{8}-[0-9]{6}\.csv")
 GENERATED_PIN = re.compile(r"[0-9]{6}")
+GENERATED_CODE = re.compile(r"[0-9]{8}")
 BLOCKS_HEADER = (
     "NUMBER/PREFIX      BY           SINCE (UTC)          EXPIRES (UTC)                    REASON"
 )
@@ -49,13 +50,13 @@ CALLS_HEADER = (
 
 GOOD_ROSTER = """\
 precinct,county,name,chair_phone,pin,delegates
-1001,Adair,1NW ADAIR,(515) 555-0101,2468,8
+1001,Adair,1NW ADAIR,(515) 555-0101,246813,8
 1002,Adair,2NE STUART,,,11
 77001,Polk,ALLEMAN-01,515.555.0102,,2
 77002,Polk,ALLEN-01,,97531864,
 99010,Wright,Rural Clarion,+1 515 555 0103,,
 """
-GIVEN_PINS = {"1001": "2468", "77002": "97531864"}
+GIVEN_PINS = {"1001": "246813", "77002": "97531864"}
 
 
 # Fixtures and helpers
@@ -122,7 +123,8 @@ def all_strings(state: dict[str, tuple[str, object]]) -> list[str]:
 def read_sheet(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle)
-        assert reader.fieldnames == ["precinct", "county", "name", "chair_phone", "pin"]
+        assert reader.fieldnames == ["precinct", "county", "name", "chair_phone", "pin",
+                                     "backup_code"]
         return list(reader)
 
 
@@ -140,8 +142,13 @@ def digest(code: str, pin: str) -> str:
     return pins.pin_digest(KEY, code, pin)
 
 
-def imported_line(file: Path, count: int, generated: int, kept: int) -> str:
-    return f"Imported {count} precincts from {file} ({generated} new PINs, {kept} kept).\n"
+def backup(code: str, backup_code: str) -> str:
+    return pins.backup_digest(KEY, code, backup_code)
+
+
+def imported_line(file: Path, count: int, generated: int, kept: int, codes: int) -> str:
+    return (f"Imported {count} precincts from {file} ({generated} new PINs, {kept} kept; "
+            f"{codes} new backup codes).\n")
 
 
 def sheet_line(sheet: Path) -> str:
@@ -170,20 +177,28 @@ def test_import_digests_pins_generates_the_missing_ones_and_writes_a_private_she
     [sheet_name] = files_under(data_dir)
     assert SHEET_NAME.fullmatch(sheet_name), sheet_name
     sheet = data_dir / sheet_name
-    assert result.output == imported_line(roster, 5, 3, 0) + sheet_line(sheet)
+    assert result.output == imported_line(roster, 5, 3, 0, 5) + sheet_line(sheet)
 
-    # The sheet holds exactly the generated PINs, in file order, and only its owner reads it.
+    # The sheet holds exactly the generated PINs and backup codes, in file order (a PIN the
+    # file gave is left out), and only its owner reads it.
     assert stat.S_IMODE(os.stat(sheet).st_mode) == 0o600
     rows = read_sheet(sheet)
-    generated = {row["precinct"]: row["pin"] for row in rows}
-    assert [{k: v for k, v in row.items() if k != "pin"} for row in rows] == [
+    generated = {row["precinct"]: row["pin"] for row in rows if row["pin"]}
+    codes = {row["precinct"]: row["backup_code"] for row in rows}
+    secret = ("pin", "backup_code")
+    assert [{k: v for k, v in row.items() if k not in secret} for row in rows] == [
+        {"precinct": "1001", "county": "Adair", "name": "1NW ADAIR",
+         "chair_phone": "+15155550101"},
         {"precinct": "1002", "county": "Adair", "name": "2NE STUART", "chair_phone": ""},
         {"precinct": "77001", "county": "Polk", "name": "ALLEMAN-01",
          "chair_phone": "+15155550102"},
+        {"precinct": "77002", "county": "Polk", "name": "ALLEN-01", "chair_phone": ""},
         {"precinct": "99010", "county": "Wright", "name": "Rural Clarion",
          "chair_phone": "+15155550103"},
     ]  # fmt: skip
+    assert sorted(generated) == ["1002", "77001", "99010"]
     assert all(GENERATED_PIN.fullmatch(pin) for pin in generated.values()), generated
+    assert all(GENERATED_CODE.fullmatch(code) for code in codes.values()), codes
 
     # Redis holds the roster with keyed digests only, and the chairs' phones in E.164.
     state = snapshot(redis_client)
@@ -197,66 +212,98 @@ def test_import_digests_pins_generates_the_missing_ones_and_writes_a_private_she
         {"+15155550101": "1001", "+15155550102": "77001", "+15155550103": "99010"},
     )
     assert state[keys.precinct("1001")] == ("hash", {
-        "county": "Adair", "name": "1NW ADAIR", "pin_digest": digest("1001", "2468"),
+        "county": "Adair", "name": "1NW ADAIR", "pin_digest": digest("1001", "246813"),
         "chair_phone": "+15155550101", "delegates": "8",
+        "backup_digest": backup("1001", codes["1001"]),
     })  # fmt: skip
     assert state[keys.precinct("1002")] == ("hash", {
         "county": "Adair", "name": "2NE STUART", "pin_digest": digest("1002", generated["1002"]),
-        "delegates": "11",
+        "delegates": "11", "backup_digest": backup("1002", codes["1002"]),
     })  # fmt: skip
     assert state[keys.precinct("77001")] == ("hash", {
         "county": "Polk", "name": "ALLEMAN-01",
         "pin_digest": digest("77001", generated["77001"]),
         "chair_phone": "+15155550102", "delegates": "2",
+        "backup_digest": backup("77001", codes["77001"]),
     })  # fmt: skip
     assert state[keys.precinct("77002")] == ("hash", {
         "county": "Polk", "name": "ALLEN-01", "pin_digest": digest("77002", "97531864"),
+        "backup_digest": backup("77002", codes["77002"]),
     })  # fmt: skip
     assert state[keys.precinct("99010")] == ("hash", {
         "county": "Wright", "name": "Rural Clarion",
         "pin_digest": digest("99010", generated["99010"]), "chair_phone": "+15155550103",
+        "backup_digest": backup("99010", codes["99010"]),
     })  # fmt: skip
 
-    # No plain PIN anywhere in Redis: not in a key, a field or a value (the
+    # No plain PIN or backup code anywhere in Redis: not in a key, a field or a value (the
     # digests, checked exactly above, are left out of the scan).
     plain = {**GIVEN_PINS, **generated}
     digests = {digest(code, pin) for code, pin in plain.items()}
+    digests |= {backup(code, value) for code, value in codes.items()}
     scanned = [text for text in all_strings(state) if text not in digests]
-    for code, pin in plain.items():
-        leaks = [text for text in scanned if pin in text]
-        assert leaks == [], f"PIN of {code} found in Redis: {leaks}"
+    for code, secret_value in [*plain.items(), *codes.items()]:
+        leaks = [text for text in scanned if secret_value in text]
+        assert leaks == [], f"a secret of {code} found in Redis: {leaks}"
     # ...and none in what the command printed.
-    for pin in plain.values():
-        assert pin not in result.output.replace(str(roster), "").replace(str(sheet), "")
+    for secret_value in [*plain.values(), *codes.values()]:
+        assert secret_value not in result.output.replace(str(roster), "").replace(str(sheet),
+                                                                                   "")
 
 
-def test_import_with_every_pin_given_writes_no_sheet(hotline, redis_client, tmp_path, data_dir):
-    roster = write(tmp_path, "roster.csv", "precinct,county,name,pin\n1001,Adair,A,2468\n")
+def test_import_with_every_secret_given_writes_no_sheet(hotline, redis_client, tmp_path,
+                                                        data_dir):  # fmt: skip
+    roster = write(tmp_path, "roster.csv",
+                   "precinct,county,name,pin,backup_code\n1001,Adair,A,246813,13572468\n")
 
     result = hotline("precincts", "import", str(roster))
 
     assert result.exit_code == 0, result.output
-    assert result.output == imported_line(roster, 1, 0, 0)
+    assert result.output == imported_line(roster, 1, 0, 0, 0)
     assert files_under(data_dir) == []
     assert redis_client.hgetall(keys.precinct("1001")) == {
-        "county": "Adair", "name": "A", "pin_digest": digest("1001", "2468"),
+        "county": "Adair", "name": "A", "pin_digest": digest("1001", "246813"),
+        "backup_digest": backup("1001", "13572468"),
     }  # fmt: skip
+
+
+def test_short_pins_are_refused_unless_the_admin_allows_them(hotline, redis_client, tmp_path):
+    """Finding 9: four-digit PINs were accepted on import."""
+    roster = write(tmp_path, "roster.csv",
+                   "precinct,county,name,pin,backup_code\n1001,Adair,A,2468,13572468\n")
+
+    refused = hotline("precincts", "import", str(roster))
+
+    assert refused.exit_code == 1
+    assert refused.output == (f"Error: {roster} was not imported:\n"
+                              "line 2: pin must be 6 to 8 digits "
+                              "(shorter only with --allow-short-pins)\n")  # fmt: skip
+    assert redis_client.dbsize() == 0
+
+    allowed = hotline("precincts", "import", str(roster), "--allow-short-pins")
+
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.output == imported_line(roster, 1, 0, 0, 0) + (
+        "Short PINs were allowed: the bound on guessing in the README no longer holds for "
+        "precincts with PINs under 6 digits.\n")
+    assert redis_client.hget(keys.precinct("1001"), "pin_digest") == digest("1001", "2468")
 
 
 def test_import_reads_a_spreadsheet_export_with_bom_and_crlf(hotline, redis_client, tmp_path):
     roster = tmp_path / "excel.csv"
     roster.write_bytes(
         "\ufeffprecinct,county,name,chair_phone,pin\r\n"
-        "1001,Adair,1NW ADAIR,515-555-0101,2468\r\n".encode()
+        "1001,Adair,1NW ADAIR,515-555-0101,246813\r\n".encode()
     )
 
-    result = hotline("precincts", "import", str(roster))
+    result = hotline("precincts", "import", str(roster), "--pin-sheet", str(tmp_path / "s.csv"))
 
     assert result.exit_code == 0, result.output
-    assert result.output == imported_line(roster, 1, 0, 0)
+    assert result.output == imported_line(roster, 1, 0, 0, 1) + sheet_line(tmp_path / "s.csv")
+    [row] = read_sheet(tmp_path / "s.csv")
     assert redis_client.hgetall(keys.precinct("1001")) == {
-        "county": "Adair", "name": "1NW ADAIR", "pin_digest": digest("1001", "2468"),
-        "chair_phone": "+15155550101",
+        "county": "Adair", "name": "1NW ADAIR", "pin_digest": digest("1001", "246813"),
+        "chair_phone": "+15155550101", "backup_digest": backup("1001", row["backup_code"]),
     }  # fmt: skip
 
 
@@ -277,8 +324,12 @@ BAD_FILES = {
         ["line 2: precinct '123456789' must be 1 to 8 digits (what a chair keys in)"],
     ),
     "3-digit pin": (
-        "precinct,county,name,pin\n1001,Adair,A,2468\n1002,Adair,B,739\n",
-        ["line 3: pin must be 4 to 8 digits"],
+        "precinct,county,name,pin\n1001,Adair,A,246813\n1002,Adair,B,739\n",
+        ["line 3: pin must be 6 to 8 digits (shorter only with --allow-short-pins)"],
+    ),
+    "7-digit backup code": (
+        "precinct,county,name,backup_code\n1001,Adair,A,1234567\n",
+        ["line 2: backup_code must be 8 digits"],
     ),
     "duplicate precinct": (
         "precinct,county,name\n1001,Adair,A\n1002,Adair,B\n1001,Adair,C\n",
@@ -307,7 +358,7 @@ BAD_FILES = {
         [
             "line 3: precinct 'x1' must be 1 to 8 digits (what a chair keys in)",
             "line 4: county is empty",
-            "line 5: pin must be 4 to 8 digits",
+            "line 5: pin must be 6 to 8 digits (shorter only with --allow-short-pins)",
         ],
     ),
     "header only": (
@@ -403,52 +454,60 @@ def test_reimport_keeps_pins_of_rows_without_one_and_new_pins_replaces_them(
                   "precinct,county,name\n1001,Adair,A\n1002,Adair,B\n1003,Adair,C\n")  # fmt: skip
     sheet1 = tmp_path / "sheets" / "first.csv"
     result = hotline("precincts", "import", str(first), "--pin-sheet", str(sheet1))
-    assert result.output == imported_line(first, 3, 3, 0) + sheet_line(sheet1)
-    pins1 = {row["precinct"]: row["pin"] for row in read_sheet(sheet1)}
+    assert result.output == imported_line(first, 3, 3, 0, 3) + sheet_line(sheet1)
+    rows1 = read_sheet(sheet1)
+    pins1 = {row["precinct"]: row["pin"] for row in rows1}
+    codes1 = {row["precinct"]: row["backup_code"] for row in rows1}
     assert sorted(pins1) == ["1001", "1002", "1003"]
 
     # 1001 keeps its PIN, 1002 is given one, 1003 leaves, 1004 is new.
     second = write(tmp_path, "second.csv",
-                   "precinct,county,name,pin\n1001,Adair,A2,\n1002,Adair,B,8642\n"
+                   "precinct,county,name,pin\n1001,Adair,A2,\n1002,Adair,B,864213\n"
                    "1004,Adair,D,\n")  # fmt: skip
     sheet2 = tmp_path / "sheets" / "second.csv"
     result = hotline("precincts", "import", str(second), "--pin-sheet", str(sheet2))
 
     assert result.exit_code == 0, result.output
-    assert result.output == imported_line(second, 3, 1, 1) + sheet_line(sheet2)
+    assert result.output == imported_line(second, 3, 1, 1, 1) + sheet_line(sheet2)
     [new_row] = read_sheet(sheet2)
-    assert {k: v for k, v in new_row.items() if k != "pin"} == {
+    assert {k: v for k, v in new_row.items() if k not in ("pin", "backup_code")} == {
         "precinct": "1004", "county": "Adair", "name": "D", "chair_phone": "",
     }  # fmt: skip
     assert redis_client.smembers(keys.PRECINCTS) == {"1001", "1002", "1004"}
     assert redis_client.exists(keys.precinct("1003")) == 0
     assert redis_client.hgetall(keys.precinct("1001")) == {
         "county": "Adair", "name": "A2", "pin_digest": digest("1001", pins1["1001"]),
+        "backup_digest": backup("1001", codes1["1001"]),
     }  # fmt: skip
-    assert redis_client.hget(keys.precinct("1002"), "pin_digest") == digest("1002", "8642")
+    assert redis_client.hget(keys.precinct("1002"), "pin_digest") == digest("1002", "864213")
+    assert redis_client.hget(keys.precinct("1002"), "backup_digest") == backup(
+        "1002", codes1["1002"])
     assert redis_client.hget(keys.precinct("1004"), "pin_digest") == digest("1004", new_row["pin"])
 
     # Nothing to generate: no sheet at all.
     sheet_unused = tmp_path / "sheets" / "unused.csv"
     result = hotline("precincts", "import", str(second), "--pin-sheet", str(sheet_unused))
     assert result.exit_code == 0, result.output
-    assert result.output == imported_line(second, 3, 0, 2)
+    assert result.output == imported_line(second, 3, 0, 2, 0)
     assert not sheet_unused.exists()
     assert redis_client.hget(keys.precinct("1001"), "pin_digest") == digest("1001", pins1["1001"])
 
-    # --new-pins: every row without a PIN gets a fresh one; given PINs stay as given.
+    # --new-pins: every row without a PIN gets a fresh one, and every row without a backup
+    # code a fresh code; given PINs stay as given.
     sheet3 = tmp_path / "sheets" / "third.csv"
     result = hotline("precincts", "import", str(second), "--new-pins", "--pin-sheet", str(sheet3))
 
     assert result.exit_code == 0, result.output
-    assert result.output == imported_line(second, 3, 2, 0) + sheet_line(sheet3)
-    pins3 = {row["precinct"]: row["pin"] for row in read_sheet(sheet3)}
+    assert result.output == imported_line(second, 3, 2, 0, 3) + sheet_line(sheet3)
+    rows3 = read_sheet(sheet3)
+    pins3 = {row["precinct"]: row["pin"] for row in rows3 if row["pin"]}
     assert sorted(pins3) == ["1001", "1004"]
+    assert [row["precinct"] for row in rows3] == ["1001", "1002", "1004"]
     stored = {code: redis_client.hget(keys.precinct(code), "pin_digest")
               for code in ("1001", "1002", "1004")}  # fmt: skip
     assert stored == {
         "1001": digest("1001", pins3["1001"]),
-        "1002": digest("1002", "8642"),
+        "1002": digest("1002", "864213"),
         "1004": digest("1004", pins3["1004"]),
     }
     assert not pins.pin_matches(KEY, "1001", pins1["1001"], stored["1001"])
@@ -456,18 +515,20 @@ def test_reimport_keeps_pins_of_rows_without_one_and_new_pins_replaces_them(
 
 
 def test_reimport_replaces_registered_chair_phones(hotline, redis_client, tmp_path):
-    first = write(tmp_path, "first.csv", "precinct,county,name,chair_phone,pin\n"
-                  "1001,Adair,A,+15155550101,2468\n1002,Adair,B,+15155550102,1357\n")  # fmt: skip
+    first = write(tmp_path, "first.csv", "precinct,county,name,chair_phone,pin,backup_code\n"
+                  "1001,Adair,A,+15155550101,246813,11112222\n"
+                  "1002,Adair,B,+15155550102,135792,33334444\n")  # fmt: skip
     assert hotline("precincts", "import", str(first)).exit_code == 0
     second = write(tmp_path, "second.csv", "precinct,county,name,chair_phone,pin\n"
-                   "1001,Adair,A,,2468\n1002,Adair,B,+15155550122,1357\n")  # fmt: skip
+                   "1001,Adair,A,,246813\n1002,Adair,B,+15155550122,135792\n")  # fmt: skip
 
     result = hotline("precincts", "import", str(second))
 
     assert result.exit_code == 0, result.output
     assert redis_client.hgetall(keys.CHAIR_PHONES) == {"+15155550122": "1002"}
     assert redis_client.hgetall(keys.precinct("1001")) == {
-        "county": "Adair", "name": "A", "pin_digest": digest("1001", "2468"),
+        "county": "Adair", "name": "A", "pin_digest": digest("1001", "246813"),
+        "backup_digest": backup("1001", "11112222"),
     }  # fmt: skip
 
 
@@ -481,21 +542,24 @@ def test_import_iowa_2020_roster(hotline, redis_client, tmp_path):
                      "--pin-sheet", str(sheet))  # fmt: skip
 
     assert result.exit_code == 0, result.output
-    assert result.output == imported_line(IOWA_ROSTER, 1681, 1681, 0) + sheet_line(sheet)
+    assert result.output == imported_line(IOWA_ROSTER, 1681, 1681, 0, 1681) + sheet_line(sheet)
     assert redis_client.scard(keys.PRECINCTS) == 1681
     assert redis_client.exists(keys.CHAIR_PHONES) == 0
     assert stat.S_IMODE(os.stat(sheet).st_mode) == 0o600
     rows = read_sheet(sheet)
     assert len(rows) == 1681
     sheet_pins = {row["precinct"]: row["pin"] for row in rows}
+    sheet_codes = {row["precinct"]: row["backup_code"] for row in rows}
     assert set(sheet_pins) == redis_client.smembers(keys.PRECINCTS)
     assert rows[0] == {"precinct": "1001", "county": "Adair", "name": "1NW ADAIR",
-                       "chair_phone": "", "pin": sheet_pins["1001"]}  # fmt: skip
+                       "chair_phone": "", "pin": sheet_pins["1001"],
+                       "backup_code": sheet_codes["1001"]}  # fmt: skip
     assert rows[-1]["precinct"] == "99010"
 
     def stored(code: str) -> dict[str, str]:
         fields = redis_client.hgetall(keys.precinct(code))
         assert fields.pop("pin_digest") == digest(code, sheet_pins[code])
+        assert fields.pop("backup_digest") == backup(code, sheet_codes[code])
         return fields
 
     # County numbers are Iowa's own (alphabetical): Adair 1, Lee 56, Page 73, Polk 77, Wright 99.
@@ -754,7 +818,8 @@ def press(client, response, call_sid: str, caller: str, digits: str):
 
 def test_calls_lists_recent_calls_with_their_verdicts(hotline, client, clock, run_jobs, tmp_path):
     assert hotline("calls").output == "No calls yet.\n"
-    roster = write(tmp_path, "roster.csv", "precinct,county,name,pin\n1001,Adair,A,2468\n")
+    roster = write(tmp_path, "roster.csv",
+                   "precinct,county,name,pin,backup_code\n1001,Adair,A,246813,13572468\n")
     assert hotline("precincts", "import", str(roster)).exit_code == 0
     assert hotline("block", "+1900*", "--reason", "premium-rate", "--by", "alice").exit_code == 0
 
@@ -774,7 +839,7 @@ def test_calls_lists_recent_calls_with_their_verdicts(hotline, client, clock, ru
     clock.advance(60)
     response = incoming(client, "CA0003", "+15155550199")
     response = press(client, response, "CA0003", "+15155550199", "1001")
-    response = press(client, response, "CA0003", "+15155550199", "2468")
+    response = press(client, response, "CA0003", "+15155550199", "246813")
     assert xml.verbs(response.data) == ["Say", "Enqueue"]
     # 00:03 flood mode diverts an unknown caller.
     clock.advance(60)

@@ -23,6 +23,7 @@ from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL, SECRET_KEY
 
 KEY = SECRET_KEY.encode()
 PIN_LINE = re.compile(r"PIN for (v[0-9]+): ([0-9]{6})")
+CODE_LINE = re.compile(r"Backup code for (v[0-9]+): ([0-9]{8})")
 PASSWORD = "correct horse battery staple"
 VOLUNTEERS_HEADER = "ID     PHONE            STATUS       NAME"
 USERS_HEADER = "NAME                             ROLE       ADDED (UTC)"
@@ -68,6 +69,14 @@ def usage(command: str, arguments: str) -> str:
             f"Try 'hotline {command} --help' for help.\n\n")  # fmt: skip
 
 
+def issued_backup_code(output: str, volunteer_id: str) -> str:
+    """The one backup code in a command's output, for `volunteer_id`."""
+    [match] = [m for m in map(CODE_LINE.fullmatch, output.splitlines()) if m]
+    assert match.group(1) == volunteer_id
+    assert output.count(match.group(2)) == 1, output
+    return match.group(2)
+
+
 def issued_pin(output: str, volunteer_id: str) -> str:
     """The one PIN in a command's output, for `volunteer_id`; fails if there is not exactly one."""
     found = [PIN_LINE.fullmatch(line) for line in output.splitlines()]
@@ -90,20 +99,26 @@ def test_add_prints_the_pin_once_and_keeps_only_its_digest(hotline, redis_client
 
     assert result.exit_code == 0, result.output
     pin = issued_pin(result.output, "v1")
+    code = issued_backup_code(result.output, "v1")
     assert result.output.splitlines() == [
         "Added volunteer v1: Ann Lee, +15155550150",
         f"PIN for v1: {pin}",
-        "This PIN will not be shown again: give it to the volunteer now (only a digest is kept).",
+        f"Backup code for v1: {code}",
+        "The PIN and backup code will not be shown again: give them to the volunteer now "
+        "(only digests are kept). The backup code is asked for on nights the PIN is under "
+        "attack.",
     ]
     assert result.output.splitlines()[-1] == PIN_NOTE
     record = stored_volunteer(redis_client, "v1")
     assert record["pin_digest"] == pins.volunteer_pin_digest(KEY, "v1", pin)
+    assert record["backup_digest"] == pins.volunteer_backup_digest(KEY, "v1", code)
     assert (record["name"], record["phone"]) == ("Ann Lee", "+15155550150")
     assert redis_client.hgetall(keys.VOLUNTEER_PHONES) == {"+15155550150": "v1"}
     assert audit_trail(redis_client) == [
         ("volunteer-add", "v1", "alice", "", {"name": "Ann Lee", "phone": "+15155550150"}),
     ]
     assert_nowhere_in_redis(redis_client, pin)
+    assert_nowhere_in_redis(redis_client, code)
 
 
 def test_each_volunteer_gets_their_own_pin(hotline, redis_client):
@@ -243,13 +258,16 @@ def test_reset_pin_prints_a_new_pin_once_and_the_old_one_stops_working(hotline, 
 
     assert result.exit_code == 0, result.output
     new_pin = issued_pin(result.output, "v1")
+    new_code = issued_backup_code(result.output, "v1")
     assert result.output.splitlines() == [
-        "New PIN for volunteer v1 (Ann Lee); the old one no longer works.",
+        "New PIN and backup code for volunteer v1 (Ann Lee); the old ones no longer work.",
         f"PIN for v1: {new_pin}",
+        f"Backup code for v1: {new_code}",
         PIN_NOTE,
     ]
     after = stored_volunteer(redis_client, "v1")
-    assert after == {**before, "pin_digest": pins.volunteer_pin_digest(KEY, "v1", new_pin)}
+    assert after == {**before, "pin_digest": pins.volunteer_pin_digest(KEY, "v1", new_pin),
+                     "backup_digest": pins.volunteer_backup_digest(KEY, "v1", new_code)}
     if new_pin != old_pin:  # one chance in a million that the draw repeats itself
         assert not pins.volunteer_pin_matches(KEY, "v1", old_pin, after["pin_digest"])
     assert audit_trail(redis_client)[-1] == ("volunteer-reset-pin", "v1", "erin", "", {})

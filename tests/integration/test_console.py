@@ -25,6 +25,7 @@ from tests.support.console import (
     volunteer_ready,
 )
 from tests.support.env import settings_env
+from tests.support.line import free_volunteers
 from tests.support.twilio import SECRET_KEY
 from workers.dispatch import dispatch_callers
 from workers.hang_up import hang_up_call
@@ -174,12 +175,12 @@ def test_pause_and_available_change_the_volunteers_state(client, services, vid):
     response = client.post("/console/availability", data={"status": "paused", "csrf_token": token})
     assert response.status_code == 303
     assert services.store.dispatch.state(vid).status == PAUSED
-    assert services.store.dispatch.free_count() == 0
+    assert free_volunteers(services) == 0
     assert queued(services, dispatch_callers) == []
 
     client.post("/console/availability", data={"status": "available", "csrf_token": token})
     assert services.store.dispatch.state(vid).status == AVAILABLE
-    assert services.store.dispatch.free_count() == 1
+    assert free_volunteers(services) == 1
     assert queued(services, dispatch_callers) == [()]
 
 
@@ -249,7 +250,7 @@ def test_done_frees_the_volunteer_and_hangs_up_the_caller(client, services, vid)
     client.post("/console/done", data={"csrf_token": token, "call_sid": CALLER_SID})
     state = services.store.dispatch.state(vid)
     assert state.status == AVAILABLE
-    assert services.store.dispatch.free_count() == 1
+    assert free_volunteers(services) == 1
     assert queued(services, hang_up_call) == [(CALLER_SID,)]
     assert queued(services, dispatch_callers) == [()]
     assert services.store.blocks.get(CALLER_NUMBER) is None

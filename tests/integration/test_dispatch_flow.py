@@ -6,7 +6,6 @@ Hotline's Twilio adapter, over real HTTP, to the simulator's stand-in for Twilio
 from __future__ import annotations
 
 import io
-import json
 
 import pytest
 
@@ -24,6 +23,7 @@ from hotline.store import keys
 from hotline.store.dispatch import AVAILABLE, TALKING
 from hotline.telephony import TransientTelephonyError
 from tests.support.env import settings_env
+from tests.support.line import entry_of, place_of
 from tests.support.roster import load_small_roster, pin_of
 from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL, SECRET_KEY
 from workers import runtime
@@ -169,7 +169,7 @@ def test_twilio_unreachable_puts_both_back_and_the_retry_connects(night):
     with pytest.raises(TransientTelephonyError):
         drain(services.queue)
     assert chair_call.queue is not None  # still waiting in Twilio's queue
-    assert services.store.line.position("1001") == 1
+    assert place_of(services, "1001") == 1
     assert services.store.dispatch.state("v1").status == AVAILABLE
     flaky.down = False
     enqueue_dispatch(services)  # what RQ's retry does, later
@@ -241,8 +241,8 @@ def book_a_call_back(network, loop, phone: str, answer_after_s: float | None) ->
 def test_a_chair_who_asks_for_a_call_back_keeps_the_place_and_is_put_through(night):
     services, loop, network, _ = night
     chair = book_a_call_back(network, loop, "+15155550101", answer_after_s=6.0)
-    assert services.store.line.position("1001") == 1
-    assert json.loads(services.store.redis.hget(keys.WAITING, "1001"))["callback"] == {
+    assert place_of(services, "1001") == 1
+    assert entry_of(services, "1001")["callback"] == {
         "attempts": 0,
         "requested_at": pytest.approx(loop.now(), abs=120),
     }
@@ -269,11 +269,11 @@ def test_a_call_back_nobody_answers_is_tried_again_then_a_text_is_sent(night):
         drain(services.queue)  # dispatch: phone the chair
         loop.run(loop.now() + 90)  # it rings out
         if attempt < 3:
-            entry = json.loads(services.store.redis.hget(keys.WAITING, "1001"))
+            entry = entry_of(services, "1001")
             assert entry["callback"]["attempts"] == attempt
-            assert services.store.line.position("1001") == 1
+            assert place_of(services, "1001") == 1
     drain(services.queue)  # the text message job
-    assert services.store.line.position("1001") is None
+    assert place_of(services, "1001") is None
     assert [(m["to"], m["from"]) for m in network.messages] == [("+15155550101", "+15155550000")]
     assert network.messages[0]["body"].startswith(
         "The caucus results hotline could not reach you for precinct 1001."

@@ -9,6 +9,7 @@ from hotline.store import keys
 from hotline.store.dispatch import AVAILABLE, CONNECTING, TALKING, Dispatch
 from hotline.store.line import TIER_SPAN
 from hotline.store.scripts import Scripts
+from tests.support.redis_state import snapshot
 
 T0 = 1_580_778_000.0
 
@@ -24,7 +25,7 @@ def fill(services, *, chairs: int, volunteers: int) -> Dispatch:
         services.store.line.join(now=T0 + n, precinct=f"{1000 + n}", call_sid=f"CA{n}",
                                  number=f"+1515555{n:04d}", verified_how="keyed-precinct",
                                  tier=1 if n % 10 == 0 else 0)  # fmt: skip
-        services.store.line.holding(f"{1000 + n}", f"CA{n}")  # in Twilio's queue now
+        services.store.line.holding(f"CA{n}")  # in Twilio's queue now
     for n in range(volunteers):
         dispatch.volunteer_ready(f"v{n}", call_sid=f"CV{n}", room=f"volunteer-v{n}",
                                  now=T0 + n)  # fmt: skip
@@ -79,7 +80,8 @@ def test_every_chair_is_served_once_in_priority_order_across_rounds(services):
         # Within a round the dispatchers race; across rounds the order must hold.
         served.extend(p.precinct for p in sorted(round_pairings, key=lambda p: p.score))
         for pairing in round_pairings:
-            assert dispatch.confirm(pairing.volunteer, pairing.precinct, pairing.call_sid, now=now)
+            assert dispatch.confirm(pairing.volunteer, pairing.id, pairing.call_sid,
+                                    precinct=pairing.precinct, now=now)  # fmt: skip
             assert dispatch.caller_left(pairing.volunteer, pairing.call_sid, now=now)
         now += 1
     assert served == expected_order(200)
@@ -95,7 +97,7 @@ def test_confirm_marks_the_volunteer_talking_and_the_call_answered(services):
     dispatch = fill(services, chairs=1, volunteers=1)
     pairing = dispatch.pair(now=T0 + 100)
     assert (pairing.precinct, pairing.call_sid, pairing.room) == ("1000", "CA0", "volunteer-v0")
-    assert dispatch.confirm("v0", "1000", "CA0", now=T0 + 101)
+    assert dispatch.confirm("v0", pairing.id, "CA0", precinct="1000", now=T0 + 101)
     state = dispatch.state("v0")
     assert (state.status, state.precinct, state.caller_call_sid) == (TALKING, "1000", "CA0")
     assert services.store.redis.hgetall(keys.call("CA0"))["volunteer"] == "v0"
@@ -113,19 +115,27 @@ def test_undo_when_the_caller_is_gone_keeps_their_place_and_frees_the_volunteer(
     assert redis.zscore(keys.FREE_VOLUNTEERS, "v0") == T0  # still first in line for callers
     assert float(redis.get(keys.kept_place(pairing.precinct))) == pairing.score
     assert pairing.precinct == "1001"  # 1000 is a lower tier
-    assert redis.zrange(keys.LINE, 0, -1) == ["1000"]
+    assert redis.zrange(keys.LINE, 0, -1) == ["CA0"]
     assert dispatch.pair(now=T0 + 101).precinct == "1000"
 
 
 def test_undo_for_a_retry_puts_both_back_exactly(services):
     dispatch = fill(services, chairs=2, volunteers=1)
-    before_line = services.store.redis.zrange(keys.LINE, 0, -1, withscores=True)
-    before_waiting = services.store.redis.hgetall(keys.WAITING)
+    line_keys = (keys.LINE, keys.WAITING, keys.HOLDING, keys.PRECINCT_PLACES,
+                 keys.PRECINCT_CALLS, keys.FREE_VOLUNTEERS)  # fmt: skip
+
+    def line_state() -> dict:
+        state = snapshot(services.store.redis)
+        return {key: state.get(key) for key in line_keys}
+
+    before = line_state()
     dispatch.undo_retry(dispatch.pair(now=T0 + 100))
-    assert services.store.redis.zrange(keys.LINE, 0, -1, withscores=True) == before_line
-    assert {k: json.loads(v) for k, v in services.store.redis.hgetall(keys.WAITING).items()} == {
-        k: json.loads(v) for k, v in before_waiting.items()
+    after = line_state()
+    waiting = keys.WAITING
+    assert {k: json.loads(v) for k, v in after.pop(waiting)[1].items()} == {
+        k: json.loads(v) for k, v in before.pop(waiting)[1].items()
     }
+    assert after == before
     assert dispatch.state("v0").status == AVAILABLE
 
 
@@ -137,14 +147,29 @@ def test_a_dead_dispatcher_is_recovered_without_double_pairing(services):
     assert stale == [pairing]
     assert dispatch.give_up(stale[0])
     assert not dispatch.give_up(stale[0])  # only once
-    assert services.store.redis.zrange(keys.LINE, 0, -1) == ["1000"]
+    assert services.store.redis.zrange(keys.LINE, 0, -1) == ["CA0"]
     # The Queue Member update had in fact gone through: the caller turns up in the room.
-    assert not dispatch.confirm("v0", "1000", "CA0", now=T0 + 131)
+    assert dispatch.confirm("v0", pairing.id, "CA0", precinct="1000", now=T0 + 131)
     redis = services.store.redis
     assert redis.zcard(keys.LINE) == 0 and redis.hlen(keys.WAITING) == 0
+    assert redis.hlen(keys.PRECINCT_CALLS) == 0 and redis.hlen(keys.PRECINCT_PLACES) == 0
     assert redis.zcard(keys.FREE_VOLUNTEERS) == 0
     assert dispatch.state("v0").status == TALKING
     assert dispatch.pair(now=T0 + 132) is None
+
+
+def test_a_replayed_confirmation_changes_nothing(services):
+    """Finding 6: a replayed /voice/connect pulled a precinct out of the line."""
+    dispatch = fill(services, chairs=2, volunteers=2)
+    first = dispatch.pair(now=T0 + 100)
+    assert dispatch.confirm(first.volunteer, first.id, first.call_sid, precinct=first.precinct,
+                            now=T0 + 101)  # fmt: skip
+    before = snapshot(services.store.redis)
+    # The same request again, and one naming a pairing that never was.
+    assert not dispatch.confirm(first.volunteer, first.id, first.call_sid,
+                                precinct=first.precinct, now=T0 + 500)  # fmt: skip
+    assert not dispatch.confirm("v1", "0123456789abcdef", "CA1", precinct="1001", now=T0 + 501)
+    assert snapshot(services.store.redis) == before
 
 
 def test_pausing_takes_a_volunteer_out_of_pairing(services):
@@ -169,7 +194,7 @@ def test_a_chair_still_hearing_verified_is_not_paired_until_holding(services):
                              verified_how="keyed-precinct")  # fmt: skip
     dispatch.volunteer_ready("v0", call_sid="CV0", room="volunteer-v0", now=T0)
     assert dispatch.pair(now=T0 + 1) is None  # Twilio has not queued the call yet
-    assert services.store.line.holding("1000", "CA0") == (1, True)
-    assert services.store.line.holding("1000", "CA0") == (1, False)  # only the first time
+    assert services.store.line.holding("CA0") == (1, True)
+    assert services.store.line.holding("CA0") == (1, False)  # only the first time
     assert dispatch.pair(now=T0 + 2).precinct == "1000"
-    assert services.store.redis.hlen(keys.HOLDING) == 0
+    assert services.store.redis.scard(keys.HOLDING) == 0

@@ -1,4 +1,4 @@
-"""The priority line, PIN failures, blocks and the audit trail against a real Redis."""
+"""The priority line, status callbacks, blocks and the audit trail against a real Redis."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 from hotline.store import audit, keys
 from hotline.store.line import TIER_SPAN
+from tests.support.line import place_of
 
 CHAIR = "+15155550101"
 
@@ -28,6 +29,7 @@ def end(services, sid, precinct, status="completed", sequence=None):
 
 def test_line_orders_verified_chairs_first_then_by_arrival(services, clock):
     assert join(services, "500", "CA5", tier=1) == 1
+    assert join(services, "500", "CA5", tier=1) == 1  # the same call again: still one
     clock.advance(5)
     assert join(services, "300", "CA3") == 1  # a verified chair goes ahead of tier 1
     clock.advance(5)
@@ -35,37 +37,51 @@ def test_line_orders_verified_chairs_first_then_by_arrival(services, clock):
     assert [c.precinct for c in services.store.line.waiting()] == ["300", "100", "500"]
     scores = dict(services.store.redis.zrange(keys.LINE, 0, -1, withscores=True))
     start = clock.now() - 10
-    assert scores == {"300": start + 5, "100": start + 10, "500": TIER_SPAN + start}
-    assert services.store.line.position("500") == 3
+    assert scores == {"CA3": start + 5, "CA1": start + 10, "CA5": TIER_SPAN + start}
+    assert place_of(services, "500") == 3
+    assert services.store.redis.hgetall(keys.PRECINCT_CALLS) == {"500": "1", "300": "1",
+                                                                 "100": "1"}
 
 
 def test_abandoning_chair_leaves_the_line_and_gets_the_place_back(services, clock):
     join(services, "100", "CA1")
     clock.advance(10)
     join(services, "200", "CA2")
-    first_score = services.store.redis.zscore(keys.LINE, "100")
+    first_score = services.store.redis.zscore(keys.LINE, "CA1")
     clock.advance(60)
     assert end(services, "CA1", "100").left_line
-    assert services.store.line.position("100") is None
-    assert services.store.redis.hget(keys.WAITING, "100") is None
+    assert place_of(services, "100") is None
+    assert services.store.redis.hget(keys.WAITING, "CA1") is None
+    assert services.store.redis.hget(keys.PRECINCT_PLACES, "100") is None
     assert float(services.store.redis.get(keys.kept_place("100"))) == first_score
     assert 7190 <= services.store.redis.ttl(keys.kept_place("100")) <= 7200
     clock.advance(300)
     assert join(services, "100", "CA9") == 1  # back in front of 200
-    assert services.store.redis.zscore(keys.LINE, "100") == first_score
+    assert services.store.redis.zscore(keys.LINE, "CA9") == first_score
     assert services.store.redis.exists(keys.kept_place("100")) == 0
 
 
-def test_second_call_for_a_waiting_precinct_keeps_its_score(services, clock):
+def test_a_second_call_for_a_waiting_precinct_waits_alongside_the_first(services, clock):
+    """Finding 5: a second caller who verified the same precinct replaced the first, who
+    kept hearing a place in line but was never put through.
+    """
     join(services, "100", "CA1")
-    score = services.store.redis.zscore(keys.LINE, "100")
+    score = services.store.redis.zscore(keys.LINE, "CA1")
     clock.advance(30)
-    join(services, "100", "CA2")
-    assert services.store.redis.zscore(keys.LINE, "100") == score
-    assert json.loads(services.store.redis.hget(keys.WAITING, "100"))["call_sid"] == "CA2"
-    # The older call ending does not take the precinct out of line.
-    assert not end(services, "CA1", "100").left_line
-    assert services.store.line.position("100") == 1
+    assert join(services, "100", "CA2") == 2
+    redis = services.store.redis
+    assert redis.zrange(keys.LINE, 0, -1, withscores=True) == [("CA1", score), ("CA2", score)]
+    assert {json.loads(raw)["call_sid"] for raw in redis.hvals(keys.WAITING)} == {"CA1", "CA2"}
+    assert redis.hgetall(keys.PRECINCT_CALLS) == {"100": "2"}
+    # The older call ending leaves the line; the precinct keeps its place through the other.
+    assert end(services, "CA1", "100").left_line
+    assert redis.zrange(keys.LINE, 0, -1, withscores=True) == [("CA2", score)]
+    assert redis.hgetall(keys.PRECINCT_PLACES) == {"100": repr(score)}
+    assert redis.exists(keys.kept_place("100")) == 0
+    # The last one ending keeps the place for a call back.
+    assert end(services, "CA2", "100").left_line
+    assert redis.hgetall(keys.PRECINCT_CALLS) == {}
+    assert float(redis.get(keys.kept_place("100"))) == score
 
 
 def test_status_callbacks_apply_once_and_in_sequence_order(services):
@@ -78,29 +94,6 @@ def test_status_callbacks_apply_once_and_in_sequence_order(services):
     record = services.store.calls.get("CA1")
     assert (record.status, record.duration_s) == ("completed", 30)
     assert services.store.redis.hget(keys.call("CA1"), "last_seq") == "3"
-
-
-def test_pin_failures_count_per_number_within_the_window(services, clock):
-    for attempt in range(1, 4):
-        failures, temp_blocks = services.store.calls.pin_failed(
-            now=clock.now(), call_sid="CA1", number=CHAIR, precinct="100", attempt=attempt
-        )
-        clock.advance(100)
-    assert (failures, temp_blocks) == (3, 0)
-    assert services.store.redis.get(keys.precinct_pin_failures("100")) == "3"
-    clock.advance(3600)
-    failures, _ = services.store.calls.pin_failed(
-        now=clock.now(), call_sid="CA2", number=CHAIR, precinct="100", attempt=1
-    )
-    assert failures == 1
-
-
-def test_withheld_pin_failures_share_one_budget(services, clock):
-    for n in range(3):
-        services.store.calls.pin_failed(
-            now=clock.now(), call_sid=f"CA{n}", number=None, precinct="100", attempt=1
-        )
-    assert services.store.redis.zcard(keys.WITHHELD_PIN_FAILURES) == 3
 
 
 def test_block_with_expiry_unblock_and_audit(services, clock):

@@ -47,14 +47,12 @@ def put_caller_through(services: Services, volunteer_id: str, *, precinct: str =
     store.line.join(now=clock.now(), precinct=precinct, call_sid=call_sid, number=number,
                     verified_how="keyed-precinct")  # fmt: skip
     # Twilio asks for the wait URL once the call is in its queue: only then can it be moved.
-    # (Line.holding is new work in progress elsewhere; older stores pair without it.)
-    holding = getattr(store.line, "holding", None)
-    if holding is not None:
-        holding(precinct, call_sid)
+    store.line.holding(call_sid)
     advance(clock, waited_s)
     pairing = store.dispatch.pair(now=clock.now())
     assert pairing is not None and pairing.volunteer == volunteer_id, pairing
-    assert store.dispatch.confirm(volunteer_id, precinct, call_sid, now=clock.now())
+    assert store.dispatch.confirm(volunteer_id, pairing.id, call_sid, precinct=precinct,
+                                  now=clock.now())  # fmt: skip
 
 
 def advance(clock, seconds: float) -> None:

@@ -32,6 +32,9 @@ from hotline.store import keys
         ("VOLUNTEER_STATES", "hotline:volunteer-states"),
         ("PAIRINGS", "hotline:pairings"),
         ("TWILIO_QUEUE_SIDS", "hotline:twilio-queue-sids"),
+        ("PRECINCT_PLACES", "hotline:precinct-places"),
+        ("PRECINCT_CALLS", "hotline:precinct-calls"),
+        ("PIN_FAILURES", "hotline:pin-failures"),
     ],
 )
 def test_constant_keys(name, value):
@@ -51,6 +54,12 @@ def test_constant_keys(name, value):
         (keys.kept_place("0042"), "hotline:kept-place:0042"),
         (keys.precinct_pin_failures("0042"), "hotline:precinct:0042:pin-failures"),
         (keys.login_attempts("ann"), "hotline:login-attempts:ann"),
+        (keys.volunteer_pin_failures("v3"), "hotline:volunteer:v3:pin-failures"),
+        (keys.pin_checks(438_883), "hotline:pin-checks:438883"),
+        (keys.held_pin("CA1"), "hotline:call:CA1:held-pin"),
+        (keys.call_backs("+15155550100"), "hotline:call-backs:+15155550100"),
+        (keys.verification("ab12"), "hotline:verification:ab12"),
+        (keys.given_up_pairing("cd34"), "hotline:pairing-given-up:cd34"),
     ],
 )
 def test_key_functions(key, value):
@@ -88,6 +97,9 @@ def test_every_public_key_is_pinned():
         "VOLUNTEER_STATES",
         "PAIRINGS",
         "TWILIO_QUEUE_SIDS",
+        "PRECINCT_PLACES",
+        "PRECINCT_CALLS",
+        "PIN_FAILURES",
     }
     assert functions == {
         "precinct",
@@ -100,4 +112,10 @@ def test_every_public_key_is_pinned():
         "kept_place",
         "login_attempts",
         "precinct_pin_failures",
+        "volunteer_pin_failures",
+        "pin_checks",
+        "held_pin",
+        "call_backs",
+        "verification",
+        "given_up_pairing",
     }

@@ -859,16 +859,16 @@ def test_log_only_fallback_for_a_chair_precinct_is_the_fast_track():
 
 @pytest.mark.parametrize("failures", [0, 1, 5])
 def test_pin_failures_below_the_threshold_block_nothing(failures):
-    assert decide_after_pin_failure(failures, 0, ENFORCE, chair_number=False) is None
+    assert decide_after_pin_failure(failures, 0, ENFORCE, protected=False) is None
 
 
 @pytest.mark.parametrize(("failures", "temp_blocks"), [(6, 0), (100, 5)])
-def test_pin_failures_never_block_a_chair_number(failures, temp_blocks):
-    assert decide_after_pin_failure(failures, temp_blocks, ENFORCE, chair_number=True) is None
+def test_pin_failures_never_block_a_protected_number(failures, temp_blocks):
+    assert decide_after_pin_failure(failures, temp_blocks, ENFORCE, protected=True) is None
 
 
 def test_pin_failures_at_the_threshold_temp_block_the_number():
-    verdict = decide_after_pin_failure(6, 0, ENFORCE, chair_number=False)
+    verdict = decide_after_pin_failure(6, 0, ENFORCE, protected=False)
     assert verdict is not None
     assert_verdict(
         verdict,
@@ -881,7 +881,7 @@ def test_pin_failures_at_the_threshold_temp_block_the_number():
 
 def test_pin_temp_block_lasts_the_pin_duration_not_the_escalation_one():
     policy = Policy(pin_temp_block_for_s=1200.0, escalation=Escalation(temp_block_for_s=99.0))
-    verdict = decide_after_pin_failure(7, 1, policy, chair_number=False)
+    verdict = decide_after_pin_failure(7, 1, policy, protected=False)
     assert verdict is not None
     assert_verdict(
         verdict,
@@ -893,15 +893,15 @@ def test_pin_temp_block_lasts_the_pin_duration_not_the_escalation_one():
 
 def test_pin_failure_threshold_and_window_come_from_the_policy():
     policy = Policy(pin_failures_per_number=3, long_window_s=1800.0)
-    assert decide_after_pin_failure(2, 0, policy, chair_number=False) is None
-    verdict = decide_after_pin_failure(3, 0, policy, chair_number=False)
+    assert decide_after_pin_failure(2, 0, policy, protected=False) is None
+    verdict = decide_after_pin_failure(3, 0, policy, protected=False)
     assert verdict is not None
     assert verdict.reasons == ("3 failed PINs in 30m (temporary block at 3)",)
 
 
 @pytest.mark.parametrize("temp_blocks", [2, 4])
 def test_pin_failures_after_temp_blocks_block_the_number(temp_blocks):
-    verdict = decide_after_pin_failure(6, temp_blocks, ENFORCE, chair_number=False)
+    verdict = decide_after_pin_failure(6, temp_blocks, ENFORCE, protected=False)
     assert verdict is not None
     assert_verdict(
         verdict,
@@ -916,7 +916,7 @@ def test_pin_failures_after_temp_blocks_block_the_number(temp_blocks):
 
 
 def test_pin_failures_in_log_only_mode_are_recorded_not_enforced():
-    verdict = decide_after_pin_failure(6, 0, LOG_ONLY, chair_number=False)
+    verdict = decide_after_pin_failure(6, 0, LOG_ONLY, protected=False)
     assert verdict is not None
     assert_verdict(
         verdict,
@@ -930,7 +930,7 @@ def test_pin_failures_in_log_only_mode_are_recorded_not_enforced():
 
 
 def test_pin_block_in_log_only_mode_is_recorded_not_enforced():
-    verdict = decide_after_pin_failure(6, 2, LOG_ONLY, chair_number=False)
+    verdict = decide_after_pin_failure(6, 2, LOG_ONLY, protected=False)
     assert verdict is not None
     assert_verdict(
         verdict,
@@ -946,5 +946,5 @@ def test_pin_block_in_log_only_mode_is_recorded_not_enforced():
 
 
 def test_log_only_below_the_pin_threshold_is_still_none():
-    assert decide_after_pin_failure(5, 3, LOG_ONLY, chair_number=False) is None
-    assert decide_after_pin_failure(50, 3, LOG_ONLY, chair_number=True) is None
+    assert decide_after_pin_failure(5, 3, LOG_ONLY, protected=False) is None
+    assert decide_after_pin_failure(50, 3, LOG_ONLY, protected=True) is None

@@ -106,7 +106,6 @@ def test_default_prompts():
         "diverted_flood",
         "diverted_withheld",
         "trouble",
-        "left_line",
     } <= set(prompts)
     assert prompts["diverted_withheld"] == (
         "Please call again from a phone that shows its number. Goodbye."

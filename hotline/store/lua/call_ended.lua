@@ -1,10 +1,11 @@
 -- A status callback: apply it once, in order. Twilio may retry a callback or
 -- deliver them out of order; SequenceNumber tells which is newer. A call that
--- ends while its precinct waits in line leaves the line, and the precinct's
--- place is kept for a while in case the chair calls back; a chair who asked
--- to be called back stays in line.
+-- ends while it waits in line leaves the line; when it was its precinct's last
+-- call waiting, the precinct's place is kept for a while in case the chair calls
+-- back. A chair who asked to be called back stays in line.
 --
--- KEYS: 1 call, 2 line, 3 waiting, 4 kept place (a dummy when no precinct), 5 holding
+-- KEYS: 1 call, 2 line, 3 waiting, 4 kept place (a dummy when no precinct), 5 holding,
+--       6 precinct places, 7 precinct calls
 -- ARGV: 1 now, 2 status, 3 sequence number (-1 when absent), 4 duration s ("" if absent),
 --       5 terminal ("1"/"0"), 6 precinct ("" if none), 7 keep place s, 8 CallSid, 9 ttl s
 -- Returns: {applied (0/1), left_line (0/1)}
@@ -23,17 +24,15 @@ redis.call('HSET', KEYS[1], 'ended_at', ARGV[1])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'duration', ARGV[4]) end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[9]))
 local left = 0
-if ARGV[6] ~= '' then
-  local entry = redis.call('HGET', KEYS[3], ARGV[6])
-  -- A chair who asked to be called back hung up on purpose: they stay in line.
-  local decoded = entry and cjson.decode(entry)
-  if decoded and decoded.call_sid == ARGV[8] and not decoded.callback then
-    local score = redis.call('ZSCORE', KEYS[2], ARGV[6])
-    redis.call('ZREM', KEYS[2], ARGV[6])
-    redis.call('HDEL', KEYS[3], ARGV[6])
-    redis.call('HDEL', KEYS[5], ARGV[6])
-    if score then redis.call('SET', KEYS[4], score, 'EX', tonumber(ARGV[7])) end
-    left = 1
+local entry = redis.call('HGET', KEYS[3], ARGV[8])
+local decoded = entry and cjson.decode(entry)
+-- A chair who asked to be called back hung up on purpose: they stay in line.
+if decoded and not decoded.callback then
+  local score, remaining = leave_line(KEYS[2], KEYS[3], KEYS[5], KEYS[6], KEYS[7], ARGV[8],
+                                      decoded.precinct)
+  if score and remaining == 0 then
+    redis.call('SET', KEYS[4], score, 'EX', tonumber(ARGV[7]))
   end
+  left = 1
 end
 return {1, left}

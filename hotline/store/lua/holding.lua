@@ -1,15 +1,14 @@
--- The wait URL was requested: Twilio has the call in its queue now (it plays
--- the verified message first, so a chair is in the line a few seconds before
--- they can be moved). Note the call as holding, once, and tell the place.
+-- The wait URL was requested: Twilio has the call in its queue now (it plays the
+-- verified message first, so a call is in the line a few seconds before it can be
+-- moved). Note the call as holding, once, and tell its place. A request for a call that
+-- has ended (a replay) changes nothing.
 --
--- KEYS: 1 line, 2 waiting, 3 holding
--- ARGV: 1 precinct, 2 CallSid
+-- KEYS: 1 line, 2 waiting, 3 holding, 4 call
+-- ARGV: 1 CallSid
 -- Returns {position (0 when not waiting), 1 the first time this call is seen holding}
+if redis.call('HEXISTS', KEYS[4], 'ended_at') == 1 then return {0, 0} end
 local first = 0
-local raw = redis.call('HGET', KEYS[2], ARGV[1])
-if raw and cjson.decode(raw).call_sid == ARGV[2]
-    and redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then
-  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 and redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
   first = 1
 end
 local rank = redis.call('ZRANK', KEYS[1], ARGV[1])

@@ -1,17 +1,24 @@
--- A chair entered the right PIN: put their precinct in the priority line.
--- A precinct already in line, or one whose chair hung up a short while ago,
--- keeps its earlier place.
+-- A call proved its chair (a PIN, a backup code or a call back): put it in the priority
+-- line. Every call verified for one precinct shares the precinct's place: a second call
+-- for a precinct already waiting joins alongside the first (both are served, neither is
+-- dropped), and a precinct whose last call hung up a short while ago gets its place back.
 --
--- KEYS: 1 line, 2 waiting, 3 kept place, 4 call, 5 caller (may be a dummy when withheld)
--- ARGV: 1 now, 2 precinct, 3 new score, 4 waiting entry (JSON), 5 number ("" when withheld)
-local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
-if not score then score = redis.call('GET', KEYS[3]) end
-if not score then score = ARGV[3] end
-redis.call('ZADD', KEYS[1], score, ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
+-- KEYS: 1 line, 2 waiting, 3 kept place, 4 call, 5 caller (a dummy when withheld),
+--       6 precinct places, 7 precinct calls
+-- ARGV: 1 now, 2 precinct, 3 new score, 4 waiting entry (JSON), 5 number ("" when withheld),
+--       6 CallSid
+-- Returns the call's 1-based position in the line.
+local precinct, sid = ARGV[2], ARGV[6]
+local score = redis.call('HGET', KEYS[6], precinct) or redis.call('GET', KEYS[3]) or ARGV[3]
+if not redis.call('ZSCORE', KEYS[1], sid) then
+  redis.call('HINCRBY', KEYS[7], precinct, 1)
+end
+redis.call('ZADD', KEYS[1], score, sid)
+redis.call('HSET', KEYS[2], sid, ARGV[4])
+redis.call('HSET', KEYS[6], precinct, score)
 redis.call('DEL', KEYS[3])
-redis.call('HSET', KEYS[4], 'precinct', ARGV[2], 'verified_at', ARGV[1], 'stage', 'waiting')
+redis.call('HSET', KEYS[4], 'precinct', precinct, 'verified_at', ARGV[1], 'stage', 'waiting')
 if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[5], 'verified_at', ARGV[1])
 end
-return redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. score) + 1
+return redis.call('ZRANK', KEYS[1], sid) + 1

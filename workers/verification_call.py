@@ -1,0 +1,45 @@
+"""Job: the call back that proves a chair or a volunteer whose PIN budget is spent.
+
+It phones the registered phone from the hotline number they dialled; whoever answers
+hears who is calling and keys the PIN (the call-back webhooks in voice/verification.py).
+A Twilio that cannot be reached is retried; a number Twilio refuses to dial is left to
+the backup code, which the person is told of if they call again.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from rq import Retry
+
+from hotline.telephony import TelephonyError, TransientTelephonyError, telephony_for
+from workers import runtime
+
+log = logging.getLogger(__name__)
+
+RETRY = Retry(max=3, interval=[2, 5, 15])
+
+
+def place_verification_call(verification_id: str) -> dict[str, object]:
+    services = runtime.current()
+    verification = services.store.verifications.get(verification_id)
+    if verification is None:
+        return {"verification": verification_id, "skipped": "expired"}
+    public_url = services.settings.public_url
+    answer = f"{public_url}/voice/verify-answer?{urlencode({'verification': verification_id})}"
+    try:
+        sid = telephony_for(services).place_call(verification.phone, verification.from_number,
+                                                 answer, f"{public_url}/voice/status")
+    except TransientTelephonyError:
+        raise  # RQ retries it
+    except TelephonyError as error:
+        log.warning("call back for verification %s refused: %s", verification_id, error)
+        services.store.verifications.done(verification_id)
+        return {"verification": verification_id, "refused": str(error)}
+    return {"verification": verification_id, "call_sid": sid}
+
+
+def enqueue_verification_call(services, verification_id: str) -> None:
+    services.queue.enqueue(place_verification_call, verification_id, job_timeout=30,
+                           retry=RETRY)  # fmt: skip
