@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -61,6 +62,22 @@ def test_unsigned_and_badly_signed_requests_get_403(client, services, path):
     tampered = {"X-Twilio-Signature": signature(PUBLIC_URL + path, params)}
     assert client.post(path, data={**params, "From": TROLL}, headers=tampered).status_code == 403
     assert sorted(services.store.redis.keys("*")) == before  # nothing was counted or stored
+
+
+@pytest.mark.parametrize("header", ["é" * 28, "\u2603", "ÿ"])
+@pytest.mark.parametrize("path", ["/voice/incoming", "/voice/status", "/voice/volunteer"])
+def test_a_signature_that_is_not_ascii_is_a_plain_403_with_nothing_logged(
+    client, services, caplog, path, header
+):
+    """Finding 8: a non-ASCII X-Twilio-Signature raised inside compare_digest, which logged
+    a traceback (log flooding on demand) and answered 200; now it is a quiet 403.
+    """
+    before = sorted(services.store.redis.keys("*"))
+    params = {"CallSid": "CA1", "From": CHAIR, "CallStatus": "completed"}
+    response = client.post(path, data=params, headers={"X-Twilio-Signature": header})
+    assert response.status_code == 403
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert sorted(services.store.redis.keys("*")) == before
 
 
 def test_without_an_auth_token_every_webhook_is_refused(services, redis_url, clock):
