@@ -33,7 +33,7 @@ def import_roster(
     roster: Roster,
     rows: list[RosterRow],
     *,
-    secret_key: bytes,
+    pin_key: bytes,
     pin_sheet: Path,
     new_pins: bool = False,
     rng: random.Random | None = None,
@@ -44,13 +44,13 @@ def import_roster(
     for row in rows:
         existing = None if (row.pin or new_pins) else roster.get(row.code)
         if row.pin:
-            digest = pins.pin_digest(secret_key, row.code, row.pin)
+            digest = pins.pin_digest(pin_key, row.code, row.pin)
         elif existing is not None:
             digest = existing.pin_digest
             kept += 1
         else:
             pin = pins.generate_pin(rng)
-            digest = pins.pin_digest(secret_key, row.code, pin)
+            digest = pins.pin_digest(pin_key, row.code, pin)
             sheet.append({"precinct": row.code, "county": row.county, "name": row.name,
                           "chair_phone": row.chair_phone or "", "pin": pin})  # fmt: skip
         precincts.append(

@@ -108,7 +108,7 @@ def pin_entered() -> Response:
         )
 
     record = svc.store.roster.get(precinct)
-    secret = settings.require_secret_key()
+    secret = settings.pin_key()
     number = caller_number()
     if (
         record is not None

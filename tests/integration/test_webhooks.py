@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from hotline.app import create_app
+from hotline.pins import pin_digest
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.store import keys
@@ -16,7 +17,7 @@ from tests.support.calls import PhoneCall
 from tests.support.env import settings_env
 from tests.support.redis_state import snapshot
 from tests.support.roster import load_small_roster, pin_of
-from tests.support.twilio import PUBLIC_URL, signature, signed_post
+from tests.support.twilio import PUBLIC_URL, SECRET_KEY, signature, signed_post
 from tests.support.xml import shape, verbs
 
 CHAIR = "+15155550101"
@@ -171,6 +172,24 @@ def test_mistyped_pin_is_asked_again_then_accepted(client, services):
     )  # fmt: skip
     assert verbs(call.press(pin_of("1001")).data) == ["Say", "Enqueue"]
     assert services.store.calls.get("CA1").pin_failures == 1
+
+
+def test_a_digest_keyed_with_the_secret_itself_no_longer_matches(client, services):
+    """Finding 8: the PIN webhook checks digests under the key derived for PINs, so a digest
+    made before (keyed with HOTLINE_SECRET_KEY itself) does not let the chair in.
+    """
+    old_digest = pin_digest(SECRET_KEY.encode(), "1001", pin_of("1001"))
+    services.store.redis.hset(keys.precinct("1001"), "pin_digest", old_digest)
+    call = PhoneCall(client, "CA1", CHAIR)
+    call.ring()
+    call.press("1001")
+    refused = call.press(pin_of("1001"))
+    assert shape(refused.data) == gather(
+        f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=1&reprompts=0",
+        ASK_PIN, preface="That PIN did not match.",
+    )  # fmt: skip
+    assert services.store.calls.get("CA1").pin_failures == 1
+    assert services.store.line.position("1001") is None
 
 
 def test_three_wrong_pins_end_the_call_politely(client, services):

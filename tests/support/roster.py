@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hotline.pins import pin_digest
 from hotline.store.roster import Precinct
-from tests.support.twilio import SECRET_KEY
+from tests.support.twilio import PIN_KEY
 
 # code: (county, name, pin, registered chair phone)
 SMALL_ROSTER = {
@@ -17,7 +17,7 @@ SMALL_ROSTER = {
 def load_small_roster(services) -> None:
     services.store.roster.replace_all(
         Precinct(code=code, county=county, name=name,
-                 pin_digest=pin_digest(SECRET_KEY.encode(), code, pin), chair_phone=phone)
+                 pin_digest=pin_digest(PIN_KEY, code, pin), chair_phone=phone)
         for code, (county, name, pin, phone) in SMALL_ROSTER.items()
     )  # fmt: skip
 
