@@ -14,12 +14,14 @@ log = logging.getLogger(__name__)
 
 
 def create_app(services: Services | None = None) -> Flask:
-    """Build the web app. Without `services`, settings come from config/ and the
-    environment; with no REDIS_URL the embedded Redis must already be running
-    (`hotline serve` starts it before the web workers fork).
+    """Build the web app. Without `services` (`hotline serve`, the Procfile's gunicorn),
+    settings come from config/ and the environment and must pass the production checks;
+    with no REDIS_URL the embedded Redis must already be running (`hotline serve` starts
+    it before the web workers fork).
     """
     if services is None:
         settings = Settings.load()
+        settings.check_for_production()
         if not settings.redis_url and not EmbeddedRedis(settings.data_dir).is_running():
             raise ConfigError(
                 f"REDIS_URL is not set and no embedded Redis runs under {settings.data_dir}: "
@@ -38,10 +40,6 @@ def init_app(app: Flask, services: Services) -> None:
     app.extensions["hotline"] = services
     init_voice(app)
     init_console(app, services)
-    if not services.settings.twilio_auth_token:
-        log.warning("TWILIO_AUTH_TOKEN is not set: every webhook will answer 403")
-    if not services.settings.secret_key:
-        log.warning("HOTLINE_SECRET_KEY is not set: PINs cannot be checked")
 
     @app.get("/healthz")
     def healthz() -> tuple[dict[str, object], int]:

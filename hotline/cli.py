@@ -26,9 +26,9 @@ from hotline.store.users import is_valid_name as is_valid_user_name
 
 
 @contextlib.contextmanager
-def opened_services() -> Iterator[Services]:
+def opened_services(settings: Settings | None = None) -> Iterator[Services]:
     """Services for one command; an embedded Redis started for it is stopped after."""
-    settings = _settings()
+    settings = settings or _settings()
     server = ensure_redis(settings)
     try:
         yield Services.build(settings)
@@ -42,6 +42,16 @@ def _settings() -> Settings:
         return Settings.load()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _settings_to_run() -> Settings:
+    """Settings for a web server or worker: in production, only if they can do their job."""
+    settings = _settings()
+    try:
+        settings.check_for_production()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    return settings
 
 
 def _author(value: str | None) -> str:
@@ -68,7 +78,7 @@ def main() -> None:
 def serve() -> None:
     from hotline.web_server import serve_forever
 
-    settings = _settings()
+    settings = _settings_to_run()
     server = ensure_redis(settings)
     try:
         serve_forever(settings)
@@ -82,7 +92,7 @@ def serve() -> None:
 def worker(burst: bool) -> None:
     from workers.main import run_worker
 
-    with opened_services() as services:
+    with opened_services(_settings_to_run()) as services:
         run_worker(services, burst=burst)
 
 
@@ -120,7 +130,7 @@ def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: 
         try:
             rows = read_roster(text, layout=layout, region=settings.default_region,
                                allow_short_pins=allow_short_pins)  # fmt: skip
-            secret = settings.require_secret_key()
+            pin_key = settings.pin_key()
         except RosterError as error:
             raise click.ClickException(f"{file} was not imported:\n{error}") from None
         except ConfigError as error:
@@ -128,7 +138,7 @@ def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: 
         stamp = datetime.fromtimestamp(services.clock.now(), UTC).strftime("%Y%m%d-%H%M%S")
         sheet_path = pin_sheet or _free_path(settings.data_dir / f"pin-sheet-{stamp}.csv")
         try:
-            result = import_roster(services.store.roster, rows, secret_key=secret,
+            result = import_roster(services.store.roster, rows, pin_key=pin_key,
                                    pin_sheet=sheet_path, new_pins=new_pins)  # fmt: skip
         except FileExistsError:
             raise click.ClickException(f"{sheet_path} already exists; nothing imported") from None
@@ -259,13 +269,13 @@ def add_volunteer(name: str, phone: str, author: str | None) -> None:
         raise click.BadParameter("a volunteer needs a name", param_hint="NAME")
     with opened_services() as services:
         number = _volunteer_phone(phone, services.settings)
-        secret = _secret_key(services.settings)
+        pin_key = _pin_key(services.settings)
         pin, code = generate_pin(), generate_backup_code()
         try:
             added = services.store.volunteers.add(
-                name, number, lambda volunteer_id: volunteer_pin_digest(secret, volunteer_id, pin),
+                name, number, lambda volunteer_id: volunteer_pin_digest(pin_key, volunteer_id, pin),
                 author=_author(author),
-                backup_digest=lambda volunteer_id: volunteer_backup_digest(secret, volunteer_id,
+                backup_digest=lambda volunteer_id: volunteer_backup_digest(pin_key, volunteer_id,
                                                                            code),
             )  # fmt: skip
         except ValueError as error:
@@ -311,11 +321,11 @@ def remove_volunteer(volunteer_id: str, reason: str, author: str | None) -> None
 @click.option("--by", "author", help="Who is resetting (default: your login name).")
 def reset_volunteer_pin(volunteer_id: str, author: str | None) -> None:
     with opened_services() as services:
-        secret = _secret_key(services.settings)
+        pin_key = _pin_key(services.settings)
         pin, code = generate_pin(), generate_backup_code()
         changed = services.store.volunteers.set_pin_digest(
-            volunteer_id, volunteer_pin_digest(secret, volunteer_id, pin),
-            backup_digest=volunteer_backup_digest(secret, volunteer_id, code),
+            volunteer_id, volunteer_pin_digest(pin_key, volunteer_id, pin),
+            backup_digest=volunteer_backup_digest(pin_key, volunteer_id, code),
             author=_author(author))  # fmt: skip
     if changed is None:
         raise click.ClickException(f"{volunteer_id} is not a volunteer")
@@ -511,9 +521,9 @@ def _volunteer_phone(text: str, settings: Settings) -> str:
     return number
 
 
-def _secret_key(settings: Settings) -> bytes:
+def _pin_key(settings: Settings) -> bytes:
     try:
-        return settings.require_secret_key()
+        return settings.pin_key()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
 

@@ -49,6 +49,8 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
     redis_server.start()
     env = {
         **os.environ,
+        # Loopback URLs and keys made for the run: a development setup by design.
+        "HOTLINE_ENV": "development",
         "REDIS_URL": redis_server.url,
         "HOTLINE_DATA_DIR": str(data_dir),
         "HOTLINE_PORT": str(port),
@@ -109,7 +111,7 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
 
 
 def _load_roster(services: Services, population) -> None:
-    key = services.settings.require_secret_key()
+    key = services.settings.pin_key()
     services.store.roster.replace_all(
         Precinct(code=code, county=county, name=name, pin_digest=pin_digest(key, code, pin),
                  chair_phone=phone)
@@ -142,7 +144,8 @@ def _how_to_go_live() -> None:
     _say("""
 To put a real Twilio number in front of Hotline:
   1. export HOTLINE_PUBLIC_URL=https://your-host   (the address Twilio reaches)
-     export TWILIO_AUTH_TOKEN=...  TWILIO_ACCOUNT_SID=...  HOTLINE_SECRET_KEY=...
+     export TWILIO_AUTH_TOKEN=...  TWILIO_ACCOUNT_SID=...
+     export HOTLINE_SECRET_KEY=$(openssl rand -hex 32)   (keep it: PINs are keyed with it)
   2. hotline precincts import your-roster.csv ; hotline serve ; hotline worker
   3. In the Twilio console, for the chairs' number set
        A call comes in:      Webhook  POST  $HOTLINE_PUBLIC_URL/voice/incoming

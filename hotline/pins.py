@@ -1,11 +1,12 @@
 """Chair and volunteer PINs and backup codes: keyed digests, constant-time checks, generation.
 
-Only HMAC-SHA256(secret key, precinct + ":" + PIN) is ever stored. The
-precinct is part of the message so that two precincts with the same PIN have
+Only HMAC-SHA256(PIN key, precinct + ":" + PIN) is ever stored, where the PIN
+key is derived from HOTLINE_SECRET_KEY for PIN digests alone (Settings.pin_key).
+The precinct is part of the message so that two precincts with the same PIN have
 different digests; the separator keeps precinct 12 with PIN 34567 apart from
 precinct 123 with PIN 4567.
 
-A volunteer's PIN is kept the same way as HMAC-SHA256(secret key,
+A volunteer's PIN is kept the same way as HMAC-SHA256(PIN key,
 "volunteer:" + volunteer id + ":" + PIN). A precinct code is digits only, so
 no chair's message can ever start with "volunteer:": a chair's digest and a
 volunteer's never stand for each other.
@@ -43,21 +44,21 @@ def is_valid_precinct_code(code: str) -> bool:
     return bool(PRECINCT_PATTERN.fullmatch(code))
 
 
-def pin_digest(secret_key: bytes, precinct: str, pin: str) -> str:
-    return _digest(secret_key, f"{precinct}:{pin}")
+def pin_digest(pin_key: bytes, precinct: str, pin: str) -> str:
+    return _digest(pin_key, f"{precinct}:{pin}")
 
 
-def pin_matches(secret_key: bytes, precinct: str, pin: str, stored_digest: str | None) -> bool:
+def pin_matches(pin_key: bytes, precinct: str, pin: str, stored_digest: str | None) -> bool:
     """Constant-time comparison; a missing digest never matches."""
-    return _matches(pin_digest(secret_key, precinct, pin), stored_digest)
+    return _matches(pin_digest(pin_key, precinct, pin), stored_digest)
 
 
-def backup_digest(secret_key: bytes, precinct: str, code: str) -> str:
-    return _digest(secret_key, f"backup:{precinct}:{code}")
+def backup_digest(pin_key: bytes, precinct: str, code: str) -> str:
+    return _digest(pin_key, f"backup:{precinct}:{code}")
 
 
-def volunteer_backup_digest(secret_key: bytes, volunteer_id: str, code: str) -> str:
-    return _digest(secret_key, f"volunteer-backup:{volunteer_id}:{code}")
+def volunteer_backup_digest(pin_key: bytes, volunteer_id: str, code: str) -> str:
+    return _digest(pin_key, f"volunteer-backup:{volunteer_id}:{code}")
 
 
 def is_valid_backup_code(code: str) -> bool:
@@ -69,19 +70,19 @@ def digests_match(candidate: str | None, stored_digest: str | None) -> bool:
     return bool(candidate) and _matches(candidate, stored_digest)
 
 
-def volunteer_pin_digest(secret_key: bytes, volunteer_id: str, pin: str) -> str:
-    return _digest(secret_key, f"volunteer:{volunteer_id}:{pin}")
+def volunteer_pin_digest(pin_key: bytes, volunteer_id: str, pin: str) -> str:
+    return _digest(pin_key, f"volunteer:{volunteer_id}:{pin}")
 
 
 def volunteer_pin_matches(
-    secret_key: bytes, volunteer_id: str, pin: str, stored_digest: str | None
+    pin_key: bytes, volunteer_id: str, pin: str, stored_digest: str | None
 ) -> bool:
     """Constant-time comparison; a missing digest never matches."""
-    return _matches(volunteer_pin_digest(secret_key, volunteer_id, pin), stored_digest)
+    return _matches(volunteer_pin_digest(pin_key, volunteer_id, pin), stored_digest)
 
 
-def _digest(secret_key: bytes, message: str) -> str:
-    return hmac.new(secret_key, message.encode(), hashlib.sha256).hexdigest()
+def _digest(pin_key: bytes, message: str) -> str:
+    return hmac.new(pin_key, message.encode(), hashlib.sha256).hexdigest()
 
 
 def _matches(candidate: str, stored_digest: str | None) -> bool:

@@ -36,7 +36,7 @@ def import_roster(
     roster: Roster,
     rows: list[RosterRow],
     *,
-    secret_key: bytes,
+    pin_key: bytes,
     pin_sheet: Path,
     new_pins: bool = False,
     rng: random.Random | None = None,
@@ -48,21 +48,21 @@ def import_roster(
         existing = None if new_pins else roster.get(row.code)
         new_pin = new_code = ""
         if row.pin:
-            digest = pins.pin_digest(secret_key, row.code, row.pin)
+            digest = pins.pin_digest(pin_key, row.code, row.pin)
         elif existing is not None:
             digest = existing.pin_digest
             kept += 1
         else:
             new_pin = pins.generate_pin(rng)
-            digest = pins.pin_digest(secret_key, row.code, new_pin)
+            digest = pins.pin_digest(pin_key, row.code, new_pin)
             generated += 1
         if row.backup_code:
-            backup = pins.backup_digest(secret_key, row.code, row.backup_code)
+            backup = pins.backup_digest(pin_key, row.code, row.backup_code)
         elif existing is not None and existing.backup_digest:
             backup = existing.backup_digest
         else:
             new_code = pins.generate_backup_code(rng)
-            backup = pins.backup_digest(secret_key, row.code, new_code)
+            backup = pins.backup_digest(pin_key, row.code, new_code)
             generated_codes += 1
         if new_pin or new_code:
             sheet.append({"precinct": row.code, "county": row.county, "name": row.name,

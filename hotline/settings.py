@@ -1,23 +1,42 @@
 """Settings: defaults from config/hotline.toml, deployment values from the environment.
 
-Secrets (the PIN key and Twilio's auth token) come only from the environment
+Secrets (HOTLINE_SECRET_KEY and Twilio's auth token) come only from the environment
 and are kept out of every repr, so they never reach a log line.
+
+HOTLINE_ENV=development relaxes the start-up checks (for the demo and the tests); any
+other value, or none, is production, where the web server and the worker refuse to start
+without the settings they cannot work without (see Settings.check_for_production).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from hotline.durations import parse_duration
+from hotline.secret_keys import PIN_DIGESTS, derive_key
 from hotline.triage import Escalation, PinDefence, Policy, Thresholds
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hotline.toml"
+DEVELOPMENT = "development"
+DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
+# HMAC-SHA256 keys are 32 bytes; a shorter secret is easier to guess than the key it makes.
+MIN_SECRET_KEY_BYTES = 32
+NO_SECRET_KEY = (
+    "HOTLINE_SECRET_KEY is not set: it keys the PIN digests and signs console sessions. "
+    f"Set it to at least {MIN_SECRET_KEY_BYTES} random bytes (e.g. the output of "
+    "`openssl rand -hex 32`) and keep it the same across restarts."
+)
 
 
 class ConfigError(ValueError):
@@ -36,14 +55,16 @@ class VoiceSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    # Empty when HOTLINE_PUBLIC_URL is unset in production: see check_for_production.
     public_url: str
     data_dir: Path
     port: int = 5000
+    development: bool = False
     redis_url: str | None = None
     secret_key: bytes | None = field(default=None, repr=False)
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
-    twilio_api_base_url: str = "https://api.twilio.com"
+    twilio_api_base_url: str = DEFAULT_TWILIO_API_BASE_URL
     default_region: str = "US"
     queue_name: str = "chairs"
     keep_place_for_s: float = 7200.0
@@ -61,28 +82,114 @@ class Settings:
         env = os.environ if env is None else env
         config = read_config(config_path or _override_path(env))
         port = _int(env.get("HOTLINE_PORT", "5000"), "HOTLINE_PORT")
+        development = env.get("HOTLINE_ENV") == DEVELOPMENT
+        # Only in development may the public URL be guessed: in production a guess would
+        # make every real webhook's signature fail, with no hint why.
+        guessed_url = f"http://127.0.0.1:{port}" if development else ""
         secret = env.get("HOTLINE_SECRET_KEY")
         return cls(
-            public_url=env.get("HOTLINE_PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+            public_url=(env.get("HOTLINE_PUBLIC_URL") or guessed_url).rstrip("/"),
             data_dir=Path(env.get("HOTLINE_DATA_DIR", "var")),
             port=port,
+            development=development,
             redis_url=env.get("REDIS_URL") or None,
             secret_key=secret.encode() if secret else None,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
-            twilio_api_base_url=env.get("TWILIO_API_BASE_URL", "https://api.twilio.com").rstrip(
-                "/"
+            twilio_api_base_url=checked_api_base_url(
+                env.get("TWILIO_API_BASE_URL") or DEFAULT_TWILIO_API_BASE_URL
             ),
             **settings_from_config(config),
         )
 
-    def require_secret_key(self) -> bytes:
+    def pin_key(self) -> bytes:
+        """The key of every PIN digest, derived from HOTLINE_SECRET_KEY."""
         if not self.secret_key:
-            raise ConfigError(
-                "HOTLINE_SECRET_KEY is not set: it keys the PIN digests. "
-                "Set it to a long random string and keep it the same across restarts."
+            raise ConfigError(NO_SECRET_KEY)
+        return derive_key(self.secret_key, PIN_DIGESTS)
+
+    def start_up_problems(self) -> list[str]:
+        """Each setting a web server or worker cannot do without that is missing or bad."""
+        problems = []
+        if not self.secret_key:
+            problems.append(NO_SECRET_KEY)
+        elif len(self.secret_key) < MIN_SECRET_KEY_BYTES:
+            problems.append(
+                f"HOTLINE_SECRET_KEY is {len(self.secret_key)} bytes long: it needs at least "
+                f"{MIN_SECRET_KEY_BYTES} (e.g. the output of `openssl rand -hex 32`)."
             )
-        return self.secret_key
+        if not self.twilio_auth_token:
+            problems.append(
+                "TWILIO_AUTH_TOKEN is not set: without it no webhook's signature can be "
+                "checked, and every call is refused (403)."
+            )
+        if not self.public_url:
+            problems.append(
+                "HOTLINE_PUBLIC_URL is not set: it is the address Twilio calls (e.g. "
+                "https://hotline.example.org), and every webhook's signature is checked "
+                "against it."
+            )
+        elif not _is_web_address(urlsplit(self.public_url)):
+            problems.append(
+                "HOTLINE_PUBLIC_URL must be the http(s) address Twilio calls (e.g. "
+                f"https://hotline.example.org), not {self.public_url!r}."
+            )
+        return problems
+
+    def check_for_production(self) -> None:
+        """Refuse to start a web server or worker that would fail open or refuse every call.
+
+        `hotline serve`, `hotline worker` and create_app() call it. In development the
+        problems are only logged, so the demo and the tests run with what they set.
+        """
+        problems = self.start_up_problems()
+        if self.development:
+            for problem in problems:
+                log.warning("%s (allowed: HOTLINE_ENV is %s)", problem, DEVELOPMENT)
+            return
+        if problems:
+            raise ConfigError(
+                f"Hotline will not start: HOTLINE_ENV is not {DEVELOPMENT!r}, so it runs as "
+                "production, and these settings need fixing first:\n"
+                + "\n".join(f"  - {problem}" for problem in problems)
+            )
+
+
+def checked_api_base_url(url: str) -> str:
+    """TWILIO_API_BASE_URL without its trailing slash, or a ConfigError.
+
+    Every request to it carries the account's credentials (HTTP Basic auth), so it must be
+    https; plain http only reaches this machine (the simulator's stand-in, the tests).
+    """
+    parts = urlsplit(url)
+    if not _is_web_address(parts):
+        raise ConfigError(f"TWILIO_API_BASE_URL must be an https URL, not {_shown(parts)!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+        raise ConfigError(
+            "TWILIO_API_BASE_URL must be https: plain http would send the Twilio account's "
+            "credentials in clear (it is allowed only to localhost, 127.0.0.0/8 and ::1), "
+            f"not {_shown(parts)!r}"
+        )
+    return url.rstrip("/")
+
+
+def _is_web_address(parts: SplitResult) -> bool:
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _shown(parts: SplitResult) -> str:
+    """A URL as an error message may show it: without a user name or password in it."""
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=host).geturl()
 
 
 def _override_path(env: Mapping[str, str]) -> Path | None:

@@ -1,6 +1,7 @@
 """The one door to Twilio's REST API, for RQ workers only (webhooks never call Twilio).
 
-Every request goes to `TWILIO_API_BASE_URL` (default https://api.twilio.com): Twilio's own
+Every request goes to `TWILIO_API_BASE_URL` (default https://api.twilio.com; plain http only
+on loopback, since every request carries the account's credentials): Twilio's own
 library builds the request, and the HTTP client below swaps the scheme, host and port of
 each URL for the base URL's (and puts the base URL's path, if any, in front). So the
 simulator's stand-in (hotline.sim.rest) is reached with the same code and the same paths as
@@ -40,7 +41,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from hotline.settings import ConfigError, Settings
+from hotline.settings import ConfigError, Settings, checked_api_base_url
 from hotline.store import keys
 
 if TYPE_CHECKING:
@@ -102,10 +103,7 @@ class BaseUrlHttpClient(TwilioHttpClient):
 
     def __init__(self, base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         super().__init__(timeout=timeout_s)
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"TWILIO_API_BASE_URL must be an http(s) URL, not {base_url!r}")
-        self.base = parts
+        self.base = urlsplit(checked_api_base_url(base_url))
 
     def rewrite(self, url: str) -> str:
         parts = urlsplit(url)

@@ -7,25 +7,21 @@ few extra workers per open console, or with `--worker-class gthread --threads N`
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 
 from flask import Flask
 
 from hotline.console.routes import bp
+from hotline.secret_keys import CONSOLE_SESSIONS, derive_key
 from hotline.services import Services
 
 log = logging.getLogger(__name__)
 
-# The session-signing key is derived from HOTLINE_SECRET_KEY under this label, so the
-# PIN key itself is never used for anything but PINs.
-SESSION_KEY_LABEL = b"hotline console session cookie v1"
-
 
 def session_key(secret_key: bytes) -> str:
-    return hmac.new(secret_key, SESSION_KEY_LABEL, hashlib.sha256).hexdigest()
+    """The key signing console sessions: derived from HOTLINE_SECRET_KEY for that alone."""
+    return derive_key(secret_key, CONSOLE_SESSIONS).hex()
 
 
 def init_console(app: Flask, services: Services) -> None:

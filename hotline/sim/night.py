@@ -39,7 +39,7 @@ SIM_URL = "https://hotline.sim.invalid"
 SIM_ACCOUNT_SID = "AC" + "5" * 32
 # Made for the simulation only; nothing real is signed or keyed with them.
 SIM_AUTH_TOKEN = "simulated-auth-token"
-SIM_SECRET_KEY = "simulated-pin-key"
+SIM_SECRET_KEY = "simulated-secret-key-for-one-night-only"
 # After the night, those still waiting are followed until they are answered or give up.
 OVERTIME_S = 4 * 3600
 SAMPLE_EVERY_S = 60.0
@@ -159,13 +159,14 @@ class _JobRunner:
 def _hotline_services(clock: ManualClock, redis_url: str, population: Population,
                       public_url: str, rest_url: str) -> Services:  # fmt: skip
     settings = Settings.load(env={
+        "HOTLINE_ENV": "development",
         "HOTLINE_PUBLIC_URL": public_url, "TWILIO_API_BASE_URL": rest_url,
         "HOTLINE_SECRET_KEY": SIM_SECRET_KEY,
         "TWILIO_AUTH_TOKEN": SIM_AUTH_TOKEN, "TWILIO_ACCOUNT_SID": SIM_ACCOUNT_SID,
     })  # fmt: skip
     services = Services.build(settings, clock=clock, redis_url=redis_url)
     services.store.redis.flushdb()
-    key = SIM_SECRET_KEY.encode()
+    key = settings.pin_key()
     services.store.roster.replace_all(
         Precinct(code=code, county=county, name=name, pin_digest=pin_digest(key, code, pin),
                  chair_phone=phone)
@@ -179,7 +180,7 @@ def _volunteers_call_in(night: Night, services: Services, public_url: str) -> No
     """Register the night's volunteers with Hotline; each calls the volunteer line as the
     night opens, a second apart.
     """
-    key = services.settings.require_secret_key()
+    key = services.settings.pin_key()
     for n in range(1, night.scenario.volunteers.count + 1):
         phone, pin = f"+1515444{n:04d}", f"{(n * 7919) % 10**6:06d}"
         services.store.volunteers.add(

@@ -303,4 +303,4 @@ def _mind_alarm(svc: Services, check: Check) -> None:
 
 
 def _pin_key(svc: Services) -> bytes:
-    return svc.settings.require_secret_key()
+    return svc.settings.pin_key()

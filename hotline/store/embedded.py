@@ -4,6 +4,10 @@ Used when REDIS_URL is not set: the server listens on a Unix socket under the
 data directory and keeps an append-only file there, so a restart loses
 nothing. A second process (the worker beside the web server) finds it running
 and reuses it; only the process that started it stops it.
+
+The append-only file holds PIN digests and password hashes, so everything the
+server writes is its owner's alone: the data directory is 0700 and the server
+runs with umask 077 (files 0600).
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 _START_TIMEOUT_S = 10.0
+_OWNER_ONLY_DIR = 0o700
+# Whatever redis-server creates (append-only files, socket, log, pid file): no bits for
+# group or others.
+_SERVER_UMASK = 0o077
 
 
 class EmbeddedRedisError(RuntimeError):
@@ -65,7 +73,10 @@ class EmbeddedRedis:
         return True
 
     def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=_OWNER_ONLY_DIR, parents=True, exist_ok=True)
+        # mkdir leaves a directory that was already there as it was (and its mode is cut
+        # by the umask when it is new): set it either way.
+        self.data_dir.chmod(_OWNER_ONLY_DIR)
         if len(str(self.socket_path)) > 100:
             raise EmbeddedRedisError(
                 f"data directory path is too long for a Unix socket: {self.socket_path}"
@@ -85,8 +96,9 @@ class EmbeddedRedis:
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
         self._process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
-        )
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
+            umask=_SERVER_UMASK,
+        )  # fmt: skip
         atexit.register(self.stop)
         deadline = time.monotonic() + _START_TIMEOUT_S
         while time.monotonic() < deadline:

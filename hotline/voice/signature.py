@@ -33,7 +33,9 @@ def is_signed(
     also try the URL with and without its port, as it always does. The answer
     is the library's either way; the order saves a second HMAC on every call.
     """
-    if not auth_token or not signature:
+    # Twilio's signatures are base64, so ASCII; compare_digest raises on any other text,
+    # and a raise here would be a traceback in the log for every such request.
+    if not auth_token or not signature or not signature.isascii():
         return False
     validator = _validator(auth_token)
     values = FormValues(form)

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
     settings = bench_settings(env)
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     redis_pid = int(client.info("server")["process_id"])
-    roster = traffic.roster(SECRET_KEY.encode())
+    roster = traffic.roster(settings.pin_key())
 
     def fresh_state() -> None:
         client.flushdb()

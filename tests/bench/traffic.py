@@ -34,13 +34,13 @@ class Call:
     kind: str  # "unknown", "chair" or "withheld": what the caller is, not the verdict
 
 
-def roster(secret_key: bytes) -> list[Precinct]:
+def roster(pin_key: bytes) -> list[Precinct]:
     return [
         Precinct(
             code=f"{i:04d}",
             county=f"County {i % 99 + 1}",
             name=f"Precinct {i}",
-            pin_digest=pin_digest(secret_key, f"{i:04d}", f"{(i * 7919) % 1_000_000:06d}"),
+            pin_digest=pin_digest(pin_key, f"{i:04d}", f"{(i * 7919) % 1_000_000:06d}"),
             chair_phone=chair_phone(i),
         )
         for i in range(1, ROSTER_SIZE + 1)

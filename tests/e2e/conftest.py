@@ -112,6 +112,7 @@ def stack(redis_url, tmp_path_factory) -> Iterator[Stack]:
         if key not in ("HOTLINE_CONFIG", "TWILIO_API_BASE_URL", "HOTLINE_ACCESS_LOG")
     }  # fmt: skip
     env.update({
+        "HOTLINE_ENV": "development",
         "REDIS_URL": redis_url,
         "HOTLINE_PORT": str(port),
         "HOTLINE_BIND": "127.0.0.1",

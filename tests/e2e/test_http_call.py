@@ -26,7 +26,7 @@ from hotline.sim.population import STIR_PASSED, ChairSpec, NuisanceSpec
 from hotline.sim.scenario import Arrival, Chairs, Nuisance
 from hotline.store import keys
 from tests.support.line import place_of
-from tests.support.twilio import SECRET_KEY
+from tests.support.twilio import PIN_KEY
 
 CHAIR_PRECINCT = "1204"
 CHAIR_PIN = "4321"
@@ -105,7 +105,7 @@ def services(stack_services, tmp_path) -> Iterator[Services]:
     """The stack's Redis, Hotline's keys cleared, with a one-precinct roster loaded."""
     rows = [RosterRow(line=2, code=CHAIR_PRECINCT, county="Polk", name="DES MOINES-12",
                       pin=CHAIR_PIN)]  # fmt: skip
-    result = import_roster(stack_services.store.roster, rows, secret_key=SECRET_KEY.encode(),
+    result = import_roster(stack_services.store.roster, rows, pin_key=PIN_KEY,
                            pin_sheet=tmp_path / "unused-pin-sheet.csv")  # fmt: skip
     assert (result.imported, result.generated, result.pin_sheet) == (1, 0, None)
     return stack_services

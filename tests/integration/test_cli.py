@@ -9,6 +9,8 @@ around each test) reads back exactly what the command left behind.
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -29,6 +31,7 @@ from tests.support import xml
 from tests.support.redis_state import snapshot
 from tests.support.twilio import (
     AUTH_TOKEN,
+    PIN_KEY,
     PUBLIC_URL,
     SECRET_KEY,
     post_to_url,
@@ -36,7 +39,6 @@ from tests.support.twilio import (
 )
 
 IOWA_ROSTER = PROJECT_ROOT / "data" / "iowa-2020" / "precincts.csv"
-KEY = SECRET_KEY.encode()
 SHEET_NOTE = "(readable only by you; hand each chair their row, then keep it offline)"
 SHEET_NAME = re.compile(r"pin-sheet-[0-9]{8}-[0-9]{6}\.csv")
 GENERATED_PIN = re.compile(r"[0-9]{6}")
@@ -139,11 +141,11 @@ def utc(timestamp: float) -> str:
 
 
 def digest(code: str, pin: str) -> str:
-    return pins.pin_digest(KEY, code, pin)
+    return pins.pin_digest(PIN_KEY, code, pin)
 
 
 def backup(code: str, backup_code: str) -> str:
-    return pins.backup_digest(KEY, code, backup_code)
+    return pins.backup_digest(PIN_KEY, code, backup_code)
 
 
 def imported_line(file: Path, count: int, generated: int, kept: int, codes: int) -> str:
@@ -430,6 +432,20 @@ def test_an_existing_pin_sheet_is_never_overwritten_and_nothing_is_imported(
     assert snapshot(redis_client) == before
 
 
+def test_imported_digests_are_keyed_with_a_key_derived_for_pins_not_the_secret(
+    hotline, redis_client, tmp_path
+):
+    """Finding 8: HOTLINE_SECRET_KEY itself keyed the PIN digests and also signed console
+    sessions; the digests are now keyed with HMAC-SHA256(secret, "hotline PIN digests v1").
+    """
+    roster = write(tmp_path, "roster.csv", GOOD_ROSTER)
+    assert hotline("precincts", "import", str(roster)).exit_code == 0
+    pin_key = hmac.new(SECRET_KEY.encode(), b"hotline PIN digests v1", hashlib.sha256).digest()
+    stored = redis_client.hget(keys.precinct("1001"), "pin_digest")
+    assert stored == hmac.new(pin_key, b"1001:246813", hashlib.sha256).hexdigest()
+    assert stored != pins.pin_digest(SECRET_KEY.encode(), "1001", "246813")
+
+
 def test_import_without_a_secret_key_is_refused(hotline, monkeypatch, redis_client, tmp_path):
     monkeypatch.delenv("HOTLINE_SECRET_KEY")
     roster = write(tmp_path, "roster.csv", GOOD_ROSTER)
@@ -438,8 +454,9 @@ def test_import_without_a_secret_key_is_refused(hotline, monkeypatch, redis_clie
 
     assert result.exit_code == 1
     assert result.output == (
-        "Error: HOTLINE_SECRET_KEY is not set: it keys the PIN digests. "
-        "Set it to a long random string and keep it the same across restarts.\n"
+        "Error: HOTLINE_SECRET_KEY is not set: it keys the PIN digests and signs console "
+        "sessions. Set it to at least 32 random bytes (e.g. the output of `openssl rand -hex "
+        "32`) and keep it the same across restarts.\n"
     )
     assert redis_client.dbsize() == 0
 
@@ -510,8 +527,8 @@ def test_reimport_keeps_pins_of_rows_without_one_and_new_pins_replaces_them(
         "1002": digest("1002", "864213"),
         "1004": digest("1004", pins3["1004"]),
     }
-    assert not pins.pin_matches(KEY, "1001", pins1["1001"], stored["1001"])
-    assert not pins.pin_matches(KEY, "1004", new_row["pin"], stored["1004"])
+    assert not pins.pin_matches(PIN_KEY, "1001", pins1["1001"], stored["1001"])
+    assert not pins.pin_matches(PIN_KEY, "1004", new_row["pin"], stored["1004"])
 
 
 def test_reimport_replaces_registered_chair_phones(hotline, redis_client, tmp_path):

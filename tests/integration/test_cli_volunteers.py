@@ -7,6 +7,8 @@ clock); the `services` fixture reads back exactly what it left behind.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from datetime import UTC, datetime
@@ -19,9 +21,8 @@ from hotline import pins
 from hotline.cli import PIN_NOTE, main
 from hotline.store import audit, keys
 from tests.support.redis_state import assert_nowhere_in_redis, snapshot
-from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL, SECRET_KEY
+from tests.support.twilio import AUTH_TOKEN, PIN_KEY, PUBLIC_URL, SECRET_KEY
 
-KEY = SECRET_KEY.encode()
 PIN_LINE = re.compile(r"PIN for (v[0-9]+): ([0-9]{6})")
 CODE_LINE = re.compile(r"Backup code for (v[0-9]+): ([0-9]{8})")
 PASSWORD = "correct horse battery staple"
@@ -110,8 +111,8 @@ def test_add_prints_the_pin_once_and_keeps_only_its_digest(hotline, redis_client
     ]
     assert result.output.splitlines()[-1] == PIN_NOTE
     record = stored_volunteer(redis_client, "v1")
-    assert record["pin_digest"] == pins.volunteer_pin_digest(KEY, "v1", pin)
-    assert record["backup_digest"] == pins.volunteer_backup_digest(KEY, "v1", code)
+    assert record["pin_digest"] == pins.volunteer_pin_digest(PIN_KEY, "v1", pin)
+    assert record["backup_digest"] == pins.volunteer_backup_digest(PIN_KEY, "v1", code)
     assert (record["name"], record["phone"]) == ("Ann Lee", "+15155550150")
     assert redis_client.hgetall(keys.VOLUNTEER_PHONES) == {"+15155550150": "v1"}
     assert audit_trail(redis_client) == [
@@ -119,6 +120,19 @@ def test_add_prints_the_pin_once_and_keeps_only_its_digest(hotline, redis_client
     ]
     assert_nowhere_in_redis(redis_client, pin)
     assert_nowhere_in_redis(redis_client, code)
+
+
+def test_the_pin_digest_is_keyed_with_a_key_derived_for_pins_not_the_secret(
+    hotline, redis_client
+):
+    """Finding 8: volunteers' PIN digests are keyed with HMAC-SHA256(secret, "hotline PIN
+    digests v1"), not with HOTLINE_SECRET_KEY itself, which also signed console sessions.
+    """
+    pin = issued_pin(hotline("volunteers", "add", "Ann Lee", "+15155550150").output, "v1")
+    pin_key = hmac.new(SECRET_KEY.encode(), b"hotline PIN digests v1", hashlib.sha256).digest()
+    stored = stored_volunteer(redis_client, "v1")["pin_digest"]
+    assert stored == hmac.new(pin_key, f"volunteer:v1:{pin}".encode(), hashlib.sha256).hexdigest()
+    assert stored != pins.volunteer_pin_digest(SECRET_KEY.encode(), "v1", pin)
 
 
 def test_each_volunteer_gets_their_own_pin(hotline, redis_client):
@@ -129,7 +143,7 @@ def test_each_volunteer_gets_their_own_pin(hotline, redis_client):
     for result, volunteer_id in ((first, "v1"), (second, "v2")):
         pin = issued_pin(result.output, volunteer_id)
         digest = stored_volunteer(redis_client, volunteer_id)["pin_digest"]
-        assert pins.volunteer_pin_matches(KEY, volunteer_id, pin, digest)
+        assert pins.volunteer_pin_matches(PIN_KEY, volunteer_id, pin, digest)
         assert_nowhere_in_redis(redis_client, pin)
 
 
@@ -266,10 +280,10 @@ def test_reset_pin_prints_a_new_pin_once_and_the_old_one_stops_working(hotline, 
         PIN_NOTE,
     ]
     after = stored_volunteer(redis_client, "v1")
-    assert after == {**before, "pin_digest": pins.volunteer_pin_digest(KEY, "v1", new_pin),
-                     "backup_digest": pins.volunteer_backup_digest(KEY, "v1", new_code)}
+    assert after == {**before, "pin_digest": pins.volunteer_pin_digest(PIN_KEY, "v1", new_pin),
+                     "backup_digest": pins.volunteer_backup_digest(PIN_KEY, "v1", new_code)}
     if new_pin != old_pin:  # one chance in a million that the draw repeats itself
-        assert not pins.volunteer_pin_matches(KEY, "v1", old_pin, after["pin_digest"])
+        assert not pins.volunteer_pin_matches(PIN_KEY, "v1", old_pin, after["pin_digest"])
     assert audit_trail(redis_client)[-1] == ("volunteer-reset-pin", "v1", "erin", "", {})
     assert_nowhere_in_redis(redis_client, new_pin)
 

@@ -25,7 +25,7 @@ from hotline.telephony import TransientTelephonyError
 from tests.support.env import settings_env
 from tests.support.line import entry_of, place_of
 from tests.support.roster import load_small_roster, pin_of
-from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL, SECRET_KEY
+from tests.support.twilio import AUTH_TOKEN, PIN_KEY, PUBLIC_URL
 from workers import runtime
 from workers.dispatch import enqueue_dispatch
 
@@ -81,7 +81,7 @@ def night(redis_url, clock):
         load_small_roster(services)
         services.store.volunteers.add(
             "Ann", VOLUNTEER_PHONE,
-            lambda vid: volunteer_pin_digest(SECRET_KEY.encode(), vid, VOLUNTEER_PIN),
+            lambda vid: volunteer_pin_digest(PIN_KEY, vid, VOLUNTEER_PIN),
             author="test",
         )  # fmt: skip
         loop = EventLoop(clock)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import time
+
+import pytest
 import redis
 
 from hotline.services import Services, ensure_redis
@@ -56,3 +61,56 @@ def test_redis_url_wins_over_the_embedded_server(redis_url, tmp_path):
     settings = Settings.load(env=settings_env(REDIS_URL=redis_url, HOTLINE_DATA_DIR=str(tmp_path)))
     assert ensure_redis(settings) is None
     assert not (tmp_path / "redis.sock").exists()
+
+
+@pytest.fixture
+def lax_umask():
+    """A process umask that lets group and others read what it creates (022, the common
+    default), whatever the test runner's own is; restored after.
+    """
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_what_the_server_writes_is_its_owners_alone(tmp_path, lax_umask):
+    """Finding 9: the append-only file, which holds PIN digests and password hashes, was
+    created world-readable (0644); the data directory is now 0700 and every file the server
+    writes 0600.
+    """
+    data_dir = tmp_path / "data"
+    server = EmbeddedRedis(data_dir)
+    server.start()
+    try:
+        redis.Redis.from_url(server.url).set("hotline:probe", "kept")
+        aof = data_dir / "appendonly.aof"
+        deadline = time.monotonic() + 5
+        while b"hotline:probe" not in aof.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.05)  # appendfsync everysec: written within a second
+        assert b"hotline:probe" in aof.read_bytes()
+        assert mode(data_dir) == 0o700
+        assert {path.name: mode(path) for path in data_dir.iterdir()} == {
+            "appendonly.aof": 0o600,
+            "redis.log": 0o600,
+            "redis.pid": 0o600,
+            "redis.sock": 0o700,  # --unixsocketperm: the owner connects, nobody else
+        }
+    finally:
+        server.stop()
+
+
+def test_an_existing_data_directory_is_made_owners_only(tmp_path, lax_umask):
+    """Finding 9: a data directory left open by an earlier version (0755) is tightened."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o755)
+    assert mode(data_dir) == 0o755
+    server = EmbeddedRedis(data_dir)
+    server.start()
+    try:
+        assert mode(data_dir) == 0o700
+    finally:
+        server.stop()

@@ -10,9 +10,8 @@ from hotline import pins
 from hotline.store import audit, keys
 from hotline.store.volunteers import Volunteer
 from tests.support.redis_state import snapshot
-from tests.support.twilio import SECRET_KEY
+from tests.support.twilio import PIN_KEY
 
-KEY = SECRET_KEY.encode()
 ANN = "+15155550150"
 BEN = "+15155550151"
 CAL = "+15155550152"
@@ -20,7 +19,7 @@ CAL = "+15155550152"
 
 def digest_of(pin: str):
     """What the CLI hands `add`: the new id -> that volunteer's PIN digest."""
-    return lambda volunteer_id: pins.volunteer_pin_digest(KEY, volunteer_id, pin)
+    return lambda volunteer_id: pins.volunteer_pin_digest(PIN_KEY, volunteer_id, pin)
 
 
 @pytest.fixture
@@ -54,7 +53,7 @@ def test_add_writes_the_record_the_phone_index_the_counter_and_an_audit_entry(
     added = volunteers.add("Ann Lee", ANN, digest_of("482913"), author="alice")
 
     at = clock.now()
-    expected_digest = pins.volunteer_pin_digest(KEY, "v1", "482913")
+    expected_digest = pins.volunteer_pin_digest(PIN_KEY, "v1", "482913")
     assert added == Volunteer(id="v1", name="Ann Lee", phone=ANN, pin_digest=expected_digest,
                               created_at=at)  # fmt: skip
     assert snapshot(redis_client) == {
@@ -76,7 +75,7 @@ def test_ids_count_up_and_the_digest_is_keyed_by_each_id(volunteers, redis_clien
     assert (first.id, second.id) == ("v1", "v2")
     # The same PIN gives each volunteer a different digest.
     for volunteer_id in ("v1", "v2"):
-        expected = pins.volunteer_pin_digest(KEY, volunteer_id, "111111")
+        expected = pins.volunteer_pin_digest(PIN_KEY, volunteer_id, "111111")
         assert stored(redis_client, volunteer_id)["pin_digest"] == expected
     assert first.pin_digest != second.pin_digest
     assert stored(redis_client, "v2")["created_at"] == clock.now()
@@ -105,7 +104,7 @@ def test_a_phone_taken_while_adding_is_refused_too(volunteers, redis_client):
     # registering the same phone in that moment must make this add look again, and fail.
     def racing_digest(volunteer_id: str) -> str:
         redis_client.hset(keys.VOLUNTEER_PHONES, ANN, "v99")
-        return pins.volunteer_pin_digest(KEY, volunteer_id, "482913")
+        return pins.volunteer_pin_digest(PIN_KEY, volunteer_id, "482913")
 
     with pytest.raises(ValueError, match="already registered to volunteer v99"):
         volunteers.add("Ann Lee", ANN, racing_digest, author="alice")
@@ -251,7 +250,7 @@ def test_remove_keeps_a_phone_index_entry_that_points_elsewhere(volunteers, redi
 def test_set_pin_digest_replaces_only_the_digest_and_is_audited(volunteers, redis_client, clock):
     ann = volunteers.add("Ann Lee", ANN, digest_of("482913"), author="alice")
     clock.advance(60)
-    fresh = pins.volunteer_pin_digest(KEY, "v1", "246810")
+    fresh = pins.volunteer_pin_digest(PIN_KEY, "v1", "246810")
 
     changed = volunteers.set_pin_digest("v1", fresh, author="erin", reason="forgot it")
 
@@ -261,8 +260,8 @@ def test_set_pin_digest_replaces_only_the_digest_and_is_audited(volunteers, redi
         "name": "Ann Lee", "phone": ANN, "pin_digest": fresh, "created_at": ann.created_at,
     }  # fmt: skip
     assert audit_trail(redis_client)[-1] == ("volunteer-reset-pin", "v1", "erin", "forgot it", {})
-    assert not pins.volunteer_pin_matches(KEY, "v1", "482913", volunteers.get("v1").pin_digest)
-    assert pins.volunteer_pin_matches(KEY, "v1", "246810", volunteers.get("v1").pin_digest)
+    assert not pins.volunteer_pin_matches(PIN_KEY, "v1", "482913", volunteers.get("v1").pin_digest)
+    assert pins.volunteer_pin_matches(PIN_KEY, "v1", "246810", volunteers.get("v1").pin_digest)
 
 
 def test_set_pin_digest_of_an_unknown_volunteer_changes_nothing(volunteers, redis_client):

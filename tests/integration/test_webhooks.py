@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
 from hotline.app import create_app
+from hotline.pins import pin_digest
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.store import keys
+from hotline.store.calls import CALL_RECORD_TTL_S
 from tests.support.calls import PhoneCall
 from tests.support.env import settings_env
+from tests.support.redis_state import snapshot
 from tests.support.roster import load_small_roster, pin_of
-from tests.support.twilio import PUBLIC_URL, signature, signed_post
+from tests.support.twilio import PUBLIC_URL, SECRET_KEY, signature, signed_post
 from tests.support.xml import shape, verbs
 
 CHAIR = "+15155550101"
@@ -61,6 +65,22 @@ def test_unsigned_and_badly_signed_requests_get_403(client, services, path):
     tampered = {"X-Twilio-Signature": signature(PUBLIC_URL + path, params)}
     assert client.post(path, data={**params, "From": TROLL}, headers=tampered).status_code == 403
     assert sorted(services.store.redis.keys("*")) == before  # nothing was counted or stored
+
+
+@pytest.mark.parametrize("header", ["é" * 28, "\u2603", "ÿ"])
+@pytest.mark.parametrize("path", ["/voice/incoming", "/voice/status", "/voice/volunteer"])
+def test_a_signature_that_is_not_ascii_is_a_plain_403_with_nothing_logged(
+    client, services, caplog, path, header
+):
+    """Finding 8: a non-ASCII X-Twilio-Signature raised inside compare_digest, which logged
+    a traceback (log flooding on demand) and answered 200; now it is a quiet 403.
+    """
+    before = sorted(services.store.redis.keys("*"))
+    params = {"CallSid": "CA1", "From": CHAIR, "CallStatus": "completed"}
+    response = client.post(path, data=params, headers={"X-Twilio-Signature": header})
+    assert response.status_code == 403
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert sorted(services.store.redis.keys("*")) == before
 
 
 def test_without_an_auth_token_every_webhook_is_refused(services, redis_url, clock):
@@ -155,6 +175,24 @@ def test_mistyped_pin_is_asked_again_then_accepted(client, services):
     )  # fmt: skip
     assert verbs(call.press(pin_of("1001")).data) == ["Say", "Enqueue"]
     assert services.store.calls.get("CA1").pin_failures == 1
+
+
+def test_a_digest_keyed_with_the_secret_itself_no_longer_matches(client, services):
+    """Finding 8: the PIN webhook checks digests under the key derived for PINs, so a digest
+    made before (keyed with HOTLINE_SECRET_KEY itself) does not let the chair in.
+    """
+    old_digest = pin_digest(SECRET_KEY.encode(), "1001", pin_of("1001"))
+    services.store.redis.hset(keys.precinct("1001"), "pin_digest", old_digest)
+    call = PhoneCall(client, "CA1", CHAIR)
+    call.ring()
+    call.press("1001")
+    refused = call.press(pin_of("1001"))
+    assert shape(refused.data) == gather(
+        f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=1&reprompts=0",
+        ASK_PIN, preface="That PIN did not match.",
+    )  # fmt: skip
+    assert services.store.calls.get("CA1").pin_failures == 1
+    assert services.store.line.position("1001") is None
 
 
 def test_three_wrong_pins_end_the_call_politely(client, services):
@@ -321,6 +359,100 @@ def test_status_callback_enqueues_one_call_end_job_and_records_the_verdict(
     record = services.store.calls.get("CA1")
     assert (record.verdict, record.reasons) == ("challenge", ("unknown caller",))
     assert services.store.redis.zrange(keys.caller_hangups(TROLL), 0, -1) == ["CA1"]
+
+
+CALL_END_JOB = ("workers.call_end.process_call_end", ("CA1",))
+DISPATCH_JOB = ("workers.dispatch.dispatch_callers", ())
+EMPTY = f"{HEADER}<Response />"
+
+
+def queued_jobs(services) -> list[tuple[str, tuple]]:
+    return [(job.func_name, job.args) for job in services.queue.get_jobs()]
+
+
+def verified_and_holding(client, services) -> PhoneCall:
+    """A chair verified and on hold in Twilio's queue; the dispatch run that holding queues
+    is dropped, so that only what the status callbacks queue is left to count.
+    """
+    call = PhoneCall(client, "CA1", CHAIR)
+    call.ring()
+    call.press("1001")
+    call.press(pin_of("1001"))
+    call.hold()
+    services.queue.empty()
+    return call
+
+
+def test_a_repeated_completed_without_a_sequence_number_is_applied_once_for_a_chair_in_line(
+    client, services, clock
+):
+    """Finding 10b: Twilio retries a status callback, and a callback may carry no
+    SequenceNumber; a "completed" sent twice for a chair waiting in line ends the call once.
+    """
+    redis = services.store.redis
+    joined_at = clock.now()
+    call = verified_and_holding(client, services)
+    record = redis.hgetall(keys.call("CA1"))
+    clock.advance(600)
+    ended_at = clock.now()
+
+    assert call.end(duration=600).data.decode() == EMPTY
+    once = snapshot(redis, "hotline:*")
+    clock.advance(15)  # Twilio's retry comes later
+    assert call.end(duration=600).data.decode() == EMPTY
+
+    assert snapshot(redis, "hotline:*") == once
+    assert redis.hgetall(keys.call("CA1")) == {**record, "status": "completed",
+                                               "ended_at": repr(ended_at), "duration": "600"}
+    assert redis.ttl(keys.call("CA1")) == CALL_RECORD_TTL_S
+    # Out of the line, with the place kept for a call back.
+    assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.hlen(keys.HOLDING)) == (
+        0, 0, 0)  # fmt: skip
+    assert float(redis.get(keys.kept_place("1001"))) == joined_at
+    assert redis.ttl(keys.kept_place("1001")) == 7200
+    assert queued_jobs(services) == [CALL_END_JOB]
+
+
+def test_a_repeated_completed_without_a_sequence_number_is_applied_once_for_a_chair_put_through(
+    client, services, clock
+):
+    """Finding 10b: a "completed" sent twice, without SequenceNumber, for a chair put
+    through to a volunteer frees the volunteer once and queues one call-end job.
+    """
+    redis, store = services.store.redis, services.store
+    store.volunteers.add("Ann", "+15155550999", lambda _vid: "0" * 64, author="test")
+    store.dispatch.volunteer_ready("v1", call_sid="CAV", room="volunteer-v1", now=clock.now())
+    call = verified_and_holding(client, services)
+    clock.advance(30)
+    assert store.dispatch.pair(now=clock.now()).call_sid == "CA1"  # what dispatch does
+    # Twilio follows the Queue Member update to the connect URL: the chair is in the room.
+    connected = signed_post(client, "/voice/connect", call.params,
+                            query={"volunteer": "v1", "precinct": "1001"})  # fmt: skip
+    assert verbs(connected.data) == ["Say", "Dial"]
+    services.queue.empty()
+    record = redis.hgetall(keys.call("CA1"))
+    assert record["volunteer"] == "v1"
+    clock.advance(300)
+    ended_at = clock.now()
+
+    assert call.end(duration=330).data.decode() == EMPTY
+    once = snapshot(redis, "hotline:*")
+    clock.advance(15)
+    assert call.end(duration=330).data.decode() == EMPTY
+
+    assert snapshot(redis, "hotline:*") == once
+    assert redis.hgetall(keys.call("CA1")) == {**record, "status": "completed",
+                                               "ended_at": repr(ended_at), "duration": "330"}
+    assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.hlen(keys.HOLDING)) == (
+        0, 0, 0)  # fmt: skip
+    assert redis.exists(keys.kept_place("1001")) == 0  # answered: no place to keep
+    # The volunteer is free again, since the chair hung up.
+    assert json.loads(redis.hget(keys.VOLUNTEER_STATES, "v1")) == {
+        "precinct": None, "call_sid": "CAV", "status": "available", "caller_call_sid": None,
+        "room": "volunteer-v1", "since": ended_at,
+    }  # fmt: skip
+    assert redis.zrange(keys.FREE_VOLUNTEERS, 0, -1, withscores=True) == [("v1", ended_at)]
+    assert queued_jobs(services) == [DISPATCH_JOB, CALL_END_JOB]
 
 
 def test_instant_hangups_divert_the_fourth_call(client, services, run_jobs):

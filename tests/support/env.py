@@ -1,4 +1,4 @@
-"""The environment tests run the app with: known secrets, a made-up public URL."""
+"""The environment tests run the app with: development, known secrets, a made-up public URL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL, SECRET_KEY
 
 def settings_env(**overrides: str) -> dict[str, str]:
     env = {
+        "HOTLINE_ENV": "development",
         "HOTLINE_PUBLIC_URL": PUBLIC_URL,
         "HOTLINE_SECRET_KEY": SECRET_KEY,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,

@@ -6,10 +6,13 @@ import json
 from collections.abc import Iterator
 
 
-def snapshot(client) -> dict[str, tuple[str, object]]:
-    """Every key with its type and whole value (streams as their entries' fields)."""
+def snapshot(client, pattern: str = "*") -> dict[str, tuple[str, object]]:
+    """Every key (matching `pattern`) with its type and whole value (streams as their
+    entries' fields). RQ's job hashes hold pickles, which a decoding client cannot read:
+    match "hotline:*" where jobs may be queued.
+    """
     state: dict[str, tuple[str, object]] = {}
-    for key in sorted(client.scan_iter("*")):
+    for key in sorted(client.scan_iter(pattern)):
         kind = client.type(key)
         if kind == "string":
             value: object = client.get(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hotline.pins import backup_digest, pin_digest
 from hotline.store.roster import Precinct
-from tests.support.twilio import SECRET_KEY
+from tests.support.twilio import PIN_KEY
 
 # code: (county, name, pin, registered chair phone, backup code)
 SMALL_ROSTER = {
@@ -15,10 +15,9 @@ SMALL_ROSTER = {
 
 
 def load_small_roster(services) -> None:
-    key = SECRET_KEY.encode()
     services.store.roster.replace_all(
-        Precinct(code=code, county=county, name=name, pin_digest=pin_digest(key, code, pin),
-                 chair_phone=phone, backup_digest=backup_digest(key, code, backup))
+        Precinct(code=code, county=county, name=name, pin_digest=pin_digest(PIN_KEY, code, pin),
+                 chair_phone=phone, backup_digest=backup_digest(PIN_KEY, code, backup))
         for code, (county, name, pin, phone, backup) in SMALL_ROSTER.items()
     )  # fmt: skip
 

@@ -6,9 +6,13 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
+from hotline.secret_keys import PIN_DIGESTS, derive_key
+
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_URL = "https://hotline.example.test"
-SECRET_KEY = "test-secret-key-for-pin-digests"
+SECRET_KEY = "test-secret-key-0123456789abcdef0123456789"
+# What every PIN digest made under SECRET_KEY is keyed with.
+PIN_KEY = derive_key(SECRET_KEY.encode(), PIN_DIGESTS)
 
 
 def signature(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:

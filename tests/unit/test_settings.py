@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 from pathlib import Path
 
 import pytest
@@ -11,13 +14,36 @@ from hotline.settings import (
     ConfigError,
     Settings,
     VoiceSettings,
+    checked_api_base_url,
     read_config,
     settings_from_config,
 )
 from hotline.triage import Escalation, Policy, Thresholds
 
-SECRET = "a-very-secret-pin-key-0123456789"
+SECRET = "a-very-secret-key-0123456789abcdef"
 TOKEN = "a-very-secret-twilio-token-abcdef"
+NO_SECRET_KEY = (
+    "HOTLINE_SECRET_KEY is not set: it keys the PIN digests and signs console sessions. "
+    "Set it to at least 32 random bytes (e.g. the output of `openssl rand -hex 32`) and keep "
+    "it the same across restarts."
+)
+NO_AUTH_TOKEN = (
+    "TWILIO_AUTH_TOKEN is not set: without it no webhook's signature can be checked, and "
+    "every call is refused (403)."
+)
+NO_PUBLIC_URL = (
+    "HOTLINE_PUBLIC_URL is not set: it is the address Twilio calls (e.g. "
+    "https://hotline.example.org), and every webhook's signature is checked against it."
+)
+REFUSED = (
+    "Hotline will not start: HOTLINE_ENV is not 'development', so it runs as production, "
+    "and these settings need fixing first:\n"
+)
+PRODUCTION = {
+    "HOTLINE_PUBLIC_URL": "https://hotline.example.test",
+    "HOTLINE_SECRET_KEY": SECRET,
+    "TWILIO_AUTH_TOKEN": TOKEN,
+}
 
 
 def write(tmp_path: Path, text: str, name: str = "override.toml") -> Path:
@@ -37,7 +63,8 @@ def test_default_config_is_the_projects_toml():
 
 def test_defaults_with_an_empty_environment():
     settings = Settings.load(env={})
-    assert settings.public_url == "http://127.0.0.1:5000"
+    assert settings.development is False
+    assert settings.public_url == ""  # no default in production
     assert settings.data_dir == Path("var")
     assert settings.port == 5000
     assert settings.redis_url is None
@@ -130,8 +157,10 @@ def test_environment_values():
             "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "TWILIO_API_BASE_URL": "http://127.0.0.1:9999/",
+            "HOTLINE_ENV": "development",
         }
     )
+    assert settings.development is True
     assert settings.public_url == "https://hotline.example.test"
     assert settings.data_dir == Path("/srv/hotline")
     assert settings.port == 8080
@@ -142,8 +171,27 @@ def test_environment_values():
     assert settings.twilio_api_base_url == "http://127.0.0.1:9999"
 
 
-def test_default_public_url_follows_the_port():
-    assert Settings.load(env={"HOTLINE_PORT": "8123"}).public_url == "http://127.0.0.1:8123"
+def test_in_development_the_default_public_url_follows_the_port():
+    settings = Settings.load(env={"HOTLINE_ENV": "development", "HOTLINE_PORT": "8123"})
+    assert settings.public_url == "http://127.0.0.1:8123"
+
+
+def test_in_production_the_public_url_has_no_default():
+    """Finding 8: HOTLINE_PUBLIC_URL no longer defaults to 127.0.0.1 in production, where
+    every real webhook signed for the real address would then answer 403.
+    """
+    assert Settings.load(env={"HOTLINE_PORT": "8123"}).public_url == ""
+    assert Settings.load(env={"HOTLINE_PUBLIC_URL": ""}).public_url == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "development"),
+    [(None, False), ("", False), ("production", False), ("Development", False),
+     ("dev", False), ("development ", False), ("development", True)],
+)  # fmt: skip
+def test_only_development_is_development(value, development):
+    env = {} if value is None else {"HOTLINE_ENV": value}
+    assert Settings.load(env=env).development is development
 
 
 def test_empty_environment_values_mean_unset():
@@ -190,23 +238,156 @@ def test_secrets_stay_out_of_repr():
         assert "AC" + "2" * 32 in text
 
 
-def test_require_secret_key_returns_the_key():
-    settings = Settings.load(env={"HOTLINE_SECRET_KEY": SECRET})
-    assert settings.require_secret_key() == SECRET.encode()
+def test_the_pin_key_is_derived_from_the_secret_and_is_not_the_session_key():
+    """Finding 8: one key both signed console sessions and keyed the PIN digests; the PIN
+    key is now HMAC-SHA256(secret, its own label), apart from the session key.
+    """
+    pin_key = Settings.load(env={"HOTLINE_SECRET_KEY": SECRET}).pin_key()
+    assert pin_key == hmac.new(SECRET.encode(), b"hotline PIN digests v1",
+                               hashlib.sha256).digest()  # fmt: skip
+    session_key = hmac.new(SECRET.encode(), b"hotline console session cookie v1",
+                           hashlib.sha256).digest()  # fmt: skip
+    assert pin_key != SECRET.encode()
+    assert pin_key != session_key
 
 
 @pytest.mark.parametrize("env", [{}, {"HOTLINE_SECRET_KEY": ""}])
-def test_require_secret_key_without_a_key_is_a_config_error(env):
+def test_the_pin_key_without_a_secret_is_a_config_error(env):
     settings = Settings.load(env=env)
-    with pytest.raises(ConfigError, match="^HOTLINE_SECRET_KEY is not set"):
-        settings.require_secret_key()
+    with pytest.raises(ConfigError) as error:
+        settings.pin_key()
+    assert str(error.value) == NO_SECRET_KEY
 
 
-def test_require_secret_key_refuses_an_empty_key():
+def test_the_pin_key_refuses_an_empty_secret():
     settings = Settings(public_url="https://hotline.example.test", data_dir=Path("var"),
                         secret_key=b"")  # fmt: skip
-    with pytest.raises(ConfigError, match="^HOTLINE_SECRET_KEY is not set"):
-        settings.require_secret_key()
+    with pytest.raises(ConfigError) as error:
+        settings.pin_key()
+    assert str(error.value) == NO_SECRET_KEY
+
+
+# --- start-up checks ----------------------------------------------------------------------
+
+
+def test_production_with_every_setting_may_start():
+    settings = Settings.load(env=PRODUCTION)
+    assert settings.start_up_problems() == []
+    settings.check_for_production()  # no ConfigError
+
+
+def test_production_refuses_to_start_naming_every_missing_setting():
+    """Finding 8: a missing HOTLINE_SECRET_KEY, TWILIO_AUTH_TOKEN or HOTLINE_PUBLIC_URL only
+    logged a warning; in production it now stops the start, and the message names each.
+    """
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={}).check_for_production()
+    assert str(error.value) == (
+        f"{REFUSED}  - {NO_SECRET_KEY}\n  - {NO_AUTH_TOKEN}\n  - {NO_PUBLIC_URL}"
+    )
+
+
+@pytest.mark.parametrize("missing", ["HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN",
+                                     "HOTLINE_PUBLIC_URL"])  # fmt: skip
+def test_production_refuses_to_start_without_any_one_of_them(missing):
+    """Finding 8: each of the three alone stops a production start."""
+    env = {**PRODUCTION, missing: ""}
+    expected = {"HOTLINE_SECRET_KEY": NO_SECRET_KEY, "TWILIO_AUTH_TOKEN": NO_AUTH_TOKEN,
+                "HOTLINE_PUBLIC_URL": NO_PUBLIC_URL}[missing]  # fmt: skip
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env=env).check_for_production()
+    assert str(error.value) == f"{REFUSED}  - {expected}"
+
+
+@pytest.mark.parametrize("secret", ["x" * 31, "é" * 15])
+def test_production_refuses_a_secret_key_shorter_than_32_bytes(secret):
+    """Finding 8: the secret key's length was never checked."""
+    length = len(secret.encode())
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={**PRODUCTION, "HOTLINE_SECRET_KEY": secret}).check_for_production()
+    assert str(error.value) == (
+        f"{REFUSED}  - HOTLINE_SECRET_KEY is {length} bytes long: it needs at least 32 (e.g. "
+        "the output of `openssl rand -hex 32`)."
+    )
+
+
+@pytest.mark.parametrize("secret", ["x" * 32, "é" * 16])
+def test_a_secret_key_of_32_bytes_is_long_enough(secret):
+    Settings.load(env={**PRODUCTION, "HOTLINE_SECRET_KEY": secret}).check_for_production()
+
+
+@pytest.mark.parametrize("url", ["hotline.example.org", "ftp://hotline.example.org",
+                                 "http://:8080", "https:///voice"])  # fmt: skip
+def test_production_refuses_a_public_url_that_is_no_web_address(url):
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={**PRODUCTION, "HOTLINE_PUBLIC_URL": url}).check_for_production()
+    assert str(error.value) == (
+        f"{REFUSED}  - HOTLINE_PUBLIC_URL must be the http(s) address Twilio calls (e.g. "
+        f"https://hotline.example.org), not {url!r}."
+    )
+
+
+def test_development_starts_without_them_and_says_what_is_missing(caplog):
+    caplog.set_level(logging.WARNING, logger="hotline.settings")
+    settings = Settings.load(env={"HOTLINE_ENV": "development", "HOTLINE_SECRET_KEY": "short"})
+    settings.check_for_production()  # no ConfigError
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "HOTLINE_SECRET_KEY is 5 bytes long: it needs at least 32 (e.g. the output "
+                    "of `openssl rand -hex 32`). (allowed: HOTLINE_ENV is development)"),
+        ("WARNING", f"{NO_AUTH_TOKEN} (allowed: HOTLINE_ENV is development)"),
+    ]  # fmt: skip
+
+
+# --- the REST base URL --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [("https://api.twilio.com", "https://api.twilio.com"),
+     ("https://proxy.example.test/twilio/", "https://proxy.example.test/twilio"),
+     ("http://127.0.0.1:9999/", "http://127.0.0.1:9999"),
+     ("http://127.8.9.10", "http://127.8.9.10"),
+     ("http://[::1]:8080", "http://[::1]:8080"),
+     ("http://localhost:1234", "http://localhost:1234"),
+     ("http://LocalHost", "http://LocalHost")],
+)  # fmt: skip
+def test_the_rest_base_url_is_https_or_on_this_machine(url, kept):
+    assert checked_api_base_url(url) == kept
+    assert Settings.load(env={"TWILIO_API_BASE_URL": url}).twilio_api_base_url == kept
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [("http://api.twilio.com", "http://api.twilio.com"),
+     ("http://10.0.0.5:8080/", "http://10.0.0.5:8080/"),
+     ("http://[::2]", "http://[::2]"),
+     ("http://localhost.example.com", "http://localhost.example.com"),
+     ("http://127.0.0.1.example.com", "http://127.0.0.1.example.com"),
+     ("http://AC123:the-auth-token@api.twilio.com", "http://api.twilio.com")],
+)  # fmt: skip
+def test_plain_http_to_another_host_is_a_config_error(url, shown):
+    """Finding 8: TWILIO_API_BASE_URL accepted plain http to any host, which sends the
+    account's credentials in clear.
+    """
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={"TWILIO_API_BASE_URL": url})
+    assert str(error.value) == (
+        "TWILIO_API_BASE_URL must be https: plain http would send the Twilio account's "
+        "credentials in clear (it is allowed only to localhost, 127.0.0.0/8 and ::1), "
+        f"not {shown!r}"
+    )
+
+
+@pytest.mark.parametrize("url", ["api.twilio.com", "ftp://api.twilio.com", "https://"])
+def test_a_rest_base_url_that_is_no_web_address_is_a_config_error(url):
+    with pytest.raises(ConfigError) as error:
+        checked_api_base_url(url)
+    assert str(error.value) == f"TWILIO_API_BASE_URL must be an https URL, not {url!r}"
+
+
+def test_an_empty_rest_base_url_means_twilios_own():
+    settings = Settings.load(env={"TWILIO_API_BASE_URL": ""})
+    assert settings.twilio_api_base_url == "https://api.twilio.com"
 
 
 def test_config_error_is_a_value_error():

@@ -52,6 +52,12 @@ def test_a_missing_signature_is_not_signed(signature):
     assert not is_signed(TOKEN, URL, FORM, signature)
 
 
+@pytest.mark.parametrize("signature", ["é", "ÿ" * 28, sign(URL)[:-1] + "é", "\u2603" * 4])
+def test_a_signature_that_is_not_ascii_is_not_signed(signature):
+    """Finding 8: a non-ASCII X-Twilio-Signature raised inside compare_digest."""
+    assert is_signed(TOKEN, URL, FORM, signature) is False
+
+
 def test_public_url_replaces_the_host_the_app_sees():
     assert public_request_url("https://hotline.example.org/", "/voice/pin",
                               b"precinct=1001") == (
