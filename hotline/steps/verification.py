@@ -104,9 +104,14 @@ def volunteer_secret(svc: Services, volunteer: Volunteer) -> Secret:
 
 
 def check_chair_pin(svc: Services, caller: Caller, precinct: Precinct, digits: str, *,
-                    attempt: int, how: str) -> Outcome:  # fmt: skip
-    """A chair keyed a PIN; verified, they join the line."""
-    outcome = _check_pin(svc, caller, chair_secret(svc, precinct), digits, attempt)
+                    attempt: int, how: str, strict: bool = False) -> Outcome:  # fmt: skip
+    """A chair keyed a PIN; verified, they join the line. `strict` (flood mode, for a
+    caller not on a registered chair phone): the PIN alone is never enough.
+    """
+    secret = chair_secret(svc, precinct)
+    if strict:
+        return _second_factor(svc, caller, secret, digits)
+    outcome = _check_pin(svc, caller, secret, digits, attempt)
     if outcome.result is Result.VERIFIED:
         _join_line(svc, caller, precinct.code, how)
     return outcome

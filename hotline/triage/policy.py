@@ -28,7 +28,6 @@ class Action(StrEnum):
 
 class DivertMessage(StrEnum):
     NUISANCE = "diverted"
-    FLOOD = "diverted_flood"
     WITHHELD = "diverted_withheld"
 
 
@@ -75,6 +74,10 @@ class Verdict:
     block_for_s: float | None = None
     # Precinct to verify against when the action (or the fallback) is FAST_TRACK.
     chair_precinct: str | None = None
+    # A challenge in flood mode: the caller is not on a registered chair phone, so the PIN
+    # alone is never checked; it is asked with the backup code (or a call back). Trolls
+    # hear one short prompt and go, and no chair is shut out.
+    strict: bool = False
 
     @property
     def effective_action(self) -> Action:
@@ -107,11 +110,13 @@ def decide(facts: CallerFacts, policy: Policy) -> Verdict:
 
 
 def _apply_mode(verdict: Verdict, policy: Policy) -> Verdict:
-    """In log-only mode a verdict that would stop the call is recorded, not enforced."""
-    if policy.log_only and verdict.action not in (Action.FAST_TRACK, Action.CHALLENGE):
-        return replace(
-            verdict, reasons=verdict.reasons + ("log-only mode: not enforced",), enforced=False
-        )
+    """In log-only mode a verdict that would stop the call (or make it strict) is recorded,
+    not enforced.
+    """
+    if policy.log_only and (verdict.strict or verdict.action not in (Action.FAST_TRACK,
+                                                                      Action.CHALLENGE)):
+        return replace(verdict, reasons=verdict.reasons + ("log-only mode: not enforced",),
+                       enforced=False, strict=False)  # fmt: skip
     return verdict
 
 
@@ -144,7 +149,7 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
             else f"flood mode: {facts.calls_this_minute} calls this minute "
             f"(at {policy.flood_auto_calls_per_minute})"
         )
-        return Verdict(Action.DIVERT, (why,) + distrust, divert_message=DivertMessage.FLOOD)
+        return Verdict(Action.CHALLENGE, (why,) + distrust, strict=True)
 
     if facts.withheld:
         if facts.withheld_pin_failures >= policy.pin_failures_withheld:

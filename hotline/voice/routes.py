@@ -81,20 +81,25 @@ def incoming() -> Response:
         return respond(twiml.reject_busy())
     if action is Action.FAST_TRACK:
         return _ask_pin(verdict.chair_precinct, how="registered-phone", tries=0, reprompts=0)
+    if verdict.strict and verdict.enforced:
+        # Flood mode: one short chance, no second prompt for a caller who keys nothing.
+        return _ask_precinct(reprompts=settings.voice.reprompts, strict=True)
     return _ask_precinct(reprompts=0)
 
 
 @bp.post("/precinct")
 @one_step(restart=START)
 def precinct_entered() -> Response:
-    reprompts = int_arg("reprompts")
+    reprompts, strict = int_arg("reprompts"), _strict()
     code = request.form.get("Digits", "").strip()
     if not pins.is_valid_precinct_code(code):
-        return _reprompt_or_end(reprompts, lambda n: _ask_precinct(n, preface="no_input"))
+        return _reprompt_or_end(reprompts, lambda n: _ask_precinct(n, preface="no_input",
+                                                                   strict=strict))
     if services().store.roster.get(code) is None:
         preface = prompt("unknown_precinct").format(precinct=spell(code))
-        return _reprompt_or_end(reprompts, lambda n: _ask_precinct(n, preface_text=preface))
-    return _ask_pin(code, how="keyed-precinct", tries=0, reprompts=0)
+        return _reprompt_or_end(reprompts, lambda n: _ask_precinct(n, preface_text=preface,
+                                                                   strict=strict))
+    return _ask_pin(code, how="keyed-precinct", tries=0, reprompts=0, strict=strict)
 
 
 @bp.post("/pin")
@@ -102,24 +107,25 @@ def precinct_entered() -> Response:
 def pin_entered() -> Response:
     svc = services()
     precinct, how, tries, reprompts = _pin_args()
+    strict = _strict()
     digits = request.form.get("Digits", "").strip()
     if not digits:
         return _reprompt_or_end(
             reprompts, lambda n: _ask_pin(precinct, how=how, tries=tries, reprompts=n,
-                                          preface="no_input")  # fmt: skip
+                                          preface="no_input", strict=strict)  # fmt: skip
         )
     record = svc.store.roster.get(precinct)
     if record is None:  # the roster changed under the call: ask again
         preface = prompt("unknown_precinct").format(precinct=spell(precinct))
-        return _ask_precinct(0, preface_text=preface)
+        return _ask_precinct(0, preface_text=preface, strict=strict)
     outcome = verification.check_chair_pin(svc, _caller(), record, digits, attempt=tries,
-                                           how=how)  # fmt: skip
+                                           how=how, strict=strict)  # fmt: skip
     if outcome.result is Result.CALL_BACK:
         return goodbye("verify_by_call_back", precinct=spell(precinct),
                        last_digits=spell(outcome.phone[-4:]))  # fmt: skip
     if outcome.result is Result.BACKUP_CODE:
-        return _ask_backup(precinct, how=how, tries=tries, reprompts=0)
-    return _after_check(outcome.result, precinct, how, tries, "wrong_pin")
+        return _ask_backup(precinct, how=how, tries=tries, reprompts=0, strict=strict)
+    return _after_check(outcome.result, precinct, how, tries, "wrong_pin", strict)
 
 
 @bp.post("/backup-code")
@@ -130,17 +136,18 @@ def backup_code_entered() -> Response:
     """
     svc = services()
     precinct, how, tries, reprompts = _pin_args()
+    strict = _strict()
     code = request.form.get("Digits", "").strip()
     if not code:
         return _reprompt_or_end(
             reprompts, lambda n: _ask_backup(precinct, how=how, tries=tries, reprompts=n,
-                                             preface="no_input")  # fmt: skip
+                                             preface="no_input", strict=strict)  # fmt: skip
         )
     record = svc.store.roster.get(precinct)
     if record is None:
         abort(400)
     outcome = verification.check_chair_backup(svc, _caller(), record, code, attempt=tries)
-    return _after_check(outcome.result, precinct, how, tries, "wrong_backup_code")
+    return _after_check(outcome.result, precinct, how, tries, "wrong_backup_code", strict)
 
 
 @bp.post("/wait")
@@ -251,8 +258,18 @@ def _pin_args() -> tuple[str, str, int, int]:
         "reprompts")  # fmt: skip
 
 
-def _after_check(result: Result, precinct: str, how: str, tries: int,
-                 wrong_prompt: str) -> Response:  # fmt: skip
+def _strict() -> bool:
+    """The call came in flood mode (its URL says so, and Twilio signed the URL)."""
+    return request.args.get("strict") == "1"
+
+
+def _strict_arg(strict: bool) -> dict[str, str]:
+    # Only flood-mode calls carry it, so every other URL keeps its shape.
+    return {"strict": "1"} if strict else {}
+
+
+def _after_check(result: Result, precinct: str, how: str, tries: int, wrong_prompt: str,
+                 strict: bool) -> Response:  # fmt: skip
     """The answer to a PIN or backup code that was checked: on hold, or another try, or
     goodbye when the tries are used up or the number was blocked.
     """
@@ -261,30 +278,34 @@ def _after_check(result: Result, precinct: str, how: str, tries: int,
     tries += 1
     if result is Result.BLOCKED or tries >= services().settings.policy.pin_tries_per_call:
         return goodbye("goodbye_pin_failed")
-    return _ask_pin(precinct, how=how, tries=tries, reprompts=0, preface=wrong_prompt)
+    return _ask_pin(precinct, how=how, tries=tries, reprompts=0, preface=wrong_prompt,
+                    strict=strict)  # fmt: skip
 
 
-def _ask_precinct(reprompts: int, preface: str = "", preface_text: str = "") -> Response:
-    return ask(prompt("ask_precinct"),
-               url("/voice/precinct", reprompts=reprompts, step=next_step()),
+def _ask_precinct(reprompts: int, preface: str = "", preface_text: str = "",
+                  strict: bool = False) -> Response:  # fmt: skip
+    return ask(prompt("flood_challenge" if strict else "ask_precinct"),
+               url("/voice/precinct", reprompts=reprompts, step=next_step(),
+                   **_strict_arg(strict)),
                preface_text or (prompt(preface) if preface else ""))  # fmt: skip
 
 
-def _ask_pin(precinct: str, *, how: str, tries: int, reprompts: int, preface: str = "") -> Response:
+def _ask_pin(precinct: str, *, how: str, tries: int, reprompts: int, preface: str = "",
+             strict: bool = False) -> Response:  # fmt: skip
     text = (
         prompt("ask_pin_known_chair").format(precinct=spell(precinct))
         if how == "registered-phone" and tries == 0 and reprompts == 0
         else prompt("ask_pin")
     )
     action = url("/voice/pin", precinct=precinct, how=how, tries=tries, reprompts=reprompts,
-                 step=next_step())  # fmt: skip
+                 step=next_step(), **_strict_arg(strict))  # fmt: skip
     return ask(text, action, prompt(preface) if preface else "")
 
 
 def _ask_backup(precinct: str, *, how: str, tries: int, reprompts: int,
-                preface: str = "") -> Response:  # fmt: skip
+                preface: str = "", strict: bool = False) -> Response:  # fmt: skip
     action = url("/voice/backup-code", precinct=precinct, how=how, tries=tries,
-                 reprompts=reprompts, step=next_step())  # fmt: skip
+                 reprompts=reprompts, step=next_step(), **_strict_arg(strict))  # fmt: skip
     return ask(prompt("ask_backup_code").format(precinct=spell(precinct)), action,
                prompt(preface) if preface else "")  # fmt: skip
 

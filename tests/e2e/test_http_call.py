@@ -29,7 +29,8 @@ from tests.support.line import place_of
 from tests.support.twilio import PIN_KEY
 
 CHAIR_PRECINCT = "1204"
-CHAIR_PIN = "4321"
+CHAIR_PIN = "432198"
+CHAIR_BACKUP_CODE = "52719364"
 CHAIR_PHONE = "+15155550101"
 TROLL = "+17125550666"
 QUITTER = "+15155550303"
@@ -104,7 +105,7 @@ class ScriptedCaller:
 def services(stack_services, tmp_path) -> Iterator[Services]:
     """The stack's Redis, Hotline's keys cleared, with a one-precinct roster loaded."""
     rows = [RosterRow(line=2, code=CHAIR_PRECINCT, county="Polk", name="DES MOINES-12",
-                      pin=CHAIR_PIN)]  # fmt: skip
+                      pin=CHAIR_PIN, backup_code=CHAIR_BACKUP_CODE)]  # fmt: skip
     result = import_roster(stack_services.store.roster, rows, pin_key=PIN_KEY,
                            pin_sheet=tmp_path / "unused-pin-sheet.csv")  # fmt: skip
     assert (result.imported, result.generated, result.pin_sheet) == (1, 0, None)
@@ -145,8 +146,9 @@ def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stac
         CHAIR_PHONE, CHAIR_PRECINCT, None, None,
     )  # fmt: skip
     assert record.verified_at is not None
-    assert client.zrange(keys.LINE, 0, -1) == [CHAIR_PRECINCT]
-    assert json.loads(client.hget(keys.WAITING, CHAIR_PRECINCT)) == {
+    assert client.zrange(keys.LINE, 0, -1) == [call.sid]
+    assert json.loads(client.hget(keys.WAITING, call.sid)) == {
+        "precinct": CHAIR_PRECINCT,
         "call_sid": call.sid,
         "number": CHAIR_PHONE,
         "verified_how": "keyed-precinct",
@@ -243,7 +245,7 @@ def test_the_worker_processes_the_status_callback(services, network, worker_jobs
     network.loop.run(start + 200)
     assert call.queue is network.queues["chairs"]
     assert call.heard[:4] == [ASK_PRECINCT, ASK_PIN, VERIFIED, NEXT_IN_LINE]
-    score = services.store.redis.zscore(keys.LINE, CHAIR_PRECINCT)
+    score = services.store.redis.zscore(keys.LINE, call.sid)
     assert score is not None
 
     network.loop.run(start + 300)

@@ -858,11 +858,14 @@ def test_calls_lists_recent_calls_with_their_verdicts(hotline, client, clock, ru
     response = press(client, response, "CA0003", "+15155550199", "1001")
     response = press(client, response, "CA0003", "+15155550199", "246813")
     assert xml.verbs(response.data) == ["Say", "Enqueue"]
-    # 00:03 flood mode diverts an unknown caller.
+    # 00:03 flood mode: an unknown caller gets one short prompt, and hangs up.
     clock.advance(60)
     assert hotline("flood", "on", "--by", "frank").exit_code == 0
-    assert xml.verbs(incoming(client, "CA0004", "+15155550124").data) == ["Say", "Hangup"]
-    # 00:04 flood mode diverts a withheld caller ID too.
+    assert xml.verbs(incoming(client, "CA0004", "+15155550124").data) == ["Gather"]
+    signed_post(client, "/voice/status", {"CallSid": "CA0004", "CallStatus": "completed",
+                                          "CallDuration": "20"})  # fmt: skip
+    run_jobs()
+    # 00:04 a withheld caller ID too, still on the line.
     clock.advance(60)
     incoming(client, "CA0005", "Anonymous")
 
@@ -871,9 +874,8 @@ def test_calls_lists_recent_calls_with_their_verdicts(hotline, client, clock, ru
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         CALLS_HEADER,
-        "2020-02-05 00:04:00  withheld         divert             -         in progress  "
-        "flood mode switched on by an admin",
-        "2020-02-05 00:03:00  +15155550124     divert             -         in progress  "
+        "2020-02-05 00:04:00  withheld         (in progress)      -         in progress  ",
+        "2020-02-05 00:03:00  +15155550124     challenge          -         completed    "
         "flood mode switched on by an admin",
         "2020-02-05 00:02:00  +15155550199     (in progress)      1001      verified     ",
         "2020-02-05 00:01:00  +19005550100     reject             -         in progress  "

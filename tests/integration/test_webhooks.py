@@ -16,7 +16,7 @@ from hotline.store.calls import CALL_RECORD_TTL_S
 from tests.support.calls import PhoneCall
 from tests.support.env import settings_env
 from tests.support.redis_state import snapshot
-from tests.support.roster import load_small_roster, pin_of
+from tests.support.roster import backup_code_of, load_small_roster, pin_of
 from tests.support.twilio import PUBLIC_URL, SECRET_KEY, signature, signed_post
 from tests.support.xml import shape, verbs
 
@@ -188,11 +188,11 @@ def test_a_digest_keyed_with_the_secret_itself_no_longer_matches(client, service
     call.press("1001")
     refused = call.press(pin_of("1001"))
     assert shape(refused.data) == gather(
-        f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=1&reprompts=0",
+        f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=1&reprompts=0&step=2",
         ASK_PIN, preface="That PIN did not match.",
     )  # fmt: skip
     assert services.store.calls.get("CA1").pin_failures == 1
-    assert services.store.line.position("1001") is None
+    assert services.store.line.size() == 0
 
 
 def test_three_wrong_pins_end_the_call_politely(client, services):
@@ -294,12 +294,38 @@ def test_withheld_caller_id_is_challenged(client):
         assert verbs(PhoneCall(client, sid, raw).ring().data) == ["Gather"]
 
 
-def test_flood_switch_diverts_unverified_callers_but_not_chairs(client, services):
+FLOOD_CHALLENGE = ("This line is reserved for precinct chairs and is very busy. Chairs, "
+                   "enter your precinct number, then press pound.")  # fmt: skip
+
+
+def test_flood_mode_gives_unknown_callers_one_short_prompt_and_chairs_a_way_in(client,
+                                                                              services):  # fmt: skip
+    """In flood mode a caller who is not on a registered chair phone is not sent away (a
+    chair without a registered phone would be shut out): one prompt, no second chance for
+    silence, and the PIN alone is not enough.
+    """
     services.store.reputation.set_flood(True, author="ann")
-    diverted = PhoneCall(client, "CA1", TROLL).ring()
-    assert shape(diverted.data)[0][2].startswith("This line is reserved for precinct chairs and "
-                                                 "is very busy.")  # fmt: skip
-    assert verbs(PhoneCall(client, "CA2", "+15155550177").ring().data) == ["Gather"]
+    troll = PhoneCall(client, "CA1", TROLL)
+    assert shape(troll.ring().data) == gather(
+        f"{PUBLIC_URL}/voice/precinct?reprompts=2&step=0&strict=1", FLOOD_CHALLENGE)
+    assert verbs(troll.press("").data) == ["Say", "Hangup"]
+
+    chair = PhoneCall(client, "CA2", CHAIR)
+    chair.ring()
+    assert shape(chair.press("1001").data) == gather(
+        f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=0&reprompts=0&step=1"
+        "&strict=1", ASK_PIN)
+    backup_prompt = chair.press(pin_of("1001"))
+    assert shape(backup_prompt.data) == gather(
+        f"{PUBLIC_URL}/voice/backup-code?precinct=1001&how=keyed-precinct&tries=0&reprompts=0"
+        "&step=2&strict=1",
+        "Precinct 1 0 0 1 needs one more check tonight. Please enter the eight digit backup "
+        "code from your PIN sheet, then press pound.")
+    assert services.store.redis.zcard(keys.PIN_FAILURES) == 0  # the PIN was not checked alone
+    assert verbs(chair.press(backup_code_of("1001")).data) == ["Say", "Enqueue"]
+    assert services.store.line.waiting()[0].verified_how == "backup-code"
+    # A registered chair phone keeps its fast track.
+    assert verbs(PhoneCall(client, "CA3", "+15155550177").ring().data) == ["Gather"]
 
 
 def test_out_of_state_callers_are_diverted_sooner(client):
@@ -406,7 +432,7 @@ def test_a_repeated_completed_without_a_sequence_number_is_applied_once_for_a_ch
                                                "ended_at": repr(ended_at), "duration": "600"}
     assert redis.ttl(keys.call("CA1")) == CALL_RECORD_TTL_S
     # Out of the line, with the place kept for a call back.
-    assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.hlen(keys.HOLDING)) == (
+    assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.scard(keys.HOLDING)) == (
         0, 0, 0)  # fmt: skip
     assert float(redis.get(keys.kept_place("1001"))) == joined_at
     assert redis.ttl(keys.kept_place("1001")) == 7200
@@ -424,10 +450,12 @@ def test_a_repeated_completed_without_a_sequence_number_is_applied_once_for_a_ch
     store.dispatch.volunteer_ready("v1", call_sid="CAV", room="volunteer-v1", now=clock.now())
     call = verified_and_holding(client, services)
     clock.advance(30)
-    assert store.dispatch.pair(now=clock.now()).call_sid == "CA1"  # what dispatch does
+    pairing = store.dispatch.pair(now=clock.now())  # what dispatch does
+    assert pairing.call_sid == "CA1"
     # Twilio follows the Queue Member update to the connect URL: the chair is in the room.
     connected = signed_post(client, "/voice/connect", call.params,
-                            query={"volunteer": "v1", "precinct": "1001"})  # fmt: skip
+                            query={"volunteer": "v1", "precinct": "1001",
+                                   "pairing": pairing.id})  # fmt: skip
     assert verbs(connected.data) == ["Say", "Dial"]
     services.queue.empty()
     record = redis.hgetall(keys.call("CA1"))
@@ -443,13 +471,13 @@ def test_a_repeated_completed_without_a_sequence_number_is_applied_once_for_a_ch
     assert snapshot(redis, "hotline:*") == once
     assert redis.hgetall(keys.call("CA1")) == {**record, "status": "completed",
                                                "ended_at": repr(ended_at), "duration": "330"}
-    assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.hlen(keys.HOLDING)) == (
+    assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.scard(keys.HOLDING)) == (
         0, 0, 0)  # fmt: skip
     assert redis.exists(keys.kept_place("1001")) == 0  # answered: no place to keep
     # The volunteer is free again, since the chair hung up.
     assert json.loads(redis.hget(keys.VOLUNTEER_STATES, "v1")) == {
         "precinct": None, "call_sid": "CAV", "status": "available", "caller_call_sid": None,
-        "room": "volunteer-v1", "since": ended_at,
+        "room": "volunteer-v1", "since": ended_at, "verified_how": None,
     }  # fmt: skip
     assert redis.zrange(keys.FREE_VOLUNTEERS, 0, -1, withscores=True) == [("v1", ended_at)]
     assert queued_jobs(services) == [DISPATCH_JOB, CALL_END_JOB]
@@ -517,10 +545,11 @@ def test_rejected_and_diverted_calls_leave_no_job(client, services):
     rejected = PhoneCall(client, "CA1", TROLL)
     rejected.ring()
     rejected.end(status="busy", duration=0)
-    services.store.reputation.set_flood(True, author="ann")
-    diverted = PhoneCall(client, "CA2", "+17125550667")
-    diverted.ring()
+    for n in range(7):  # the seventh call in 15 minutes is diverted
+        diverted = PhoneCall(client, f"CA2{n}", "+17125550667")
+        diverted.ring()
+    services.queue.empty()
     diverted.end(duration=6)
     assert services.queue.count == 0
     assert services.store.calls.get("CA1").status == "busy"
-    assert services.store.calls.get("CA2").verdict == "divert"
+    assert services.store.calls.get("CA26").verdict == "divert"

@@ -49,8 +49,10 @@ def assert_verdict(
     block_for_s: float | None = None,
     chair_precinct: str | None = None,
     effective_action: Action | None = None,
+    strict: bool = False,
 ) -> None:
     assert verdict.action is action
+    assert verdict.strict is strict
     assert verdict.reasons == reasons
     assert verdict.enforced is enforced
     assert verdict.divert_message is divert_message
@@ -89,7 +91,7 @@ def test_action_and_divert_message_values_are_stable():
         "temp-block",
         "block",
     ]
-    assert [m.value for m in DivertMessage] == ["diverted", "diverted_flood", "diverted_withheld"]
+    assert [m.value for m in DivertMessage] == ["diverted", "diverted_withheld"]
     assert STIR_FAILED_PREFIX == "TN-Validation-Failed"
 
 
@@ -349,41 +351,53 @@ def test_chair_with_passed_or_absent_verification_keeps_fast_track(verstat):
 # --- flood mode ---------------------------------------------------------------------------
 
 
-def test_flood_switch_diverts_unknown_callers():
+def test_flood_switch_challenges_unknown_callers_strictly():
+    """In flood mode an unknown caller is not sent away (a chair without a registered phone
+    would be shut out): one short prompt, and the PIN alone is not enough.
+    """
     assert_verdict(
         decide(facts(flood_switch=True), ENFORCE),
-        Action.DIVERT,
+        Action.CHALLENGE,
         ("flood mode switched on by an admin",),
-        divert_message=DivertMessage.FLOOD,
+        strict=True,
     )
 
 
 def test_flood_switch_reason_comes_with_distrust_reasons():
     assert_verdict(
         decide(facts(flood_switch=True, **OUT_OF_STATE), ENFORCE),
-        Action.DIVERT,
+        Action.CHALLENGE,
         ("flood mode switched on by an admin", "calling from out of state (NE)"),
-        divert_message=DivertMessage.FLOOD,
+        strict=True,
     )
 
 
-def test_auto_flood_at_the_threshold_diverts():
+def test_auto_flood_at_the_threshold_challenges_strictly():
     policy = Policy(flood_auto_calls_per_minute=100)
     assert_verdict(
         decide(facts(calls_this_minute=100), policy),
-        Action.DIVERT,
+        Action.CHALLENGE,
         ("flood mode: 100 calls this minute (at 100)",),
-        divert_message=DivertMessage.FLOOD,
+        strict=True,
     )
 
 
-def test_auto_flood_above_the_threshold_diverts():
+def test_auto_flood_above_the_threshold_challenges_strictly():
     policy = Policy(flood_auto_calls_per_minute=100)
     assert_verdict(
         decide(facts(calls_this_minute=250), policy),
-        Action.DIVERT,
+        Action.CHALLENGE,
         ("flood mode: 250 calls this minute (at 100)",),
-        divert_message=DivertMessage.FLOOD,
+        strict=True,
+    )
+
+
+def test_flood_mode_in_log_only_mode_is_recorded_not_enforced():
+    assert_verdict(
+        decide(facts(flood_switch=True), LOG_ONLY),
+        Action.CHALLENGE,
+        ("flood mode switched on by an admin", LOG_ONLY_NOTE),
+        enforced=False,
     )
 
 
@@ -406,9 +420,9 @@ def test_flood_switch_reason_wins_when_both_triggers_fire():
     policy = Policy(flood_auto_calls_per_minute=10)
     assert_verdict(
         decide(facts(flood_switch=True, calls_this_minute=50), policy),
-        Action.DIVERT,
+        Action.CHALLENGE,
         ("flood mode switched on by an admin",),
-        divert_message=DivertMessage.FLOOD,
+        strict=True,
     )
 
 
@@ -427,12 +441,12 @@ def test_flood_does_not_divert_callers_verified_recently(flood, policy):
     )
 
 
-def test_flood_diverts_withheld_callers_with_the_flood_message():
+def test_flood_challenges_withheld_callers_strictly_too():
     assert_verdict(
         decide(facts(number=None, flood_switch=True), ENFORCE),
-        Action.DIVERT,
+        Action.CHALLENGE,
         ("flood mode switched on by an admin",),
-        divert_message=DivertMessage.FLOOD,
+        strict=True,
     )
 
 
@@ -822,14 +836,12 @@ def test_log_only_records_a_block_without_enforcing_it():
     assert verdict.rejects is False
 
 
-def test_log_only_records_a_flood_divert_and_keeps_its_message():
+def test_log_only_records_a_strict_flood_challenge_without_enforcing_it():
     assert_verdict(
         decide(facts(flood_switch=True, **ABROAD), LOG_ONLY),
-        Action.DIVERT,
+        Action.CHALLENGE,
         ("flood mode switched on by an admin", "calling from abroad (GB)", LOG_ONLY_NOTE),
         enforced=False,
-        divert_message=DivertMessage.FLOOD,
-        effective_action=Action.CHALLENGE,
     )
 
 

@@ -130,7 +130,7 @@ def test_default_prompts():
         "goodbye_no_input",
         "goodbye_pin_failed",
         "diverted",
-        "diverted_flood",
+        "flood_challenge",
         "diverted_withheld",
         "trouble",
     } <= set(prompts)
