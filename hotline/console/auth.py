@@ -2,14 +2,12 @@
 
 A login is linked to the volunteer whose name, lower-cased with spaces turned
 into dots, is the login's name ("Ann Lee" <-> "ann.lee"), or whose id it is
-("v3"). Failed logins are limited per user name and per client address within
-a sliding window; the answer never says whether the name exists.
+("v3"). How fast sign-ins may be tried is pacing.py's business.
 """
 
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +15,8 @@ from typing import Any
 from flask import abort, redirect, request, session, url_for
 
 from hotline.services import Services
-from hotline.store import keys
 from hotline.store.users import User
 from hotline.store.volunteers import Volunteer
-
-WINDOW_S = 15 * 60
-MAX_FAILURES_PER_NAME = 5
-MAX_FAILURES_PER_ADDRESS = 20
 
 
 @dataclass(frozen=True)
@@ -41,40 +34,6 @@ def volunteer_for(services: Services, user_name: str) -> Volunteer | None:
         if user_name in (volunteer.id, link_name(volunteer.name)):
             return volunteer
     return None
-
-
-def _name_key(name: str) -> str:
-    return keys.login_attempts(f"name:{name.strip().lower()[:64]}")
-
-
-def _address_key(address: str) -> str:
-    return keys.login_attempts(f"addr:{address}")
-
-
-def rate_limited(services: Services, name: str, address: str) -> bool:
-    """True when the name or the address has used up its failed attempts."""
-    now = services.clock.now()
-    client = services.store.redis
-    with client.pipeline(transaction=False) as pipe:
-        for key in (_name_key(name), _address_key(address)):
-            pipe.zremrangebyscore(key, "-inf", f"({now - WINDOW_S!r}")
-            pipe.zcard(key)
-        _, by_name, _, by_address = pipe.execute()
-    return by_name >= MAX_FAILURES_PER_NAME or by_address >= MAX_FAILURES_PER_ADDRESS
-
-
-def record_failure(services: Services, name: str, address: str) -> None:
-    now = services.clock.now()
-    member = f"{now!r}:{secrets.token_hex(4)}"
-    with services.store.redis.pipeline(transaction=True) as pipe:
-        for key in (_name_key(name), _address_key(address)):
-            pipe.zadd(key, {member: now})
-            pipe.expire(key, WINDOW_S + 1)
-        pipe.execute()
-
-
-def clear_failures(services: Services, name: str) -> None:
-    services.store.redis.delete(_name_key(name))
 
 
 def client_address() -> str:

@@ -14,6 +14,7 @@ from hotline.store.line import Line
 from hotline.store.reputation import Reputation
 from hotline.store.roster import Roster
 from hotline.store.scripts import Scripts
+from hotline.store.sign_in_attempts import SignInAttempts
 from hotline.store.users import Users
 from hotline.store.volunteers import Volunteers
 from hotline.triage import Policy
@@ -32,6 +33,7 @@ class Store:
     reputation: Reputation
     volunteers: Volunteers
     users: Users
+    sign_in_attempts: SignInAttempts
     dispatch: Dispatch
 
     @classmethod
@@ -47,5 +49,6 @@ class Store:
             reputation=Reputation(client, clock),
             volunteers=Volunteers(client, clock),
             users=Users(client, clock),
+            sign_in_attempts=SignInAttempts(client, scripts),
             dispatch=Dispatch(client, scripts),
         )

@@ -26,6 +26,7 @@ class Scripts:
     pair: Script
     holding: Script
     confirm_pairing: Script
+    sign_in_attempt: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:

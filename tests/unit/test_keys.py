@@ -50,7 +50,9 @@ def test_constant_keys(name, value):
         (keys.inbound_minute(29_000_000), "hotline:inbound:29000000"),
         (keys.kept_place("0042"), "hotline:kept-place:0042"),
         (keys.precinct_pin_failures("0042"), "hotline:precinct:0042:pin-failures"),
-        (keys.login_attempts("ann"), "hotline:login-attempts:ann"),
+        (keys.login_attempts_by_device("n0nce"), "hotline:login-attempts:device:n0nce"),
+        (keys.login_attempts_untrusted("ann"), "hotline:login-attempts:untrusted:ann"),
+        (keys.login_attempts_by_address("10.0.0.7"), "hotline:login-attempts:addr:10.0.0.7"),
     ],
 )
 def test_key_functions(key, value):
@@ -98,6 +100,8 @@ def test_every_public_key_is_pinned():
         "caller",
         "inbound_minute",
         "kept_place",
-        "login_attempts",
+        "login_attempts_by_device",
+        "login_attempts_untrusted",
+        "login_attempts_by_address",
         "precinct_pin_failures",
     }
