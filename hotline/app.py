@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline.services import Services
 from hotline.settings import ConfigError, Settings
@@ -38,6 +39,12 @@ def init_app(app: Flask, services: Services) -> None:
     from hotline.voice.volunteer_line import bp as volunteer_line
 
     app.extensions["hotline"] = services
+    proxies = services.settings.trusted_proxies
+    if proxies:
+        # The client's address is the one our own proxies saw (the `proxies`-th from the
+        # end of X-Forwarded-For): anything before it is whatever the client chose to send.
+        # Only the address: nothing else of the request is taken from headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0)
     app.register_blueprint(voice)
     app.register_blueprint(volunteer_line)
     init_console(app, services)

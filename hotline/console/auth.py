@@ -37,7 +37,8 @@ def volunteer_for(services: Services, user_name: str) -> Volunteer | None:
 
 
 def client_address() -> str:
-    # Behind a proxy, configure werkzeug's ProxyFix so remote_addr is the client's.
+    # Behind reverse proxies, HOTLINE_TRUSTED_PROXIES puts ProxyFix in front (app.py),
+    # so this is the client's address and not the proxy's.
     return request.remote_addr or "unknown"
 
 

@@ -1,6 +1,6 @@
 """Signing in to the console against a real Redis: failures slow a guesser down, nothing
-locks a name, a browser that signed in before keeps its own pace, and parallel guesses
-are counted before they are checked.
+locks a name, a browser that signed in before keeps its own pace, parallel guesses are
+counted before they are checked, and client addresses come through ProxyFix.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from urllib.parse import urlencode
 import pytest
 from werkzeug.serving import make_server
 
+from hotline.app import create_app
 from hotline.console import device_cookie
+from hotline.services import Services
+from hotline.settings import Settings
 from hotline.sign_in_pace import WINDOW_S
 from hotline.store import keys
 from tests.support.console import (
@@ -27,6 +30,7 @@ from tests.support.console import (
     sign_out,
     signed_in,
 )
+from tests.support.env import settings_env
 
 WRONG = "wrong password, again"
 TROLL_ADDRESS = "198.51.100.7"
@@ -287,3 +291,46 @@ def test_parallel_guesses_cannot_all_be_evaluated(app, services, admin):
     assert Counter(answers) == {401: FREE_BY_NAME, 429: 12 - FREE_BY_NAME}
     assert failures(services, untrusted(ADMIN_USER)) == FREE_BY_NAME
     assert failures(services, by_address("127.0.0.1")) == FREE_BY_NAME
+
+
+# Client addresses behind reverse proxies
+
+
+def app_with(services, **env: str):
+    settings = Settings.load(env=settings_env(**env))
+    return create_app(Services(settings=settings, clock=services.clock, store=services.store,
+                               queue=services.queue))  # fmt: skip
+
+
+def behind_proxy(app, forwarded_for: str):
+    return browser_at(app, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_behind_one_trusted_proxy_clients_are_counted_by_their_own_address(services):
+    """Finding 7 (proxy): without ProxyFix every user behind the reverse proxy shared the
+    proxy's address, so one attacker slowed everyone. With HOTLINE_TRUSTED_PROXIES=1 the
+    address the proxy saw counts, and whatever the client put before it does not.
+    """
+    app = app_with(services, HOTLINE_TRUSTED_PROXIES="1")
+    login(behind_proxy(app, "203.0.113.1"), "ann", WRONG)
+    login(behind_proxy(app, "203.0.113.2"), "ann", WRONG)
+    login(behind_proxy(app, "192.0.2.99, 203.0.113.2"), "ann", WRONG)  # a forged first hop
+    assert counts(services, by_address("*")) == {by_address("203.0.113.1"): 1,
+                                      by_address("203.0.113.2"): 2}  # fmt: skip
+
+
+def test_behind_a_trusted_proxy_one_attacker_does_not_slow_another_client(services):
+    """Finding 7 (proxy)."""
+    app = app_with(services, HOTLINE_TRUSTED_PROXIES="1")
+    attacker = behind_proxy(app, "203.0.113.1")
+    for n in range(FREE_BY_ADDRESS):
+        login(attacker, f"user{n}", WRONG)
+    assert login(attacker, "one-more", WRONG).status_code == 429
+    assert login(behind_proxy(app, "203.0.113.2"), "one-more", WRONG).status_code == 401
+
+
+def test_with_no_trusted_proxy_x_forwarded_for_is_ignored(services):
+    app = app_with(services, HOTLINE_TRUSTED_PROXIES="0")
+    login(behind_proxy(app, "203.0.113.1"), "ann", WRONG)
+    login(behind_proxy(app, "203.0.113.2"), "ann", WRONG)
+    assert counts(services, by_address("*")) == {by_address("10.0.0.2"): 2}
