@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     stream_with_context,
     url_for,
 )
@@ -83,7 +82,7 @@ def login():
         return render_template("console/login.html",
                                error="Wrong user name or password."), 401  # fmt: skip
     pacing.succeeded(services, attempt)
-    auth.sign_in(user)
+    auth.sign_in(user, now)
     csrf.rotate()
     response = redirect(url_for("console.index"), code=303)
     device_cookie.issue(response, user.name, now)
@@ -92,7 +91,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    auth.sign_out(services_of())
     return redirect(url_for("console.login"), code=303)
 
 
