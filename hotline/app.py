@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hotline.security_headers import add_security_headers
 from hotline.services import Services
 from hotline.settings import ConfigError, Settings
 from hotline.store.embedded import EmbeddedRedis
@@ -45,6 +46,7 @@ def init_app(app: Flask, services: Services) -> None:
         # end of X-Forwarded-For): anything before it is whatever the client chose to send.
         # Only the address: nothing else of the request is taken from headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0)
+    app.after_request(add_security_headers)
     app.register_blueprint(voice)
     app.register_blueprint(volunteer_line)
     init_console(app, services)

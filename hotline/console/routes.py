@@ -27,7 +27,10 @@ from hotline.store.dispatch import TALKING
 from workers.dispatch import enqueue_dispatch
 from workers.hang_up import enqueue_hang_up
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+# Script and style are files of their own, so the Content-Security-Policy can forbid
+# inline code (hotline/security_headers.py).
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static")  # fmt: skip
 bp.before_request(csrf.protect)
 
 # The event stream: one message a second, for at most ten minutes (the page's
