@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hotline.security_headers import add_security_headers
 from hotline.services import Services
 from hotline.settings import ConfigError, Settings
 from hotline.store.embedded import EmbeddedRedis
@@ -38,6 +40,13 @@ def init_app(app: Flask, services: Services) -> None:
     from hotline.voice import init_voice
 
     app.extensions["hotline"] = services
+    proxies = services.settings.trusted_proxies
+    if proxies:
+        # The client's address is the one our own proxies saw (the `proxies`-th from the
+        # end of X-Forwarded-For): anything before it is whatever the client chose to send.
+        # Only the address: nothing else of the request is taken from headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0)
+    app.after_request(add_security_headers)
     init_voice(app)
     init_console(app, services)
 

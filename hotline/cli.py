@@ -354,16 +354,42 @@ def add_user(name: str, role: str, password_stdin: bool, author: str | None) -> 
     with opened_services() as services:
         if services.store.users.get(name) is not None:
             raise click.ClickException(f"there is already a user called {name}")
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = click.prompt("Password", hide_input=True, confirmation_prompt=True,
-                                    value_proc=_long_enough)  # fmt: skip
+        password = _new_password(password_stdin)
         try:
             added = services.store.users.add(name, role, password, author=_author(author))
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Added {added.role} {added.name}.")
+
+
+@users.command("passwd", help="Give a console login a new password (asked for twice); "
+                              "every console session of that login ends.")  # fmt: skip
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (for scripts).")
+@click.option("--by", "author", help="Who is changing it (default: your login name).")
+def change_password(name: str, password_stdin: bool, author: str | None) -> None:
+    with opened_services() as services:
+        if services.store.users.get(name) is None:
+            raise click.ClickException(f"{name} is not a user")
+        password = _new_password(password_stdin)
+        try:
+            changed = services.store.users.set_password(name, password, author=_author(author))
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    if changed is None:  # removed while the password was being typed
+        raise click.ClickException(f"{name} is not a user")
+    click.echo(f"Changed the password of {name}; every console session of {name} has ended.")
+
+
+def _new_password(from_stdin: bool) -> str:
+    """A password typed twice at the terminal, or the first line of standard input
+    (whose length the store checks, with the same message).
+    """
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True,
+                        value_proc=_long_enough)  # fmt: skip
 
 
 @users.command("list", help="Every console login, by name.")

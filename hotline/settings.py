@@ -60,6 +60,8 @@ class Settings:
     data_dir: Path
     port: int = 5000
     development: bool = False
+    # Reverse proxies in front of the web server, each adding itself to X-Forwarded-For.
+    trusted_proxies: int = 0
     redis_url: str | None = None
     secret_key: bytes | None = field(default=None, repr=False)
     twilio_account_sid: str | None = None
@@ -92,6 +94,7 @@ class Settings:
             data_dir=Path(env.get("HOTLINE_DATA_DIR", "var")),
             port=port,
             development=development,
+            trusted_proxies=_trusted_proxies(env.get("HOTLINE_TRUSTED_PROXIES") or "0"),
             redis_url=env.get("REDIS_URL") or None,
             secret_key=secret.encode() if secret else None,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
@@ -289,6 +292,19 @@ def _int(value: str, name: str) -> int:
         return int(value)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _trusted_proxies(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise ConfigError(
+            "HOTLINE_TRUSTED_PROXIES is how many reverse proxies stand in front of Hotline "
+            f"(0 when clients reach it directly): a whole number, 0 or more, not {value!r}"
+        )
+    return count
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

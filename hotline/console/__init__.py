@@ -12,6 +12,7 @@ import secrets
 
 from flask import Flask
 
+from hotline.console.auth import SESSION_LIFETIME
 from hotline.console.routes import bp
 from hotline.secret_keys import CONSOLE_SESSIONS, derive_key
 from hotline.services import Services
@@ -36,6 +37,10 @@ def init_console(app: Flask, services: Services) -> None:
         SESSION_COOKIE_SECURE=not settings.public_url.startswith("http://"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The signed cookie dies with the session (auth.py checks the same lifetime from
+        # the sign-in time, on the server); every request need not push its expiry on.
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.register_blueprint(bp)
 

@@ -1,29 +1,28 @@
-"""Signing in: who the session belongs to, login rate limits, the volunteer link.
+"""Signing in: who the session belongs to, how long it lasts, the volunteer link.
 
 A login is linked to the volunteer whose name, lower-cased with spaces turned
 into dots, is the login's name ("Ann Lee" <-> "ann.lee"), or whose id it is
-("v3"). Failed logins are limited per user name and per client address within
-a sliding window; the answer never says whether the name exists.
+("v3"). A session lasts SESSION_LIFETIME from signing in, on the server's clock,
+however busy it is, and ends at once when its login signs out anywhere, gets a new
+password, or is removed (the login's session version, see store/users.py).
+How fast sign-ins may be tried is pacing.py's business.
 """
 
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, redirect, request, session, url_for
 
 from hotline.services import Services
-from hotline.store import keys
 from hotline.store.users import User
 from hotline.store.volunteers import Volunteer
 
-WINDOW_S = 15 * 60
-MAX_FAILURES_PER_NAME = 5
-MAX_FAILURES_PER_ADDRESS = 20
+SESSION_LIFETIME = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -43,58 +42,51 @@ def volunteer_for(services: Services, user_name: str) -> Volunteer | None:
     return None
 
 
-def _name_key(name: str) -> str:
-    return keys.login_attempts(f"name:{name.strip().lower()[:64]}")
-
-
-def _address_key(address: str) -> str:
-    return keys.login_attempts(f"addr:{address}")
-
-
-def rate_limited(services: Services, name: str, address: str) -> bool:
-    """True when the name or the address has used up its failed attempts."""
-    now = services.clock.now()
-    client = services.store.redis
-    with client.pipeline(transaction=False) as pipe:
-        for key in (_name_key(name), _address_key(address)):
-            pipe.zremrangebyscore(key, "-inf", f"({now - WINDOW_S!r}")
-            pipe.zcard(key)
-        _, by_name, _, by_address = pipe.execute()
-    return by_name >= MAX_FAILURES_PER_NAME or by_address >= MAX_FAILURES_PER_ADDRESS
-
-
-def record_failure(services: Services, name: str, address: str) -> None:
-    now = services.clock.now()
-    member = f"{now!r}:{secrets.token_hex(4)}"
-    with services.store.redis.pipeline(transaction=True) as pipe:
-        for key in (_name_key(name), _address_key(address)):
-            pipe.zadd(key, {member: now})
-            pipe.expire(key, WINDOW_S + 1)
-        pipe.execute()
-
-
-def clear_failures(services: Services, name: str) -> None:
-    services.store.redis.delete(_name_key(name))
-
-
 def client_address() -> str:
-    # Behind a proxy, configure werkzeug's ProxyFix so remote_addr is the client's.
+    # Behind reverse proxies, HOTLINE_TRUSTED_PROXIES puts ProxyFix in front (app.py),
+    # so this is the client's address and not the proxy's.
     return request.remote_addr or "unknown"
 
 
-def sign_in(user: User) -> None:
+def sign_in(user: User, now: float) -> None:
     session.clear()
     session["user"] = user.name
-    session.permanent = False
+    # Which login: one removed and added again under the same name starts its versions
+    # afresh, and must not take over the sessions of the one before.
+    session["login_created_at"] = user.created_at
+    session["session_version"] = user.session_version
+    session["signed_in_at"] = now
+    # The cookie expires with the session (PERMANENT_SESSION_LIFETIME, see __init__.py).
+    session.permanent = True
+
+
+def _still_valid(user: User, now: float) -> bool:
+    signed_in_at = session.get("signed_in_at")
+    return (
+        session.get("login_created_at") == user.created_at
+        and session.get("session_version") == user.session_version
+        and signed_in_at is not None
+        and now - signed_in_at <= SESSION_LIFETIME.total_seconds()
+    )
 
 
 def current(services: Services) -> Viewer | None:
-    """Who is signed in, read afresh (a removed login loses access at once)."""
+    """Who is signed in, read afresh on every request: a login that was removed, signed
+    out elsewhere or given a new password, or a session past its lifetime, is nobody.
+    """
     name = session.get("user")
     user = services.store.users.get(name) if name else None
-    if user is None:
+    if user is None or not _still_valid(user, services.clock.now()):
         return None
     return Viewer(user=user, volunteer=volunteer_for(services, user.name))
+
+
+def sign_out(services: Services) -> None:
+    """End this session and every other session of the same login."""
+    viewer = current(services)
+    if viewer is not None:
+        services.store.users.end_sessions(viewer.user.name)
+    session.clear()
 
 
 def services_of() -> Services:

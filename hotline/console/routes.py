@@ -15,19 +15,22 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     stream_with_context,
     url_for,
 )
 
-from hotline.console import auth, csrf
+from hotline import sign_in_pace as pace
+from hotline.console import auth, csrf, device_cookie, pacing
 from hotline.console.auth import Viewer, login_required, services_of
 from hotline.console.views import page_state
 from hotline.store.dispatch import TALKING
 from workers.dispatch import enqueue_dispatch
 from workers.hang_up import enqueue_hang_up
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+# Script and style are files of their own, so the Content-Security-Policy can forbid
+# inline code (hotline/security_headers.py).
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static")  # fmt: skip
 bp.before_request(csrf.protect)
 
 # The event stream: one message a second, for at most ten minutes (the page's
@@ -66,26 +69,32 @@ def login():
         return render_template("console/login.html", error=None)
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
-    address = auth.client_address()
-    if auth.rate_limited(services, name, address):
-        return render_template(
+    now = services.clock.now()
+    attempt = pacing.begin(services, name=name, address=auth.client_address(),
+                           device=device_cookie.nonce_for(name, now))  # fmt: skip
+    if attempt.wait_s > 0:
+        seconds = pace.retry_after_s(attempt.wait_s)
+        page = render_template(
             "console/login.html",
-            error="Too many failed sign-ins. Wait 15 minutes and try again.",
-        ), 429
+            error=f"Too many failed sign-ins. Wait {seconds} "
+                  f"second{'' if seconds == 1 else 's'} and try again.",
+        )  # fmt: skip
+        return page, 429, {"Retry-After": str(seconds)}
     user = services.store.users.verify(name, password)
     if user is None:
-        auth.record_failure(services, name, address)
         return render_template("console/login.html",
                                error="Wrong user name or password."), 401  # fmt: skip
-    auth.clear_failures(services, name)
-    auth.sign_in(user)
+    pacing.succeeded(services, attempt)
+    auth.sign_in(user, now)
     csrf.rotate()
-    return redirect(url_for("console.index"), code=303)
+    response = redirect(url_for("console.index"), code=303)
+    device_cookie.issue(response, user.name, now)
+    return response
 
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    auth.sign_out(services_of())
     return redirect(url_for("console.login"), code=303)
 
 

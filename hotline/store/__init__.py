@@ -15,6 +15,7 @@ from hotline.store.pin_guard import PinGuard
 from hotline.store.reputation import Reputation
 from hotline.store.roster import Roster
 from hotline.store.scripts import Scripts
+from hotline.store.sign_in_attempts import SignInAttempts
 from hotline.store.users import Users
 from hotline.store.verifications import Verifications
 from hotline.store.volunteers import Volunteers
@@ -34,6 +35,7 @@ class Store:
     reputation: Reputation
     volunteers: Volunteers
     users: Users
+    sign_in_attempts: SignInAttempts
     dispatch: Dispatch
     pin_guard: PinGuard
     verifications: Verifications
@@ -51,6 +53,7 @@ class Store:
             reputation=Reputation(client, clock),
             volunteers=Volunteers(client, clock),
             users=Users(client, clock),
+            sign_in_attempts=SignInAttempts(client, scripts),
             dispatch=Dispatch(client, scripts),
             pin_guard=PinGuard(client, scripts, policy.pin_defence, policy.long_window_s),
             verifications=Verifications(client, scripts, policy.pin_defence),

@@ -99,9 +99,25 @@ def kept_place(precinct_code: str) -> str:
     return f"{PREFIX}:kept-place:{precinct_code}"
 
 
-def login_attempts(who: str) -> str:
-    """Sorted set: failed console logins for a user name or address, by time."""
-    return f"{PREFIX}:login-attempts:{who}"
+def login_attempts_by_device(nonce: str) -> str:
+    """Sorted set: attempt id -> time, failed console sign-ins (and ones being checked)
+    from the browser whose device cookie carries `nonce`.
+    """
+    return f"{PREFIX}:login-attempts:device:{nonce}"
+
+
+def login_attempts_untrusted(name: str) -> str:
+    """Sorted set: attempt id -> time, failed console sign-ins (and ones being checked)
+    as user `name` from browsers without a device cookie for it.
+    """
+    return f"{PREFIX}:login-attempts:untrusted:{name}"
+
+
+def login_attempts_by_address(address: str) -> str:
+    """Sorted set: attempt id -> time, failed console sign-ins (and ones being checked)
+    from a client address without a device cookie, across user names.
+    """
+    return f"{PREFIX}:login-attempts:addr:{address}"
 
 
 def precinct_pin_failures(precinct_code: str) -> str:

@@ -44,6 +44,7 @@ class Scripts:
     count_failure: Script
     take_step: Script
     book_call_back: Script
+    sign_in_attempt: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:

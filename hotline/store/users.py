@@ -4,6 +4,10 @@ Only the hash is stored. `verify` takes about as long for a name that does not
 exist as for a wrong password (it checks a throw-away hash instead), so the
 console's answers do not tell which names are real. A hash made with weaker
 parameters than the current ones is replaced on the next successful login.
+
+Each login has a session version: a console session remembers the one it was signed in
+under and is refused once it changes. Signing out and a new password bump it, which
+ends every session of that login at once, wherever it was signed in.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import redis
 from argon2 import PasswordHasher
@@ -35,6 +40,7 @@ class User:
     role: str
     password_hash: str
     created_at: float
+    session_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -42,9 +48,10 @@ class User:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"role": self.role, "password_hash": self.password_hash, "created_at": self.created_at},
+            {"role": self.role, "password_hash": self.password_hash, "created_at": self.created_at,
+             "session_version": self.session_version},
             sort_keys=True,
-        )
+        )  # fmt: skip
 
     @classmethod
     def from_json(cls, name: str, raw: str) -> User:
@@ -54,6 +61,8 @@ class User:
             role=data["role"],
             password_hash=data["password_hash"],
             created_at=float(data["created_at"]),
+            # Logins stored before sessions had versions are at the first one.
+            session_version=int(data.get("session_version", 0)),
         )
 
 
@@ -72,8 +81,7 @@ class Users:
             raise ValueError(f"{name!r} is not a user name: use 1 to 32 of a-z 0-9 . _ -")
         if role not in ROLES:
             raise ValueError(f"{role!r} is not a role: use {' or '.join(ROLES)}")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        _check_length(password)
         # Hash before taking the lock: argon2 is slow on purpose.
         password_hash = self._hasher.hash(password)
         with self._redis.pipeline(transaction=True) as pipe:
@@ -122,6 +130,48 @@ class Users:
                 except redis.WatchError:
                     continue
 
+    def set_password(self, name: str, password: str, *, author: str) -> User | None:
+        """Give a login a new password and end every session of it; None if there is no
+        such login. Raises ValueError for a password that is too short. Audited.
+        """
+        _check_length(password)
+        password_hash = self._hasher.hash(password)  # slow on purpose: before the lock
+        return self._change(
+            name,
+            lambda user: replace(user, password_hash=password_hash,
+                                 session_version=user.session_version + 1),
+            audit_action="user-passwd",
+            author=author,
+        )  # fmt: skip
+
+    def end_sessions(self, name: str) -> User | None:
+        """End every console session of a login (signing out); None if there is no such login."""
+        return self._change(
+            name, lambda user: replace(user, session_version=user.session_version + 1)
+        )
+
+    def _change(self, name: str, change: Callable[[User], User], *,
+                audit_action: str | None = None, author: str = "") -> User | None:  # fmt: skip
+        """Read, change and write one login atomically (retrying if it changed meanwhile)."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(keys.USERS)
+                    raw = pipe.hget(keys.USERS, name)
+                    if raw is None:
+                        pipe.unwatch()
+                        return None
+                    changed = change(User.from_json(name, raw))
+                    pipe.multi()
+                    pipe.hset(keys.USERS, name, changed.to_json())
+                    if audit_action is not None:
+                        audit.record(pipe, self._clock.now(), audit_action, name, author, "",
+                                     role=changed.role)  # fmt: skip
+                    pipe.execute()
+                    return changed
+                except redis.WatchError:
+                    continue
+
     def verify(self, name: str, password: str) -> User | None:
         """The user if `password` is theirs, else None; about as slow either way."""
         user = self.get(name) if is_valid_name(name) else None
@@ -148,8 +198,7 @@ class Users:
 
     def _rehash(self, user: User, password: str) -> User:
         """Store a fresh hash unless the login changed since it was read (then keep that)."""
-        fresh = User(name=user.name, role=user.role, password_hash=self._hasher.hash(password),
-                     created_at=user.created_at)  # fmt: skip
+        fresh = replace(user, password_hash=self._hasher.hash(password))
         with self._redis.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(keys.USERS)
@@ -163,3 +212,8 @@ class Users:
             except redis.WatchError:
                 return user
         return fresh
+
+
+def _check_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")

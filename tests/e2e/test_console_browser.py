@@ -1,5 +1,6 @@
 """The console in a real headless Chromium (Selenium): sign in, see a caller's card arrive
-live by server-sent events, flag the caller, and find the block in Redis.
+live by server-sent events, flag the caller, and find the block in Redis; all under the
+strict Content-Security-Policy, which blocks nothing the console needs.
 
 Needs the distribution's chromium and chromium-driver (`make test` installs them when it
 can). Without them the test is skipped, except in CI (CI set), where it fails.
@@ -85,6 +86,8 @@ def browser():
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-dev-shm-usage"):  # fmt: skip
         options.add_argument(flag)
+    # The console log, where Chromium reports whatever the Content-Security-Policy blocked.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
                               options=options)  # fmt: skip
     driver.set_page_load_timeout(WAIT_S)
@@ -138,3 +141,11 @@ def test_a_volunteer_sees_a_caller_arrive_live_and_flags_them(browser, live):
     assert block.author == VOLUNTEER_USER
     wait_until(lambda: "Flagged as a nuisance" in browser.page_source, "the confirmation")
     assert services.store.dispatch.state(vid).status == "available"
+
+    # The style sheet applied (it is a file of the console's own, which the policy allows)
+    # and the policy blocked nothing.
+    flash = browser.find_element(By.CLASS_NAME, "flash")
+    assert flash.value_of_css_property("background-color") == "rgba(255, 246, 214, 1)"
+    blocked = [entry["message"] for entry in browser.get_log("browser")
+               if "Content Security Policy" in entry["message"]]  # fmt: skip
+    assert blocked == []

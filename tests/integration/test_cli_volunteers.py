@@ -384,6 +384,77 @@ def test_users_add_refuses_a_taken_name_before_asking_for_a_password(hotline, re
     assert snapshot(redis_client) == before
 
 
+# users passwd
+
+NEW_PASSWORD = "a brand new passphrase"
+CHANGED = "Changed the password of ann; every console session of ann has ended.\n"
+
+
+def test_users_passwd_asks_twice_ends_every_session_and_is_audited(
+    hotline, services, redis_client
+):
+    """Finding 7 (password change): `hotline users passwd` sets a new password and ends
+    every console session of the login.
+    """
+    services.store.users.add("ann", "admin", PASSWORD, author="carol")
+    services.store.users.end_sessions("ann")  # signed out once before: version 1
+
+    result = hotline("users", "passwd", "ann", "--by", "dave",
+                     input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert result.output == PROMPTS + CHANGED
+    assert services.store.users.verify("ann", PASSWORD) is None
+    user = services.store.users.verify("ann", NEW_PASSWORD)
+    assert (user.role, user.session_version) == ("admin", 2)
+    assert audit_trail(redis_client)[-1] == ("user-passwd", "ann", "dave", "", {"role": "admin"})
+    assert_nowhere_in_redis(redis_client, NEW_PASSWORD)
+
+
+def test_users_passwd_asks_again_for_a_short_or_mismatched_password(hotline, services):
+    services.store.users.add("ann", "admin", PASSWORD, author="carol")
+    typed = ["too short", NEW_PASSWORD, NEW_PASSWORD + "x", NEW_PASSWORD, NEW_PASSWORD]
+    result = hotline("users", "passwd", "ann", "--by", "dave",
+                     input="".join(line + "\n" for line in typed))  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Password: \nError: a password needs at least 12 characters\n"
+        + PROMPTS + "Error: The two entered values do not match.\n"
+        + PROMPTS + CHANGED
+    )  # fmt: skip
+    assert services.store.users.verify("ann", NEW_PASSWORD) is not None
+
+
+def test_users_passwd_reads_the_password_from_stdin_for_scripts(hotline, services):
+    services.store.users.add("ann", "admin", PASSWORD, author="carol")
+    result = hotline("users", "passwd", "ann", "--password-stdin",
+                     input=f"{NEW_PASSWORD}\r\nignored second line\n")  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert result.output == CHANGED
+    assert services.store.users.verify("ann", NEW_PASSWORD).session_version == 1
+
+
+def test_users_passwd_refuses_a_short_password_from_stdin(hotline, services, redis_client):
+    services.store.users.add("ann", "admin", PASSWORD, author="carol")
+    before = snapshot(redis_client)
+
+    result = hotline("users", "passwd", "ann", "--password-stdin", input="eleven char\n")
+
+    assert result.exit_code == 1
+    assert result.output == "Error: a password needs at least 12 characters\n"
+    assert snapshot(redis_client) == before
+
+
+def test_users_passwd_for_no_such_user_asks_nothing_and_changes_nothing(hotline, redis_client):
+    result = hotline("users", "passwd", "ghost", input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+
+    assert result.exit_code == 1
+    assert result.output == "Error: ghost is not a user\n"
+    assert redis_client.dbsize() == 0
+
+
 # users list, remove
 
 

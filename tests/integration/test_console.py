@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hotline.app import create_app
-from hotline.console import session_key
+from hotline.console import device_cookie, session_key
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.store import audit, keys
@@ -20,8 +20,11 @@ from tests.support.console import (
     VOLUNTEER_USER,
     add_admin,
     add_volunteer,
+    cookie_set,
     csrf_from,
+    login,
     put_caller_through,
+    signed_in,
     volunteer_ready,
 )
 from tests.support.env import settings_env
@@ -34,22 +37,6 @@ from workers.hang_up import hang_up_call
 @pytest.fixture
 def vid(services) -> str:
     return add_volunteer(services)
-
-
-def login(client, name: str = VOLUNTEER_USER, password: str = PASSWORD, *, token=None):
-    page = client.get("/console/login")
-    form = {"name": name, "password": password,
-            "csrf_token": csrf_from(page.get_data(as_text=True)) if token is None else token}
-    return client.post("/console/login", data=form)
-
-
-def signed_in(client, name: str = VOLUNTEER_USER) -> str:
-    """Sign in; returns the CSRF token of the console page."""
-    response = login(client, name)
-    assert response.status_code == 303, response.get_data(as_text=True)
-    page = client.get("/console/")
-    assert page.status_code == 200
-    return csrf_from(page.get_data(as_text=True))
 
 
 def queued(services, func) -> list[tuple]:
@@ -83,49 +70,20 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(client, vid):
     assert client.get("/console/").status_code == 302
 
 
-def test_a_sixth_failed_login_for_a_name_is_refused_even_with_the_right_password(
-    client, services, vid
-):
-    for _ in range(5):
-        assert login(client, password="wrong password, again").status_code == 401
-    refused = login(client)
-    assert refused.status_code == 429
-    assert "Too many failed sign-ins" in refused.get_data(as_text=True)
-    assert client.get("/console/").status_code == 302
-    # A name that does not exist is limited the same way: the answer reveals nothing.
-    for _ in range(5):
-        login(client, name="ghost", password="whatever it is")
-    assert login(client, name="ghost", password="whatever it is").status_code == 429
-
-
-def test_failed_logins_expire_after_fifteen_minutes(client, services, clock, vid):
-    for _ in range(5):
-        login(client, password="wrong password, again")
-    assert login(client).status_code == 429
-    clock.advance(15 * 60 + 1)
-    assert login(client).status_code == 303
-
-
-def test_one_address_gets_twenty_failed_logins_across_names(client, services):
-    for n in range(20):
-        assert login(client, name=f"user{n}", password="wrong password").status_code == 401
-    assert login(client, name="someone-else", password="wrong password").status_code == 429
-    assert services.store.redis.zcard(keys.login_attempts("addr:127.0.0.1")) == 20
-
-
-def test_the_session_cookie_is_http_only_secure_and_lax_behind_https(client, vid):
-    response = login(client)
-    cookie = response.headers["Set-Cookie"]
+@pytest.mark.parametrize("name", ["session", device_cookie.COOKIE])
+def test_the_cookies_are_http_only_secure_and_lax_behind_https(client, vid, name):
+    cookie = cookie_set(login(client), name)
     assert "HttpOnly" in cookie
     assert "Secure" in cookie
     assert "SameSite=Lax" in cookie
 
 
-def test_the_session_cookie_is_not_secure_for_a_plain_http_demo(services, redis_url, vid):
+@pytest.mark.parametrize("name", ["session", device_cookie.COOKIE])
+def test_the_cookies_are_not_secure_for_a_plain_http_demo(services, redis_url, vid, name):
     settings = Settings.load(env=settings_env(HOTLINE_PUBLIC_URL="http://127.0.0.1:5000"))
     app = create_app(Services(settings=settings, clock=services.clock, store=services.store,
                               queue=services.queue))  # fmt: skip
-    cookie = login(app.test_client()).headers["Set-Cookie"]
+    cookie = cookie_set(login(app.test_client()), name)
     assert "HttpOnly" in cookie
     assert "Secure" not in cookie
 

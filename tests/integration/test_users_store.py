@@ -70,6 +70,7 @@ def test_add_stores_an_argon2id_hash_and_an_audit_entry(users, redis_client, clo
                                                    role="admin")]),  # fmt: skip
         keys.USERS: ("hash", {"ann": json.dumps({
             "created_at": at, "password_hash": added.password_hash, "role": "admin",
+            "session_version": 0,
         }, sort_keys=True)}),
     }  # fmt: skip
     assert_nowhere_in_redis(redis_client, PASSWORD)
@@ -211,6 +212,59 @@ def test_a_rehash_does_not_overwrite_a_login_changed_meanwhile(redis_client, clo
     assert verified is not None and verified.role == "admin"  # the login that was checked
     assert old_users.get("ann").role == "volunteer"  # ...but the newer login stands
     assert old_users.verify("ann", "a brand new password") is not None
+
+
+# set_password, end_sessions
+
+
+def test_set_password_replaces_the_hash_ends_sessions_and_is_audited(users, redis_client, clock):
+    """Finding 7 (password change): a new password bumps the login's session version."""
+    added = users.add("ann", "admin", PASSWORD, author="carol")
+    clock.advance(60)
+
+    changed = users.set_password("ann", "a brand new passphrase", author="dave")
+
+    assert changed == User(name="ann", role="admin", password_hash=changed.password_hash,
+                           created_at=added.created_at, session_version=1)  # fmt: skip
+    assert changed.password_hash.startswith(CURRENT_PARAMETERS)
+    assert users.get("ann") == changed
+    assert users.verify("ann", PASSWORD) is None
+    assert users.verify("ann", "a brand new passphrase") == changed
+    assert audit_trail(redis_client)[-1] == ("user-passwd", "ann", "dave", "", {"role": "admin"})
+    assert_nowhere_in_redis(redis_client, "a brand new passphrase")
+
+
+def test_set_password_needs_twelve_characters_and_a_login(users, redis_client):
+    users.add("ann", "admin", PASSWORD, author="carol")
+    before = snapshot(redis_client)
+    with pytest.raises(ValueError, match="^a password needs at least 12 characters$"):
+        users.set_password("ann", "x" * 11, author="dave")
+    assert users.set_password("bob", "a brand new passphrase", author="dave") is None
+    assert snapshot(redis_client) == before
+
+
+def test_end_sessions_bumps_the_version_only(users, redis_client):
+    """Finding 7 (logout): signing out bumps the login's session version."""
+    added = users.add("ann", "admin", PASSWORD, author="carol")
+    audit_before = audit_trail(redis_client)
+
+    assert users.end_sessions("ann") == User(
+        name="ann", role="admin", password_hash=added.password_hash,
+        created_at=added.created_at, session_version=1,
+    )  # fmt: skip
+    assert users.end_sessions("ann").session_version == 2
+    assert json.loads(redis_client.hget(keys.USERS, "ann"))["session_version"] == 2
+    assert audit_trail(redis_client) == audit_before  # routine, not an admin action
+    assert users.end_sessions("bob") is None
+    assert redis_client.hget(keys.USERS, "bob") is None
+
+
+def test_a_login_stored_before_session_versions_is_at_the_first(users, redis_client, clock):
+    redis_client.hset(keys.USERS, "ann", json.dumps(
+        {"role": "admin", "password_hash": "$argon2id$x", "created_at": clock.now()}
+    ))  # fmt: skip
+    assert users.get("ann").session_version == 0
+    assert users.end_sessions("ann").session_version == 1
 
 
 # remove, all

@@ -298,8 +298,9 @@ FLOOD_CHALLENGE = ("This line is reserved for precinct chairs and is very busy. 
                    "enter your precinct number, then press pound.")  # fmt: skip
 
 
-def test_flood_mode_gives_unknown_callers_one_short_prompt_and_chairs_a_way_in(client,
-                                                                              services):  # fmt: skip
+def test_flood_mode_gives_unknown_callers_one_short_prompt_and_chairs_a_way_in(
+    client, services
+):
     """In flood mode a caller who is not on a registered chair phone is not sent away (a
     chair without a registered phone would be shut out): one prompt, no second chance for
     silence, and the PIN alone is not enough.

@@ -64,3 +64,31 @@ def csrf_from(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "no CSRF field in the page"
     return found.group(1)
+
+
+def login(client, name: str = VOLUNTEER_USER, password: str = PASSWORD, *, token=None):
+    """Post the sign-in form as a browser does: the login page first, for its CSRF token."""
+    page = client.get("/console/login")
+    form = {"name": name, "password": password,
+            "csrf_token": csrf_from(page.get_data(as_text=True)) if token is None else token}
+    return client.post("/console/login", data=form)
+
+
+def signed_in(client, name: str = VOLUNTEER_USER) -> str:
+    """Sign in; returns the CSRF token of the console page."""
+    response = login(client, name)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    page = client.get("/console/")
+    assert page.status_code == 200
+    return csrf_from(page.get_data(as_text=True))
+
+
+def sign_out(client, token: str):
+    return client.post("/console/logout", data={"csrf_token": token})
+
+
+def cookie_set(response, name: str) -> str:
+    """The one Set-Cookie header of `response` for the cookie `name`."""
+    found = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
+    assert len(found) == 1, response.headers.getlist("Set-Cookie")
+    return found[0]

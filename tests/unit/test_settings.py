@@ -218,6 +218,27 @@ def test_bad_port_is_a_config_error(port):
     assert str(error.value) == f"HOTLINE_PORT must be a whole number, not {port!r}"
 
 
+def test_no_proxies_are_trusted_by_default():
+    assert Settings.load(env={}).trusted_proxies == 0
+    assert Settings.load(env={"HOTLINE_TRUSTED_PROXIES": ""}).trusted_proxies == 0
+
+
+@pytest.mark.parametrize(("value", "count"), [("0", 0), ("1", 1), ("2", 2)])
+def test_trusted_proxies_from_the_environment(value, count):
+    """Finding 7: the number of reverse proxies whose X-Forwarded-For the app believes."""
+    assert Settings.load(env={"HOTLINE_TRUSTED_PROXIES": value}).trusted_proxies == count
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.5", "yes"])
+def test_bad_trusted_proxies_is_a_config_error(value):
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={"HOTLINE_TRUSTED_PROXIES": value})
+    assert str(error.value) == (
+        "HOTLINE_TRUSTED_PROXIES is how many reverse proxies stand in front of Hotline "
+        f"(0 when clients reach it directly): a whole number, 0 or more, not {value!r}"
+    )
+
+
 # --- secrets ------------------------------------------------------------------------------
 
 
