@@ -22,18 +22,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from hotline.pins import pin_digest
 from hotline.services import Services
 from hotline.settings import PROJECT_ROOT, Settings
 from hotline.sim.chart import render_chart, write_chart
 from hotline.sim.compare import simulate
 from hotline.sim.live import run_live
 from hotline.sim.night import Night
-from hotline.sim.population import draw_population
+from hotline.sim.population import draw_population, roster_precincts
 from hotline.sim.report import POLICY_TITLES, clock_text, figures, render
 from hotline.sim.scenario import load_scenario
 from hotline.store.embedded import EmbeddedRedis
-from hotline.store.roster import Precinct
 
 DEMO_DIR = Path("var") / "demo"
 ACCOUNT_SID = "AC" + "d" * 32
@@ -65,7 +63,8 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
     try:
         settings = Settings.load(env=env)
         services = Services.build(settings)
-        _load_roster(services, population)
+        services.store.roster.replace_all(roster_precincts(population,
+                                                           services.settings.pin_key()))
         _say(f"Roster: {services.store.roster.count():,} Iowa precincts loaded; "
              f"{sum(1 for c in population.chairs)} of their chairs will call.")  # fmt: skip
         log = open(data_dir / "services.log", "ab")  # noqa: SIM115 - lives as long as the processes
@@ -108,15 +107,6 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
         redis_server.stop()
-
-
-def _load_roster(services: Services, population) -> None:
-    key = services.settings.pin_key()
-    services.store.roster.replace_all(
-        Precinct(code=code, county=county, name=name, pin_digest=pin_digest(key, code, pin),
-                 chair_phone=phone)
-        for code, county, name, pin, phone in population.roster
-    )  # fmt: skip
 
 
 def _show_line(night: Night) -> None:

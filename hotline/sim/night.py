@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from hotline.app import create_app
 from hotline.clock import ManualClock
-from hotline.pins import pin_digest, volunteer_pin_digest
+from hotline.pins import MIN_PIN_LENGTH, volunteer_backup_digest, volunteer_pin_digest
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.sim.baseline import BASELINE_QUEUE, create_baseline_app
@@ -24,12 +24,12 @@ from hotline.sim.jobs import drain
 from hotline.sim.loop import EventLoop
 from hotline.sim.network import Network
 from hotline.sim.people import Chair, InfoCaller, NuisanceCaller, Volunteer
-from hotline.sim.population import Population
+from hotline.sim.population import Population, roster_precincts, volunteer_spec
 from hotline.sim.rest import create_rest_app
 from hotline.sim.scenario import Scenario
 from hotline.sim.serving import loopback_server
 from hotline.sim.transport import HttpTransport, WsgiTransport
-from hotline.store.roster import Precinct
+from hotline.triage import guess_bound
 from workers import runtime
 
 POLICIES = ("triage", "fifo", "calm")
@@ -67,6 +67,10 @@ class Night:
     # (minutes into the night, chairs still trying to get through, callers in the line)
     samples: list[tuple[float, int, int]] = field(default_factory=list)
     wall_s: float = 0.0
+    # Hotline's PIN checks by clock hour and target (precinct:code, volunteer:id), and the
+    # PIN defence's bound on successful guesses over the night (None on the 2020 line).
+    pin_checks: dict[int, dict[str, int]] = field(default_factory=dict)
+    success_bound: float | None = None
 
 
 def run_night(
@@ -118,20 +122,26 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http,
     desks = None
     if services is None or own_desks:
         desks = VolunteerDesks(network, scenario.volunteers.count, queue_name)
-    else:
-        # Hotline's own dispatch, through the REST stand-in, reaches this network.
+    if services is not None:
+        # Hotline's jobs (its dispatch, its calls back) reach this network through the
+        # REST stand-in. With desks of the simulator's own no volunteer calls in, so
+        # Hotline's dispatch finds nobody to pair and leaves the queue to the desks.
         rest_server.set_app(create_rest_app(network, auth_token=SIM_AUTH_TOKEN))
         network.on_webhook.append(_JobRunner(loop, services.queue).soon)
     night = populate(Night(policy, scenario, population, network, queue_name, desks, chairs=[],
                            nuisance=[], info=[], starts_at=NIGHT_STARTS_AT,
                            ends_at=NIGHT_STARTS_AT + scenario.duration_s + OVERTIME_S),
-                     with_nuisance=policy != "calm")  # fmt: skip
+                     with_nuisance=policy != "calm",
+                     volunteer_line_url=None if services is None
+                     else f"{public_url}/voice/volunteer")  # fmt: skip
     if services is not None and not own_desks:
         _volunteers_call_in(night, services, public_url)
     span = night.ends_at - night.starts_at
     tick = None if on_progress is None else (
         lambda now: on_progress((now - night.starts_at) / span))  # fmt: skip
     loop.run(night.ends_at, tick)
+    if services is not None:
+        _read_pin_defence(night, services)
     night.wall_s = time.perf_counter() - started
     return night
 
@@ -166,38 +176,54 @@ def _hotline_services(clock: ManualClock, redis_url: str, population: Population
     })  # fmt: skip
     services = Services.build(settings, clock=clock, redis_url=redis_url)
     services.store.redis.flushdb()
-    key = settings.pin_key()
-    services.store.roster.replace_all(
-        Precinct(code=code, county=county, name=name, pin_digest=pin_digest(key, code, pin),
-                 chair_phone=phone)
-        for code, county, name, pin, phone in population.roster
-    )  # fmt: skip
+    services.store.roster.replace_all(roster_precincts(population, settings.pin_key()))
     runtime.install(services)
     return services
 
 
+def _read_pin_defence(night: Night, services: Services) -> None:
+    """What the PIN defence did over the night, and the bound it promises."""
+    for hour in range(int(night.starts_at // 3600), int(night.ends_at // 3600) + 1):
+        checks = services.store.pin_guard.checks(hour)
+        if checks:
+            night.pin_checks[hour] = checks
+    night.success_bound = guess_bound(services.settings.policy.pin_defence,
+                                      hours=night.scenario.duration_s / 3600,
+                                      pin_digits=MIN_PIN_LENGTH).expected_successes
+
+
 def _volunteers_call_in(night: Night, services: Services, public_url: str) -> None:
-    """Register the night's volunteers with Hotline; each calls the volunteer line as the
-    night opens, a second apart.
+    """Register the night's volunteers with Hotline; each calls the volunteer line when
+    the scenario says (by default as the night opens, a second apart).
     """
     key = services.settings.pin_key()
+    # The scenario's count, not the population's: the planner runs one night's people
+    # with more or fewer volunteers.
+    drawn = night.population.volunteers
     for n in range(1, night.scenario.volunteers.count + 1):
-        phone, pin = f"+1515444{n:04d}", f"{(n * 7919) % 10**6:06d}"
+        spec = drawn[n - 1] if n <= len(drawn) else volunteer_spec(n)
         services.store.volunteers.add(
-            f"Volunteer {n}", phone, lambda vid, pin=pin: volunteer_pin_digest(key, vid, pin),
+            f"Volunteer {spec.index}", spec.phone,
+            lambda vid, pin=spec.pin: volunteer_pin_digest(key, vid, pin),
+            backup_digest=lambda vid, code=spec.backup_code: volunteer_backup_digest(key, vid,
+                                                                                     code),
             author="simulation")  # fmt: skip
         volunteer = Volunteer(
-            night.network, index=n, phone=phone, pin=pin,
-            voice_url=f"{public_url}/voice/volunteer", starts_at=night.starts_at + n,
-            seed=night.population.seed,
+            night.network, spec=spec, voice_url=f"{public_url}/voice/volunteer",
+            starts_at=night.starts_at + spec.calls_in_at, seed=night.population.seed,
         )  # fmt: skip
         night.volunteers.append(volunteer)
         volunteer.start()
 
 
 def populate(night: Night, *, with_nuisance: bool, sample_every_s: float = SAMPLE_EVERY_S,
-             on_sample: Callable[[Night], None] | None = None) -> Night:  # fmt: skip
-    """Bring the night's people to life, and sample the line as the night goes."""
+             on_sample: Callable[[Night], None] | None = None,
+             volunteer_line_url: str | None = None) -> Night:  # fmt: skip
+    """Bring the night's people to life, and sample the line as the night goes.
+
+    `volunteer_line_url`: where nuisance callers spoofing a volunteer's phone call (a line
+    without a volunteer line takes them on its one number).
+    """
     scenario, population, network = night.scenario, night.population, night.network
     seed = population.seed
 
@@ -212,7 +238,8 @@ def populate(night: Night, *, with_nuisance: bool, sample_every_s: float = SAMPL
         precincts = [row[0] for row in population.roster]
         behaviour = _shift_nuisance(scenario.nuisance, at_night)
         for spec in population.nuisance:
-            caller = NuisanceCaller(network, _shift(spec, at_night), behaviour, precincts, seed)
+            caller = NuisanceCaller(network, _shift(spec, at_night), behaviour, precincts, seed,
+                                    volunteer_line_url=volunteer_line_url)  # fmt: skip
             night.nuisance.append(caller)
             caller.start()
     if scenario.info is not None:

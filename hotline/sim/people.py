@@ -15,12 +15,17 @@ from dataclasses import dataclass, field
 
 from hotline.sim.loop import Event
 from hotline.sim.network import Network, Reply, SimCall
-from hotline.sim.population import ChairSpec, InfoSpec, NuisanceSpec
+from hotline.sim.population import ChairSpec, InfoSpec, NuisanceSpec, VolunteerSpec
 from hotline.sim.scenario import Chairs, InfoCallers, Nuisance
 
 # Seconds a person takes to find a key and press it, and to start after a prompt.
 KEY_SECONDS = 0.4
 THINK_SECONDS = 1.5
+# How long someone told to expect a call back waits for it before calling again.
+CALL_BACK_PATIENCE_S = 300.0
+# What the hotline says when it will call a registered phone back to confirm someone
+# (the prompts verify_by_call_back and volunteer_verify_by_call_back).
+WILL_CALL_BACK = ("we will call that phone", "we will call your registered phone")
 
 
 def _lognormal(rng: random.Random, mean: float, spread: float = 0.4) -> float:
@@ -38,19 +43,23 @@ class Person:
     network: Network
     rng: random.Random
     calls: list[SimCall] = field(default_factory=list)
-    _hold_timer: Event | None = None
+    # One patience timer per call on hold (a person may be on two calls at once: on hold,
+    # and answering the hotline's call back).
+    _hold_timers: dict[str, Event] = field(default_factory=dict)
 
     def hold_for(self, call: SimCall, seconds: float) -> None:
         """Stay on hold this long at most, then hang up."""
-        self._hold_timer = self.network.hang_up_after(call, seconds)
+        self._hold_timers[call.sid] = self.network.hang_up_after(call, seconds)
 
-    def stop_holding(self) -> None:
-        if self._hold_timer is not None:
-            self._hold_timer.cancel()
-            self._hold_timer = None
+    def stop_holding(self, call: SimCall) -> None:
+        timer = self._hold_timers.pop(call.sid, None)
+        if timer is not None:
+            timer.cancel()
 
-    def dial(self, caller_id: str, **extra: str) -> None:
-        self.calls.append(self.network.place_inbound(self, caller_id, **extra))
+    def dial(self, caller_id: str, *, voice_url: str | None = None, **extra: str) -> None:
+        """Call the hotline (or the number whose voice URL is `voice_url`)."""
+        self.calls.append(self.network.place_inbound(self, caller_id, voice_url=voice_url,
+                                                     **extra))  # fmt: skip
 
     def dial_at(self, when: float) -> None:
         self.network.loop.at(when, self.start_call)
@@ -62,7 +71,7 @@ class Person:
         return _lognormal(self.rng, self.behaviour.talk_s)  # type: ignore[attr-defined]
 
     def on_connected(self, call: SimCall) -> None:
-        self.stop_holding()
+        self.stop_holding(call)
         self.talk(call)
 
     def talk(self, call: SimCall) -> None:
@@ -75,8 +84,21 @@ class Person:
     def on_enqueued(self, call: SimCall) -> None:
         pass
 
+    def on_joined_room(self, call: SimCall) -> None:
+        pass
+
     def on_ended(self, call: SimCall) -> None:
-        self.stop_holding()
+        self.stop_holding(call)
+
+    @staticmethod
+    def told_to_expect_a_call_back(call: SimCall) -> bool:
+        last = call.heard[-1].lower() if call.heard else ""
+        return any(words in last for words in WILL_CALL_BACK)
+
+
+def _key(rng: random.Random, digits: str) -> Reply:
+    """Key `digits` and pound, at a person's pace."""
+    return Reply(digits + "#", _typing(rng, digits))
 
 
 class Chair(Person):
@@ -91,6 +113,11 @@ class Chair(Person):
         self.gave_up_at: float | None = None
         self.pin_entries = 0
         self.booked_callback = False
+        # When the chair was first on hold in the line: proved, in at last.
+        self.verified_at: float | None = None
+        self.awaiting_call_back = False
+        # Calls back to confirm the precinct that this chair did not ask for, and hung up on.
+        self._declined: set[str] = set()
 
     def start(self) -> None:
         self.dial_at(self.spec.first_call_at)
@@ -112,23 +139,34 @@ class Chair(Person):
     def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
         text = " ".join(heard).lower()
         if call.direction == "outbound-api":
+            if "pin" in text:  # the hotline calling back to confirm the precinct
+                if not self.awaiting_call_back:
+                    # Not asked for: someone else called as this precinct. Hang up.
+                    self._declined.add(call.sid)
+                    return Reply(hang_up=True, delay_s=THINK_SECONDS)
+                self.awaiting_call_back = False
+                return _key(self.rng, self.spec.pin)
             return Reply("1", _typing(self.rng, "1"))  # the hotline calling back: put me through
         if holding:
             if self.spec.asks_callback and "called back" in text and not self.booked_callback:
                 self.booked_callback = True
                 return Reply("1", _typing(self.rng, "1"))
             return Reply()  # listening to the hold message
+        if "backup code" in text:
+            return _key(self.rng, self.spec.backup_code)
         if "pin" in text:
             self.pin_entries += 1
             pin = self.spec.pin
             if self.spec.mistypes_pin and self.pin_entries == 1:
                 pin = pin[:-1] + str((int(pin[-1]) + 1) % 10)
-            return Reply(pin + "#", _typing(self.rng, pin))
+            return _key(self.rng, pin)
         if "precinct" in text:
-            return Reply(self.spec.precinct + "#", _typing(self.rng, self.spec.precinct))
+            return _key(self.rng, self.spec.precinct)
         return Reply()
 
     def on_enqueued(self, call: SimCall) -> None:
+        if self.verified_at is None:
+            self.verified_at = self.network.loop.now()
         self.hold_for(call, _lognormal(self.rng, self.behaviour.patience_s, 0.6))
 
     def on_connected(self, call: SimCall) -> None:
@@ -138,8 +176,23 @@ class Chair(Person):
 
     def on_ended(self, call: SimCall) -> None:
         super().on_ended(call)
+        if call.sid in self._declined:
+            return  # a call back nobody here asked for: it changes nothing
         if self.answered_at is not None or self.booked_callback:
             return  # done, or waiting for the hotline to call back
+        if self.told_to_expect_a_call_back(call):
+            # The PIN alone was not enough tonight: the hotline rings the registered phone.
+            self.awaiting_call_back = True
+            self.network.loop.after(CALL_BACK_PATIENCE_S, self._call_back_overdue)
+            return
+        self._try_again_later()
+
+    def _call_back_overdue(self) -> None:
+        if self.awaiting_call_back and self.verified_at is None:
+            self.awaiting_call_back = False
+            self._try_again_later()
+
+    def _try_again_later(self) -> None:
         if len(self.calls) >= self.behaviour.max_calls:
             self.gave_up_at = self.network.loop.now()
             return
@@ -157,12 +210,17 @@ class NuisanceCaller(Person):
     kind = "nuisance"
 
     def __init__(self, network: Network, spec: NuisanceSpec, behaviour: Nuisance,
-                 precincts: list[str], seed: int) -> None:  # fmt: skip
+                 precincts: list[str], seed: int,
+                 volunteer_line_url: str | None = None) -> None:  # fmt: skip
         super().__init__(network, random.Random(f"{seed}:nuisance:{spec.index}"))
         self.spec = spec
         self.behaviour = behaviour
         self.precincts = precincts
+        # A volunteer's spoofer calls the volunteer line (where there is one).
+        self.voice_url = volunteer_line_url if spec.spoofs == "volunteer" else None
         self.pin_successes = 0
+        # Secrets keyed at a prompt (PINs and backup codes), each a guess.
+        self.guesses = 0
         self._guessed_on: set[str] = set()
         self._busy_in_a_row = 0
 
@@ -173,25 +231,34 @@ class NuisanceCaller(Person):
         extra = {"StirVerstat": self.spec.stir_verstat, "FromCountry": "US"}
         if self.spec.from_state:
             extra["FromState"] = self.spec.from_state
-        self.dial(self.spec.caller_id, **extra)
+        self.dial(self.spec.caller_id, voice_url=self.voice_url, **extra)
 
     def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
         text = " ".join(heard).lower()
         if not self.spec.guesses_pins or holding:
             return Reply(hang_up=True, delay_s=self.behaviour.hang_up_after_s)
+        if "backup code" in text:
+            return self._guess(call, 8)
         if "pin" in text:
-            self._guessed_on.add(call.sid)
-            guess = f"{self.rng.randrange(10**6):06d}"
-            return Reply(guess + "#", _typing(self.rng, guess))
+            return self._guess(call, 6)
         if "precinct" in text:
             precinct = self.rng.choice(self.precincts)
-            return Reply(precinct + "#", _typing(self.rng, precinct))
+            return _key(self.rng, precinct)
         return Reply(hang_up=True, delay_s=self.behaviour.hang_up_after_s)
+
+    def _guess(self, call: SimCall, digits: int) -> Reply:
+        self.guesses += 1
+        self._guessed_on.add(call.sid)
+        return _key(self.rng, f"{self.rng.randrange(10**digits):0{digits}d}")
 
     def on_enqueued(self, call: SimCall) -> None:
         if call.sid in self._guessed_on:
-            self.pin_successes += 1  # a guessed PIN got a troll into the chairs' line
+            self.pin_successes += 1  # a guess got a troll into the chairs' line
         self.hold_for(call, self.behaviour.hold_patience_s)
+
+    def on_joined_room(self, call: SimCall) -> None:
+        if call.sid in self._guessed_on:
+            self.pin_successes += 1  # a guess made a troll a volunteer
 
     def on_ended(self, call: SimCall) -> None:
         super().on_ended(call)
@@ -236,21 +303,48 @@ class Volunteer(Person):
 
     kind = "volunteer"
 
-    def __init__(self, network: Network, *, index: int, phone: str, pin: str,
-                 voice_url: str, starts_at: float, seed: int) -> None:  # fmt: skip
-        super().__init__(network, random.Random(f"{seed}:volunteer:{index}"))
-        self.phone, self.pin, self.voice_url = phone, pin, voice_url
+    def __init__(self, network: Network, *, spec: VolunteerSpec, voice_url: str,
+                 starts_at: float, seed: int) -> None:  # fmt: skip
+        super().__init__(network, random.Random(f"{seed}:volunteer:{spec.index}"))
+        self.spec, self.voice_url = spec, voice_url
+        self.phone = spec.phone
         self.starts_at = starts_at
+        # When they were first in their room, ready for callers: in at last.
+        self.on_duty_at: float | None = None
+        self.awaiting_call_back = False
 
     def start(self) -> None:
         self.dial_at(self.starts_at)
+        # The hotline's call back to confirm them reaches this phone; they answer at once.
+        self.network.callees[self.phone] = lambda: (self, 5.0)
 
     def start_call(self) -> None:
-        self.calls.append(self.network.place_inbound(self, self.phone, voice_url=self.voice_url,
-                                                     FromState="IA", FromCountry="US"))
+        self.dial(self.phone, voice_url=self.voice_url, FromState="IA", FromCountry="US")
 
     def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
-        return Reply(self.pin + "#", _typing(self.rng, self.pin))
+        if call.direction == "outbound-api":
+            if not self.awaiting_call_back:
+                # Not asked for: someone else called the volunteer line as them.
+                return Reply(hang_up=True, delay_s=THINK_SECONDS)
+            self.awaiting_call_back = False
+        if "backup code" in " ".join(heard).lower():
+            return _key(self.rng, self.spec.backup_code)
+        return _key(self.rng, self.spec.pin)
+
+    def on_joined_room(self, call: SimCall) -> None:
+        if self.on_duty_at is None:
+            self.on_duty_at = self.network.loop.now()
+
+    def on_ended(self, call: SimCall) -> None:
+        super().on_ended(call)
+        if self.on_duty_at is None and self.told_to_expect_a_call_back(call):
+            self.awaiting_call_back = True
+            self.network.loop.after(CALL_BACK_PATIENCE_S, self._call_back_overdue)
+
+    def _call_back_overdue(self) -> None:
+        if self.awaiting_call_back and self.on_duty_at is None:
+            self.awaiting_call_back = False
+            self.start_call()
 
     def on_connected(self, call: SimCall) -> None:
         pass  # the caller says when the conversation is over
@@ -270,6 +364,9 @@ class Listener:
         return Reply()
 
     def on_enqueued(self, call: SimCall) -> None:
+        pass
+
+    def on_joined_room(self, call: SimCall) -> None:
         pass
 
     def on_connected(self, call: SimCall) -> None:

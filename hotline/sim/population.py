@@ -8,10 +8,12 @@ nuisance callers), so their figures compare like for like.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+from hotline.pins import backup_digest, pin_digest
 from hotline.roster_file import read_roster
 from hotline.sim.scenario import Arrival, Scenario
+from hotline.store.roster import Precinct
 
 IOWA_AREA_CODES = ("515", "319", "563", "641", "712")
 # Out-of-state callers, with the state Twilio would report in FromState.
@@ -32,6 +34,7 @@ class ChairSpec:
     first_call_at: float
     mistypes_pin: bool
     asks_callback: bool = False
+    backup_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class NuisanceSpec:
     stir_verstat: str
     first_call_at: float
     guesses_pins: bool
+    # "chair" or "volunteer" when the caller ID is a registered chair's or volunteer's
+    # phone, spoofed; a volunteer's spoofer calls the volunteer line.
+    spoofs: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,26 @@ class InfoSpec:
 
 
 @dataclass(frozen=True)
+class VolunteerSpec:
+    index: int  # from 1
+    phone: str
+    pin: str
+    backup_code: str
+    # When they phone the volunteer line, in seconds into the night.
+    calls_in_at: float
+
+
+def volunteer_spec(index: int, calls_in_at: float | None = None) -> VolunteerSpec:
+    """The night's volunteer number `index` (from 1): a phone and secrets of their own.
+    Unless told otherwise they call in as the night opens, a second apart.
+    """
+    return VolunteerSpec(index=index, phone=f"+1515444{index:04d}",
+                         pin=f"{(index * 7919) % 10**6:06d}",
+                         backup_code=f"{(index * 104729) % 10**8:08d}",
+                         calls_in_at=float(index) if calls_in_at is None else calls_in_at)
+
+
+@dataclass(frozen=True)
 class Population:
     seed: int
     chairs: tuple[ChairSpec, ...]
@@ -59,6 +85,18 @@ class Population:
     info: tuple[InfoSpec, ...]
     # Every precinct on the roster, for the app's import: (code, county, name, pin, phone).
     roster: tuple[tuple[str, str, str, str, str | None], ...]
+    volunteers: tuple[VolunteerSpec, ...] = ()
+    # Each precinct's backup code, the PIN sheet's second secret.
+    backup_codes: dict[str, str] = field(default_factory=dict)
+
+
+def roster_precincts(population: Population, pin_key: bytes) -> list[Precinct]:
+    """The night's roster as Hotline stores it: PINs and backup codes as keyed digests."""
+    codes = population.backup_codes
+    return [Precinct(code=code, county=county, name=name,
+                     pin_digest=pin_digest(pin_key, code, pin), chair_phone=phone,
+                     backup_digest=backup_digest(pin_key, code, codes[code]))
+            for code, county, name, pin, phone in population.roster]  # fmt: skip
 
 
 def draw_population(scenario: Scenario, seed: int) -> Population:
@@ -89,7 +127,13 @@ def draw_population(scenario: Scenario, seed: int) -> Population:
         )
         for n, row in enumerate(calling)
     )  # fmt: skip
-    nuisance = _nuisance(scenario, rng)
+    volunteers = _volunteers(scenario, random.Random(f"volunteers:{seed}"))
+    # Their own streams, so that adding them changed no other draw of a seed.
+    codes = random.Random(f"backup-codes:{seed}")
+    backup_codes = {row.code: f"{codes.randrange(10**8):08d}" for row in rows}
+    chairs = tuple(replace(chair, backup_code=backup_codes[chair.precinct]) for chair in chairs)
+    nuisance = _spoofing(scenario, _nuisance(scenario, rng), roster, volunteers,
+                         random.Random(f"spoofing:{seed}"))  # fmt: skip
     info = ()
     if scenario.info is not None:
         info = tuple(
@@ -97,7 +141,8 @@ def draw_population(scenario: Scenario, seed: int) -> Population:
                      first_call_at=_arrival_time(rng, scenario.info.arrival))
             for n in range(scenario.info.count)
         )  # fmt: skip
-    return Population(seed=seed, chairs=chairs, nuisance=nuisance, info=info, roster=roster)
+    return Population(seed=seed, chairs=chairs, nuisance=nuisance, info=info, roster=roster,
+                      volunteers=volunteers, backup_codes=backup_codes)  # fmt: skip
 
 
 def _nuisance(scenario: Scenario, rng: random.Random) -> tuple[NuisanceSpec, ...]:
@@ -121,6 +166,36 @@ def _nuisance(scenario: Scenario, rng: random.Random) -> tuple[NuisanceSpec, ...
             guesses_pins=rng.random() < spec.guess_pins_share,
         ))  # fmt: skip
     return tuple(callers)
+
+
+def _volunteers(scenario: Scenario, rng: random.Random) -> tuple[VolunteerSpec, ...]:
+    call_in = scenario.volunteers.call_in
+    return tuple(
+        volunteer_spec(n, None if call_in is None else _arrival_time(rng, call_in))
+        for n in range(1, scenario.volunteers.count + 1)
+    )
+
+
+def _spoofing(scenario: Scenario, callers: tuple[NuisanceSpec, ...], roster,
+              volunteers: tuple[VolunteerSpec, ...],
+              rng: random.Random) -> tuple[NuisanceSpec, ...]:  # fmt: skip
+    """Give some nuisance callers a registered chair's or volunteer's phone as caller ID."""
+    spec = scenario.nuisance
+    if spec is None or not (spec.spoof_chair_share or spec.spoof_volunteer_share):
+        return callers
+    chair_phones = [phone for *_, phone in roster if phone]
+    volunteer_phones = [volunteer.phone for volunteer in volunteers]
+    spoofed = []
+    for caller in callers:
+        draw = rng.random()
+        if draw < spec.spoof_chair_share and chair_phones:
+            caller = replace(caller, caller_id=rng.choice(chair_phones), spoofs="chair",
+                             from_state="IA")  # fmt: skip
+        elif draw < spec.spoof_chair_share + spec.spoof_volunteer_share and volunteer_phones:
+            caller = replace(caller, caller_id=rng.choice(volunteer_phones), spoofs="volunteer",
+                             from_state="IA")  # fmt: skip
+        spoofed.append(caller)
+    return tuple(spoofed)
 
 
 def _arrival_time(rng: random.Random, arrival: Arrival) -> float:

@@ -34,12 +34,16 @@ def percentile(values: list[float], p: float) -> float:
 
 def figures(night: Night) -> dict[str, Any]:
     end = night.ends_at
-    waits = []
+    waits, getting_in = [], []
     for chair in night.chairs:
         if chair.first_call_at is None:
             continue
         until = chair.answered_at or chair.gave_up_at or end
         waits.append(until - chair.first_call_at)
+        getting_in.append((chair.verified_at or until) - chair.first_call_at)
+    on_duty = [(volunteer.on_duty_at or end) - volunteer.starts_at
+               for volunteer in night.volunteers]  # fmt: skip
+    checks = [count for hour in night.pin_checks.values() for count in hour.values()]
     nuisance_calls = [call for caller in night.nuisance for call in caller.calls]
     info_calls = [call for caller in night.info for call in caller.calls]
     return {
@@ -54,6 +58,10 @@ def figures(night: Night) -> dict[str, Any]:
             "wait_p90_s": round(percentile(waits, 90), 1),
             "wait_p99_s": round(percentile(waits, 99), 1),
             "wait_max_s": round(max(waits, default=0.0), 1),
+            # From the first call until proved (on hold in the line).
+            "get_in_p50_s": round(percentile(getting_in, 50), 1),
+            "get_in_p90_s": round(percentile(getting_in, 90), 1),
+            "get_in_max_s": round(max(getting_in, default=0.0), 1),
         },
         "nuisance": {
             "numbers": len(night.nuisance),
@@ -71,9 +79,18 @@ def figures(night: Night) -> dict[str, Any]:
             "chair_seconds": _talk_seconds(night, "chair"),
             "nuisance_seconds": _talk_seconds(night, "nuisance"),
             "info_seconds": _talk_seconds(night, "info"),
+            # From their first call until on duty in their room (volunteers who phone in).
+            "get_in_max_s": round(max(on_duty, default=0.0), 1),
         },
         "attacks": {
+            "guesses": sum(caller.guesses for caller in night.nuisance),
+            "pin_checks": sum(checks),
+            # The most PIN checks against one precinct or volunteer in one clock hour.
+            "pin_checks_peak": max(checks, default=0),
             "pin_successes": sum(caller.pin_successes for caller in night.nuisance),
+            # Expected successes over the night at most, by the PIN defence's bound.
+            "success_bound": None if night.success_bound is None
+            else round(night.success_bound, 6),
         },
         "run": {"wall_s": round(night.wall_s, 2),
                 "webhooks": night.network.webhooks},
@@ -101,6 +118,8 @@ ROWS: list[tuple[str, str, str]] = [
     ("  wait, 90th percentile", "chairs", "wait_p90_s"),
     ("  wait, 99th percentile", "chairs", "wait_p99_s"),
     ("  wait, longest", "chairs", "wait_max_s"),
+    ("  time to get in, 90th pct", "chairs", "get_in_p90_s"),
+    ("  time to get in, longest", "chairs", "get_in_max_s"),
     ("Nuisance calls placed", "nuisance", "calls"),
     ("  rejected unanswered", "nuisance", "rejected"),
     ("  diverted to a message", "nuisance", "diverted"),
@@ -110,7 +129,12 @@ ROWS: list[tuple[str, str, str]] = [
     ("Volunteers", "volunteers", "count"),
     ("  time on nuisance calls", "volunteers", "nuisance_seconds"),
     ("  time on information calls", "volunteers", "info_seconds"),
+    ("  time to get on duty, longest", "volunteers", "get_in_max_s"),
+    ("PINs and backup codes guessed", "attacks", "guesses"),
+    ("PIN checks made", "attacks", "pin_checks"),
+    ("  most on one target in an hour", "attacks", "pin_checks_peak"),
     ("PIN guesses that got in", "attacks", "pin_successes"),
+    ("  expected at most (the bound)", "attacks", "success_bound"),
 ]
 
 
@@ -127,6 +151,10 @@ def render(results: dict[str, dict[str, Any]], *, title: str) -> str:
 
 
 def _cell(value: Any, key: str) -> str:
+    if value is None:
+        return "-"
+    if key == "success_bound":
+        return f"{value:.4f}"
     if key.endswith("_s") or key.endswith("_seconds"):
         return clock_text(float(value))
     return f"{value:,}"

@@ -61,6 +61,9 @@ class Nuisance:
     withheld_share: float
     out_of_state_share: float
     stir_failed_share: float
+    # Shares whose caller ID is a registered chair's phone, or a volunteer's (spoofed).
+    spoof_chair_share: float = 0.0
+    spoof_volunteer_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class InfoCallers:
 @dataclass(frozen=True)
 class Volunteers:
     count: int
+    # When they phone the volunteer line; None: as the night opens, a second apart.
+    call_in: Arrival | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,8 @@ def _scenario(data: dict[str, Any], path: Path) -> Scenario:
         volunteers=Volunteers(
             count=_count(_require(volunteers, "count", "volunteers"), "volunteers.count",
                          minimum=1),
+            call_in=_arrival(volunteers["call_in"], duration, "volunteers.call_in")
+            if "call_in" in volunteers else None,
         ),
     )  # fmt: skip
 
@@ -167,6 +174,11 @@ def _nuisance(section: dict[str, Any], duration: float) -> Nuisance:
     redial_every = _duration(section, "redial_every", "nuisance")
     if redial_every <= 0:
         raise ValueError("nuisance.redial_every must be longer than zero")
+    spoofing = (_share(section, "spoof_chair_share", "nuisance")
+                + _share(section, "spoof_volunteer_share", "nuisance"))  # fmt: skip
+    if spoofing > 1:
+        raise ValueError("nuisance.spoof_chair_share and spoof_volunteer_share add up to more "
+                         "than 1")  # fmt: skip
     return Nuisance(
         numbers=_count(_require(section, "numbers", "nuisance"), "nuisance.numbers",
                        minimum=0),
@@ -182,6 +194,8 @@ def _nuisance(section: dict[str, Any], duration: float) -> Nuisance:
         withheld_share=_share(section, "withheld_share", "nuisance"),
         out_of_state_share=_share(section, "out_of_state_share", "nuisance"),
         stir_failed_share=_share(section, "stir_failed_share", "nuisance"),
+        spoof_chair_share=_share(section, "spoof_chair_share", "nuisance"),
+        spoof_volunteer_share=_share(section, "spoof_volunteer_share", "nuisance"),
     )  # fmt: skip
 
 

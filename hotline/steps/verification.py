@@ -29,7 +29,6 @@ from hotline.store.verifications import Verification
 from hotline.store.volunteers import Volunteer
 from hotline.triage import AlarmLevel, PinAlarm, decide_after_pin_failure, pin_alarm
 from workers.dispatch import enqueue_dispatch
-from workers.verification_call import enqueue_verification_call
 
 PIN_ALARM_AUTHOR = "pin-alarm"
 VOLUNTEER_ROOM_PREFIX = "volunteer-"
@@ -273,7 +272,8 @@ def _second_factor(svc: Services, caller: Caller, secret: Secret, digits: str) -
             now=now, kind=secret.target.kind, target=secret.target.id, phone=secret.phone,
             from_number=caller.dialled, arrived_at=arrived_at)  # fmt: skip
         if verification is not None:
-            enqueue_verification_call(svc, verification.id)
+            # Placed when this call ends: the phone to ring may be the one on this call.
+            store.calls.book_call_back(caller.call_sid, verification.id)
             return Outcome(Result.CALL_BACK, phone=secret.phone)
     if pins.is_valid_pin(digits):
         store.pin_guard.hold_pin(caller.call_sid, secret.pin_digest(digits))

@@ -48,6 +48,9 @@ class CallRecord:
     kind: str = "caller"
     # The volunteer this caller was put through to, or whose leg this is.
     volunteer: str | None = None
+    # A call back booked on this call, to be placed once this call has ended (the phone it
+    # rings may be the very one this call is on).
+    call_back: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,10 @@ class Calls:
         if result.get("blocked"):
             return Arrival(block=Block.from_json(result["target"], json.dumps(result["block"])))
         return Arrival(facts=facts_from_script(result, request))
+
+    def book_call_back(self, call_sid: str, verification_id: str) -> None:
+        """The call asked for a call back (verification_id), placed when this call ends."""
+        self._redis.hset(keys.call(call_sid), "call_back", verification_id)
 
     def record_verdict(self, call_sid: str, verdict: Verdict) -> None:
         self._redis.hset(keys.call(call_sid), mapping=verdict_fields(verdict))
@@ -199,4 +206,5 @@ def record_from_fields(call_sid: str, fields: dict[str, str]) -> CallRecord:
         request=json.loads(fields.get("request") or "{}"),
         kind=fields.get("kind", "caller"),
         volunteer=fields.get("volunteer"),
+        call_back=fields.get("call_back"),
     )

@@ -91,13 +91,23 @@ class Dispatch:
             pipe.zadd(keys.FREE_VOLUNTEERS, {volunteer_id: now})
             pipe.execute()
 
-    def volunteer_left(self, volunteer_id: str, *, now: float) -> None:
-        """The volunteer hung up: no more callers for them."""
-        with self._redis.pipeline(transaction=True) as pipe:
+    def volunteer_left(self, volunteer_id: str, call_sid: str, *, now: float) -> bool:
+        """The volunteer's leg `call_sid` ended: no more callers for them. False when that
+        leg is not the one they are on duty with (a call that only claimed to be theirs,
+        or an old one), which changes nothing.
+        """
+
+        def change(pipe: redis.client.Pipeline) -> bool:
+            state = self._state_in(pipe, volunteer_id)
+            if state is None or state.get("call_sid") != call_sid:
+                return False
+            pipe.multi()
             pipe.zrem(keys.FREE_VOLUNTEERS, volunteer_id)
             pipe.hset(keys.VOLUNTEER_STATES, volunteer_id,
                       json.dumps({"status": OFFLINE, "since": now}))  # fmt: skip
-            pipe.execute()
+            return True
+
+        return self._redis.transaction(change, keys.VOLUNTEER_STATES, value_from_callable=True)
 
     def set_paused(self, volunteer_id: str, paused: bool, *, now: float) -> bool:
         """Pause a free volunteer, or make a paused one available; False if neither applies."""

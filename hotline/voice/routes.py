@@ -39,6 +39,7 @@ from hotline.voice.common import (
 )
 from workers.call_end import process_call_end
 from workers.dispatch import enqueue_dispatch
+from workers.verification_call import enqueue_verification_call
 
 bp = voice_blueprint("voice")
 
@@ -230,8 +231,11 @@ def status() -> Response:
 
 def _after_call_end(svc, sid: str, record) -> None:
     now = svc.clock.now()
+    if record.call_back:
+        # The call asked to be proved by a call back: now that it is over, ring the phone.
+        enqueue_verification_call(svc, record.call_back)
     if record.kind == "volunteer" and record.volunteer:
-        svc.store.dispatch.volunteer_left(record.volunteer, now=now)
+        svc.store.dispatch.volunteer_left(record.volunteer, sid, now=now)
         return
     if record.volunteer and svc.store.dispatch.caller_left(record.volunteer, sid, now=now):
         enqueue_dispatch(svc)  # the volunteer is free for the next chair

@@ -21,7 +21,7 @@ from hotline.roster_file import RosterRow
 from hotline.roster_import import import_roster
 from hotline.services import Services
 from hotline.sim.network import Network, Reply, SimCall
-from hotline.sim.people import Chair, NuisanceCaller
+from hotline.sim.people import Chair, Listener, NuisanceCaller
 from hotline.sim.population import STIR_PASSED, ChairSpec, NuisanceSpec
 from hotline.sim.scenario import Arrival, Chairs, Nuisance
 from hotline.store import keys
@@ -66,7 +66,7 @@ TROLL_HABITS = Nuisance(
 )  # fmt: skip
 
 
-class ScriptedCaller:
+class ScriptedCaller(Listener):
     """Presses `keys` in turn, one at each prompt, `KEY_DELAY_S` into it (with "#"); with
     no keys left, hangs up `hang_up_after_s` into the prompt. On hold it stays silent and,
     if `hang_up_at_s` is set, hangs up that long after the call was answered.
@@ -93,12 +93,6 @@ class ScriptedCaller:
         if self.hang_up_at_s is not None:
             self.network.loop.at(call.answered_at + self.hang_up_at_s, self.network.hang_up,
                                  call)  # fmt: skip
-
-    def on_connected(self, call: SimCall) -> None:
-        pass
-
-    def on_ended(self, call: SimCall) -> None:
-        pass
 
 
 @pytest.fixture

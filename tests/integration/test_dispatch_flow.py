@@ -16,6 +16,7 @@ from hotline.settings import Settings
 from hotline.sim.jobs import drain
 from hotline.sim.loop import EventLoop
 from hotline.sim.network import Network, Reply, SimCall
+from hotline.sim.people import Listener
 from hotline.sim.rest import create_rest_app
 from hotline.sim.serving import loopback_server
 from hotline.sim.transport import WsgiTransport
@@ -33,10 +34,8 @@ VOLUNTEER_PHONE = "+15155550999"
 VOLUNTEER_PIN = "246810"
 
 
-class Person:
+class Person(Listener):
     """Presses the keys it was given, one prompt after another, then waits wherever it is."""
-
-    kind = "caller"
 
     def __init__(self, *keys: str) -> None:
         self.keys = list(keys)
@@ -47,14 +46,8 @@ class Person:
             return Reply()
         return Reply(self.keys.pop(0) + "#", 2.0)
 
-    def on_enqueued(self, call: SimCall) -> None:
-        pass
-
     def on_connected(self, call: SimCall) -> None:
         self.connected.append(call.sid)
-
-    def on_ended(self, call: SimCall) -> None:
-        pass
 
 
 class Flaky:
@@ -196,7 +189,7 @@ def test_a_wrong_volunteer_pin_is_asked_again_then_the_call_ends(night):
     assert call.heard.count("That PIN did not match.") == 2
     assert call.heard[-1].startswith("We could not verify your PIN.")
     assert not call.live
-    assert services.store.dispatch.state("v1").status == "offline"  # never available
+    assert services.store.dispatch.state("v1") is None  # never on duty
     assert services.store.redis.zcard(keys.FREE_VOLUNTEERS) == 0
 
 

@@ -183,9 +183,19 @@ def test_pausing_takes_a_volunteer_out_of_pairing(services):
 
 def test_a_volunteer_who_hangs_up_gets_no_callers(services):
     dispatch = fill(services, chairs=1, volunteers=1)
-    dispatch.volunteer_left("v0", now=T0 + 10)
+    assert dispatch.volunteer_left("v0", "CV0", now=T0 + 10)
     assert dispatch.pair(now=T0 + 11) is None
     assert dispatch.state("v0").status == "offline"
+
+
+def test_a_call_that_only_claims_to_be_the_volunteers_does_not_take_them_off_duty(services):
+    """A spoofer who called the volunteer line with a volunteer's number, then hung up,
+    took the real volunteer off duty.
+    """
+    dispatch = fill(services, chairs=1, volunteers=1)
+    assert not dispatch.volunteer_left("v0", "CA-spoofed", now=T0 + 10)
+    assert dispatch.state("v0").status == AVAILABLE
+    assert dispatch.pair(now=T0 + 11).volunteer == "v0"
 
 
 def test_a_chair_still_hearing_verified_is_not_paired_until_holding(services):

@@ -22,6 +22,9 @@ SMOKE_FIGURES: dict[str, dict[str, Any]] = {
             "wait_p90_s": 661.4,
             "wait_p99_s": 748.1,
             "wait_max_s": 748.1,
+            "get_in_p50_s": 22.6,
+            "get_in_p90_s": 31.2,
+            "get_in_max_s": 32.9,
         },
         "nuisance": {
             "numbers": 6,
@@ -36,8 +39,10 @@ SMOKE_FIGURES: dict[str, dict[str, Any]] = {
             "chair_seconds": 7213.3,
             "nuisance_seconds": 0,
             "info_seconds": 0,
+            "get_in_max_s": 16.4,
         },
-        "attacks": {"pin_successes": 0},
+        "attacks": {"guesses": 6, "pin_checks": 61, "pin_checks_peak": 3, "pin_successes": 0,
+                    "success_bound": 0.001},
     },
     "fifo": {
         "chairs": {
@@ -50,6 +55,9 @@ SMOKE_FIGURES: dict[str, dict[str, Any]] = {
             "wait_p90_s": 937.6,
             "wait_p99_s": 1684.3,
             "wait_max_s": 1684.3,
+            "get_in_p50_s": 5.2,
+            "get_in_p90_s": 5.2,
+            "get_in_max_s": 5.2,
         },
         "nuisance": {
             "numbers": 6,
@@ -64,8 +72,10 @@ SMOKE_FIGURES: dict[str, dict[str, Any]] = {
             "chair_seconds": 7309.6,
             "nuisance_seconds": 1316.5,
             "info_seconds": 296.8,
+            "get_in_max_s": 0.0,
         },
-        "attacks": {"pin_successes": 0},
+        "attacks": {"guesses": 0, "pin_checks": 0, "pin_checks_peak": 0, "pin_successes": 0,
+                    "success_bound": None},
     },
     "calm": {
         "chairs": {
@@ -78,6 +88,9 @@ SMOKE_FIGURES: dict[str, dict[str, Any]] = {
             "wait_p90_s": 663.3,
             "wait_p99_s": 750.7,
             "wait_max_s": 750.7,
+            "get_in_p50_s": 22.6,
+            "get_in_p90_s": 31.2,
+            "get_in_max_s": 32.9,
         },
         "nuisance": {
             "numbers": 0,
@@ -92,8 +105,10 @@ SMOKE_FIGURES: dict[str, dict[str, Any]] = {
             "chair_seconds": 7263.3,
             "nuisance_seconds": 0,
             "info_seconds": 0,
+            "get_in_max_s": 16.4,
         },
-        "attacks": {"pin_successes": 0},
+        "attacks": {"guesses": 0, "pin_checks": 56, "pin_checks_peak": 2, "pin_successes": 0,
+                    "success_bound": 0.001},
     },
 }
 

@@ -113,6 +113,9 @@ class Person:
     def on_enqueued(self, call: SimCall) -> None:
         self._note("enqueued")
 
+    def on_joined_room(self, call: SimCall) -> None:
+        pass
+
     def on_connected(self, call: SimCall) -> None:
         self._note("connected")
 

@@ -60,13 +60,15 @@ def night(**sections) -> dict:
     figures = {
         "chairs": {"count": 0, "answered": 0, "abandoned": 0, "calls": 0, "called_back": 0,
                    "wait_p50_s": 0.0,
-                   "wait_p90_s": 0.0, "wait_p99_s": 0.0, "wait_max_s": 0.0},
+                   "wait_p90_s": 0.0, "wait_p99_s": 0.0, "wait_max_s": 0.0,
+                   "get_in_p50_s": 0.0, "get_in_p90_s": 0.0, "get_in_max_s": 0.0},
         "nuisance": {"numbers": 0, "calls": 0, "rejected": 0, "diverted": 0,
                      "reached_volunteer": 0},
         "info": {"calls": 0, "reached_volunteer": 0},
         "volunteers": {"count": 0, "chair_seconds": 0.0, "nuisance_seconds": 0.0,
-                       "info_seconds": 0.0},
-        "attacks": {"pin_successes": 0},
+                       "info_seconds": 0.0, "get_in_max_s": 0.0},
+        "attacks": {"guesses": 0, "pin_checks": 0, "pin_checks_peak": 0, "pin_successes": 0,
+                    "success_bound": None},
         "run": {"wall_s": 1.5, "webhooks": 10},
     }  # fmt: skip
     for section, values in sections.items():
@@ -80,10 +82,12 @@ def test_render_lays_the_policies_side_by_side():
             chairs={"count": 1681, "answered": 1650, "abandoned": 31, "calls": 2012,
                     "called_back": 120, "wait_p50_s": 95.4, "wait_p90_s": 754.6,
                     "wait_p99_s": 3725.0,
-                    "wait_max_s": 7199.6},
+                    "wait_max_s": 7199.6, "get_in_p90_s": 31.2, "get_in_max_s": 240.0},
             nuisance={"calls": 25000, "rejected": 20000, "diverted": 4000},
             info={"calls": 1200, "reached_volunteer": 950},
-            volunteers={"count": 50, "info_seconds": 114000.0},
+            volunteers={"count": 50, "info_seconds": 114000.0, "get_in_max_s": 75.0},
+            attacks={"guesses": 10412, "pin_checks": 4870, "pin_checks_peak": 6,
+                     "success_bound": 0.0050001},
         ),
         "fifo": night(
             chairs={"count": 1681, "answered": 900, "abandoned": 781, "calls": 5400,
@@ -113,6 +117,8 @@ def test_render_lays_the_policies_side_by_side():
         "  wait, 90th percentile                 12m35s         3h00m            0s",
         "  wait, 99th percentile                  1h02m         3h20m            0s",
         "  wait, longest                          2h00m         4h00m            0s",
+        "  time to get in, 90th pct                 31s            0s            0s",
+        "  time to get in, longest                4m00s            0s            0s",
         "Nuisance calls placed                   25,000         3,000             0",
         "  rejected unanswered                   20,000             0             0",
         "  diverted to a message                  4,000             0             0",
@@ -122,7 +128,12 @@ def test_render_lays_the_policies_side_by_side():
         "Volunteers                                  50            50            80",
         "  time on nuisance calls                    0s        36h15m            0s",
         "  time on information calls             31h40m        20h00m            0s",
+        "  time to get on duty, longest           1m15s            0s            0s",
+        "PINs and backup codes guessed           10,412             0             0",
+        "PIN checks made                          4,870             0             0",
+        "  most on one target in an hour              6             0             0",
         "PIN guesses that got in                      0             3             0",
+        "  expected at most (the bound)          0.0050             -             -",
     ]
 
 

@@ -16,7 +16,8 @@ from twilio.rest import Client
 
 from hotline.clock import ManualClock
 from hotline.sim.loop import EventLoop
-from hotline.sim.network import Network, Reply, SimCall
+from hotline.sim.network import Network, SimCall
+from hotline.sim.people import Listener
 from hotline.sim.rest import create_rest_app
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
@@ -56,22 +57,11 @@ class StubTransport:
         return [url for url, _ in self.posts]
 
 
-class Quiet:
+class Quiet(Listener):
     """A caller (or callee) who listens and presses nothing."""
-
-    kind = "caller"
 
     def __init__(self) -> None:
         self.ended: list[str] = []
-
-    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
-        return Reply()
-
-    def on_enqueued(self, call: SimCall) -> None:
-        pass
-
-    def on_connected(self, call: SimCall) -> None:
-        pass
 
     def on_ended(self, call: SimCall) -> None:
         self.ended.append(call.status)
