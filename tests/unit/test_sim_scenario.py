@@ -249,4 +249,5 @@ def test_an_unknown_scenario_lists_the_known_ones():
     with pytest.raises(ScenarioError) as raised:
         load_scenario("nosuch")
 
-    assert str(raised.value) == "no scenario 'nosuch' (known: demo, iowa-2020, pin-guessing, smoke, spoofer)"
+    assert str(raised.value) == ("no scenario 'nosuch' (known: demo, iowa-2020, pin-guessing, "
+                                 "smoke, spoofer)")
