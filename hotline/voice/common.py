@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
 from hotline.settings import VoiceSettings
+from hotline.steps.verification import Caller
 from hotline.voice import twiml
 from hotline.voice.signature import SIGNATURE_HEADER, is_signed, public_request_url
 
@@ -69,6 +70,12 @@ def apologise(error: Exception) -> Response:
         return error  # an HTTP error (400, 403, 405) is already a clear answer
     log.exception("webhook %s failed", request.path)
     return respond(twiml.goodbye(prompt("trouble"), speech()))
+
+
+def this_caller() -> Caller:
+    """The call a keypad answer came on: its SID, its number, the number it dialled."""
+    return Caller(call_sid=call_sid(), number=caller_number(),
+                  dialled=request.form.get("To") or None)  # fmt: skip
 
 
 def caller_number() -> str | None:

@@ -16,7 +16,7 @@ from flask import Response, abort, request
 from hotline import pins
 from hotline.enforcement import apply_block
 from hotline.steps import verification
-from hotline.steps.verification import Caller, Result
+from hotline.steps.verification import Result
 from hotline.triage import Action, decide
 from hotline.voice import twiml
 from hotline.voice.common import (
@@ -34,6 +34,7 @@ from hotline.voice.common import (
     services,
     speech,
     spell,
+    this_caller,
     url,
     voice_blueprint,
 )
@@ -119,7 +120,7 @@ def pin_entered() -> Response:
     if record is None:  # the roster changed under the call: ask again
         preface = prompt("unknown_precinct").format(precinct=spell(precinct))
         return _ask_precinct(0, preface_text=preface, strict=strict)
-    outcome = verification.check_chair_pin(svc, _caller(), record, digits, attempt=tries,
+    outcome = verification.check_chair_pin(svc, this_caller(), record, digits, attempt=tries,
                                            how=how, strict=strict)  # fmt: skip
     if outcome.result is Result.CALL_BACK:
         return goodbye("verify_by_call_back", precinct=spell(precinct),
@@ -147,7 +148,7 @@ def backup_code_entered() -> Response:
     record = svc.store.roster.get(precinct)
     if record is None:
         abort(400)
-    outcome = verification.check_chair_backup(svc, _caller(), record, code, attempt=tries)
+    outcome = verification.check_chair_backup(svc, this_caller(), record, code, attempt=tries)
     return _after_check(outcome.result, precinct, how, tries, "wrong_backup_code", strict)
 
 
@@ -247,11 +248,6 @@ def _after_call_end(svc, sid: str, record) -> None:
 
 
 # Helpers: the parts of each answer that every handler shares.
-
-
-def _caller() -> Caller:
-    return Caller(call_sid=call_sid(), number=caller_number(),
-                  dialled=request.form.get("To") or None)  # fmt: skip
 
 
 def _pin_args() -> tuple[str, str, int, int]:

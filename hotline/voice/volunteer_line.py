@@ -16,7 +16,7 @@ from flask import Response, abort, request
 from hotline import pins
 from hotline.enforcement import apply_block
 from hotline.steps import verification
-from hotline.steps.verification import Caller, Result, room_for
+from hotline.steps.verification import Result, room_for
 from hotline.store.volunteers import Volunteer
 from hotline.triage import Action, Verdict, decide
 from hotline.voice import twiml
@@ -34,6 +34,7 @@ from hotline.voice.common import (
     room_answer,
     services,
     speech,
+    this_caller,
     url,
     voice_blueprint,
 )
@@ -65,7 +66,7 @@ def volunteer_pin() -> Response:
     digits = request.form.get("Digits", "").strip()
     if not digits:
         return _another_try(volunteer, tries, "no_input")
-    outcome = verification.check_volunteer_pin(svc, _caller(), volunteer, digits,
+    outcome = verification.check_volunteer_pin(svc, this_caller(), volunteer, digits,
                                                attempt=tries)  # fmt: skip
     if outcome.result is Result.CALL_BACK:
         return goodbye("volunteer_verify_by_call_back")
@@ -82,7 +83,7 @@ def volunteer_backup_code() -> Response:
     code = request.form.get("Digits", "").strip()
     if not code:
         return _another_try(volunteer, tries, "no_input")
-    outcome = verification.check_volunteer_backup(svc, _caller(), volunteer, code,
+    outcome = verification.check_volunteer_backup(svc, this_caller(), volunteer, code,
                                                   attempt=tries)  # fmt: skip
     return _after_check(outcome.result, volunteer, tries, "wrong_backup_code")
 
@@ -105,11 +106,6 @@ def connect() -> Response:
                                       now=svc.clock.now()):  # fmt: skip
         return hold_answer(precinct, "back_on_hold")
     return room_answer(room_for(volunteer_id), "connecting", volunteer=False)
-
-
-def _caller() -> Caller:
-    return Caller(call_sid=call_sid(), number=caller_number(),
-                  dialled=request.form.get("To") or None)  # fmt: skip
 
 
 def _volunteer_args() -> tuple[Volunteer, int]:

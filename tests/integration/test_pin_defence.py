@@ -1,7 +1,8 @@
 """The PIN defence and replay protection through signed webhooks, against a real Redis.
 
-Each test covers one finding of the attack on Hotline (issue 7) and failed on the code
-before it: its docstring names the finding.
+Each test covers one finding of the attack on Hotline; its docstring names the finding.
+Those that say what the attack did failed on the code before the fix; the others hold
+the same promise where it already held.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ HOUR = 3600
 WRONG = ("000001", "000002", "000003")
 CALL_BACK_77001 = ("For your security, precinct 7 7 0 0 1 is confirmed on its registered "
                    "phone, the one ending in 0 1 7 7. Please hang up now. We will call that "
-                   "phone within a minute: answer it and enter your PIN.")  # fmt: skip
+                   "phone within a minute: answer it and enter your PIN. If that phone is not "
+                   "with you, call this number again now, and you will be asked for the "
+                   "backup code from your PIN sheet instead.")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -366,16 +369,21 @@ def test_a_volunteer_pin_replayed_after_their_call_ended_does_not_put_them_on_du
 
 
 def test_wait_and_hold_key_replayed_after_the_call_ended_change_nothing(client, services):
-    """Finding 6: the wait and hold-key URLs of an ended call are no way back in."""
+    """Finding 6: a chair who asked to be called back keeps a line entry after their call
+    ends; replaying that call's wait request or key press changes nothing.
+    """
     call = PhoneCall(client, "CA1", "+15155550101")
     call.ring()
     call.press("1001")
     call.press(pin_of("1001"))
     wait_url = call.enqueue().get("waitUrl")
+    hold = call.hold()
+    hold_key = shape(hold.data)[0][1]["action"]
+    assert verbs(post_to_url(client, hold_key, {**call.params, "Digits": "1"}).data) == [
+        "Say", "Hangup"]  # fmt: skip
     call.end()
     before = snapshot(services.store.redis, "hotline:*")
     assert post_to_url(client, wait_url, {**call.params, "QueuePosition": "1"}).status_code == 200
-    hold_key = f"{PUBLIC_URL}/voice/hold-key?precinct=1001"
     assert post_to_url(client, hold_key, {**call.params, "Digits": "1"}).status_code == 200
     assert snapshot(services.store.redis, "hotline:*") == before
 
