@@ -138,18 +138,7 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
             Action.FAST_TRACK, (f"registered to precinct {chair}",) + distrust, chair_precinct=chair
         )
 
-    flooding = facts.flood_switch or (
-        policy.flood_auto_calls_per_minute > 0
-        and facts.calls_this_minute >= policy.flood_auto_calls_per_minute
-    )
-    if flooding and not facts.verified_recently:
-        why = (
-            "flood mode switched on by an admin"
-            if facts.flood_switch
-            else f"flood mode: {facts.calls_this_minute} calls this minute "
-            f"(at {policy.flood_auto_calls_per_minute})"
-        )
-        return Verdict(Action.CHALLENGE, (why,) + distrust, strict=True)
+    flood = _flood_reason(facts, policy)
 
     if facts.withheld:
         if facts.withheld_pin_failures >= policy.pin_failures_withheld:
@@ -163,11 +152,39 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
                 + distrust,
                 divert_message=DivertMessage.WITHHELD,
             )
+        if flood:
+            return Verdict(Action.CHALLENGE, (flood,) + distrust, strict=True)
         return Verdict(Action.CHALLENGE, ("caller ID withheld",) + distrust)
 
     if facts.verified_recently:
         return Verdict(Action.CHALLENGE, ("verified a PIN recently",) + distrust)
 
+    # Flood mode makes the challenge stricter; it does not spare a redialling number the
+    # escalation it has earned.
+    escalated = _escalate(facts, policy, distrust)
+    if escalated is not None:
+        return escalated
+    if flood:
+        return Verdict(Action.CHALLENGE, (flood,) + distrust, strict=True)
+    return Verdict(Action.CHALLENGE, ("unknown caller",) + distrust)
+
+
+def _flood_reason(facts: CallerFacts, policy: Policy) -> str | None:
+    """Why flood mode applies to this caller, or None: it is off, or the caller verified a
+    PIN recently.
+    """
+    if facts.verified_recently:
+        return None
+    if facts.flood_switch:
+        return "flood mode switched on by an admin"
+    auto = policy.flood_auto_calls_per_minute
+    if auto > 0 and facts.calls_this_minute >= auto:
+        return f"flood mode: {facts.calls_this_minute} calls this minute (at {auto})"
+    return None
+
+
+def _escalate(facts: CallerFacts, policy: Policy, distrust: tuple[str, ...]) -> Verdict | None:
+    """A block or divert the number's own record calls for, or None."""
     escalation = policy.escalation
     limits = escalation.untrusted if distrust else escalation.normal
     if facts.calls_long >= limits.temp_block_calls_long:
@@ -206,7 +223,7 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
             (f"flagged by volunteers {facts.flags} times (divert at {escalation.divert_flags})",)
             + distrust,
         )
-    return Verdict(Action.CHALLENGE, ("unknown caller",) + distrust)
+    return None
 
 
 def decide_after_pin_failure(

@@ -833,6 +833,22 @@ def press(client, response, call_sid: str, caller: str, digits: str):
     return answer
 
 
+def test_calls_begins_with_the_pin_alarm_while_it_is_raised(hotline, redis_client):
+    """Finding 3: guessing across the hotline raised nothing admins could see."""
+    now = time.time()
+    redis_client.zadd(keys.PIN_FAILURES, {f"CA{n}:0": now - n for n in range(61)})
+    redis_client.set(keys.FLOOD, "pin-alarm")
+
+    result = hotline("calls")
+
+    assert result.output.splitlines() == [
+        "*** PIN alarm: 61 failed PINs across the hotline in the last 10 minutes (alarm at 60, "
+        "flood mode at 120). Flood mode was switched on by the alarm; switch it off when it "
+        "is over.",
+        "No calls yet.",
+    ]
+
+
 def test_calls_lists_recent_calls_with_their_verdicts(hotline, client, clock, run_jobs, tmp_path):
     assert hotline("calls").output == "No calls yet.\n"
     roster = write(tmp_path, "roster.csv",

@@ -14,7 +14,13 @@ from hotline.sim.jobs import drain
 from hotline.store import audit, keys
 from hotline.store.roster import Precinct
 from tests.support.calls import PhoneCall
-from tests.support.console import add_admin, add_volunteer, csrf_from, volunteer_ready
+from tests.support.console import (
+    add_admin,
+    add_volunteer,
+    csrf_from,
+    signed_in,
+    volunteer_ready,
+)
 from tests.support.phone_night import (
     VOLUNTEER_BACKUP_CODE,
     VOLUNTEER_LINE,
@@ -307,6 +313,29 @@ def test_two_verified_callers_for_one_precinct_are_both_served(client, services)
     paired = [services.store.dispatch.pair(now=services.clock.now()) for _ in range(2)]
     assert sorted(p.call_sid for p in paired) == ["CA1", "CA2"]
     assert {p.precinct for p in paired} == {"1001"}
+
+
+def test_the_console_shows_both_callers_for_one_precinct(client, services, app):
+    """Finding 5: the console shows both: the admins' waiting list counts them, and the
+    volunteer talking to one sees that the other waits.
+    """
+    for n, phone in ((1, "+15155550101"), (2, "+15155550102")):
+        call = PhoneCall(client, f"CA{n}", phone)
+        call.ring()
+        call.press("1001")
+        call.press(pin_of("1001"))
+        call.hold()
+    add_admin(services)
+    assert "1001 <small>(2 calls)</small>" in admin_page(app)
+    vid = add_volunteer(services)
+    volunteer_ready(services, vid)
+    pairing = services.store.dispatch.pair(now=services.clock.now())
+    assert services.store.dispatch.confirm(vid, pairing.id, "CA1", precinct="1001",
+                                           now=services.clock.now())  # fmt: skip
+    console = app.test_client()
+    signed_in(console)
+    card = console.get("/console/").get_data(as_text=True)
+    assert '<td id="card-same-precinct">1 more waiting in line</td>' in card
 
 
 # Finding 6: replays

@@ -32,9 +32,9 @@ PIN_GUESSING_FIGURES = {
         "abandoned": 0,
         "calls": 200,
         "called_back": 18,
-        "wait_p50_s": 43.9,
-        "wait_p90_s": 121.2,
-        "wait_p99_s": 198.0,
+        "wait_p50_s": 43.8,
+        "wait_p90_s": 120.1,
+        "wait_p99_s": 200.4,
         "wait_max_s": 220.0,
         "get_in_p50_s": 39.4,
         "get_in_p90_s": 64.4,
@@ -42,15 +42,15 @@ PIN_GUESSING_FIGURES = {
     },
     "nuisance": {
         "numbers": 60,
-        "calls": 1633,
+        "calls": 2355,
         "rejected": 235,
-        "diverted": 0,
+        "diverted": 1894,
         "reached_volunteer": 0,
     },
     "info": {"calls": 0, "reached_volunteer": 0},
     "volunteers": {"count": 12, "chair_seconds": 59109.5, "nuisance_seconds": 0,
                    "info_seconds": 0, "get_in_max_s": 16.4},
-    "attacks": {"guesses": 2620, "pin_checks": 262, "pin_checks_peak": 5, "pin_successes": 0,
+    "attacks": {"guesses": 611, "pin_checks": 262, "pin_checks_peak": 5, "pin_successes": 0,
                 "success_bound": 0.003},
 }  # fmt: skip
 
@@ -90,8 +90,8 @@ def test_no_guess_gets_in(night: Night):
     assert all(call.enqueued_at is None and call.connected_at is None for call in calls)
     # The attack did happen, and went on after the alarm: guesses at PIN prompts and at
     # backup-code prompts, each call sent away when its tries (or its number's) ran out.
-    assert sum(caller.guesses for caller in night.nuisance) > 2000
-    assert sum(call.heard.count(ASK_PIN) for call in calls) > 1000
+    assert sum(caller.guesses for caller in night.nuisance) > 500
+    assert sum(call.heard.count(ASK_PIN) for call in calls) > 300
 
 
 def test_the_guessing_switched_flood_mode_on_by_itself(outcome: Outcome):

@@ -363,6 +363,23 @@ def test_flood_switch_challenges_unknown_callers_strictly():
     )
 
 
+def test_flood_mode_still_escalates_a_redialling_number():
+    """Flood mode makes the challenge stricter; it must not spare a number the block its
+    own redialling has earned (a whole night of a flood would otherwise never block one).
+    """
+    assert_verdict(
+        decide(facts(flood_switch=True, calls_short=9, calls_long=9), ENFORCE),
+        Action.TEMP_BLOCK,
+        ("9 calls in 1h (temporary block at 9)",),
+        block_for_s=3600.0,
+    )
+    assert_verdict(
+        decide(facts(flood_switch=True, calls_short=7, calls_long=7), ENFORCE),
+        Action.DIVERT,
+        ("7 calls in 15m (divert at 7)",),
+    )
+
+
 def test_flood_switch_reason_comes_with_distrust_reasons():
     assert_verdict(
         decide(facts(flood_switch=True, **OUT_OF_STATE), ENFORCE),
