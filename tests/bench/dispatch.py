@@ -167,7 +167,7 @@ class Bench:
         self.services.store.line.join(now=self.clock.now(), precinct=code, call_sid=call.sid,
                                       number=phone, verified_how="registered-phone")  # fmt: skip
         # The call is in Twilio's queue already (what its first wait-URL request tells Hotline).
-        self.services.store.line.holding(code, call.sid)
+        self.services.store.line.holding(call.sid)
         self.clock.advance(0.001)  # first come, first served
         return call
 
