@@ -141,7 +141,7 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http,
         lambda now: on_progress((now - night.starts_at) / span))  # fmt: skip
     loop.run(night.ends_at, tick)
     if services is not None:
-        _read_pin_defence(night, services)
+        read_pin_defence(night, services)
     night.wall_s = time.perf_counter() - started
     return night
 
@@ -181,7 +181,7 @@ def _hotline_services(clock: ManualClock, redis_url: str, population: Population
     return services
 
 
-def _read_pin_defence(night: Night, services: Services) -> None:
+def read_pin_defence(night: Night, services: Services) -> None:
     """What the PIN defence did over the night, and the bound it promises."""
     for hour in range(int(night.starts_at // 3600), int(night.ends_at // 3600) + 1):
         checks = services.store.pin_guard.checks(hour)
