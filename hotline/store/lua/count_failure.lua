@@ -12,7 +12,10 @@ local window = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - window))
 redis.call('EXPIRE', KEYS[1], math.ceil(window))
-redis.call('HINCRBY', KEYS[5], 'pin_failures', 1)
+-- Only a call on record is counted on: a record made up here would never expire.
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  redis.call('HINCRBY', KEYS[5], 'pin_failures', 1)
+end
 local number = ARGV[4]
 local protected = 0
 if number ~= '' and (redis.call('HEXISTS', KEYS[3], number) == 1
