@@ -6,9 +6,11 @@ build theirs against a throw-away Redis and a ManualClock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rq import Queue
 
 from hotline.clock import Clock, SystemClock
@@ -24,19 +26,30 @@ class Services:
     store: Store
     # RQ pickles job payloads, so its client must not decode replies.
     queue: Queue
+    # Where Redis is (a URL may hold a password: kept out of every repr).
+    redis_url: str = field(default="", repr=False)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None,
               redis_url: str | None = None) -> Services:  # fmt: skip
         url = redis_url or settings.redis_url or embedded_url(settings)
         clock = clock or SystemClock()
-        client = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
-        raw = redis.Redis.from_url(url)
+        timeouts = {
+            "socket_connect_timeout": settings.redis_connect_timeout_s,
+            "socket_timeout": settings.redis_read_timeout_s,
+            # One immediate retry: a blip (a failover, a dropped connection) is survived,
+            # a Redis that is gone costs at most two timeouts.
+            "retry": Retry(NoBackoff(), 1),
+        }
+        client = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30,
+                                      **timeouts)  # fmt: skip
+        raw = redis.Redis.from_url(url, **timeouts)
         return cls(
             settings=settings,
             clock=clock,
             store=Store.open(client, clock, settings.policy),
             queue=Queue(keys.QUEUE_DEFAULT, connection=raw),
+            redis_url=url,
         )
 
 

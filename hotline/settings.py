@@ -71,6 +71,8 @@ class Settings:
     queue_name: str = "chairs"
     keep_place_for_s: float = 7200.0
     callback_attempts: int = 3
+    redis_connect_timeout_s: float = 0.5
+    redis_read_timeout_s: float = 0.5
     withheld_numbers: frozenset[str] = frozenset()
     withheld_words: frozenset[str] = frozenset()
     policy: Policy = field(default_factory=Policy)
@@ -246,6 +248,10 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             "queue_name": hotline["queue_name"],
             "keep_place_for_s": parse_duration(config["line"]["keep_place_for"]),
             "callback_attempts": int(config["line"]["callback_attempts"]),
+            "redis_connect_timeout_s": _positive(config["redis"]["connect_timeout"],
+                                                 "redis.connect_timeout"),
+            "redis_read_timeout_s": _positive(config["redis"]["read_timeout"],
+                                              "redis.read_timeout"),
             "withheld_numbers": frozenset(triage["withheld"]["numbers"]),
             "withheld_words": frozenset(w.lower() for w in triage["withheld"]["words"]),
             "policy": policy,
@@ -279,6 +285,13 @@ def pin_defence(section: Mapping[str, Any]) -> PinDefence:
     if defence.window_s <= 0 or defence.alarm_window_s <= 0:
         raise ConfigError("triage.pins.defence windows must be longer than zero")
     return defence
+
+
+def _positive(value: str, name: str) -> float:
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ConfigError(f"{name} must be longer than zero, not {value!r}")
+    return seconds
 
 
 def _mode(value: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from rq import SimpleWorker, Worker
 
 from hotline.services import Services
@@ -18,7 +19,11 @@ def run_worker(services: Services, *, burst: bool = False, fork: bool = True) ->
     runtime.install(services)
     _load_twilio_api()
     worker_class = Worker if fork else SimpleWorker
-    worker = worker_class([services.queue], connection=services.queue.connection)
+    # Its own connection: waiting for jobs blocks for longer than the short timeouts that
+    # the jobs' own Redis calls keep (RQ lengthens this connection's).
+    connection = redis.Redis.from_url(services.redis_url) if services.redis_url else (
+        services.queue.connection)  # fmt: skip
+    worker = worker_class([services.queue], connection=connection)
     return worker.work(burst=burst, with_scheduler=not burst)
 
 

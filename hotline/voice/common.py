@@ -12,6 +12,8 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from redis.exceptions import RedisError
+from werkzeug.exceptions import HTTPException
 
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
@@ -32,6 +34,10 @@ def services() -> Services:
 
 
 VOICE_PREFIX = "/voice/"
+# While the hotline is in trouble: how long a caller hears music or quiet before it
+# tries again, and how often a keypad step is tried again before the apology.
+TROUBLE_PAUSE_S = 5
+STEP_RETRIES = 6
 
 
 def voice_blueprint(name: str) -> Blueprint:
@@ -68,8 +74,67 @@ def apologise(error: Exception) -> Response:
     """A failure inside a webhook still answers valid TwiML: the caller hears why."""
     if hasattr(error, "code") and hasattr(error, "get_response"):
         return error  # an HTTP error (400, 403, 405) is already a clear answer
-    log.exception("webhook %s failed", request.path)
+    _log_failure(error)
     return respond(twiml.goodbye(prompt("trouble"), speech()))
+
+
+def degrades_to(fallback: Callable[[], Response]) -> Callable:
+    """When the route fails (Redis gone or slow, or anything else), the caller hears
+    `fallback()` instead of the apology that ends the call.
+    """
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs) -> Response:
+            try:
+                return view(*args, **kwargs)
+            except HTTPException:
+                raise
+            except Exception as error:  # noqa: BLE001 - whatever failed, the call goes on
+                _log_failure(error)
+                return fallback()
+
+        return wrapped
+
+    return decorate
+
+
+def reject_busy() -> Response:
+    """A new call the hotline cannot take now: a busy signal, never answered, so the
+    caller's phone can simply redial (any word spoken first would answer the call).
+    """
+    return respond(twiml.reject_busy())
+
+
+def keep_holding() -> Response:
+    """Back to this very wait URL after a spell of music or quiet."""
+    voice = services().settings.voice
+    return respond(twiml.hold_then_return(voice.hold_music_url, TROUBLE_PAUSE_S,
+                                          _this_url()))  # fmt: skip
+
+
+def retry_this_step() -> Response:
+    """"One moment", then this very step again; after a few tries, the apology."""
+    tries = int_arg("retried")
+    if tries >= STEP_RETRIES:
+        return respond(twiml.goodbye(prompt("trouble"), speech()))
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "retried"]
+    target = url(request.path, **dict(query), retried=tries + 1)
+    return respond(twiml.moment_then_retry(prompt("one_moment"), TROUBLE_PAUSE_S, target,
+                                           speech()))  # fmt: skip
+
+
+def _this_url() -> str:
+    return public_request_url(services().settings.public_url, request.path,
+                              request.query_string)  # fmt: skip
+
+
+def _log_failure(error: Exception) -> None:
+    if isinstance(error, RedisError):
+        # An outage makes every webhook fail alike: one line each, not a traceback each.
+        log.warning("webhook %s: Redis unavailable (%s)", request.path, type(error).__name__)
+    else:
+        log.exception("webhook %s failed", request.path)
 
 
 def this_caller() -> Caller:

@@ -17,12 +17,14 @@ from hotline.store.verifications import Verification
 from hotline.voice.common import (
     ask,
     call_sid,
+    degrades_to,
     goodbye,
     hold_answer,
     int_arg,
     next_step,
     one_step,
     prompt,
+    retry_this_step,
     room_answer,
     services,
     spell,
@@ -43,6 +45,7 @@ def verify_answer() -> Response:
 
 
 @bp.post("/verify-pin")
+@degrades_to(retry_this_step)
 @one_step()
 def verify_pin() -> Response:
     svc = services()

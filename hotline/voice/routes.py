@@ -23,14 +23,18 @@ from hotline.voice.common import (
     ask,
     call_sid,
     caller_number,
+    degrades_to,
     goodbye,
     hold_answer,
     int_arg,
+    keep_holding,
     next_step,
     one_step,
     optional_int,
     prompt,
+    reject_busy,
     respond,
+    retry_this_step,
     services,
     speech,
     spell,
@@ -50,6 +54,7 @@ START = "/voice/incoming"
 
 
 @bp.post("/incoming")
+@degrades_to(reject_busy)
 def incoming() -> Response:
     svc = services()
     settings = svc.settings
@@ -90,6 +95,7 @@ def incoming() -> Response:
 
 
 @bp.post("/precinct")
+@degrades_to(retry_this_step)
 @one_step(restart=START)
 def precinct_entered() -> Response:
     reprompts, strict = int_arg("reprompts"), _strict()
@@ -105,6 +111,7 @@ def precinct_entered() -> Response:
 
 
 @bp.post("/pin")
+@degrades_to(retry_this_step)
 @one_step(restart=START)
 def pin_entered() -> Response:
     svc = services()
@@ -131,6 +138,7 @@ def pin_entered() -> Response:
 
 
 @bp.post("/backup-code")
+@degrades_to(retry_this_step)
 @one_step(restart=START)
 def backup_code_entered() -> Response:
     """The backup code, asked for once the precinct's PIN budget is spent; the PIN keyed
@@ -153,6 +161,7 @@ def backup_code_entered() -> Response:
 
 
 @bp.post("/wait")
+@degrades_to(keep_holding)
 def wait() -> Response:
     """Twilio's waitUrl for the chairs' queue: runs again each time it finishes."""
     svc = services()
@@ -174,6 +183,7 @@ def wait() -> Response:
 
 
 @bp.post("/hold-key")
+@degrades_to(lambda: respond(twiml.redirect(url("/voice/wait", **request.args))))
 def hold_key() -> Response:
     """A key pressed on hold: 1 books a call back that keeps the chair's place."""
     svc = services()

@@ -138,6 +138,32 @@ def redirect(target: str) -> str:
     return response.to_xml()
 
 
+@lru_cache(maxsize=1024)
+def hold_then_return(hold_music_url: str, pause_s: int, target: str) -> str:
+    """Music (or quiet) for a while, then back to `target`: a caller on hold keeps holding
+    while the hotline cannot answer properly.
+    """
+    response = VoiceResponse()
+    if hold_music_url:
+        response.play(hold_music_url)
+    else:
+        response.pause(length=pause_s)
+    response.redirect(target, method="POST")
+    return response.to_xml()
+
+
+@lru_cache(maxsize=1024)
+def moment_then_retry(message: str, pause_s: int, target: str, speech: Speech) -> str:
+    """A word, a pause, then the same step again: a caller mid-step is not dropped for a
+    moment's trouble.
+    """
+    response = VoiceResponse()
+    speech.say(response, message)
+    response.pause(length=pause_s)
+    response.redirect(target, method="POST")
+    return response.to_xml()
+
+
 @lru_cache(maxsize=64)
 def say_then_redirect(message: str, target: str, speech: Speech) -> str:
     response = VoiceResponse()

@@ -24,6 +24,7 @@ from hotline.voice.common import (
     ask,
     call_sid,
     caller_number,
+    degrades_to,
     goodbye,
     hold_answer,
     int_arg,
@@ -31,6 +32,7 @@ from hotline.voice.common import (
     one_step,
     prompt,
     respond,
+    retry_this_step,
     room_answer,
     services,
     speech,
@@ -59,6 +61,7 @@ def volunteer_line() -> Response:
 
 
 @bp.post("/volunteer-pin")
+@degrades_to(retry_this_step)
 @one_step(restart=START)
 def volunteer_pin() -> Response:
     svc = services()
@@ -76,6 +79,7 @@ def volunteer_pin() -> Response:
 
 
 @bp.post("/volunteer-backup-code")
+@degrades_to(retry_this_step)
 @one_step(restart=START)
 def volunteer_backup_code() -> Response:
     svc = services()
@@ -89,6 +93,7 @@ def volunteer_backup_code() -> Response:
 
 
 @bp.post("/connect")
+@degrades_to(lambda: hold_answer(request.args.get("precinct", ""), "back_on_hold"))
 def connect() -> Response:
     """The Queue Member update's URL: the chair joins the volunteer's room.
 
