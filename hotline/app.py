@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hotline.health import essential_checks
 from hotline.security_headers import add_security_headers
 from hotline.services import Services
 from hotline.settings import ConfigError, Settings
@@ -52,8 +53,14 @@ def init_app(app: Flask, services: Services) -> None:
 
     @app.get("/healthz")
     def healthz() -> tuple[dict[str, object], int]:
+        """200 only while Redis answers, a worker's heartbeat is fresh and the queue moves:
+        what a load balancer or a monitor needs to act on.
+        """
         try:
-            return {"ok": True, "waiting": services.store.line.size()}, 200
-        except Exception:  # noqa: BLE001 - any Redis failure means "not healthy"
+            checks = essential_checks(services)
+        except Exception:  # noqa: BLE001 - any failure while checking means "not healthy"
             log.exception("health check failed")
             return {"ok": False}, 503
+        ok = all(check.ok for check in checks)
+        return {"ok": ok, "checks": {check.name: check.detail for check in checks}}, (
+            200 if ok else 503)

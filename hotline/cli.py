@@ -26,10 +26,15 @@ from hotline.store.users import is_valid_name as is_valid_user_name
 
 
 @contextlib.contextmanager
-def opened_services(settings: Settings | None = None) -> Iterator[Services]:
-    """Services for one command; an embedded Redis started for it is stopped after."""
+def opened_services(settings: Settings | None = None, *,
+                    supervise: bool = False) -> Iterator[Services]:  # fmt: skip
+    """Services for one command; an embedded Redis started for it is stopped after (and,
+    with `supervise`, restarted should it die meanwhile: for long-running commands).
+    """
     settings = settings or _settings()
     server = ensure_redis(settings)
+    if server is not None and supervise:
+        server.supervise()
     try:
         yield Services.build(settings)
     finally:
@@ -80,6 +85,8 @@ def serve() -> None:
 
     settings = _settings_to_run()
     server = ensure_redis(settings)
+    if server is not None:
+        server.supervise()
     try:
         serve_forever(settings)
     finally:
@@ -92,8 +99,20 @@ def serve() -> None:
 def worker(burst: bool) -> None:
     from workers.main import run_worker
 
-    with opened_services(_settings_to_run()) as services:
+    with opened_services(_settings_to_run(), supervise=not burst) as services:
         run_worker(services, burst=burst)
+
+
+@main.command(help="Check what the night depends on: Redis, workers, the queue, the clock.")
+def doctor() -> None:
+    from hotline.health import every_check
+
+    with opened_services() as services:
+        checks = every_check(services)
+    for check in checks:
+        click.echo(f"{'ok' if check.ok else 'FAIL':<5} {check.name:<12} {check.detail}")
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)
 
 
 @main.group(help="The precinct roster.")

@@ -45,6 +45,7 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
     population = draw_population(scenario, SEED)
     redis_server = EmbeddedRedis(data_dir / "redis")
     redis_server.start()
+    redis_server.supervise()
     env = {
         **os.environ,
         # Loopback URLs and keys made for the run: a development setup by design.

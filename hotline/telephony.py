@@ -183,6 +183,19 @@ class Telephony:
             self._member_update(fresh, call_sid, url)
         log.info("moved %s out of queue %s to %s", call_sid, queue_name, url)
 
+    def queue_members(self, queue_name: str) -> list[str]:
+        """The CallSids waiting in Twilio's queue `queue_name` now (none if it has no such
+        queue yet: nobody has waited in it).
+        """
+        try:
+            queue_sid = self.queue_sid(queue_name)
+        except QueueNotFound:
+            return []
+        return self._call(f"list members of {queue_name!r}", False, lambda: [
+            str(member.call_sid)
+            for member in self._client.queues(queue_sid).members.stream(
+                page_size=QUEUE_PAGE_SIZE)])  # fmt: skip
+
     # Calls
 
     def redirect_call(self, call_sid: str, url: str) -> None:

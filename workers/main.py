@@ -7,6 +7,7 @@ from rq import SimpleWorker, Worker
 
 from hotline.services import Services
 from workers import runtime
+from workers.housekeeping import Housekeeping
 
 
 def run_worker(services: Services, *, burst: bool = False, fork: bool = True) -> bool:
@@ -24,7 +25,14 @@ def run_worker(services: Services, *, burst: bool = False, fork: bool = True) ->
     connection = redis.Redis.from_url(services.redis_url) if services.redis_url else (
         services.queue.connection)  # fmt: skip
     worker = worker_class([services.queue], connection=connection)
-    return worker.work(burst=burst, with_scheduler=not burst)
+    if burst:
+        return worker.work(burst=True, with_scheduler=False)
+    housekeeping = Housekeeping(services)
+    housekeeping.start()
+    try:
+        return worker.work(burst=False, with_scheduler=True)
+    finally:
+        housekeeping.stop()
 
 
 def _load_twilio_api() -> None:

@@ -13,7 +13,9 @@ runs with umask 077 (files 0600).
 from __future__ import annotations
 
 import atexit
+import logging
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -21,7 +23,11 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+log = logging.getLogger(__name__)
+
 _START_TIMEOUT_S = 10.0
+# How often the supervisor looks whether the server is still alive.
+_SUPERVISE_EVERY_S = 0.5
 _OWNER_ONLY_DIR = 0o700
 # Whatever redis-server creates (append-only files, socket, log, pid file): no bits for
 # group or others.
@@ -47,6 +53,8 @@ class EmbeddedRedis:
         self.socket_path = self.data_dir / "redis.sock"
         self.pid_path = self.data_dir / "redis.pid"
         self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self.restarts = 0
 
     @property
     def url(self) -> str:
@@ -99,7 +107,8 @@ class EmbeddedRedis:
             args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
             umask=_SERVER_UMASK,
         )  # fmt: skip
-        atexit.register(self.stop)
+        if self.restarts == 0:
+            atexit.register(self.stop)
         deadline = time.monotonic() + _START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -113,11 +122,35 @@ class EmbeddedRedis:
         self.stop()
         raise EmbeddedRedisError(f"redis-server did not answer within {_START_TIMEOUT_S:.0f}s")
 
+    def supervise(self) -> threading.Thread:
+        """Restart the server this object started whenever it dies (a crash, the kernel's
+        out-of-memory killer, a stray SIGKILL), from its append-only file, and log it.
+        The other processes' clients reconnect on their own: the socket is the same.
+        """
+
+        def watch() -> None:
+            while not self._stopping.wait(_SUPERVISE_EVERY_S):
+                process = self._process
+                if process is None or process.poll() is None:
+                    continue
+                log.warning("embedded Redis exited with %s; restarting it from its "
+                            "append-only file", process.returncode)  # fmt: skip
+                self.restarts += 1
+                try:
+                    self.start()
+                except EmbeddedRedisError:
+                    log.exception("embedded Redis did not restart; trying again")
+
+        thread = threading.Thread(target=watch, name="redis-supervisor", daemon=True)
+        thread.start()
+        return thread
+
     def stop(self) -> None:
         """Shut down the server this object started.
 
         SIGTERM is Redis's own clean shutdown: it flushes the append-only file first.
         """
+        self._stopping.set()
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return

@@ -29,6 +29,9 @@ HOLDING = f"{PREFIX}:holding"
 PRECINCT_PLACES = f"{PREFIX}:precinct-places"
 # How many calls for a precinct wait in the line: field precinct code, value a count.
 PRECINCT_CALLS = f"{PREFIX}:precinct-calls"
+# CallSids in Twilio's queue that Redis had no line entry for when the queue was last
+# reconciled (its data lost): their next wait request puts them back in line.
+ORPHANS = f"{PREFIX}:orphans"
 # Failed PIN checks across the whole hotline (sorted set: attempt id -> time), the
 # hotline-wide budget of the PIN defence.
 PIN_FAILURES = f"{PREFIX}:pin-failures"
@@ -148,6 +151,11 @@ def call_backs(phone: str) -> str:
 def verification(verification_id: str) -> str:
     """Hash: a call back that proves a chair or volunteer (who, phone, place, answered by)."""
     return f"{PREFIX}:verification:{verification_id}"
+
+
+def housekeeping(slot: int) -> str:
+    """Taken by the one worker that enqueues the housekeeping jobs of a period."""
+    return f"{PREFIX}:housekeeping:{slot}"
 
 
 def given_up_pairing(pairing_id: str) -> str:

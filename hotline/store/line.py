@@ -146,6 +146,43 @@ class Line:
             )
         return chairs
 
+    def mark_lost(self, in_twilios_queue: list[str], *, remember_s: float) -> list[str]:
+        """Of the calls Twilio says wait in its queue, those Redis has no trace of in line
+        or on their way to a volunteer (its data was lost): noted as orphans, for their
+        next wait request to put them back. Returns them.
+        """
+        if not in_twilios_queue:
+            return []
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(keys.WAITING, in_twilios_queue)
+            pipe.hvals(keys.PAIRINGS)
+            pipe.hvals(keys.VOLUNTEER_STATES)
+            waiting, pairings, states = pipe.execute()
+        known = {sid for sid, entry in zip(in_twilios_queue, waiting, strict=True) if entry}
+        known |= {json.loads(raw).get("call_sid") for raw in pairings}
+        known |= {json.loads(raw).get("caller_call_sid") for raw in states}
+        lost = [sid for sid in in_twilios_queue if sid not in known]
+        if lost:
+            with self._redis.pipeline(transaction=True) as pipe:
+                pipe.sadd(keys.ORPHANS, *lost)
+                pipe.expire(keys.ORPHANS, int(remember_s))
+                pipe.execute()
+        return lost
+
+    def adopt(self, *, now: float, call_sid: str, precinct: str, number: str | None,
+              hotline_number: str | None, waited_s: float) -> int | None:  # fmt: skip
+        """Put an orphan (see mark_lost) back in line, holding, with the place its time in
+        Twilio's queue gives it; None when the call is no orphan (a replay, a call that
+        ended, one already back).
+        """
+        if not self._redis.srem(keys.ORPHANS, call_sid):
+            return None
+        self.join(now=now, precinct=precinct, call_sid=call_sid, number=number,
+                  verified_how="recovered", hotline_number=hotline_number,
+                  arrived_at=now - max(waited_s, 0.0))  # fmt: skip
+        position, _ = self.holding(call_sid)
+        return position
+
     def calls_for(self, precinct: str) -> int:
         """How many calls for `precinct` wait in the line."""
         return int(self._redis.hget(keys.PRECINCT_CALLS, precinct) or 0)

@@ -168,10 +168,20 @@ def wait() -> Response:
     sid = call_sid()
     settings = svc.settings
     precinct = request.args.get("precinct", "")
+    if not pins.is_valid_precinct_code(precinct):
+        precinct = ""
     position, first = svc.store.line.holding(sid)
+    if position is None and precinct:
+        # Redis lost this chair (a restart): Twilio's queue still holds the call, and the
+        # reconcile job has said so; the wait URL, which Twilio keeps, names the precinct.
+        position = svc.store.line.adopt(
+            now=svc.clock.now(), call_sid=sid, precinct=precinct, number=caller_number(),
+            hotline_number=request.form.get("To") or None,
+            waited_s=optional_int(request.form.get("QueueTime")) or 0)  # fmt: skip
+        first = position is not None
     if first:
         enqueue_dispatch(svc)  # now the call can be moved out of the queue
-    if position is None or not pins.is_valid_precinct_code(precinct):
+    if position is None or not precinct:
         return respond(twiml.waiting("", settings.voice.hold_music_url,
                                      settings.voice.hold_pause_s, speech()))  # fmt: skip
     place = prompt("position_first") if position == 1 else prompt("position").format(

@@ -173,7 +173,8 @@ def test_failures_older_than_the_window_no_longer_count(app, services, clock, vi
     answers = [login(browser, VOLUNTEER_USER, WRONG).status_code for _ in range(FREE_BY_NAME)]
     assert answers == [401] * FREE_BY_NAME
     assert failures(services, untrusted(VOLUNTEER_USER)) == FREE_BY_NAME
-    assert services.store.redis.ttl(untrusted(VOLUNTEER_USER)) == WINDOW_S
+    # Redis counts the TTL down in whole seconds as the test runs.
+    assert WINDOW_S - 2 <= services.store.redis.ttl(untrusted(VOLUNTEER_USER)) <= WINDOW_S
 
 
 def test_a_name_that_does_not_exist_is_paced_the_same_way(app, services):

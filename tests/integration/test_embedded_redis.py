@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import time
 
@@ -114,3 +115,31 @@ def test_an_existing_data_directory_is_made_owners_only(tmp_path, lax_umask):
         assert mode(data_dir) == 0o700
     finally:
         server.stop()
+
+
+def test_a_killed_server_is_restarted_from_its_append_only_file(tmp_path, caplog):
+    """Finding 4: nothing restarted the embedded Redis if it died."""
+    server = EmbeddedRedis(tmp_path / "redis")
+    server.start()
+    try:
+        client = redis.Redis(unix_socket_path=str(server.socket_path))
+        client.set("hotline:kept", "yes")
+        client.execute_command("BGREWRITEAOF")  # what everysec fsync would have done by now
+        wait_until(lambda: client.info("persistence")["aof_rewrite_in_progress"] == 0)
+        server.supervise()
+        os.kill(server._process.pid, signal.SIGKILL)
+        wait_until(lambda: server.restarts == 1 and server.is_running())
+        assert client.get("hotline:kept") == b"yes"  # the same socket, the same data
+        assert "embedded Redis exited with -9; restarting it from its append-only file" in (
+            caplog.text)
+        client.close()
+    finally:
+        server.stop()
+    assert not server.is_running()  # stopped on purpose: not restarted
+
+
+def wait_until(condition, limit_s: float = 20.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        assert time.monotonic() < deadline, "it did not happen in time"
+        time.sleep(0.05)

@@ -527,20 +527,6 @@ def test_missing_or_malformed_call_sid_is_a_400(client, params):
     assert signed_post(client, "/voice/incoming", params).status_code == 400
 
 
-def test_redis_down_still_answers_valid_twiml(clock, tmp_path):
-    settings = Settings.load(env=settings_env())
-    services = Services.build(settings, clock=clock,
-                              redis_url=f"unix://{tmp_path}/nothing.sock")  # fmt: skip
-    client = create_app(services).test_client()
-    response = signed_post(client, "/voice/incoming", {"CallSid": "CA1", "From": CHAIR})
-    assert response.status_code == 200
-    assert shape(response.data) == [
-        ("Say", SAY, "Sorry, the hotline is having trouble right now. Please call again in a "
-                     "few minutes. Goodbye.", []),
-        ("Hangup", {}, "", []),
-    ]  # fmt: skip
-
-
 def test_rejected_and_diverted_calls_leave_no_job(client, services):
     services.store.blocks.block(TROLL, reason="known troll", author="ann")
     rejected = PhoneCall(client, "CA1", TROLL)

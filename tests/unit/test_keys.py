@@ -35,6 +35,7 @@ from hotline.store import keys
         ("PRECINCT_PLACES", "hotline:precinct-places"),
         ("PRECINCT_CALLS", "hotline:precinct-calls"),
         ("PIN_FAILURES", "hotline:pin-failures"),
+        ("ORPHANS", "hotline:orphans"),
     ],
 )
 def test_constant_keys(name, value):
@@ -59,6 +60,7 @@ def test_constant_keys(name, value):
         (keys.call_backs("+15155550100"), "hotline:call-backs:+15155550100"),
         (keys.verification("ab12"), "hotline:verification:ab12"),
         (keys.given_up_pairing("cd34"), "hotline:pairing-given-up:cd34"),
+        (keys.housekeeping(29_000_000), "hotline:housekeeping:29000000"),
         (keys.login_attempts_by_device("n0nce"), "hotline:login-attempts:device:n0nce"),
         (keys.login_attempts_untrusted("ann"), "hotline:login-attempts:untrusted:ann"),
         (keys.login_attempts_by_address("10.0.0.7"), "hotline:login-attempts:addr:10.0.0.7"),
@@ -102,6 +104,7 @@ def test_every_public_key_is_pinned():
         "PRECINCT_PLACES",
         "PRECINCT_CALLS",
         "PIN_FAILURES",
+        "ORPHANS",
     }
     assert functions == {
         "precinct",
@@ -122,4 +125,5 @@ def test_every_public_key_is_pinned():
         "call_backs",
         "verification",
         "given_up_pairing",
+        "housekeeping",
     }
