@@ -3,8 +3,10 @@
 It starts a real Redis (embedded, under var/demo), `hotline serve` and
 `hotline worker` as separate processes, loads the Iowa 2020 roster, then plays
 the `demo` scenario against them in real time over HTTP: chairs keying in
-their precinct and PIN, volunteers taking them from the line, and a flood of
-nuisance callers that Hotline diverts and then blocks. A live view shows the
+their precinct and PIN, volunteers phoning the volunteer line and Hotline's
+worker putting chairs through to them (through a stand-in for Twilio's REST
+API, in this process), and a flood of nuisance callers that Hotline diverts
+and then blocks. A live view shows the
 line while it runs; at the end the same night is replayed, in virtual time,
 on the 2020 first-come first-served line and on a calm night, for comparison.
 No Twilio account is needed: calls are signed with a key made for the run.
@@ -12,6 +14,7 @@ No Twilio account is needed: calls are signed with a key made for the run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -31,6 +34,7 @@ from hotline.sim.night import Night, read_pin_defence
 from hotline.sim.population import draw_population, roster_precincts
 from hotline.sim.report import POLICY_TITLES, clock_text, figures, render
 from hotline.sim.scenario import load_scenario
+from hotline.sim.serving import loopback_server
 from hotline.store.embedded import EmbeddedRedis
 
 DEMO_DIR = Path("var") / "demo"
@@ -39,6 +43,11 @@ SEED = 2020
 
 
 def run_demo(port: int, scenario_name: str = "demo") -> int:
+    with contextlib.ExitStack() as stack:
+        return _run_demo(stack, port, scenario_name)
+
+
+def _run_demo(stack: contextlib.ExitStack, port: int, scenario_name: str) -> int:
     data_dir = DEMO_DIR.resolve()
     shutil.rmtree(data_dir, ignore_errors=True)
     scenario = load_scenario(scenario_name)
@@ -46,6 +55,9 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
     redis_server = EmbeddedRedis(data_dir / "redis")
     redis_server.start()
     redis_server.supervise()
+    # Twilio's REST API, played by the simulator in this process: Hotline's workers move
+    # chairs to volunteers and phone them back through it, as they would through Twilio.
+    rest_stand_in = stack.enter_context(loopback_server())
     env = {
         **os.environ,
         # Loopback URLs and keys made for the run: a development setup by design.
@@ -58,6 +70,7 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
         "HOTLINE_SECRET_KEY": secrets.token_hex(32),
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_API_BASE_URL": rest_stand_in.url,
         "WEB_CONCURRENCY": "2",
     }
     processes: list[subprocess.Popen[bytes]] = []
@@ -80,13 +93,13 @@ def run_demo(port: int, scenario_name: str = "demo") -> int:
         _say(f"Live: {scenario.description}. Watch the line (every 5 s):")
         live = run_live(scenario, population, public_url=settings.public_url,
                         auth_token=env["TWILIO_AUTH_TOKEN"], account_sid=ACCOUNT_SID,
-                        queue_name=settings.queue_name, on_sample=_show_line)  # fmt: skip
+                        queue_name=settings.queue_name, on_sample=_show_line,
+                        rest=rest_stand_in, services=services)  # fmt: skip
         time.sleep(2.0)  # the worker finishes the last call-end jobs
         read_pin_defence(live, services)
         _say("\nThe same night replayed in virtual time on the 2020 line and on a calm night...")
-        # Like the live run, the replays seat the simulator's volunteers at desks.
         others = simulate(scenario, seed=SEED, redis_url=redis_server.url,
-                          policies=("fifo", "calm"), own_desks=True)  # fmt: skip
+                          policies=("fifo", "calm"))  # fmt: skip
         results = {"triage": figures(live)} | {p: n.figures for p, n in others.items()}
         _say("")
         _say(render(results, title=f"{scenario.name}: Hotline live over HTTP, the others "
@@ -117,8 +130,9 @@ def _show_line(night: Night) -> None:
     nuisance = [call for caller in night.nuisance for call in caller.calls]
     rejected = sum(1 for c in nuisance if c.outcome == "rejected")
     diverted = sum(1 for c in nuisance if c.outcome == "diverted")
+    talking = sum(1 for volunteer in night.volunteers if volunteer.talking)
     _say(f"  {clock_text(minute * 60):>6}  chairs answered {answered:>3}, still trying {waiting:>3}"
-         f" (on hold {in_line:>2}) | volunteers busy {night.desks.busy}/{night.desks.count}"
+         f" (on hold {in_line:>2}) | volunteers talking {talking}/{len(night.volunteers)}"
          f" | nuisance calls {len(nuisance):>3}: diverted {diverted:>3}, rejected {rejected:>3}")
 
 

@@ -52,21 +52,20 @@ def simulate(
     policies: tuple[str, ...] = POLICIES,
     on_progress: Callable[[str, float], None] | None = None,
     processes: int | None = None,
-    own_desks: bool = False,
 ) -> dict[str, NightSummary]:
     processes = processes or min(len(policies), os.cpu_count() or 1)
     if on_progress is not None:
         for policy in policies:
             on_progress(policy, 0.0)
     if processes <= 1:
-        return {policy: _run(scenario, seed, policy, redis_url, on_progress, own_desks)
+        return {policy: _run(scenario, seed, policy, redis_url, on_progress)
                 for policy in policies}  # fmt: skip
     context = multiprocessing.get_context("fork")
     with context.Manager() as manager, ProcessPoolExecutor(processes, mp_context=context) as pool:
         updates = manager.Queue()
         futures = {
             policy: pool.submit(_run_in_child, scenario, seed, policy,
-                                _database(redis_url, n + 1), updates, own_desks)
+                                _database(redis_url, n + 1), updates)
             for n, policy in enumerate(policies)
         }  # fmt: skip
         while not all(future.done() for future in futures.values()):
@@ -80,17 +79,15 @@ def simulate(
 
 
 def _run(scenario: Scenario, seed: int, policy: str, redis_url: str,
-         on_progress: Callable[[str, float], None] | None,
-         own_desks: bool = False) -> NightSummary:  # fmt: skip
+         on_progress: Callable[[str, float], None] | None) -> NightSummary:
     population = draw_population(scenario, seed)
     progress = None if on_progress is None else (lambda f: on_progress(policy, f))
-    night = run_night(scenario, population, policy, redis_url=redis_url, on_progress=progress,
-                      own_desks=own_desks)  # fmt: skip
+    night = run_night(scenario, population, policy, redis_url=redis_url, on_progress=progress)
     return NightSummary(policy, figures(night), night.samples)
 
 
 def _run_in_child(scenario: Scenario, seed: int, policy: str, redis_url: str,
-                  updates, own_desks: bool = False) -> NightSummary:  # fmt: skip
+                  updates) -> NightSummary:
     last = [-1]
 
     def report(_policy: str, fraction: float) -> None:
@@ -99,7 +96,7 @@ def _run_in_child(scenario: Scenario, seed: int, policy: str, redis_url: str,
             last[0] = step
             updates.put((policy, fraction))
 
-    return _run(scenario, seed, policy, redis_url, report, own_desks)
+    return _run(scenario, seed, policy, redis_url, report)
 
 
 def _database(redis_url: str, number: int) -> str:

@@ -1,20 +1,25 @@
 """A night in real time, against a Hotline running elsewhere, over HTTP.
 
-The server keeps its own clock, its own Redis and its own workers; the
-simulator only places calls, follows the TwiML it gets back and sits the
-volunteers at their desks, as the phone network would.
+The server keeps its own clock, its own Redis and its own workers; the simulator places
+calls and follows the TwiML it gets back, as the phone network would. With a REST
+stand-in (`rest`) and Hotline's `services`, the volunteers phone the volunteer line and
+Hotline's own workers dispatch chairs to them through the stand-in, as on a real night;
+without, the simulator's volunteer desks take callers from the queue themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from hotline.services import Services
 from hotline.sim.desks import VolunteerDesks
 from hotline.sim.loop import RealTimeLoop
 from hotline.sim.network import Network
-from hotline.sim.night import Night, populate
+from hotline.sim.night import Night, populate, volunteers_call_in
 from hotline.sim.population import Population
+from hotline.sim.rest import create_rest_app
 from hotline.sim.scenario import Scenario
+from hotline.sim.serving import LoopbackServer
 from hotline.sim.transport import HttpTransport
 
 # After the night, chairs still waiting are followed until they are through,
@@ -32,20 +37,33 @@ def run_live(
     account_sid: str,
     queue_name: str,
     on_sample: Callable[[Night], None] | None = None,
+    rest: LoopbackServer | None = None,
+    services: Services | None = None,
+    on_network: Callable[[Network], None] | None = None,
 ) -> Night:
+    """`on_network` sees the network once it is built (to break parts of it, say)."""
     loop = RealTimeLoop()
     transport = HttpTransport(auth_token)
     network = Network(loop, transport, account_sid=account_sid,
                       voice_url=f"{public_url}/voice/incoming",
                       status_url=f"{public_url}/voice/status")  # fmt: skip
-    desks = VolunteerDesks(network, scenario.volunteers.count, queue_name)
+    dispatched = rest is not None and services is not None
+    desks = None if dispatched else VolunteerDesks(network, scenario.volunteers.count,
+                                                   queue_name)  # fmt: skip
+    if dispatched:
+        rest.set_app(create_rest_app(network, auth_token=auth_token))
+    if on_network is not None:
+        on_network(network)
     starts_at = loop.now() + 1.0
     night = populate(
         Night("triage", scenario, population, network, queue_name, desks, chairs=[], nuisance=[],
               info=[],
               starts_at=starts_at, ends_at=starts_at + scenario.duration_s + FOLLOW_S),
         with_nuisance=True, sample_every_s=LIVE_SAMPLE_EVERY_S, on_sample=on_sample,
+        volunteer_line_url=f"{public_url}/voice/volunteer" if dispatched else None,
     )  # fmt: skip
+    if dispatched:
+        volunteers_call_in(night, services, public_url)
     try:
         loop.run(starts_at + scenario.duration_s)
         while loop.now() < night.ends_at and any(chair.waiting for chair in night.chairs):

@@ -81,22 +81,17 @@ def run_night(
     redis_url: str,
     on_progress: Callable[[float], None] | None = None,
     over_http: bool = False,
-    own_desks: bool = False,
 ) -> Night:
     """Run the night. With `over_http` the app is served on a loopback port and every
     webhook crosses a real socket, still in virtual time (the server shares the clock).
-    With `own_desks` the simulator's desks take callers from the queue even in Hotline's
-    runs, as they do in the live demo, so a replay compares like with like.
     """
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(POLICIES)}")
     with contextlib.ExitStack() as stack:
-        return _run(scenario, population, policy, redis_url, on_progress, stack, over_http,
-                    own_desks)  # fmt: skip
+        return _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
 
 
-def _run(scenario, population, policy, redis_url, on_progress, stack, over_http,
-         own_desks) -> Night:  # fmt: skip
+def _run(scenario, population, policy, redis_url, on_progress, stack, over_http) -> Night:
     started = time.perf_counter()
     clock = ManualClock(NIGHT_STARTS_AT)
     loop = EventLoop(clock)
@@ -120,12 +115,11 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http,
                       voice_url=f"{public_url}/voice/incoming",
                       status_url=f"{public_url}/voice/status")  # fmt: skip
     desks = None
-    if services is None or own_desks:
+    if services is None:
         desks = VolunteerDesks(network, scenario.volunteers.count, queue_name)
-    if services is not None:
+    else:
         # Hotline's jobs (its dispatch, its calls back) reach this network through the
-        # REST stand-in. With desks of the simulator's own no volunteer calls in, so
-        # Hotline's dispatch finds nobody to pair and leaves the queue to the desks.
+        # REST stand-in.
         rest_server.set_app(create_rest_app(network, auth_token=SIM_AUTH_TOKEN))
         network.on_webhook.append(_JobRunner(loop, services.queue).soon)
     night = populate(Night(policy, scenario, population, network, queue_name, desks, chairs=[],
@@ -134,8 +128,8 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http,
                      with_nuisance=policy != "calm",
                      volunteer_line_url=None if services is None
                      else f"{public_url}/voice/volunteer")  # fmt: skip
-    if services is not None and not own_desks:
-        _volunteers_call_in(night, services, public_url)
+    if services is not None:
+        volunteers_call_in(night, services, public_url)
     span = night.ends_at - night.starts_at
     tick = None if on_progress is None else (
         lambda now: on_progress((now - night.starts_at) / span))  # fmt: skip
@@ -192,7 +186,7 @@ def read_pin_defence(night: Night, services: Services) -> None:
                                       pin_digits=MIN_PIN_LENGTH).expected_successes
 
 
-def _volunteers_call_in(night: Night, services: Services, public_url: str) -> None:
+def volunteers_call_in(night: Night, services: Services, public_url: str) -> None:
     """Register the night's volunteers with Hotline; each calls the volunteer line when
     the scenario says (by default as the night opens, a second apart).
     """

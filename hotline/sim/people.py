@@ -335,6 +335,12 @@ class Volunteer(Person):
         if self.on_duty_at is None:
             self.on_duty_at = self.network.loop.now()
 
+    @property
+    def talking(self) -> bool:
+        """With a caller in their room now."""
+        return any(call.conference is not None and len(call.conference.participants) > 1
+                   for call in self.calls if call.live)  # fmt: skip
+
     def on_ended(self, call: SimCall) -> None:
         super().on_ended(call)
         if self.on_duty_at is None and self.told_to_expect_a_call_back(call):

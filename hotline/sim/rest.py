@@ -105,6 +105,17 @@ def create_rest_app(network: Network, *, auth_token: str,
             raise _not_found()
         return None
 
+    @app.before_request
+    def _take_the_network() -> None:
+        # The network is the event loop's too: one of them changes it at a time.
+        network.loop.lock.acquire()
+        g.holds_network = True
+
+    @app.teardown_request
+    def _give_back_the_network(_error: BaseException | None) -> None:
+        if g.pop("holds_network", False):
+            network.loop.lock.release()
+
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> tuple[Response, int]:
         return jsonify(error.to_resource()), error.status

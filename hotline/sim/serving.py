@@ -35,6 +35,11 @@ class LoopbackServer:
         self._app = app
 
     def __call__(self, environ, start_response):
+        if self._app is None:
+            # Up before its app: a server that is not ready yet, as a client would find one.
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain"),
+                                                       ("Retry-After", "1")])  # fmt: skip
+            return [b"not ready"]
         return self._app(environ, start_response)
 
 
