@@ -40,10 +40,13 @@ def run_live(
     rest: LoopbackServer | None = None,
     services: Services | None = None,
     on_network: Callable[[Network], None] | None = None,
+    backends: list[str] | None = None,
 ) -> Night:
-    """`on_network` sees the network once it is built (to break parts of it, say)."""
+    """`on_network` sees the network once it is built (to break parts of it, say);
+    `backends` are web servers that share the webhooks in turn, behind `public_url`.
+    """
     loop = RealTimeLoop()
-    transport = HttpTransport(auth_token)
+    transport = HttpTransport(auth_token, backends=backends)
     network = Network(loop, transport, account_sid=account_sid,
                       voice_url=f"{public_url}/voice/incoming",
                       status_url=f"{public_url}/voice/status")  # fmt: skip
@@ -71,4 +74,5 @@ def run_live(
     finally:
         transport.close()
     night.ends_at = loop.now()
+    night.webhook_latencies = transport.latencies
     return night

@@ -158,6 +158,8 @@ class Conference:
     participants: list[SimCall] = field(default_factory=list)
     desk: object | None = None
     end_on_exit: set[str] = field(default_factory=set)
+    # The most parties it ever held at once: a volunteer and one caller is two.
+    peak_parties: int = 0
 
 
 class Network:
@@ -585,6 +587,8 @@ class Network:
         if room.attr("endConferenceOnExit") == "true":
             conference.end_on_exit.add(call.sid)
         call.conference = conference
+        conference.peak_parties = max(conference.peak_parties, len(conference.participants)
+                                      + (1 if conference.desk is not None else 0))
         call.agent.on_joined_room(call)
         self._connect_if_paired(conference)
         return True

@@ -71,6 +71,8 @@ class Night:
     # PIN defence's bound on successful guesses over the night (None on the 2020 line).
     pin_checks: dict[int, dict[str, int]] = field(default_factory=dict)
     success_bound: float | None = None
+    # Seconds each webhook took to answer, where they crossed a real socket (live nights).
+    webhook_latencies: list[float] = field(default_factory=list)
 
 
 def run_night(

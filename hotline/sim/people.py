@@ -113,6 +113,8 @@ class Chair(Person):
         self.gave_up_at: float | None = None
         self.pin_entries = 0
         self.booked_callback = False
+        # Times put through to a volunteer: once, on any night (twice is double pairing).
+        self.connections = 0
         # When the chair was first on hold in the line: proved, in at last.
         self.verified_at: float | None = None
         self.awaiting_call_back = False
@@ -172,6 +174,7 @@ class Chair(Person):
     def on_connected(self, call: SimCall) -> None:
         if self.answered_at is None:
             self.answered_at = self.network.loop.now()
+        self.connections += 1
         super().on_connected(call)
 
     def on_ended(self, call: SimCall) -> None:
