@@ -31,6 +31,7 @@ from hotline.voice.common import (
     optional_int,
     prompt,
     respond,
+    sequence_number,
     services,
     speech,
     spell,
@@ -209,7 +210,7 @@ def status() -> Response:
     call_status = request.form.get("CallStatus", "").strip().lower()
     if not call_status:
         abort(400)
-    sequence = optional_int(request.form.get("SequenceNumber"))
+    sequence = sequence_number(request.form.get("SequenceNumber"))
     duration = optional_int(request.form.get("CallDuration"))
     record = svc.store.calls.get(sid)
     if record is None:
