@@ -8,18 +8,21 @@ simulator's stand-in (hotline.sim.rest) is reached with the same code and the sa
 Twilio itself. The `edge`/`region` settings of twilio-python only rename Twilio hosts and
 cannot point at another server; this rewrite happens after them, so they cannot defeat it.
 
-Failures come out as one of three exceptions, which is the contract for callers:
+Failures come out as one of these exceptions, which are the contract for callers:
 
-    TelephonyError                  (base; raised as such: another 4xx, i.e. a bug or
-    |                                bad configuration, such as wrong credentials)
+    TelephonyError                  (base; raised as such: another 4xx, a refusal of
+    |                                this one request, such as a number Twilio will not
+    |                                dial, or a bug)
     +-- CallGone                    the call or queue member is not there any more
     |   +-- QueueNotFound           Twilio has no queue of that name: nobody waits in it
+    +-- AccountRefused              401 or 403: our credentials or account, so every
+    |                                request fails alike until an admin fixes them
     +-- TransientTelephonyError     5xx, 429, timeouts, connection errors: retry later
 
-Catch CallGone and TransientTelephonyError before TelephonyError. A job that lets a
-TransientTelephonyError escape is retried by RQ with backoff. `maybe_done` on it says
-whether Twilio may have carried out the request anyway (a read timeout, a 5xx): a retried
-move of a queue member may then answer CallGone because the first attempt did move it.
+Catch the subclasses before TelephonyError. A job that lets a TransientTelephonyError
+escape is retried by RQ with backoff. `maybe_done` on it says whether Twilio may have
+carried out the request anyway (a read timeout, a 5xx): a retried move of a queue member
+may then answer CallGone because the first attempt did move it.
 
 The auth token lives only inside twilio's Client (which sends it as HTTP Basic auth); it is
 in no message, log line or repr of this module.
@@ -81,6 +84,13 @@ class CallGone(TelephonyError):
 class QueueNotFound(CallGone):
     """Twilio has no queue of that name. Twilio creates a queue at the first <Enqueue>
     into it, so this means nobody has waited in it: whoever was to be moved is not there.
+    """
+
+
+class AccountRefused(TelephonyError):
+    """Twilio refused the account itself (401 or 403: wrong credentials, a suspended
+    account): every request fails the same way until the configuration is fixed, so the
+    failure says nothing about the call or number the request named.
     """
 
 
@@ -286,6 +296,8 @@ def classify(error: Exception, what: str, *, gone_on_404: bool,
     if status == 429 or status >= 500:
         return TransientTelephonyError(message, status=status, code=code,
                                        maybe_done=status != 429)  # fmt: skip
+    if status in (401, 403):
+        return AccountRefused(message, status=status, code=code)
     if gone_on_404 and (status == 404 or (status == 400 and code == CALL_NOT_IN_PROGRESS)):
         return CallGone(message, status=status, code=code)
     return TelephonyError(message, status=status, code=code)

@@ -6,26 +6,42 @@ Redis (store/dispatch.py), then the caller is moved out of Twilio's queue into
 the volunteer's room with a Queue Member update (or, for a chair who asked to
 be called back, phoned). A caller Twilio says is gone
 is given up (their place kept, in case they call back) and the next one
-taken. If Twilio cannot be reached, both go back where they were and the job
-fails, so RQ retries it with backoff. Pairings left behind by a job that
-died are recovered first; the connect webhook keeps that from pairing anyone
-twice.
+taken. A caller Twilio refuses for good (a number it will not dial) is parked,
+place kept, for the admins to see to (store/parked.py), and the next one taken:
+one chair can never stop the line. If Twilio cannot be reached, or refuses the
+account itself, both go back where they were and the job fails, so RQ retries it
+with backoff. So it does when a second caller is refused the same way in one run:
+a fault of the hotline's own (a number or URL Twilio rejects for every call) must
+not park the whole line at once. Pairings left behind by a job that died are
+recovered first; the connect webhook keeps that from pairing anyone twice.
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from rq import Retry
 
 from hotline.store.dispatch import Pairing
-from hotline.telephony import CallGone, TelephonyError, telephony_for
+from hotline.store.parked import CALL_BACK, MOVE, Refusal
+from hotline.telephony import (
+    AccountRefused,
+    CallGone,
+    TelephonyError,
+    TransientTelephonyError,
+    telephony_for,
+)
 from workers import runtime
+from workers.notify import enqueue_sms
+
+log = logging.getLogger(__name__)
 
 # A pairing neither confirmed by the connect webhook nor undone this long
 # after it was made belongs to a dispatcher that died.
 STALE_PAIRING_S = 30.0
-# RQ retries a dispatch that could not reach Twilio after these pauses.
+# RQ retries a dispatch that failed (Twilio unreachable, or refusing more than one chair's
+# worth) after these pauses.
 RETRY = Retry(max=5, interval=[1, 2, 4, 8, 15])
 
 
@@ -38,10 +54,12 @@ def dispatch_callers() -> dict[str, int]:
                                                      older_than_s=STALE_PAIRING_S)
     )  # fmt: skip
     telephony = telephony_for(services)
-    moved = gone = 0
+    moved = gone = parked = 0
+    causes: set[tuple[str, int | None, int | None]] = set()  # of this run's refusals
     while (pairing := store.dispatch.pair(now=clock.now())) is not None:
+        calling_back = bool(pairing.entry.get("callback"))
         try:
-            if pairing.entry.get("callback"):
+            if calling_back:
                 # The chair hung up to be called back: phone them now.
                 telephony.place_call(
                     pairing.number, pairing.entry.get("to") or "",
@@ -56,13 +74,43 @@ def dispatch_callers() -> dict[str, int]:
             store.dispatch.undo_gone(pairing, keep_place_s=settings.keep_place_for_s)
             gone += 1
             continue
-        except TelephonyError:
-            # Unreachable (retried with backoff) or refused (a configuration fault, for
-            # the logs): either way both go back where they were first.
+        except (TransientTelephonyError, AccountRefused):
+            # Nothing to do with this chair: Twilio cannot be reached now, or refuses our
+            # credentials. Both go back where they were, and RQ retries the job.
             store.dispatch.undo_retry(pairing)
             raise
+        except TelephonyError as error:
+            # Twilio refused this chair for good: trying again would fail the same way.
+            refusal = Refusal(what=CALL_BACK if calling_back else MOVE, message=str(error),
+                              status=error.status, code=error.code)  # fmt: skip
+            if refusal.cause in causes:
+                # A second chair refused the same way: more likely our fault than theirs.
+                # Park no more in this run; the retry parks this chair if it was theirs.
+                store.dispatch.undo_retry(pairing)
+                raise
+            causes.add(refusal.cause)
+            parked += park(services, pairing, refusal)
+            continue
         moved += 1
-    return {"moved": moved, "gone": gone, "recovered": recovered}
+    return {"moved": moved, "gone": gone, "parked": parked, "recovered": recovered}
+
+
+def park(services, pairing: Pairing, refusal: Refusal) -> bool:
+    """Park the chair Twilio refused, and tell whoever can act: the chair by text when it
+    was their call back that was refused (they can still call in), the admins always (the
+    audit trail and the console's list of parked chairs). False if the pairing was no
+    longer this job's to undo.
+    """
+    chair = services.store.dispatch.park(pairing, refusal, now=services.clock.now())
+    if chair is None:
+        return False
+    log.warning("parked precinct %s (%s): %s", chair.precinct, chair.call_sid, refusal.message)
+    hotline_number = chair.entry.get("to")
+    if refusal.what == CALL_BACK and chair.number and hotline_number:
+        body = services.settings.prompts["callback_refused_sms"].format(
+            precinct=chair.precinct, hotline=hotline_number)  # fmt: skip
+        enqueue_sms(services, chair.number, hotline_number, body)
+    return True
 
 
 def pairing_url(public_url: str, path: str, pairing: Pairing) -> str:

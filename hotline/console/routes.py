@@ -204,6 +204,24 @@ def unblock(viewer: Viewer):
     return _back()
 
 
+@bp.post("/put-back")
+@login_required
+def put_back(viewer: Viewer):
+    """Put a parked chair (store/parked.py) back in line, in their place."""
+    if not viewer.user.is_admin:
+        abort(403, description="Only admins can put parked chairs back in line.")
+    services = services_of()
+    chair = services.store.parked.put_back(request.form.get("call_sid", ""),
+                                           author=viewer.user.name,
+                                           reason="put back in line in the console")  # fmt: skip
+    if chair is None:
+        flash("That chair is no longer parked.")
+        return _back()
+    enqueue_dispatch(services)
+    flash(f"Precinct {chair.precinct} is back in line, in its place.")
+    return _back()
+
+
 @bp.get("/events")
 @login_required
 def events(viewer: Viewer):

@@ -9,6 +9,7 @@ from hotline.phone import mask_number
 from hotline.services import Services
 from hotline.steps.verification import alarm_notice
 from hotline.store.dispatch import CONNECTING, TALKING
+from hotline.store.parked import CALL_BACK, MOVE
 
 LINE_SAMPLE = 500
 RECENT_CALLS = 20
@@ -20,6 +21,9 @@ VERIFIED_HOW = {
     "backup-code": "PIN and backup code (the PIN alone was under attack)",
     "call-back": "PIN, on a call back to the registered phone",
 }
+
+# What Twilio refused for a parked chair (store/parked.py).
+REFUSED = {CALL_BACK: "call back", MOVE: "move to a volunteer"}
 
 
 def line_summary(services: Services) -> dict[str, Any]:
@@ -66,9 +70,13 @@ def same_precinct(services: Services, volunteer_id: str, precinct: str | None) -
     if not precinct:
         return []
     others = []
-    waiting = services.store.line.calls_for(precinct)
+    # A parked call still counts for its precinct (it keeps the precinct's place).
+    parked = sum(chair.precinct == precinct for chair in services.store.parked.all())
+    waiting = services.store.line.calls_for(precinct) - parked
     if waiting:
         others.append(f"{waiting} more waiting in line")
+    if parked:
+        others.append(f"{parked} parked (Twilio refused to put it through; the admins see to it)")
     for vid, other in services.store.dispatch.states().items():
         if vid != volunteer_id and other.precinct == precinct and other.status in (
                 TALKING, CONNECTING):  # fmt: skip
@@ -109,6 +117,14 @@ def admin_state(services: Services) -> dict[str, Any]:
              "waited_s": round(max(now - chair.since, 0.0)),
              "calls_for_precinct": store.line.calls_for(chair.precinct)}
             for chair in store.line.waiting(limit=WAITING_SHOWN)
+        ],
+        "parked": [
+            {"call_sid": chair.call_sid, "precinct": chair.precinct,
+             "number": mask_number(chair.number),
+             "refused": REFUSED.get(chair.refusal.what, chair.refusal.what),
+             "reason": chair.refusal.message, "refusals": chair.refusals,
+             "parked_s": round(max(now - chair.parked_at, 0.0))}
+            for chair in store.parked.all()
         ],
         "blocks": [
             {"target": b.target, "reason": b.reason, "author": b.author,

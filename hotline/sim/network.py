@@ -188,6 +188,9 @@ class Network:
         # Who answers a number the REST API is asked to call: a factory returning the
         # callee's agent and when it answers (None: it never does). Unknown numbers ring out.
         self.callees: dict[str, Callable[[], tuple[Agent, float | None]]] = {}
+        # Numbers the account may not call: creating a call to one is refused, as Twilio
+        # refuses a number outside the account's geographic permissions.
+        self.undialable: set[str] = set()
         self._sids = itertools.count(1)
         # Hooks for whoever runs the night (volunteer desks, the job runner, metrics).
         self.on_enqueued: list[Callable[[SimCall], None]] = []
@@ -309,6 +312,11 @@ class Network:
         """
         if url is None and twiml is None:
             raise ApiError(400, 21205, "Url or Twiml is required to create a call.")
+        if to in self.undialable:
+            raise ApiError(400, 21215, f"Account not authorized to call {to}. Perhaps you need "
+                                       "to enable some international permissions: https://"
+                                       "www.twilio.com/console/voice/calls/geo-permissions/"
+                                       "low-risk")  # fmt: skip
         sid = self._sid("CA")
         call = SimCall(sid=sid, from_=from_, to=to, direction="outbound-api", agent=agent,
                        created_at=self.loop.now(),

@@ -11,6 +11,7 @@ from hotline.store.blocks import Blocks
 from hotline.store.calls import Calls
 from hotline.store.dispatch import Dispatch
 from hotline.store.line import Line
+from hotline.store.parked import Parked
 from hotline.store.pin_guard import PinGuard
 from hotline.store.reputation import Reputation
 from hotline.store.roster import Roster
@@ -37,6 +38,7 @@ class Store:
     users: Users
     sign_in_attempts: SignInAttempts
     dispatch: Dispatch
+    parked: Parked
     pin_guard: PinGuard
     verifications: Verifications
 
@@ -55,6 +57,7 @@ class Store:
             users=Users(client, clock),
             sign_in_attempts=SignInAttempts(client, scripts),
             dispatch=Dispatch(client, scripts),
+            parked=Parked(client, clock),
             pin_guard=PinGuard(client, scripts, policy.pin_defence, policy.long_window_s),
             verifications=Verifications(client, scripts, policy.pin_defence),
         )

@@ -152,7 +152,7 @@ class Calls:
         applied, left = self._scripts.call_ended(
             keys=[keys.call(call_sid), keys.LINE, keys.WAITING,
                   keys.kept_place(precinct or WITHHELD), keys.HOLDING,
-                  keys.PRECINCT_PLACES, keys.PRECINCT_CALLS],
+                  keys.PRECINCT_PLACES, keys.PRECINCT_CALLS, keys.PARKED],
             args=[repr(now), status, -1 if sequence is None else sequence,
                   "" if duration_s is None else repr(duration_s), "1" if terminal else "0",
                   precinct or "", int(keep_place_s), call_sid, CALL_RECORD_TTL_S],

@@ -4,8 +4,10 @@ A volunteer is offline, available (in their room, free), connecting (paired,
 the caller being moved), talking, or paused. Pairing is one Lua script
 (lua/pair.lua), so any number of dispatchers can run at once. A pairing stays
 recorded until the caller arrives in the room (confirm, from the connect
-webhook) or it is undone: because the caller is gone, or because Twilio could
-not be reached (the caller goes back to their place, the volunteer to theirs).
+webhook) or it is undone: because the caller is gone, because Twilio could
+not be reached (the caller goes back to their place, the volunteer to theirs), or because
+Twilio refused this caller for good (the caller is parked, store/parked.py, and the
+volunteer goes back to their place).
 A pairing neither confirmed nor undone within a while belongs to a dispatcher
 that died; it is undone the same way, and if the caller then turns up in the
 room after all, the confirmation takes them back out of the line. Each pairing
@@ -24,6 +26,7 @@ import redis
 
 from hotline.store import keys
 from hotline.store.line import requeue
+from hotline.store.parked import ParkedChair, Refusal, park
 from hotline.store.scripts import Scripts
 
 # How long a pairing given up as stale is remembered, should its caller turn up after all.
@@ -188,6 +191,25 @@ class Dispatch:
             self._requeue(pipe, pairing)
             self._free_again(pipe, pairing)
             pipe.execute()
+
+    def park(self, pairing: Pairing, refusal: Refusal, *, now: float) -> ParkedChair | None:
+        """Twilio refused, for good, to put the caller through: the caller is parked with
+        their place kept, the volunteer is first in line for the next caller, and the
+        admins are told (audit). None when the pairing is no longer in flight (given up as
+        stale meanwhile: the caller is back in line, and the next try parks them).
+        """
+
+        def change(pipe: redis.client.Pipeline) -> ParkedChair | None:
+            raw = pipe.hget(keys.PAIRINGS, pairing.volunteer)
+            if raw is None or Pairing.from_json(raw).id != pairing.id:
+                return None
+            pipe.multi()
+            pipe.hdel(keys.PAIRINGS, pairing.volunteer)
+            chair = park(pipe, pairing.call_sid, pairing.entry, pairing.score, refusal, now=now)
+            self._free_again(pipe, pairing)
+            return chair
+
+        return self._redis.transaction(change, keys.PAIRINGS, value_from_callable=True)
 
     def callback_failed(self, volunteer_id: str, pairing_id: str, *,
                         max_attempts: int) -> dict[str, Any] | None:  # fmt: skip

@@ -56,6 +56,9 @@ VOLUNTEER_STATES = f"{PREFIX}:volunteer-states"
 FREE_VOLUNTEERS = f"{PREFIX}:free-volunteers"
 # Pairings in flight (caller chosen, Twilio not yet told): field volunteer id, value JSON.
 PAIRINGS = f"{PREFIX}:pairings"
+# Chairs Twilio refused for good to put through, parked out of the line until an admin
+# puts them back (see store/parked.py): field CallSid, value JSON.
+PARKED = f"{PREFIX}:parked"
 # Twilio's SID for each queue name the app uses, learnt once from the REST API.
 TWILIO_QUEUE_SIDS = f"{PREFIX}:twilio-queue-sids"
 # RQ queue names.

@@ -184,7 +184,7 @@ class Line:
         return position
 
     def calls_for(self, precinct: str) -> int:
-        """How many calls for `precinct` wait in the line."""
+        """How many calls for `precinct` wait in the line or are parked (store/parked.py)."""
         return int(self._redis.hget(keys.PRECINCT_CALLS, precinct) or 0)
 
     def size(self) -> int:

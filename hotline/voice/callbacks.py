@@ -10,7 +10,6 @@ get a text message saying what to do.
 from __future__ import annotations
 
 from flask import Response, abort, request
-from rq import Retry
 
 from hotline import pins
 from hotline.voice import twiml
@@ -25,7 +24,7 @@ from hotline.voice.common import (
 )
 from hotline.voice.common import url as webhook_url
 from workers.dispatch import enqueue_dispatch
-from workers.notify import send_sms
+from workers.notify import enqueue_sms
 
 bp = voice_blueprint("callbacks")
 
@@ -64,8 +63,7 @@ def callback_status() -> Response:
     enqueue_dispatch(svc)
     if entry.get("gave_up") and entry.get("number") and entry.get("to"):
         body = prompt("callback_sms").format(precinct=precinct, hotline=entry["to"])
-        svc.queue.enqueue(send_sms, entry["number"], entry["to"], body,
-                          retry=Retry(max=3, interval=[5, 30, 120]))  # fmt: skip
+        enqueue_sms(svc, entry["number"], entry["to"], body)
     return respond(twiml.empty())
 
 

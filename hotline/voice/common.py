@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 # Twilio CallSids are "CA" and 32 hex digits; accept any short ASCII token so
 # test and simulator SIDs work, but nothing that could smuggle a key separator.
 _CALL_SID = re.compile(r"[A-Za-z0-9]{1,64}")
+# Twilio numbers a call's status callbacks 0, 1, 2, ...: a handful per call. Nine digits
+# is far beyond any real call and far inside what Redis and Lua hold exactly.
+_SEQUENCE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def services() -> Services:
@@ -235,6 +238,14 @@ def optional_int(text: str | None) -> int | None:
         return int(text) if text not in (None, "") else None
     except ValueError:
         return None
+
+
+def sequence_number(text: str | None) -> int | None:
+    """A status callback's SequenceNumber, or None when it is absent or could not be
+    Twilio's (a sign, a 4,000-digit number that Lua would read as infinity and so rank
+    above every later callback).
+    """
+    return int(text) if text is not None and _SEQUENCE_NUMBER.fullmatch(text) else None
 
 
 def hold_answer(precinct: str, message_name: str = "verified") -> Response:

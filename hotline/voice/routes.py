@@ -35,6 +35,7 @@ from hotline.voice.common import (
     reject_busy,
     respond,
     retry_this_step,
+    sequence_number,
     services,
     speech,
     spell,
@@ -229,7 +230,7 @@ def status() -> Response:
     call_status = request.form.get("CallStatus", "").strip().lower()
     if not call_status:
         abort(400)
-    sequence = optional_int(request.form.get("SequenceNumber"))
+    sequence = sequence_number(request.form.get("SequenceNumber"))
     duration = optional_int(request.form.get("CallDuration"))
     record = svc.store.calls.get(sid)
     if record is None:

@@ -120,7 +120,7 @@ def test_no_nuisance_call_reaches_a_volunteer(outcome):
 def test_the_line_keeps_its_order(outcome):
     """Chairs are put through in the order they joined the line, across both workers."""
     chairs = sorted(outcome.night.chairs, key=lambda chair: chair.verified_at)
-    for earlier, later in zip(chairs, chairs[1:]):
+    for earlier, later in zip(chairs, chairs[1:], strict=False):
         if later.verified_at < earlier.answered_at:  # both were waiting at once
             assert earlier.answered_at <= later.answered_at + SAME_MOMENT_S
 

@@ -12,6 +12,7 @@ from hotline.services import Services
 from hotline.settings import Settings
 from hotline.store import audit, keys
 from hotline.store.dispatch import AVAILABLE, PAUSED, TALKING
+from hotline.store.parked import CALL_BACK, Refusal
 from tests.support.console import (
     ADMIN_USER,
     CALLER_NUMBER,
@@ -29,6 +30,8 @@ from tests.support.console import (
 )
 from tests.support.env import settings_env
 from tests.support.line import free_volunteers
+from tests.support.redis_state import snapshot
+from tests.support.roster import load_small_roster
 from tests.support.twilio import SECRET_KEY
 from workers.dispatch import dispatch_callers
 from workers.hang_up import hang_up_call
@@ -257,6 +260,87 @@ def test_a_volunteer_cannot_unblock(client, services, vid):
                            data={"csrf_token": token, "target": "+15155550666"})  # fmt: skip
     assert response.status_code == 403
     assert services.store.blocks.get("+15155550666") is not None
+
+
+# Parked chairs (finding 2)
+
+
+REFUSAL = Refusal(what=CALL_BACK, message="call +15155550123: Twilio answered 400 (code 21215): "
+                  "Account not authorized to call +15155550123", status=400,
+                  code=21215)  # fmt: skip
+
+
+def park_a_chair(services, vid: str) -> float:
+    """Chair 1001 (CALLER_SID) was to be called back, and Twilio refused to dial them: the
+    chair is parked. Returns their place in line.
+    """
+    store, clock = services.store, services.clock
+    load_small_roster(services)
+    volunteer_ready(services, vid)
+    store.line.join(now=clock.now(), precinct="1001", call_sid=CALLER_SID, number=CALLER_NUMBER,
+                    verified_how="keyed-precinct", hotline_number="+15155550000")  # fmt: skip
+    assert store.line.request_callback(CALLER_SID, now=clock.now())
+    place = store.redis.zscore(keys.LINE, CALLER_SID)
+    clock.advance(90)
+    assert store.dispatch.park(store.dispatch.pair(now=clock.now()), REFUSAL, now=clock.now())
+    clock.advance(125)
+    return place
+
+
+def test_an_admin_sees_a_parked_chair_and_puts_them_back_in_line(client, services, vid):
+    place = park_a_chair(services, vid)
+    add_admin(services)
+    token = signed_in(client, ADMIN_USER)
+    html = client.get("/console/").get_data(as_text=True)
+    assert "<h2>Parked chairs</h2>" in html
+    row = html[html.index('<table id="parked">'):]
+    row = row[:row.index("</table>")]
+    assert f"<td>1001</td><td>{'•' * 8}0123</td>" in row
+    assert "<td>call back</td>" in row
+    assert f"<td>{REFUSAL.message}</td><td>2:05</td>" in row
+    assert f'name="call_sid" value="{CALLER_SID}"' in row and "Put back in line" in row
+
+    response = client.post("/console/put-back", data={"csrf_token": token,
+                                                      "call_sid": CALLER_SID})  # fmt: skip
+
+    assert response.status_code == 303
+    redis = services.store.redis
+    assert redis.hlen(keys.PARKED) == 0
+    assert redis.zrange(keys.LINE, 0, -1, withscores=True) == [(CALLER_SID, place)]
+    assert redis.hgetall(keys.PRECINCT_CALLS) == {"1001": "1"}
+    [told] = audit.recent(redis, 1)
+    assert (told.action, told.target, told.author, told.reason) == (
+        "chair-put-back", "1001", ADMIN_USER, "put back in line in the console")  # fmt: skip
+    assert queued(services, dispatch_callers) == [()]
+    page = client.get("/console/").get_data(as_text=True)
+    assert "Precinct 1001 is back in line, in its place." in page
+    assert "Parked chairs" not in page
+    # A second press (an old page) changes nothing.
+    before = snapshot(redis, "hotline:*")
+    client.post("/console/put-back", data={"csrf_token": token, "call_sid": CALLER_SID})
+    assert snapshot(redis, "hotline:*") == before
+    assert "That chair is no longer parked." in client.get("/console/").get_data(as_text=True)
+
+
+def test_the_card_tells_a_parked_call_for_the_precinct_from_one_waiting(client, services, vid):
+    park_a_chair(services, vid)
+    # The chair calls in again from another phone, and is put through.
+    put_caller_through(services, vid, call_sid="CA2", number="+15155550124")
+    signed_in(client)
+    html = client.get("/console/").get_data(as_text=True)
+    assert ('id="card-same-precinct">1 parked (Twilio refused to put it through; the admins '
+            "see to it)</td>") in html  # fmt: skip
+
+
+def test_a_volunteer_cannot_put_a_parked_chair_back(client, services, vid):
+    park_a_chair(services, vid)
+    token = signed_in(client)
+    assert "Parked chairs" not in client.get("/console/").get_data(as_text=True)
+    before = snapshot(services.store.redis, "hotline:*")
+    response = client.post("/console/put-back", data={"csrf_token": token,
+                                                      "call_sid": CALLER_SID})  # fmt: skip
+    assert response.status_code == 403
+    assert snapshot(services.store.redis, "hotline:*") == before
 
 
 # Live updates

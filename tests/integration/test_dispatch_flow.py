@@ -5,18 +5,31 @@ Hotline's Twilio adapter, over real HTTP, to the simulator's stand-in for Twilio
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from hotline.pins import volunteer_pin_digest
 from hotline.sim.jobs import drain
-from hotline.sim.network import Reply, SimCall
-from hotline.store import keys
+from hotline.sim.network import ApiError, Reply, SimCall
+from hotline.store import audit, keys
 from hotline.store.dispatch import AVAILABLE, TALKING
-from hotline.telephony import TransientTelephonyError
-from tests.support.line import entry_of, place_of
-from tests.support.phone_night import VOLUNTEER_PHONE, VOLUNTEER_PIN, Person, phone_night
+from hotline.telephony import AccountRefused, TelephonyError, TransientTelephonyError
+from tests.support.line import entry_of, free_volunteers, place_of
+from tests.support.phone_night import (
+    VOLUNTEER_LINE,
+    VOLUNTEER_PHONE,
+    VOLUNTEER_PIN,
+    Person,
+    phone_night,
+)
 from tests.support.roster import pin_of
-from tests.support.twilio import PUBLIC_URL
+from tests.support.twilio import PIN_KEY, PUBLIC_URL
 from workers.dispatch import enqueue_dispatch
+
+HOTLINE = "+15155550000"
+SECOND_VOLUNTEER_PHONE = "+15155550998"
+SECOND_VOLUNTEER_PIN = "135790"
 
 
 @pytest.fixture
@@ -209,3 +222,195 @@ def test_a_call_back_nobody_answers_is_tried_again_then_a_text_is_sent(night):
         "The caucus results hotline could not reach you for precinct 1001."
     )
     assert services.store.dispatch.state("v1").status == AVAILABLE
+
+
+# Twilio refusing one chair for good (finding 2)
+
+
+def second_volunteer_calls_in(services, network, loop) -> SimCall:
+    """Bob (v2) registers, phones the volunteer line and keys his PIN."""
+    services.store.volunteers.add(
+        "Bob", SECOND_VOLUNTEER_PHONE,
+        lambda vid: volunteer_pin_digest(PIN_KEY, vid, SECOND_VOLUNTEER_PIN), author="test")
+    call = network.place_inbound(Person(SECOND_VOLUNTEER_PIN), SECOND_VOLUNTEER_PHONE,
+                                 voice_url=VOLUNTEER_LINE)  # fmt: skip
+    loop.run(loop.now() + 30)
+    return call
+
+
+def waiting_sid(services, precinct: str) -> str:
+    return entry_of(services, precinct)["call_sid"]
+
+
+def parked_record(services, call_sid: str) -> dict:
+    return json.loads(services.store.redis.hget(keys.PARKED, call_sid))
+
+
+def audited(services, action: str) -> list[audit.AuditEntry]:
+    return [e for e in audit.recent(services.store.redis, 100) if e.action == action]
+
+
+def test_a_call_back_twilio_refuses_parks_that_chair_and_the_next_is_put_through(night):
+    """Finding 2: one bad call back stopped all dispatch. Twilio refused the call back
+    (400, code 21215: a number the account may not dial); the pairing was undone and the
+    job raised, the chair went back to the front, and every later dispatch failed on the
+    same chair, while two volunteers sat free and a holding chair was never moved.
+    """
+    services, loop, network, _ = night
+    redis = services.store.redis
+    book_a_call_back(network, loop, "+15155550101", answer_after_s=6.0)  # 1001, first
+    network.undialable.add("+15155550101")
+    second, second_call = chair_calls(network, loop, "1002", "+15155550102")
+    drain(services.queue)  # nobody on duty yet: nothing to do
+    refused_sid = waiting_sid(services, "1001")
+    entry = entry_of(services, "1001")
+    place = redis.zscore(keys.LINE, refused_sid)
+    volunteer_calls_in(network, loop)
+    second_volunteer_calls_in(services, network, loop)
+    assert free_volunteers(services) == 2
+    dispatched_at = loop.now()
+
+    drain(services.queue)  # the dispatch, then the text message it queued
+    loop.run(loop.now() + 10)
+
+    # The chair behind was put through, to the volunteer free longest.
+    assert second.connected == [second_call.sid]
+    assert second_call.conference.name == "volunteer-v1"
+    assert services.store.dispatch.state("v1").precinct == "1002"
+    assert redis.zrange(keys.FREE_VOLUNTEERS, 0, -1) == ["v2"]
+    # The refused chair is parked, out of the line, with the precinct's place kept.
+    reason = ("call +15155550101: Twilio answered 400 (code 21215): Unable to create record: "
+              "Account not authorized to call +15155550101. Perhaps you need to enable some "
+              "international permissions: https://www.twilio.com/console/voice/calls/"
+              "geo-permissions/low-risk")  # fmt: skip
+    parked = parked_record(services, refused_sid)
+    assert parked == {
+        "call_sid": refused_sid, "precinct": "1001", "score": place,
+        "entry": {**entry, "refusals": 1}, "parked_at": dispatched_at,
+        "what": "call-back", "reason": reason, "status": 400, "code": 21215,
+    }  # fmt: skip
+    assert redis.hkeys(keys.PARKED) == [refused_sid]
+    assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.scard(keys.HOLDING)) == (
+        0, 0, 0)  # fmt: skip
+    assert redis.hgetall(keys.PRECINCT_CALLS) == {"1001": "1"}
+    assert redis.hgetall(keys.PRECINCT_PLACES) == {"1001": repr(place)}
+    assert redis.hlen(keys.PAIRINGS) == 0
+    assert [c for c in network.calls.values() if c.direction == "outbound-api"] == []
+    # The admins are told, and the chair gets a text saying what to do.
+    [told] = audited(services, "chair-parked")
+    assert (told.target, told.author, told.reason) == ("1001", "dispatch", reason)
+    assert told.details == {"call_sid": refused_sid, "what": "call-back", "status": 400,
+                            "code": 21215, "refusals": 1}  # fmt: skip
+    assert [(m["to"], m["from"], m["body"]) for m in network.messages] == [(
+        "+15155550101", HOTLINE,
+        "The caucus results hotline cannot call your number back for precinct 1001. "
+        "Please call +15155550000 when you can: you keep your place in line.",
+    )]  # fmt: skip
+
+    # No later dispatch fails on the parked chair, nor tries it again.
+    network.hang_up(second_call)
+    drain(services.queue)
+    assert free_volunteers(services) == 2
+    assert redis.hkeys(keys.PARKED) == [refused_sid]
+    assert len(audited(services, "chair-parked")) == 1
+    # As the text says: calling in again, the chair is back in the precinct's place.
+    _, again = chair_calls(network, loop, "1001", "+15155550111")
+    assert redis.zscore(keys.LINE, again.sid) == place
+    assert redis.hgetall(keys.PRECINCT_CALLS) == {"1001": "2"}
+
+
+def test_a_move_twilio_refuses_parks_the_holding_chair_until_they_hang_up(night):
+    """Finding 2, for a chair holding in Twilio's queue: a Queue Member update refused for
+    good parks the chair (the admins are told; the chair is on the line, so no text), and
+    the next chair is moved. When the parked chair hangs up, their place is kept for a
+    while, as for anyone who hangs up while waiting.
+    """
+    services, loop, network, flaky = night
+    redis = services.store.redis
+    first, first_call = chair_calls(network, loop, "1001", "+15155550101")
+    second, second_call = chair_calls(network, loop, "1002", "+15155550102")
+    drain(services.queue)
+    place = redis.zscore(keys.LINE, first_call.sid)
+    entry = entry_of(services, "1001")
+    flaky.refusals[f"/Members/{first_call.sid}.json"] = ApiError(400, 20001, "Invalid request")
+    volunteer_calls_in(network, loop)
+    dispatched_at = loop.now()
+    drain(services.queue)
+    loop.run(loop.now() + 10)
+
+    assert second.connected == [second_call.sid] and first.connected == []
+    assert first_call.queue is not None  # still holding in Twilio's queue
+    reason = (f"move {first_call.sid} out of {network.queues['chairs'].sid}: Twilio answered "
+              "400 (code 20001): Unable to update record: Invalid request")  # fmt: skip
+    parked = parked_record(services, first_call.sid)
+    assert parked == {
+        "call_sid": first_call.sid, "precinct": "1001", "score": place,
+        "entry": {**entry, "refusals": 1}, "parked_at": dispatched_at, "what": "move",
+        "reason": reason, "status": 400, "code": 20001,
+    }  # fmt: skip
+    assert [e.target for e in audited(services, "chair-parked")] == ["1001"]
+    assert network.messages == []
+    assert redis.hgetall(keys.PRECINCT_CALLS) == {"1001": "1"}
+    assert redis.hgetall(keys.PRECINCT_PLACES) == {"1001": repr(place)}
+
+    network.hang_up(first_call)
+    assert redis.hlen(keys.PARKED) == 0
+    assert redis.hlen(keys.PRECINCT_CALLS) == 0 and redis.hlen(keys.PRECINCT_PLACES) == 0
+    assert float(redis.get(keys.kept_place("1001"))) == place
+    assert redis.ttl(keys.kept_place("1001")) == 7200
+
+
+def test_twilio_refusing_the_account_parks_nobody_and_the_retry_connects(night):
+    """A 401 says nothing about the chair: parking for it would park the whole line, one
+    chair per dispatch. Both go back where they were and RQ retries, as when Twilio cannot
+    be reached.
+    """
+    services, loop, network, flaky = night
+    volunteer_calls_in(network, loop)
+    drain(services.queue)
+    chair, chair_call = chair_calls(network, loop, "1001", "+15155550101")
+    flaky.refusals[f"/Members/{chair_call.sid}.json"] = ApiError(401, 20003, "Authenticate")
+    with pytest.raises(AccountRefused):
+        drain(services.queue)
+    assert services.store.redis.hlen(keys.PARKED) == 0
+    assert place_of(services, "1001") == 1
+    assert services.store.dispatch.state("v1").status == AVAILABLE
+    flaky.refusals.clear()
+    enqueue_dispatch(services)  # what RQ's retry does, later
+    drain(services.queue)
+    loop.run(loop.now() + 10)
+    assert chair.connected == [chair_call.sid]
+
+
+def test_a_second_chair_refused_the_same_way_in_one_run_is_not_parked_at_once(night):
+    """Two chairs refused alike in one run point at the hotline's own configuration (a
+    URL or number Twilio rejects for every call), which must not park the whole line in one
+    go: the first is parked, the second goes back to their place and the job fails. Its
+    retry parks the second too, and the line moves on.
+    """
+    services, loop, network, flaky = night
+    redis = services.store.redis
+    calls = [chair_calls(network, loop, precinct, phone)[1] for precinct, phone in
+             (("1001", "+15155550101"), ("1002", "+15155550102"))]  # fmt: skip
+    third, third_call = chair_calls(network, loop, "77001", "+15155550103")
+    drain(services.queue)
+    for call in calls:
+        flaky.refusals[f"/Members/{call.sid}.json"] = ApiError(400, 20001, "Invalid request")
+    second_place = redis.zscore(keys.LINE, calls[1].sid)
+    volunteer_calls_in(network, loop)
+
+    with pytest.raises(TelephonyError) as raised:
+        drain(services.queue)
+
+    assert (raised.value.status, raised.value.code) == (400, 20001)
+    assert redis.hkeys(keys.PARKED) == [calls[0].sid]
+    assert redis.zrange(keys.LINE, 0, -1, withscores=True)[0] == (calls[1].sid, second_place)
+    assert place_of(services, "1002") == 1
+    assert services.store.dispatch.state("v1").status == AVAILABLE
+    assert third.connected == []
+
+    enqueue_dispatch(services)  # what RQ's retry does, later
+    drain(services.queue)
+    loop.run(loop.now() + 10)
+    assert sorted(redis.hkeys(keys.PARKED)) == sorted(call.sid for call in calls)
+    assert third.connected == [third_call.sid]

@@ -24,6 +24,7 @@ from hotline.sim.people import Listener
 from hotline.sim.rest import create_rest_app
 from hotline.store import keys
 from hotline.telephony import (
+    AccountRefused,
     CallGone,
     QueueNotFound,
     Telephony,
@@ -362,9 +363,8 @@ def test_wrong_credentials_are_not_transient_and_the_token_is_not_logged(
     token = "wrong-token-do-not-log-0123"
     telephony = Telephony(account_sid=ACCOUNT, auth_token=token, redis=services.store.redis,
                           base_url=stand_in.url)  # fmt: skip
-    with pytest.raises(TelephonyError) as raised:
+    with pytest.raises(AccountRefused) as raised:
         telephony.queue_sid(QUEUE)
-    assert type(raised.value) is TelephonyError
     assert (raised.value.status, raised.value.code) == (401, 20003)
     assert token not in str(raised.value)
     assert token not in repr(telephony)

@@ -484,6 +484,37 @@ def test_a_repeated_completed_without_a_sequence_number_is_applied_once_for_a_ch
     assert queued_jobs(services) == [DISPATCH_JOB, CALL_END_JOB]
 
 
+@pytest.mark.parametrize("sequence", ["9" * 4000, "1234567890", "-5"],
+                         ids=["4000 digits", "10 digits", "negative"])  # fmt: skip
+def test_a_sequence_number_twilio_could_not_have_sent_is_treated_as_absent(
+    client, services, clock, sequence
+):
+    """Finding 7: a status callback with a 4,000-digit SequenceNumber stored `inf` as the
+    call's last sequence number, and the call's later "completed" was then ignored: the
+    chair stayed in line after hanging up. Twilio's sequence numbers are small and never
+    negative; anything else is read as no sequence number at all.
+    """
+    redis = services.store.redis
+    joined_at = clock.now()
+    call = verified_and_holding(client, services)
+    record = redis.hgetall(keys.call("CA1"))
+    ringing = {**call.params, "CallStatus": "in-progress", "SequenceNumber": sequence}
+    assert signed_post(client, "/voice/status", ringing).data.decode() == EMPTY
+    assert redis.hgetall(keys.call("CA1")) == {**record, "status": "in-progress"}
+    clock.advance(600)
+    ended_at = clock.now()
+
+    assert call.end(duration=600, sequence=3).data.decode() == EMPTY
+
+    assert redis.hgetall(keys.call("CA1")) == {**record, "status": "completed", "last_seq": "3",
+                                               "ended_at": repr(ended_at), "duration": "600"}
+    assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.scard(keys.HOLDING)) == (
+        0, 0, 0)  # fmt: skip
+    assert redis.hlen(keys.PRECINCT_CALLS) == 0 and redis.hlen(keys.PRECINCT_PLACES) == 0
+    assert float(redis.get(keys.kept_place("1001"))) == joined_at
+    assert queued_jobs(services) == [CALL_END_JOB]
+
+
 def test_instant_hangups_divert_the_fourth_call(client, services, run_jobs):
     for n in range(3):
         call = PhoneCall(client, f"CA{n}", TROLL)

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 from collections.abc import Iterator
+from http import HTTPStatus
 
 from hotline.app import create_app
 from hotline.pins import volunteer_backup_digest, volunteer_pin_digest
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.sim.loop import EventLoop
-from hotline.sim.network import Network, Reply, SimCall
+from hotline.sim.network import ApiError, Network, Reply, SimCall
 from hotline.sim.people import Listener
 from hotline.sim.rest import create_rest_app
 from hotline.sim.serving import loopback_server
@@ -46,15 +48,27 @@ class Person(Listener):
 
 
 class Flaky:
-    """WSGI middleware in front of the REST stand-in: answers 503 while `down`."""
+    """WSGI middleware in front of the REST stand-in: answers 503 while `down`, and
+    refuses a request whose path ends with a key of `refusals` with that key's error, in
+    Twilio's shape, every time.
+    """
 
     def __init__(self, app) -> None:
         self.app, self.down = app, False
+        self.refusals: dict[str, ApiError] = {}
 
     def __call__(self, environ, start_response):
-        if not self.down:
+        path = environ.get("PATH_INFO", "")
+        refusal = next((error for end, error in self.refusals.items() if path.endswith(end)),
+                       None)  # fmt: skip
+        if not self.down and refusal is None:
             return self.app(environ, start_response)
-        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read())
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(length))
+        if refusal is not None:
+            start_response(f"{refusal.status} {HTTPStatus(refusal.status).phrase}",
+                           [("Content-Type", "application/json")])  # fmt: skip
+            return [json.dumps(refusal.to_resource()).encode()]
         start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
         return [b"unavailable"]
 

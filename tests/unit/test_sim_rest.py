@@ -350,6 +350,24 @@ def test_create_call_without_a_required_parameter_is_400(night, data, code, mess
     assert night.network.calls == {}
 
 
+def test_a_call_to_an_undialable_number_is_refused_as_twilio_refuses_it(night):
+    """Finding 2: the stand-in answers a permanent refusal for one number, in Twilio's own
+    error shape, so that the dispatcher's handling of it runs over real HTTP.
+    """
+    night.network.undialable.add(CHAIR)
+    response = night.api("POST", "/Calls.json", {"To": CHAIR, "From": HOTLINE,
+                                                 "Url": CALLBACK_URL})  # fmt: skip
+    assert response.status_code == 400
+    assert response.get_json() == error(
+        400, 21215, f"Account not authorized to call {CHAIR}. Perhaps you need to enable some "
+                    "international permissions: https://www.twilio.com/console/voice/calls/"
+                    "geo-permissions/low-risk")  # fmt: skip
+    assert night.network.calls == {}
+    other = night.api("POST", "/Calls.json", {"To": OTHER_CHAIR, "From": HOTLINE,
+                                              "Url": CALLBACK_URL})  # fmt: skip
+    assert other.status_code == 201  # only that number
+
+
 def test_parameters_in_a_json_body_are_not_read(night):
     response = night.client.post(f"{BASE}/Calls.json", auth=AUTH, json={
         "To": CHAIR, "From": HOTLINE, "Url": CALLBACK_URL})  # fmt: skip
