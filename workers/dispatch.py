@@ -34,6 +34,7 @@ from hotline.telephony import (
 )
 from workers import runtime
 from workers.notify import enqueue_sms
+from workers.queueing import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -124,4 +125,4 @@ def pairing_url(public_url: str, path: str, pairing: Pairing) -> str:
 
 def enqueue_dispatch(services) -> None:
     """Queue a dispatch run (from a webhook: one short pipeline to Redis)."""
-    services.queue.enqueue(dispatch_callers, job_timeout=30, retry=RETRY)
+    enqueue(services, dispatch_callers, wait_s=120, run_s=30, retry=RETRY)

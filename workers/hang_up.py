@@ -10,6 +10,7 @@ from rq import Retry
 
 from hotline.telephony import CallGone, telephony_for
 from workers import runtime
+from workers.queueing import enqueue
 
 RETRY = Retry(max=3, interval=[1, 3, 10])
 
@@ -24,4 +25,4 @@ def hang_up_call(call_sid: str) -> dict[str, object]:
 
 
 def enqueue_hang_up(services, call_sid: str) -> None:
-    services.queue.enqueue(hang_up_call, call_sid, job_timeout=30, retry=RETRY)
+    enqueue(services, hang_up_call, call_sid, wait_s=120, run_s=30, retry=RETRY)

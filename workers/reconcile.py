@@ -13,6 +13,7 @@ from rq import Retry
 
 from hotline.telephony import telephony_for
 from workers import runtime
+from workers.queueing import enqueue
 
 # An orphan not heard of again within this long has gone.
 REMEMBER_ORPHANS_S = 600.0
@@ -27,4 +28,4 @@ def reconcile_line() -> dict[str, int]:
 
 
 def enqueue_reconcile(services) -> None:
-    services.queue.enqueue(reconcile_line, job_timeout=60, ttl=300, retry=RETRY)
+    enqueue(services, reconcile_line, wait_s=300, run_s=60, retry=RETRY)

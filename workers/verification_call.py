@@ -15,6 +15,7 @@ from rq import Retry
 
 from hotline.telephony import TelephonyError, TransientTelephonyError, telephony_for
 from workers import runtime
+from workers.queueing import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -41,5 +42,5 @@ def place_verification_call(verification_id: str) -> dict[str, object]:
 
 
 def enqueue_verification_call(services, verification_id: str) -> None:
-    services.queue.enqueue(place_verification_call, verification_id, job_timeout=30,
-                           retry=RETRY)  # fmt: skip
+    enqueue(services, place_verification_call, verification_id, wait_s=120, run_s=30,
+            retry=RETRY)  # fmt: skip

@@ -45,6 +45,7 @@ from hotline.voice.common import (
 )
 from workers.call_end import process_call_end
 from workers.dispatch import enqueue_dispatch
+from workers.queueing import enqueue
 from workers.verification_call import enqueue_verification_call
 
 bp = voice_blueprint("voice")
@@ -265,7 +266,7 @@ def _after_call_end(svc, sid: str, record) -> None:
     # rejected or diverted call's verdict is already recorded, and it cannot be
     # an instant hang-up. During a flood that is most calls, and most jobs saved.
     if record.verdict is None:
-        svc.queue.enqueue(process_call_end, sid, job_timeout=60)
+        enqueue(svc, process_call_end, sid, wait_s=3600, run_s=60)
 
 
 # Helpers: the parts of each answer that every handler shares.
