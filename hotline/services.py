@@ -16,6 +16,7 @@ from rq import Queue
 from hotline.clock import Clock, SystemClock
 from hotline.settings import Settings
 from hotline.store import Store, keys
+from hotline.store.deadline import bounded_connection_class
 from hotline.store.embedded import EmbeddedRedis
 
 
@@ -40,6 +41,8 @@ class Services:
             # One immediate retry: a blip (a failover, a dropped connection) is survived,
             # a Redis that is gone costs at most two timeouts.
             "retry": Retry(NoBackoff(), 1),
+            # Honours a webhook's time limit (store/deadline.py); nothing else is bound.
+            "connection_class": bounded_connection_class(url),
         }
         client = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30,
                                       **timeouts)  # fmt: skip

@@ -73,6 +73,8 @@ class Settings:
     callback_attempts: int = 3
     redis_connect_timeout_s: float = 0.5
     redis_read_timeout_s: float = 0.5
+    # All the Redis work of one webhook, together, stops after this (store/deadline.py).
+    webhook_redis_budget_s: float = 1.0
     withheld_numbers: frozenset[str] = frozenset()
     withheld_words: frozenset[str] = frozenset()
     policy: Policy = field(default_factory=Policy)
@@ -252,6 +254,8 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
                                                  "redis.connect_timeout"),
             "redis_read_timeout_s": _positive(config["redis"]["read_timeout"],
                                               "redis.read_timeout"),
+            "webhook_redis_budget_s": _positive(config["redis"]["webhook_budget"],
+                                                "redis.webhook_budget"),
             "withheld_numbers": frozenset(triage["withheld"]["numbers"]),
             "withheld_words": frozenset(w.lower() for w in triage["withheld"]["words"]),
             "policy": policy,

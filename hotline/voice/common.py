@@ -19,6 +19,7 @@ from hotline.phone import normalise_caller_id
 from hotline.services import Services
 from hotline.settings import VoiceSettings
 from hotline.steps.verification import Caller
+from hotline.store import deadline
 from hotline.voice import twiml
 from hotline.voice.signature import SIGNATURE_HEADER, is_signed, public_request_url
 
@@ -54,14 +55,28 @@ def voice_blueprint(name: str) -> Blueprint:
 
 def guard_voice_routes(app: Flask) -> None:
     """Every request under /voice/, whichever blueprint serves it (and any added later),
-    answers 403 unless Twilio signed it: one check, before any route runs.
+    answers 403 unless Twilio signed it: one check, before any route runs. And each has a
+    time limit on its Redis work, so that it answers well inside Twilio's 15 seconds.
     """
     app.before_request(_require_signature_under_voice)
+    app.before_request(_start_time_limit)
+    app.teardown_request(_end_time_limit)
 
 
 def _require_signature_under_voice() -> None:
     if request.path.startswith(VOICE_PREFIX):
         require_twilio_signature()
+
+
+def _start_time_limit() -> None:
+    if request.path.startswith(VOICE_PREFIX):
+        g.redis_deadline = deadline.start(services().settings.webhook_redis_budget_s)
+
+
+def _end_time_limit(_error: BaseException | None) -> None:
+    token = g.pop("redis_deadline", None)
+    if token is not None:
+        deadline.end(token)
 
 
 def require_twilio_signature() -> None:

@@ -564,3 +564,19 @@ def test_missing_nested_setting_is_a_config_error():
     with pytest.raises(ConfigError) as error:
         settings_from_config(config)
     assert str(error.value) == "config is missing the setting 'temp_block_calls_long'"
+
+
+def test_redis_time_limits_are_read_from_the_override(tmp_path):
+    path = write(tmp_path, '[redis]\nconnect_timeout = "2s"\nread_timeout = "0.25s"\n'
+                           'webhook_budget = "3s"\n')  # fmt: skip
+    settings = Settings.load(env={}, config_path=path)
+    assert (settings.redis_connect_timeout_s, settings.redis_read_timeout_s,
+            settings.webhook_redis_budget_s) == (2.0, 0.25, 3.0)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["connect_timeout", "read_timeout", "webhook_budget"])
+def test_a_redis_time_limit_of_zero_is_a_config_error(tmp_path, name):
+    path = write(tmp_path, f'[redis]\n{name} = "0s"\n')
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={}, config_path=path)
+    assert str(error.value).endswith(f"redis.{name} must be longer than zero, not '0s'")
