@@ -223,6 +223,7 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             log_only=_mode(triage["mode"]),
             short_window_s=parse_duration(triage["short_window"]),
             long_window_s=parse_duration(triage["long_window"]),
+            remember_caller_for_s=parse_duration(triage["remember_caller_for"]),
             escalation=Escalation(
                 normal=Thresholds(esc["divert_calls_short"], esc["temp_block_calls_long"]),
                 untrusted=Thresholds(
@@ -244,6 +245,9 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             home_state=hotline["home_state"].upper(),
             home_country=hotline["home_country"].upper(),
         )
+        if policy.remember_caller_for_s < policy.long_window_s:
+            raise ValueError("triage.remember_caller_for must be at least triage.long_window, "
+                             "or a verification would be forgotten while it still counts")
         voice = config["voice"]
         return {
             "default_region": hotline["default_region"],

@@ -55,9 +55,10 @@ class Block:
 
 
 class Blocks:
-    def __init__(self, client: redis.Redis, clock: Clock) -> None:
+    def __init__(self, client: redis.Redis, clock: Clock, remember_caller_s: float) -> None:
         self._redis = client
         self._clock = clock
+        self._remember_caller_s = remember_caller_s
 
     def block(
         self,
@@ -85,6 +86,7 @@ class Blocks:
             pipe.hset(keys.BLOCKS, target, block.to_json())
             if automatic and duration_s is not None and not block.is_prefix:
                 pipe.hincrby(keys.caller(target), "temp_blocks", 1)
+                pipe.expire(keys.caller(target), round(self._remember_caller_s))
             audit.record(pipe, now, "block", target, author, reason,
                          expires_at=block.expires_at, automatic=automatic)  # fmt: skip
             pipe.execute()

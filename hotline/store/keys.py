@@ -15,6 +15,9 @@ BLOCKS = f"{PREFIX}:blocks"
 CHAIR_PHONES = f"{PREFIX}:chair-phones"
 # Every precinct code on the roster, for listing without scanning.
 PRECINCTS = f"{PREFIX}:precincts"
+# Numbers an admin vouches for: field is the E.164 number, value the time it was allowed.
+# Apart from the callers' expiring hashes, because an admin's word lasts until taken back.
+ALLOWED = f"{PREFIX}:allowed"
 # Admin switch: present means flood mode is on.
 FLOOD = f"{PREFIX}:flood"
 # The priority line: member is a waiting call's CallSid, score orders it (see store/line.py).
@@ -91,7 +94,10 @@ def caller_hangups(number: str) -> str:
 
 
 def caller(number: str) -> str:
-    """Hash: a number's lasting reputation: flags, temp_blocks, allowed, verified_at."""
+    """Hash: a number's reputation: flags, temp_blocks, verified_at. Every write renews
+    its time to live (the policy's remember_caller_for), so a flood of one-off numbers
+    leaves nothing behind.
+    """
     return f"{PREFIX}:caller:{number}"
 
 

@@ -54,9 +54,10 @@ def requeue(pipe: redis.client.Pipeline, call_sid: str, entry: dict[str, Any], s
 
 
 class Line:
-    def __init__(self, client: redis.Redis, scripts: Scripts) -> None:
+    def __init__(self, client: redis.Redis, scripts: Scripts, remember_caller_s: float) -> None:
         self._redis = client
         self._scripts = scripts
+        self._remember_caller_s = remember_caller_s
 
     def join(
         self,
@@ -87,7 +88,8 @@ class Line:
             self._scripts.verified(
                 keys=[keys.LINE, keys.WAITING, keys.kept_place(precinct), keys.call(call_sid),
                       caller_key, keys.PRECINCT_PLACES, keys.PRECINCT_CALLS],
-                args=[repr(now), precinct, repr(score), entry, number or "", call_sid],
+                args=[repr(now), precinct, repr(score), entry, number or "", call_sid,
+                      round(self._remember_caller_s)],
             )
         )  # fmt: skip
 

@@ -98,7 +98,7 @@ class PinGuard:
         )
         failures, temp_blocks, protected = self._scripts.count_failure(
             keys=[caller_failures, keys.caller(number or WITHHELD), keys.CHAIR_PHONES,
-                  keys.VOLUNTEER_PHONES, keys.call(call_sid)],
+                  keys.VOLUNTEER_PHONES, keys.call(call_sid), keys.ALLOWED],
             args=[repr(now), self._caller_window_s, attempt_id, number or ""],
         )  # fmt: skip
         return Failure(caller_failures=int(failures), temp_blocks=int(temp_blocks),

@@ -9,20 +9,21 @@ from hotline.store import audit, keys
 
 
 class Reputation:
-    def __init__(self, client: redis.Redis, clock: Clock) -> None:
+    def __init__(self, client: redis.Redis, clock: Clock, remember_s: float) -> None:
         self._redis = client
         self._clock = clock
+        self._remember_s = remember_s
 
     def allow(self, number: str, *, author: str, reason: str = "") -> None:
         """An admin vouches for a number: it is never escalated (the PIN is still asked)."""
         with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.caller(number), "allowed", "1")
+            pipe.hset(keys.ALLOWED, number, repr(self._clock.now()))
             audit.record(pipe, self._clock.now(), "allow", number, author, reason)
             pipe.execute()
 
     def disallow(self, number: str, *, author: str, reason: str = "") -> None:
         with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(keys.caller(number), "allowed")
+            pipe.hdel(keys.ALLOWED, number)
             audit.record(pipe, self._clock.now(), "disallow", number, author, reason)
             pipe.execute()
 
@@ -30,12 +31,10 @@ class Reputation:
         """A volunteer flags a number as a nuisance; returns its flags so far."""
         with self._redis.pipeline(transaction=True) as pipe:
             pipe.hincrby(keys.caller(number), "flags", 1)
+            pipe.expire(keys.caller(number), round(self._remember_s))
             audit.record(pipe, self._clock.now(), "flag", number, author, reason)
-            flags, _ = pipe.execute()
+            flags, *_ = pipe.execute()
         return int(flags)
-
-    def flags(self, number: str) -> int:
-        return int(self._redis.hget(keys.caller(number), "flags") or 0)
 
     def record_instant_hangup(
         self, number: str, call_sid: str, window_s: float, *, now: float

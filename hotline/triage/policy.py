@@ -53,6 +53,7 @@ class Policy:
     log_only: bool = False
     short_window_s: float = 900.0
     long_window_s: float = 3600.0
+    remember_caller_for_s: float = 172800.0
     escalation: Escalation = field(default_factory=Escalation)
     pin_tries_per_call: int = 3
     pin_failures_per_number: int = 6

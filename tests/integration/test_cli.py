@@ -771,13 +771,14 @@ def test_allow_and_withdraw(hotline, redis_client):
 
     assert result.exit_code == 0, result.output
     assert result.output == "Allowed: +15155550142\n"
-    assert redis_client.hgetall(keys.caller("+15155550142")) == {"allowed": "1"}
+    assert redis_client.hkeys(keys.ALLOWED) == ["+15155550142"]
+    assert redis_client.exists(keys.caller("+15155550142")) == 0
 
     result = hotline("allow", "+15155550142", "--remove", "--by", "erin")
 
     assert result.exit_code == 0, result.output
     assert result.output == "No longer allowed: +15155550142\n"
-    assert redis_client.exists(keys.caller("+15155550142")) == 0
+    assert redis_client.hkeys(keys.ALLOWED) == []
     assert audit_trail(redis_client) == [
         ("allow", "+15155550142", "erin", "county chair's cell", {}),
         ("disallow", "+15155550142", "erin", "", {}),

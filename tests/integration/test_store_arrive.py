@@ -88,8 +88,9 @@ def test_registered_chair_phone_and_reputation_are_facts(services, clock):
     assert chair.chair_precinct == "77001"
     services.store.redis.hset(
         keys.caller(TROLL),
-        mapping={"flags": 2, "temp_blocks": 1, "allowed": "1", "verified_at": clock.now() - 10},
+        mapping={"flags": 2, "temp_blocks": 1, "verified_at": clock.now() - 10},
     )
+    services.store.reputation.allow(TROLL, author="erin")
     facts = arrive(services, "CA2").facts
     assert (facts.flags, facts.temp_blocks, facts.admin_allowed) == (2, 1, True)
     assert facts.verified_recently

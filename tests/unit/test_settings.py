@@ -580,3 +580,18 @@ def test_a_redis_time_limit_of_zero_is_a_config_error(tmp_path, name):
     with pytest.raises(ConfigError) as error:
         Settings.load(env={}, config_path=path)
     assert str(error.value).endswith(f"redis.{name} must be longer than zero, not '0s'")
+
+
+def test_how_long_callers_are_remembered_is_read_from_the_override(tmp_path):
+    path = write(tmp_path, '[triage]\nremember_caller_for = "3h"\n')
+    assert Settings.load(env={}, config_path=path).policy.remember_caller_for_s == 3 * 3600
+
+
+def test_remembering_callers_for_less_than_the_long_window_is_a_config_error(tmp_path):
+    path = write(tmp_path, '[triage]\nlong_window = "2h"\nremember_caller_for = "1h"\n')
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={}, config_path=path)
+    assert str(error.value) == (
+        "config has a bad value: triage.remember_caller_for must be at least "
+        "triage.long_window, or a verification would be forgotten while it still counts"
+    )

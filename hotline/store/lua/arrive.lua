@@ -3,7 +3,8 @@
 -- One round trip for the common path of /voice/incoming.
 --
 -- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
---       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures
+--       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures,
+--       11 allowed numbers
 -- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
 --       5 long window s, 6 call record ttl s, 7 recent calls cap,
 --       8 request details (JSON, stored on the call record)
@@ -77,11 +78,11 @@ if number ~= '' then
   facts.calls_short = redis.call('ZCOUNT', KEYS[7], now - short_window, '+inf')
   facts.calls_long = redis.call('ZCARD', KEYS[7])
   facts.instant_hangups_long = redis.call('ZCOUNT', KEYS[8], since_long, '+inf')
-  local rep = redis.call('HMGET', KEYS[9], 'flags', 'temp_blocks', 'allowed', 'verified_at')
+  local rep = redis.call('HMGET', KEYS[9], 'flags', 'temp_blocks', 'verified_at')
   facts.flags = tonumber(rep[1]) or 0
   facts.temp_blocks = tonumber(rep[2]) or 0
-  facts.admin_allowed = rep[3] == '1'
-  facts.verified_recently = (tonumber(rep[4]) or -1) >= since_long
+  facts.verified_recently = (tonumber(rep[3]) or -1) >= since_long
+  facts.admin_allowed = redis.call('HEXISTS', KEYS[11], number) == 1
   local chair = redis.call('HGET', KEYS[2], number)
   if chair then facts.chair_precinct = chair end
 end

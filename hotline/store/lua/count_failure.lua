@@ -4,7 +4,7 @@
 -- never blocked for its failures; the policy reads `protected` to know.
 --
 -- KEYS: 1 caller failures (or withheld failures), 2 caller, 3 chair phones,
---       4 volunteer phones, 5 call
+--       4 volunteer phones, 5 call, 6 allowed numbers
 -- ARGV: 1 now, 2 caller window s, 3 attempt id, 4 number ("" when withheld)
 -- Returns {caller failures in the window, temporary blocks so far, protected 0/1}
 local now = tonumber(ARGV[1])
@@ -20,7 +20,7 @@ local number = ARGV[4]
 local protected = 0
 if number ~= '' and (redis.call('HEXISTS', KEYS[3], number) == 1
     or redis.call('HEXISTS', KEYS[4], number) == 1
-    or redis.call('HGET', KEYS[2], 'allowed') == '1') then
+    or redis.call('HEXISTS', KEYS[6], number) == 1) then
   protected = 1
 end
 return {redis.call('ZCARD', KEYS[1]), tonumber(redis.call('HGET', KEYS[2], 'temp_blocks')) or 0,

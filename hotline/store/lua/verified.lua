@@ -6,7 +6,7 @@
 -- KEYS: 1 line, 2 waiting, 3 kept place, 4 call, 5 caller (a dummy when withheld),
 --       6 precinct places, 7 precinct calls
 -- ARGV: 1 now, 2 precinct, 3 new score, 4 waiting entry (JSON), 5 number ("" when withheld),
---       6 CallSid
+--       6 CallSid, 7 how long the caller's hash is kept (s)
 -- Returns the call's 1-based position in the line.
 local precinct, sid = ARGV[2], ARGV[6]
 local score = redis.call('HGET', KEYS[6], precinct) or redis.call('GET', KEYS[3]) or ARGV[3]
@@ -20,5 +20,6 @@ redis.call('DEL', KEYS[3])
 redis.call('HSET', KEYS[4], 'precinct', precinct, 'verified_at', ARGV[1], 'stage', 'waiting')
 if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[5], 'verified_at', ARGV[1])
+  redis.call('EXPIRE', KEYS[5], tonumber(ARGV[7]))
 end
 return redis.call('ZRANK', KEYS[1], sid) + 1
