@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python -m tests.bench.incoming
 	$(BIN)/python -m tests.bench.simulation
 	$(BIN)/python -m tests.bench.dispatch
+	$(BIN)/python -m tests.bench.memory
 
 lint: install
 	$(BIN)/ruff check .
