@@ -49,7 +49,7 @@ class Store:
             redis=client,
             clock=clock,
             calls=Calls(client, scripts, policy),
-            blocks=Blocks(client, clock),
+            blocks=Blocks(client, scripts, clock),
             line=Line(client, scripts),
             roster=Roster(client),
             reputation=Reputation(client, clock),
