@@ -2,14 +2,17 @@
 
 import os
 
+from hotline.settings import web_threads
+
 bind = f"{os.environ.get('HOTLINE_BIND', '0.0.0.0')}:{os.environ.get('HOTLINE_PORT', '5000')}"
 # Webhooks are short and spend their time on one Redis round trip; a few
 # workers per core keep latency flat. WEB_CONCURRENCY is the Heroku-style knob.
 workers = int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) * 2))
-# Threads, because an open console page holds a live-update stream for minutes:
-# with sync workers a few open consoles would leave Twilio's webhooks waiting.
+# Threads: a webhook waits on Redis, not the CPU. The console may use only
+# web.console_threads of them at once (hotline/console/capacity.py), so the rest are
+# always free for Twilio; web_threads() is the number that limit is checked against.
 worker_class = "gthread"
-threads = int(os.environ.get("HOTLINE_THREADS", "8"))
+threads = web_threads(os.environ)
 timeout = 15
 # Twilio gives up on a webhook after 15 s; never keep a request longer.
 graceful_timeout = 10

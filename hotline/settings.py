@@ -39,6 +39,11 @@ NO_SECRET_KEY = (
 )
 
 
+# Threads per web worker when HOTLINE_THREADS is unset (config/gunicorn.conf.py uses the
+# same number, through web_threads()).
+DEFAULT_WEB_THREADS = 8
+
+
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
@@ -75,6 +80,10 @@ class Settings:
     redis_read_timeout_s: float = 0.5
     # All the Redis work of one webhook, together, stops after this (store/deadline.py).
     webhook_redis_budget_s: float = 1.0
+    # Threads of each web worker (HOTLINE_THREADS), and how many of them console requests
+    # may use at once (web.console_threads): the rest are Twilio's (console/capacity.py).
+    web_threads: int = DEFAULT_WEB_THREADS
+    console_threads: int = 2
     withheld_numbers: frozenset[str] = frozenset()
     withheld_words: frozenset[str] = frozenset()
     policy: Policy = field(default_factory=Policy)
@@ -93,7 +102,7 @@ class Settings:
         # make every real webhook's signature fail, with no hint why.
         guessed_url = f"http://127.0.0.1:{port}" if development else ""
         secret = env.get("HOTLINE_SECRET_KEY")
-        return cls(
+        settings = cls(
             public_url=(env.get("HOTLINE_PUBLIC_URL") or guessed_url).rstrip("/"),
             data_dir=Path(env.get("HOTLINE_DATA_DIR", "var")),
             port=port,
@@ -106,8 +115,11 @@ class Settings:
             twilio_api_base_url=checked_api_base_url(
                 env.get("TWILIO_API_BASE_URL") or DEFAULT_TWILIO_API_BASE_URL
             ),
+            web_threads=web_threads(env),
             **settings_from_config(config),
         )
+        check_console_threads(settings.console_threads, settings.web_threads)
+        return settings
 
     def pin_key(self) -> bytes:
         """The key of every PIN digest, derived from HOTLINE_SECRET_KEY."""
@@ -160,6 +172,32 @@ class Settings:
                 "production, and these settings need fixing first:\n"
                 + "\n".join(f"  - {problem}" for problem in problems)
             )
+
+
+def web_threads(env: Mapping[str, str]) -> int:
+    """Threads per web worker: HOTLINE_THREADS, or DEFAULT_WEB_THREADS. Gunicorn's config
+    reads it here too, so the server runs with the number the console's cap is checked
+    against.
+    """
+    value = env.get("HOTLINE_THREADS") or str(DEFAULT_WEB_THREADS)
+    threads = _int(value, "HOTLINE_THREADS")
+    if threads < 2:
+        raise ConfigError(f"HOTLINE_THREADS must be at least 2 (one for the console, one "
+                          f"for Twilio's webhooks), not {value!r}")  # fmt: skip
+    return threads
+
+
+def check_console_threads(console_threads: int, threads: int) -> None:
+    """The console may use some of a web worker's threads, never all: Twilio's webhooks
+    must always find one free (console/capacity.py).
+    """
+    if isinstance(console_threads, bool) or not isinstance(console_threads, int) or not (
+            1 <= console_threads < threads):  # fmt: skip
+        raise ConfigError(
+            f"web.console_threads must be a whole number from 1 to {threads - 1} (fewer than "
+            f"the {threads} threads of each web worker, HOTLINE_THREADS, so that Twilio's "
+            f"webhooks always have one), not {console_threads!r}"
+        )
 
 
 def checked_api_base_url(url: str) -> str:
@@ -260,6 +298,7 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
                                               "redis.read_timeout"),
             "webhook_redis_budget_s": _positive(config["redis"]["webhook_budget"],
                                                 "redis.webhook_budget"),
+            "console_threads": config["web"]["console_threads"],
             "withheld_numbers": frozenset(triage["withheld"]["numbers"]),
             "withheld_words": frozenset(w.lower() for w in triage["withheld"]["words"]),
             "policy": policy,

@@ -1,5 +1,6 @@
 """The workers' housekeeping: jobs that no call triggers, enqueued on a timer.
 
+Each round reconciles the line with Twilio's queue and sweeps expired blocks.
 Every worker runs the timer; a key per period in Redis lets one of them enqueue each
 round's jobs. A Redis that has restarted (its run_id changed: a crash and a restart from
 the append-only file, or a failover) is reconciled at once, by every worker that sees
@@ -16,6 +17,7 @@ from redis.exceptions import RedisError
 from hotline.services import Services
 from hotline.store import keys
 from workers.reconcile import enqueue_reconcile
+from workers.sweep_blocks import enqueue_sweep_blocks
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class Housekeeping(threading.Thread):
             if not (restarted or mine):
                 return False
             enqueue_reconcile(self.services)
+            enqueue_sweep_blocks(self.services)
             return True
         except RedisError as error:
             log.warning("housekeeping skipped a round: Redis unavailable (%s)",

@@ -1,8 +1,9 @@
-"""The volunteer and admin console: server-rendered pages, live updates by server-sent events.
+"""The volunteer and admin console: server-rendered pages, kept up to date by polling.
 
-Works without JavaScript (plain forms; reload to refresh). The event stream holds a
-web worker for as long as a page is open (at most EVENTS_LIMIT_S): run gunicorn with a
-few extra workers per open console, or with `--worker-class gthread --threads N`.
+Works without JavaScript (plain forms; Refresh reloads). With it, the page asks
+GET /console/state every few seconds for the sections that changed (sections.py): each
+ask holds a web thread for milliseconds, and console requests may hold only a few of a
+web worker's threads at once (capacity.py), so Twilio's webhooks always find one free.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import secrets
 
 from flask import Flask
 
+from hotline.console import capacity
 from hotline.console.auth import SESSION_LIFETIME
 from hotline.console.routes import bp
 from hotline.secret_keys import CONSOLE_SESSIONS, derive_key
@@ -42,6 +44,7 @@ def init_console(app: Flask, services: Services) -> None:
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
         SESSION_REFRESH_EACH_REQUEST=False,
     )
+    capacity.install(app, settings.console_threads)
     app.register_blueprint(bp)
 
 

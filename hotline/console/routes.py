@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
+from markupsafe import Markup
 
 from hotline import sign_in_pace as pace
-from hotline.console import auth, csrf, device_cookie, pacing
+from hotline.console import auth, capacity, csrf, device_cookie, pacing, sections
 from hotline.console.auth import Viewer, login_required, services_of
 from hotline.console.views import page_state
 from hotline.store.dispatch import TALKING
@@ -31,12 +29,16 @@ from workers.hang_up import enqueue_hang_up
 # inline code (hotline/security_headers.py).
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static")  # fmt: skip
+# The console's share of the web threads is checked first: a request past it does nothing.
+bp.before_request(capacity.admit)
+bp.teardown_request(capacity.release)
 bp.before_request(csrf.protect)
 
-# The event stream: one message a second, for at most ten minutes (the page's
-# EventSource then reconnects), so a stuck client cannot hold a worker forever.
-EVENTS_INTERVAL_S = 1.0
-EVENTS_LIMIT_S = 600.0
+# How often an open page asks GET /console/state for changes, in seconds. Each ask holds
+# a thread for milliseconds; the page waits longer when told the console is busy.
+POLL_EVERY_S = 2
+# Longest search text read from ?block=.
+BLOCK_QUERY_MAX = 40
 
 
 @bp.app_context_processor
@@ -54,10 +56,56 @@ def format_wait(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _block_query() -> str:
+    return request.args.get("block", "").strip()[:BLOCK_QUERY_MAX]
+
+
+@bp.app_template_filter("when")
+def format_when(timestamp: float | None) -> str:
+    """A time in UTC to the minute; "lasting" for a block without an expiry."""
+    if timestamp is None:
+        return "lasting"
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 @bp.get("/")
 @login_required
 def index(viewer: Viewer):
-    return render_template("console/index.html", state=page_state(services_of(), viewer))
+    query = _block_query()
+    state = page_state(services_of(), viewer, block_query=query)
+    rendered = sections.render(state)
+    return render_template(
+        "console/index.html", state=state, block_query=query, poll_every_s=POLL_EVERY_S,
+        sections={name: Markup(html) for name, html in rendered.items()},
+        versions=sections.versions(rendered),
+    )  # fmt: skip
+
+
+@bp.get("/state")
+def state():
+    """The page's sections that changed since the versions the page holds (?have=
+    line:<version>,admin:<version>), with every section's version; 304 when the page's
+    ETag (If-None-Match) is still current. Never cached; signed out, 401, and the page
+    reloads to the login.
+    """
+    services = services_of()
+    viewer = auth.current(services)
+    if viewer is None:
+        response = jsonify(error="Sign in first.", login=url_for("console.login"))
+        response.status_code = 401
+    else:
+        rendered = sections.render(page_state(services, viewer, block_query=_block_query()))
+        current = sections.versions(rendered)
+        tag = sections.etag(current)
+        if request.if_none_match.contains_weak(tag):
+            response = Response(status=304)
+        else:
+            have = sections.parse_have(request.args.get("have", ""))
+            response = jsonify(versions=current,
+                               html=sections.changed(rendered, current, have))  # fmt: skip
+        response.set_etag(tag, weak=True)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -220,38 +268,3 @@ def put_back(viewer: Viewer):
     enqueue_dispatch(services)
     flash(f"Precinct {chair.precinct} is back in line, in its place.")
     return _back()
-
-
-@bp.get("/events")
-@login_required
-def events(viewer: Viewer):
-    services = services_of()
-    interval = current_app.config.get("CONSOLE_EVENTS_INTERVAL_S", EVENTS_INTERVAL_S)
-    limit = current_app.config.get("CONSOLE_EVENTS_LIMIT_S", EVENTS_LIMIT_S)
-
-    def stream() -> Iterator[str]:
-        deadline = time.monotonic() + limit
-        yield "retry: 3000\n\n"
-        while True:
-            current = auth.current(services)
-            if current is None:
-                yield "event: signed-out\ndata: {}\n\n"
-                return
-            yield f"data: {json.dumps(_message(current), separators=(',', ':'))}\n\n"
-            if time.monotonic() + interval > deadline:
-                return
-            time.sleep(interval)
-
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(stream()), mimetype="text/event-stream",
-                    headers=headers)  # fmt: skip
-
-
-def _message(viewer: Viewer) -> dict[str, object]:
-    state = page_state(services_of(), viewer)
-    html = {"line": render_template("console/_line.html", state=state)}
-    if state["volunteer"] is not None:
-        html["volunteer"] = render_template("console/_volunteer.html", state=state)
-    if "admin" in state:
-        html["admin"] = render_template("console/_admin.html", state=state)
-    return {"state": state, "html": html}

@@ -1,11 +1,11 @@
-"""What a console page shows, assembled from the store as plain data (also sent as JSON)."""
+"""What a console page shows, assembled from the store as plain data for the templates."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from hotline.console.auth import Viewer
-from hotline.phone import mask_number
+from hotline.phone import mask_number, normalise_block_target
 from hotline.services import Services
 from hotline.steps.verification import alarm_notice
 from hotline.store.dispatch import CONNECTING, TALKING
@@ -14,6 +14,8 @@ from hotline.store.parked import CALL_BACK, MOVE
 LINE_SAMPLE = 500
 RECENT_CALLS = 20
 WAITING_SHOWN = 20
+# The admin view lists the newest blocks in force, and finds any other by its number.
+BLOCKS_SHOWN = 50
 
 VERIFIED_HOW = {
     "registered-phone": "PIN, from the chair's registered phone",
@@ -84,7 +86,23 @@ def same_precinct(services: Services, volunteer_id: str, precinct: str | None) -
     return others
 
 
-def page_state(services: Services, viewer: Viewer) -> dict[str, Any]:
+def block_search_text(raw: str, region: str = "US") -> str:
+    """What an admin typed to find a block, as the beginning of what the block list holds:
+    a whole number as E.164 ("515-555-0100" is "+15155550100"), anything else as the first
+    digits of an E.164 number ("+1515", "1515" and "+1515*" are all "+1515").
+    """
+    text = "".join(c for c in raw if c not in " -().").rstrip("*")
+    if not text:
+        return ""
+    try:
+        return normalise_block_target(text, region=region)
+    except ValueError:
+        pass
+    digits = text.removeprefix("+")
+    return "+" + digits if digits.isdigit() else ""
+
+
+def page_state(services: Services, viewer: Viewer, block_query: str = "") -> dict[str, Any]:
     state: dict[str, Any] = {
         "user": viewer.user.name,
         "role": viewer.user.role,
@@ -101,11 +119,36 @@ def page_state(services: Services, viewer: Viewer) -> dict[str, Any]:
             "card": caller_card(services, vid),
         }
     if viewer.user.is_admin:
-        state["admin"] = admin_state(services)
+        state["admin"] = admin_state(services, block_query)
     return state
 
 
-def admin_state(services: Services) -> dict[str, Any]:
+def block_row(block) -> dict[str, Any]:
+    return {"target": block.target, "reason": block.reason, "author": block.author,
+            "expires_at": block.expires_at}  # fmt: skip
+
+
+def blocks_state(services: Services, query: str) -> dict[str, Any]:
+    """The newest blocks in force, or the ones an admin searched for: never the whole list,
+    which a flood can make thousands long.
+    """
+    store = services.store
+    text = block_search_text(query, services.settings.default_region) if query else ""
+    if query:
+        found = store.blocks.search(text, BLOCKS_SHOWN) if text else []
+        shown, more = found[:BLOCKS_SHOWN], len(found) > BLOCKS_SHOWN
+    else:
+        shown, more = store.blocks.newest(BLOCKS_SHOWN), False
+    return {
+        "total": store.blocks.count(),
+        "query": query,
+        "searched_for": text,
+        "rows": [block_row(b) for b in shown],
+        "more": more,
+    }
+
+
+def admin_state(services: Services, block_query: str = "") -> dict[str, Any]:
     store = services.store
     states = store.dispatch.states()
     now = services.clock.now()
@@ -126,11 +169,7 @@ def admin_state(services: Services) -> dict[str, Any]:
              "parked_s": round(max(now - chair.parked_at, 0.0))}
             for chair in store.parked.all()
         ],
-        "blocks": [
-            {"target": b.target, "reason": b.reason, "author": b.author,
-             "expires_at": b.expires_at}
-            for b in store.blocks.active()
-        ],
+        "blocks": blocks_state(services, block_query),
         "recent": [
             {"call_sid": c.call_sid, "number": mask_number(c.number), "verdict": c.verdict,
              "reasons": list(c.reasons), "precinct": c.precinct, "started_at": c.started_at}

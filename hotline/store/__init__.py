@@ -49,7 +49,7 @@ class Store:
             redis=client,
             clock=clock,
             calls=Calls(client, scripts, policy),
-            blocks=Blocks(client, clock, policy.remember_caller_for_s),
+            blocks=Blocks(client, scripts, clock, policy.remember_caller_for_s),
             line=Line(client, scripts, policy.remember_caller_for_s),
             roster=Roster(client),
             reputation=Reputation(client, clock, policy.remember_caller_for_s),

@@ -95,7 +95,8 @@ class Calls:
                 keys.BLOCKS, keys.CHAIR_PHONES, keys.FLOOD, keys.inbound_minute(int(now // 60)),
                 keys.call(call_sid), keys.RECENT_CALLS, keys.caller_calls(owner),
                 keys.caller_hangups(owner), keys.caller(owner),
-                keys.WITHHELD_PIN_FAILURES, keys.ALLOWED,
+                keys.WITHHELD_PIN_FAILURES, keys.ALLOWED, keys.BLOCKS_BY_TIME,
+                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET,
             ],
             args=[
                 repr(now), number or "", call_sid, self._policy.short_window_s,

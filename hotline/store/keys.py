@@ -11,6 +11,14 @@ PREFIX = "hotline"
 # One hash for all blocks: field is a number ("+15155550100") or a prefix
 # ("+1900*"), value is JSON {reason, author, created_at, expires_at}.
 BLOCKS = f"{PREFIX}:blocks"
+# Indexes of that hash, written in the same transaction as it (store/blocks.py), so that
+# nothing need read the whole hash: member is the hash's field, score its created_at (the
+# newest blocks, for the console) ...
+BLOCKS_BY_TIME = f"{PREFIX}:blocks:by-time"
+# ... its expires_at, for blocks that expire (the sweep of expired blocks) ...
+BLOCKS_BY_EXPIRY = f"{PREFIX}:blocks:by-expiry"
+# ... and 0, so that ZRANGEBYLEX finds every number and prefix that starts with some digits.
+BLOCKS_BY_TARGET = f"{PREFIX}:blocks:by-target"
 # Registered chair phones: field is the E.164 number, value the precinct code.
 CHAIR_PHONES = f"{PREFIX}:chair-phones"
 # Every precinct code on the roster, for listing without scanning.

@@ -45,6 +45,8 @@ class Scripts:
     take_step: Script
     book_call_back: Script
     sign_in_attempt: Script
+    prune_blocks: Script
+    index_blocks: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:

@@ -101,7 +101,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(redis_url, tmp_path_factory) -> Iterator[Stack]:
+def stack(redis_url, tmp_path_factory, request) -> Iterator[Stack]:
+    """The servers, with the environment a test module may add in STACK_ENV."""
     redis.Redis.from_url(redis_url).flushdb()
     port = free_port()
     base = tmp_path_factory.mktemp("e2e")
@@ -123,6 +124,7 @@ def stack(redis_url, tmp_path_factory) -> Iterator[Stack]:
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "WEB_CONCURRENCY": "2",
     })  # fmt: skip
+    env.update(getattr(request.module, "STACK_ENV", {}))
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for command in ("serve", "worker"):

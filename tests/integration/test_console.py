@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
+import re
 
 import pytest
 
 from hotline.app import create_app
-from hotline.console import device_cookie, session_key
+from hotline.console import capacity, device_cookie, session_key
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.store import audit, keys
@@ -25,6 +25,7 @@ from tests.support.console import (
     csrf_from,
     login,
     put_caller_through,
+    sign_out,
     signed_in,
     volunteer_ready,
 )
@@ -32,7 +33,8 @@ from tests.support.env import settings_env
 from tests.support.line import free_volunteers
 from tests.support.redis_state import snapshot
 from tests.support.roster import load_small_roster
-from tests.support.twilio import SECRET_KEY
+from tests.support.twilio import SECRET_KEY, signed_post
+from tests.support.xml import verbs
 from workers.dispatch import dispatch_callers
 from workers.hang_up import hang_up_call
 
@@ -343,47 +345,192 @@ def test_a_volunteer_cannot_put_a_parked_chair_back(client, services, vid):
     assert snapshot(services.store.redis, "hotline:*") == before
 
 
-# Live updates
+# Live updates by polling (issue 8, findings 1 and 6)
 
 
-def read_events(response, count: int) -> list[str]:
-    """The first `count` events of a stream, reading no more than that."""
-    events, buffer = [], ""
-    for chunk in response.response:
-        buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-        while "\n\n" in buffer and len(events) < count:
-            event, buffer = buffer.split("\n\n", 1)
-            events.append(event)
-        if len(events) >= count:
-            break
-    response.close()
-    return events
+def poll(client, have: dict[str, str] | None = None, etag: str | None = None, **args):
+    query = dict(args)
+    if have is not None:
+        query["have"] = ",".join(f"{name}:{version}" for name, version in have.items())
+    headers = {"If-None-Match": etag} if etag else {}
+    return client.get("/console/state", query_string=query, headers=headers)
 
 
-def test_the_event_stream_sends_the_page_state(client, services, vid):
+def page_versions(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<section id="(\w+)" data-version="(\w+)">', html))
+
+
+def test_the_state_sends_each_section_with_its_version(client, services, vid):
+    """Finding 1: the page's live updates come from a short request, not a stream."""
     volunteer_ready(services, vid)
     put_caller_through(services, vid, waited_s=30)
     signed_in(client)
-    response = client.get("/console/events", buffered=False)
+    response = poll(client)
     assert response.status_code == 200
-    assert response.mimetype == "text/event-stream"
-    retry, first = read_events(response, 2)
-    assert retry == "retry: 3000"
-    assert first.startswith("data: ")
-    message = json.loads(first.removeprefix("data: "))
-    card = message["state"]["volunteer"]["card"]
-    assert card["precinct"] == "1001" and card["county"] == "Adair"
-    assert card["waited_s"] == 30 and card["number"].endswith("0123")
-    assert message["state"]["line"] == {"waiting": 0, "longest_wait_s": None}
-    assert 'id="card-precinct">1001<' in message["html"]["volunteer"]
+    assert response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    assert set(body) == {"versions", "html"}
+    assert set(body["html"]) == set(body["versions"]) == {"line", "volunteer"}
+    assert 'id="card-precinct">1001<' in body["html"]["volunteer"]
+    assert "<td>0:30</td>" in body["html"]["volunteer"]
+    assert '<strong id="line-waiting">0</strong> waiting' in body["html"]["line"]
+    assert response.headers["ETag"].startswith('W/"')
 
 
-def test_the_event_stream_ends_by_itself(client, services, vid, app):
-    app.config.update(CONSOLE_EVENTS_INTERVAL_S=0.01, CONSOLE_EVENTS_LIMIT_S=0.05)
+def test_the_state_sends_only_the_sections_that_changed(client, services, clock):
+    """Finding 6: "Admin streams send changes, not the whole state"."""
+    add_admin(services)
+    signed_in(client, ADMIN_USER)
+    held = page_versions(client.get("/console/").get_data(as_text=True))
+    assert set(held) == {"line", "admin"}
+
+    unchanged = poll(client, have=held).get_json()
+    assert unchanged == {"versions": held, "html": {}}
+
+    services.store.blocks.block("+15155550666", reason="test", author="cli")
+    changed = poll(client, have=held).get_json()
+    assert set(changed["html"]) == {"admin"}
+    assert "+15155550666" in changed["html"]["admin"]
+    assert changed["versions"]["line"] == held["line"]
+    assert changed["versions"]["admin"] != held["admin"]
+    # A version the server never gave, or none, gets the section whole.
+    assert set(poll(client, have={"line": "nonsense"}).get_json()["html"]) == {"line", "admin"}
+
+
+def test_the_state_answers_304_while_nothing_changes(client, services, vid):
+    """Finding 6: an unchanged console costs an empty answer."""
+    volunteer_ready(services, vid)
     signed_in(client)
-    body = client.get("/console/events").get_data(as_text=True)
-    assert 1 <= body.count("data: {") <= 10
+    first = poll(client)
+    etag = first.headers["ETag"]
+    again = poll(client, have=first.get_json()["versions"], etag=etag)
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["Cache-Control"] == "no-store"
+    assert again.headers["ETag"] == etag
+
+    services.store.dispatch.set_paused(vid, True, now=services.clock.now())
+    after = poll(client, have=first.get_json()["versions"], etag=etag)
+    assert after.status_code == 200
+    assert set(after.get_json()["html"]) == {"volunteer"}
+    assert '<span id="status">paused</span>' in after.get_json()["html"]["volunteer"]
+    assert after.headers["ETag"] != etag
 
 
-def test_the_event_stream_needs_a_login(client):
-    assert client.get("/console/events").status_code == 302
+def test_the_state_says_401_when_signed_out(client, vid):
+    """Finding 1: a signed-out page is told so (the script then reloads to the login)."""
+    response = poll(client)
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "Sign in first.", "login": "/console/login"}
+    assert response.headers["Cache-Control"] == "no-store"
+    token = signed_in(client)
+    assert poll(client).status_code == 200
+    sign_out(client, token)
+    assert poll(client).status_code == 401
+
+
+def test_the_page_polls_the_state_from_its_script(client, services, vid):
+    """Finding 1: no event stream is left: the page names the state URL and the interval."""
+    signed_in(client)
+    html = client.get("/console/").get_data(as_text=True)
+    assert ('<script src="/console/static/console.js"\n        data-state="/console/state"\n'
+            '        data-every="2"></script>') in html  # fmt: skip
+    assert "/console/events" not in html
+    assert client.get("/console/events").status_code == 404
+    assert '<a href="/console/">Refresh</a>' in html
+
+
+def hold_every_console_slot(app) -> list:
+    cap = capacity.of(app)
+    taken = 0
+    while cap.take():
+        taken += 1
+    assert taken == cap.slots == 2
+    return [cap] * taken
+
+
+def test_console_requests_past_the_cap_get_503_and_twilio_does_not(app, client, services,
+                                                                   vid):  # fmt: skip
+    """Finding 1: console requests may hold only web.console_threads threads at once; one
+    past that is refused at once (it does not wait for a thread), and /voice/* is never
+    refused for it.
+    """
+    volunteer_ready(services, vid)
+    signed_in(client)
+    held = hold_every_console_slot(app)
+
+    for path in ("/console/state", "/console/", "/console/login"):
+        busy = client.get(path)
+        assert busy.status_code == 503, path
+        assert busy.headers["Retry-After"] == "1"
+        assert busy.headers["Cache-Control"] == "no-store"
+    assert client.get("/console/static/console.css").status_code == 200
+    webhook = signed_post(client, "/voice/incoming",
+                          {"CallSid": "CA" + "5" * 32, "From": "+15155550188",
+                           "To": "+15155550000"})  # fmt: skip
+    assert webhook.status_code == 200
+    assert verbs(webhook.get_data()) == ["Gather"]
+
+    for cap in held:
+        cap.give_back()
+    assert poll(client).status_code == 200
+    # Every request gave its slot back, refused or not.
+    assert hold_every_console_slot(app)
+
+
+def test_a_refused_console_request_changes_nothing(app, client, services, vid):
+    """Finding 1: the cap is checked before anything else the console does."""
+    volunteer_ready(services, vid)
+    token = signed_in(client)
+    held = hold_every_console_slot(app)
+    response = client.post("/console/availability", data={"status": "paused",
+                                                          "csrf_token": token})  # fmt: skip
+    assert response.status_code == 503
+    assert services.store.dispatch.state(vid).status == AVAILABLE
+    for cap in held:
+        cap.give_back()
+
+
+def many_blocks(services, count: int) -> list[str]:
+    targets = []
+    for i in range(count):
+        targets.append(f"+1641555{i:04d}")
+        services.store.blocks.block(targets[-1], reason=f"flood {i}", author="auto")
+        services.clock.advance(1)
+    return targets
+
+
+def test_the_admin_sees_the_newest_fifty_blocks_and_the_count(client, services):
+    """Finding 6: the admin view reads the newest blocks, not the whole hash."""
+    add_admin(services)
+    targets = many_blocks(services, 60)
+    signed_in(client, ADMIN_USER)
+    html = poll(client).get_json()["html"]["admin"]
+    table = html[html.index('<table id="blocks">'):]
+    table = table[:table.index("</table>")]
+    shown = re.findall(r'name="target" value="([^"]+)"', table)
+    assert shown == targets[:9:-1]  # the newest 50, newest first
+    assert '<small id="blocks-total">(60)</small>' in html
+    assert "The newest 50; find any other above." in html
+
+
+def test_the_admin_finds_a_block_by_its_number_or_prefix(client, services):
+    """Finding 6: any block can be found, however many there are."""
+    add_admin(services)
+    targets = many_blocks(services, 60)
+    services.store.blocks.block("+1641*", reason="area", author="boss")
+    signed_in(client, ADMIN_USER)
+
+    page = client.get("/console/", query_string={"block": "641-555-0003"})
+    html = page.get_data(as_text=True)
+    assert 'name="block" value="641-555-0003"' in html
+    assert 'data-state="/console/state?block=641-555-0003"' in html
+    shown = re.findall(r'name="target" value="([^"]+)"', html)
+    assert shown == ["+1641*", targets[3]]
+    assert "Blocks that start with +16415550003, or that block it" in html
+
+    state = poll(client, block="+1641555000").get_json()["html"]["admin"]
+    assert re.findall(r'name="target" value="([^"]+)"', state) == ["+1641*", *targets[:10]]
+    nothing = poll(client, block="+44").get_json()["html"]["admin"]
+    assert "No block starts with +44 or blocks it." in nothing

@@ -15,7 +15,8 @@ from tests.support.phone_night import (
 )
 from tests.support.roster import pin_of
 from workers.housekeeping import Housekeeping
-from workers.reconcile import enqueue_reconcile
+from workers.reconcile import enqueue_reconcile, reconcile_line
+from workers.sweep_blocks import sweep_blocks
 
 LINE_KEYS = (keys.LINE, keys.WAITING, keys.HOLDING, keys.PRECINCT_PLACES, keys.PRECINCT_CALLS)
 
@@ -71,7 +72,7 @@ def test_one_worker_enqueues_each_round_and_every_worker_after_redis_restarts(se
     """Finding 4: a reconcile runs each round, and at once when Redis has restarted."""
     one, other = Housekeeping(services), Housekeeping(services)
     assert (one.tick(), other.tick()) == (True, False)
-    assert services.queue.count == 1
+    assert [job.func for job in services.queue.get_jobs()] == [reconcile_line, sweep_blocks]
     other._run_id = "a Redis that is no more"
     assert other.tick() is True
-    assert services.queue.count == 2
+    assert services.queue.count == 4

@@ -39,15 +39,12 @@ def console_pages(app, services):
     add_admin(services)
     volunteer_ready(services, vid)
     put_caller_through(services, vid)
-    app.config.update(CONSOLE_EVENTS_INTERVAL_S=0.01, CONSOLE_EVENTS_LIMIT_S=0.02)
     volunteer, admin, stranger = app.test_client(), app.test_client(), app.test_client()
     signed_in(volunteer)
     signed_in(admin, ADMIN_USER)
     for _ in range(5):
         login(stranger, ADMIN_USER, "wrong password, again")
-    events = volunteer.get("/console/events")
-    events.get_data()  # the stream ends by itself (CONSOLE_EVENTS_LIMIT_S): read it all
-    events.close()
+    state = volunteer.get("/console/state")
     return [
         ("login page", stranger.get("/console/login")),
         ("wrong password", login(stranger, "ann.lee", "wrong password, again")),
@@ -56,7 +53,10 @@ def console_pages(app, services):
         ("redirect to login", stranger.get("/console/")),
         ("volunteer's page", volunteer.get("/console/")),
         ("admin's page", admin.get("/console/")),
-        ("event stream", events),
+        ("state", state),
+        ("state unchanged", volunteer.get("/console/state",
+                                          headers={"If-None-Match": state.headers["ETag"]})),
+        ("state signed out", stranger.get("/console/state")),
         ("CSRF refusal", volunteer.post("/console/done", data={})),
         ("style sheet", stranger.get("/console/static/console.css")),
         ("script", stranger.get("/console/static/console.js")),
@@ -69,8 +69,8 @@ def test_every_console_response_carries_the_security_headers(console_pages):
     assert statuses == {
         "login page": 200, "wrong password": 401, "too early": 429,
         "signed-in redirect": 303, "redirect to login": 302, "volunteer's page": 200,
-        "admin's page": 200, "event stream": 200, "CSRF refusal": 403, "style sheet": 200,
-        "script": 200,
+        "admin's page": 200, "state": 200, "state unchanged": 304, "state signed out": 401,
+        "CSRF refusal": 403, "style sheet": 200, "script": 200,
     }  # fmt: skip
     for _, response in console_pages:
         assert_secured(response)
@@ -96,13 +96,12 @@ def test_console_pages_have_no_inline_script_or_style(console_pages):
         assert not re.search(r"\sstyle=|\son[a-z]+=", html), what
     page = dict(html_pages)["volunteer's page"]
     assert '<link rel="stylesheet" href="/console/static/console.css">' in page
-    assert '<script src="/console/static/console.js"\n        data-events="/console/events">' in (
-        page
-    )
+    assert ('<script src="/console/static/console.js"\n        data-state="/console/state"\n'
+            '        data-every="2"></script>') in page  # fmt: skip
 
 
 def test_the_static_files_are_served_with_their_types(console_pages):
     responses = dict(console_pages)
     assert responses["style sheet"].mimetype == "text/css"
     assert responses["script"].mimetype == "text/javascript"
-    assert "new EventSource(script.dataset.events)" in responses["script"].get_data(as_text=True)
+    assert "fetch(ask, " in responses["script"].get_data(as_text=True)

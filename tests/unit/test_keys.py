@@ -14,6 +14,9 @@ from hotline.store import keys
     [
         ("PREFIX", "hotline"),
         ("BLOCKS", "hotline:blocks"),
+        ("BLOCKS_BY_TIME", "hotline:blocks:by-time"),
+        ("BLOCKS_BY_EXPIRY", "hotline:blocks:by-expiry"),
+        ("BLOCKS_BY_TARGET", "hotline:blocks:by-target"),
         ("CHAIR_PHONES", "hotline:chair-phones"),
         ("PRECINCTS", "hotline:precincts"),
         ("ALLOWED", "hotline:allowed"),
@@ -85,6 +88,9 @@ def test_every_public_key_is_pinned():
     assert constants == {
         "PREFIX",
         "BLOCKS",
+        "BLOCKS_BY_TIME",
+        "BLOCKS_BY_EXPIRY",
+        "BLOCKS_BY_TARGET",
         "CHAIR_PHONES",
         "PRECINCTS",
         "ALLOWED",

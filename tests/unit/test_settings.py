@@ -595,3 +595,46 @@ def test_remembering_callers_for_less_than_the_long_window_is_a_config_error(tmp
         "config has a bad value: triage.remember_caller_for must be at least "
         "triage.long_window, or a verification would be forgotten while it still counts"
     )
+
+
+# --- the console's share of the web threads (issue 8, finding 1) -------------------------
+
+
+def test_the_console_gets_two_of_eight_threads_by_default():
+    settings = Settings.load(env={})
+    assert (settings.web_threads, settings.console_threads) == (8, 2)
+
+
+def test_console_threads_and_web_threads_from_config_and_environment(tmp_path):
+    path = write(tmp_path, "[web]\nconsole_threads = 3\n")
+    settings = Settings.load(env={"HOTLINE_THREADS": "4"}, config_path=path)
+    assert (settings.web_threads, settings.console_threads) == (4, 3)
+
+
+@pytest.mark.parametrize(("threads", "console"), [("4", "4"), ("4", "5"), ("8", "0"),
+                                                  ("8", "-1"), ("8", "true"), ("8", '"2"')])
+def test_the_console_may_not_take_every_web_thread(tmp_path, threads, console):
+    """Finding 1: with the console allowed every thread, Twilio's webhooks could find none."""
+    path = write(tmp_path, f"[web]\nconsole_threads = {console}\n")
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={"HOTLINE_THREADS": threads}, config_path=path)
+    assert str(error.value).startswith(
+        f"web.console_threads must be a whole number from 1 to {int(threads) - 1} (fewer than "
+        f"the {threads} threads of each web worker, HOTLINE_THREADS"
+    )
+
+
+@pytest.mark.parametrize("threads", ["1", "0", "many"])
+def test_bad_hotline_threads_is_a_config_error(threads):
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={"HOTLINE_THREADS": threads})
+    assert "HOTLINE_THREADS must be" in str(error.value)
+
+
+def test_gunicorn_runs_with_the_threads_the_settings_check(monkeypatch):
+    monkeypatch.setenv("HOTLINE_THREADS", "5")
+    config: dict[str, object] = {}
+    source = (Path(DEFAULT_CONFIG).parent / "gunicorn.conf.py").read_text()
+    exec(compile(source, "gunicorn.conf.py", "exec"), config)  # noqa: S102 - our own config
+    assert (config["worker_class"], config["threads"]) == ("gthread", 5)
+    assert Settings.load(env={"HOTLINE_THREADS": "5"}).web_threads == 5

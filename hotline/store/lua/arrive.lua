@@ -4,7 +4,8 @@
 --
 -- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
 --       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures,
---       11 allowed numbers
+--       11 allowed numbers, 12 blocks by time, 13 blocks by expiry, 14 blocks by target
+--       (the blocks' indexes)
 -- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
 --       5 long window s, 6 call record ttl s, 7 recent calls cap,
 --       8 request details (JSON, stored on the call record)
@@ -28,13 +29,17 @@ local function record_call(fields)
 end
 
 -- Blocks: the exact number, then ever shorter prefixes. Expired blocks are
--- removed on sight so the hash never grows stale.
+-- removed on sight, from the hash and its indexes alike (store/blocks.py); the
+-- housekeeping's sweep removes those whose number does not call again.
 local function active_block(target)
   local raw = redis.call('HGET', KEYS[1], target)
   if not raw then return nil end
   local block = cjson.decode(raw)
   if block.expires_at and block.expires_at ~= cjson.null and tonumber(block.expires_at) <= now then
     redis.call('HDEL', KEYS[1], target)
+    redis.call('ZREM', KEYS[12], target)
+    redis.call('ZREM', KEYS[13], target)
+    redis.call('ZREM', KEYS[14], target)
     return nil
   end
   return raw
