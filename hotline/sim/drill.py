@@ -75,6 +75,9 @@ LATE_WEBHOOK_S = 2.0
 # After the night, how long to wait for a worker to reconcile the line after Redis's
 # restart (the housekeeping timer runs once a minute).
 RECONCILE_LIMIT_S = 75.0
+# After the night, chairs still trying are followed until they are through, for at most
+# this long: a two-minute outage leaves a backlog the night's volunteers need time for.
+FOLLOW_S = 300.0
 POLLER_USER = "drill-console"
 # How the chair's call ended, in the simulator's words (network.py), when it was the
 # hotline's doing: a TwiML <Hangup> or <Reject>, a REST completion, a divert, or a webhook
@@ -281,7 +284,7 @@ def _run_drill(stack: contextlib.ExitStack, scenario: Scenario, plan: FaultPlan,
     night = run_live(scenario, population, public_url=PUBLIC_URL,
                      auth_token=env["TWILIO_AUTH_TOKEN"], account_sid=ACCOUNT_SID,
                      queue_name=services.settings.queue_name, rest=rest, services=services,
-                     on_network=on_network, outage=outage,
+                     on_network=on_network, outage=outage, follow_s=FOLLOW_S,
                      backends=[f"http://127.0.0.1:{port}"])  # fmt: skip
     outage.end()
     if pollers is not None:
@@ -473,9 +476,10 @@ def outcome_figures(run: DrillRun) -> dict[str, Any]:
 
     - chairs_lost: chairs who called and were never put through to a volunteer (their
       call, or Hotline's call back, never joined a volunteer's room) by the time the
-      drill stopped following them, not counting chairs Hotline parked because Twilio
-      refused their number: those are in the admins' hands (listed on the console, told
-      by text), and counted in chairs_parked.
+      drill stopped following them (FOLLOW_S after the night), whether they gave up or
+      were still trying; not counting chairs Hotline parked because Twilio refused their
+      number: those are in the admins' hands (listed on the console, told by text), and
+      counted in chairs_parked.
     - chairs_connected_twice: chairs put through to a volunteer more than once (two
       pairings of one chair: a double dispatch).
     - chairs_hung_up_by_hotline: chairs with at least one call that ended by Hotline's
@@ -509,6 +513,8 @@ def outcome_figures(run: DrillRun) -> dict[str, Any]:
         "chairs_parked": sum(1 for chair in called if chair.spec.precinct in parked),
         "chairs_lost": len(lost),
         "chairs_lost_precincts": sorted(chair.spec.precinct for chair in lost),
+        # Of the lost: those who gave up (their last call ended, no calls left in them).
+        "chairs_gave_up": sum(1 for chair in lost if chair.gave_up_at is not None),
         "chairs_connected_twice": sum(1 for chair in called if chair.connections > 1),
         "chairs_hung_up_by_hotline": len(hung_up),
         "chairs_hung_up_precincts": sorted(chair.spec.precinct for chair in hung_up),
@@ -570,6 +576,7 @@ ROWS = [
     ("  put through to a volunteer", "chairs_answered", "count"),
     ("  parked (Twilio refused number)", "chairs_parked", "count"),
     ("  lost (target 0)", "chairs_lost", "count"),
+    ("    of whom gave up", "chairs_gave_up", "count"),
     ("  connected twice (target 0)", "chairs_connected_twice", "count"),
     ("  hung up by Hotline (target 0)", "chairs_hung_up_by_hotline", "count"),
     ("  wait, median", "wait_p50_s", "time"),

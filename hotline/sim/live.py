@@ -42,10 +42,12 @@ def run_live(
     on_network: Callable[[Network], None] | None = None,
     backends: list[str] | None = None,
     outage: Outage | None = None,
+    follow_s: float = FOLLOW_S,
 ) -> Night:
     """`on_network` sees the network once it is built (to break parts of it, say);
     `backends` are web servers that share the webhooks in turn, behind `public_url`;
-    `outage` switches the REST stand-in to answering 503.
+    `outage` switches the REST stand-in to answering 503; `follow_s`: how long after the
+    night chairs still waiting are followed.
     """
     loop = RealTimeLoop()
     transport = HttpTransport(auth_token, backends=backends)
@@ -63,7 +65,7 @@ def run_live(
     night = populate(
         Night("triage", scenario, population, network, queue_name, desks, chairs=[], nuisance=[],
               info=[],
-              starts_at=starts_at, ends_at=starts_at + scenario.duration_s + FOLLOW_S),
+              starts_at=starts_at, ends_at=starts_at + scenario.duration_s + follow_s),
         with_nuisance=True, sample_every_s=LIVE_SAMPLE_EVERY_S, on_sample=on_sample,
         volunteer_line_url=f"{public_url}/voice/volunteer" if dispatched else None,
     )  # fmt: skip
