@@ -498,6 +498,35 @@ def plan(scenario: str, target_wait: str, seed: int, max_volunteers: int) -> Non
                    f"{clock_text(target)}.")  # fmt: skip
 
 
+@main.command(help="A night under fire: the scenario live over HTTP against real processes, "
+                   "with a worker and Redis killed, Twilio's API down, an undialable chair and "
+                   "open consoles, beside the same night without faults. Exits 1 if a target "
+                   "is missed or a fault did not happen.")
+@click.argument("scenario", default="night-under-fire")
+@click.option("--seed", default=1, show_default=True, help="Draws the same night again.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the figures and what the faults did as JSON.")
+@click.option("--no-baseline", is_flag=True, help="Skip the night without faults.")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("var") / "drill", show_default=True,
+              help="Redis's files and the processes' logs, emptied first.")
+def drill(scenario: str, seed: int, json_path: Path | None, no_baseline: bool,
+          workdir: Path) -> None:  # fmt: skip
+    from hotline.sim.drill import drill as run_drill
+    from hotline.sim.report import write_json
+
+    try:
+        report, status = run_drill(scenario, seed=seed, workdir=workdir.resolve(),
+                                   baseline=not no_baseline,
+                                   say=lambda text: click.echo(text))  # fmt: skip
+    except (ValueError, RuntimeError) as error:
+        raise click.ClickException(str(error)) from None
+    if json_path:
+        write_json(json_path, report)
+        click.echo(f"\nFigures: {json_path}")
+    sys.exit(status)
+
+
 @main.command(help="Start Redis, the web server and a worker, and walk through a few calls.")
 @click.option("--port", default=5055, show_default=True, type=int)
 def demo(port: int) -> None:

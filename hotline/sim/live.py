@@ -17,7 +17,7 @@ from hotline.sim.loop import RealTimeLoop
 from hotline.sim.network import Network
 from hotline.sim.night import Night, populate, volunteers_call_in
 from hotline.sim.population import Population
-from hotline.sim.rest import create_rest_app
+from hotline.sim.rest import Outage, create_rest_app
 from hotline.sim.scenario import Scenario
 from hotline.sim.serving import LoopbackServer
 from hotline.sim.transport import HttpTransport
@@ -41,9 +41,13 @@ def run_live(
     services: Services | None = None,
     on_network: Callable[[Network], None] | None = None,
     backends: list[str] | None = None,
+    outage: Outage | None = None,
+    follow_s: float = FOLLOW_S,
 ) -> Night:
     """`on_network` sees the network once it is built (to break parts of it, say);
-    `backends` are web servers that share the webhooks in turn, behind `public_url`.
+    `backends` are web servers that share the webhooks in turn, behind `public_url`;
+    `outage` switches the REST stand-in to answering 503; `follow_s`: how long after the
+    night chairs still waiting are followed.
     """
     loop = RealTimeLoop()
     transport = HttpTransport(auth_token, backends=backends)
@@ -54,14 +58,14 @@ def run_live(
     desks = None if dispatched else VolunteerDesks(network, scenario.volunteers.count,
                                                    queue_name)  # fmt: skip
     if dispatched:
-        rest.set_app(create_rest_app(network, auth_token=auth_token))
+        rest.set_app(create_rest_app(network, auth_token=auth_token, outage=outage))
     if on_network is not None:
         on_network(network)
     starts_at = loop.now() + 1.0
     night = populate(
         Night("triage", scenario, population, network, queue_name, desks, chairs=[], nuisance=[],
               info=[],
-              starts_at=starts_at, ends_at=starts_at + scenario.duration_s + FOLLOW_S),
+              starts_at=starts_at, ends_at=starts_at + scenario.duration_s + follow_s),
         with_nuisance=True, sample_every_s=LIVE_SAMPLE_EVERY_S, on_sample=on_sample,
         volunteer_line_url=f"{public_url}/voice/volunteer" if dispatched else None,
     )  # fmt: skip

@@ -120,6 +120,9 @@ class Chair(Person):
         self.awaiting_call_back = False
         # Calls back to confirm the precinct that this chair did not ask for, and hung up on.
         self._declined: set[str] = set()
+        # The call on which the chair pressed 1 to be called back: the hotline ends it, as
+        # the chair asked.
+        self.booked_on: str | None = None
 
     def start(self) -> None:
         self.dial_at(self.spec.first_call_at)
@@ -152,6 +155,7 @@ class Chair(Person):
         if holding:
             if self.spec.asks_callback and "called back" in text and not self.booked_callback:
                 self.booked_callback = True
+                self.booked_on = call.sid
                 return Reply("1", _typing(self.rng, "1"))
             return Reply()  # listening to the hold message
         if "backup code" in text:

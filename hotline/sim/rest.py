@@ -12,6 +12,7 @@ Every operation is one of the network's (network.py); this module only speaks HT
 from __future__ import annotations
 
 import hmac
+import threading
 from collections.abc import Mapping
 
 from flask import Flask, Response, g, jsonify, request
@@ -64,6 +65,37 @@ DEFAULT_TIMEOUT_S = 60
 MAX_TIMEOUT_S = 600
 
 
+class Outage:
+    """A switch that makes the stand-in answer every request 503, as Twilio does when its
+    API is down (error 20503), and counts the requests it refused so.
+
+    Flipped from any thread (a fault drill's timer); read by the server's thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._on = False
+        self.refused = 0
+
+    @property
+    def on(self) -> bool:
+        return self._on
+
+    def start(self) -> None:
+        self._on = True
+
+    def end(self) -> None:
+        self._on = False
+
+    def refuse(self) -> bool:
+        """True (and counted) when the request must be refused now."""
+        if not self._on:
+            return False
+        with self._lock:
+            self.refused += 1
+        return True
+
+
 class NoOne(Listener):
     """The callee of a number nobody registered in `network.callees`: the phone rings out."""
 
@@ -74,9 +106,11 @@ class NoOne(Listener):
 
 
 def create_rest_app(network: Network, *, auth_token: str,
-                    api_keys: Mapping[str, str] | None = None) -> Flask:  # fmt: skip
+                    api_keys: Mapping[str, str] | None = None,
+                    outage: Outage | None = None) -> Flask:  # fmt: skip
     """The REST API over `network`. Credentials: the network's account SID with
-    `auth_token`, or an API key SID from `api_keys` with that key's secret.
+    `auth_token`, or an API key SID from `api_keys` with that key's secret. While
+    `outage` is on, every request is answered 503 before anything else is looked at.
     """
     app = Flask(__name__, static_folder=None)
     credentials = {network.account_sid: auth_token, **(api_keys or {})}
@@ -84,6 +118,12 @@ def create_rest_app(network: Network, *, auth_token: str,
     for path, method, endpoint in ROUTES:
         app.add_url_rule(PREFIX + path, endpoint, getattr(api, endpoint), methods=[method],
                          provide_automatic_options=False)  # fmt: skip
+
+    @app.before_request
+    def _unavailable() -> tuple[Response, int] | None:
+        if outage is None or not outage.refuse():
+            return None
+        return jsonify(ApiError(503, 20503, "Service Unavailable").to_resource()), 503
 
     @app.url_value_preprocessor
     def _take_account(endpoint: str | None, values: dict | None) -> None:
