@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
+from redis.exceptions import RedisError
 
 from hotline import sign_in_pace as pace
 from hotline.console import auth, capacity, csrf, device_cookie, pacing, sections
@@ -33,6 +35,22 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 bp.before_request(capacity.admit)
 bp.teardown_request(capacity.release)
 bp.before_request(csrf.protect)
+
+log = logging.getLogger(__name__)
+# How soon a page should ask again while Redis is not answering (restarting, failing over).
+REDIS_TROUBLE_RETRY_S = 5
+
+
+@bp.errorhandler(RedisError)
+def redis_trouble(error: RedisError):
+    """Redis down or restarting: a plain 503 that says so, never a server error; the
+    page's script waits and asks again, a person can press Refresh.
+    """
+    log.warning("console: Redis unavailable (%s)", type(error).__name__)
+    return ("The hotline's database is not answering right now (it may be restarting). "
+            "Try again in a few seconds.", 503,
+            {"Retry-After": str(REDIS_TROUBLE_RETRY_S), "Content-Type": "text/plain"})  # fmt: skip
+
 
 # How often an open page asks GET /console/state for changes, in seconds. Each ask holds
 # a thread for milliseconds; the page waits longer when told the console is busy.

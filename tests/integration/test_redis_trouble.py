@@ -18,6 +18,7 @@ from hotline.clock import ManualClock
 from hotline.services import Services
 from hotline.settings import Settings
 from tests.support.bad_redis import closed_port, post_or_fail, silent_server
+from tests.support.console import login
 from tests.support.env import settings_env
 from tests.support.twilio import PUBLIC_URL
 from tests.support.xml import shape
@@ -82,3 +83,13 @@ def test_a_status_callback_is_acknowledged_with_valid_twiml(client):
     response = post_or_fail(client, "/voice/status", {**CALL, "CallStatus": "completed"})
     assert response.status_code == 200
     assert response.mimetype == "text/xml"
+
+
+def test_the_console_says_redis_is_not_answering_with_a_503_not_a_server_error(client):
+    """Found by the night under fire: while Redis restarted, console pages answered 500."""
+    response = login(client, "vera", "a-long-enough-password")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.get_data(as_text=True) == (
+        "The hotline's database is not answering right now (it may be restarting). "
+        "Try again in a few seconds.")  # fmt: skip
