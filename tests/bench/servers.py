@@ -5,17 +5,27 @@ and CPU time read from /proc for the processes a run is charged with.
 from __future__ import annotations
 
 import os
+import runpy
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 from hotline.settings import PROJECT_ROOT
 
 GUNICORN_CONF = PROJECT_ROOT / "config" / "gunicorn.conf.py"
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def gunicorn_config(env: dict[str, str]) -> dict[str, object]:
+    """The settings config/gunicorn.conf.py gives under `env` (worker class, threads, ...),
+    read the way gunicorn reads them, for the report.
+    """
+    with mock.patch.dict(os.environ, env):
+        return runpy.run_path(str(GUNICORN_CONF))
 
 
 def free_port(host: str) -> int:
