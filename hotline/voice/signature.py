@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
@@ -53,13 +54,16 @@ class FormValues:
     """A form as RequestValidator reads a multi-valued mapping: names, then getall(name).
 
     Werkzeug's MultiDict has getlist but not getall, so without this the
-    validator finds each value by catching two AttributeErrors.
+    validator finds each value by catching two AttributeErrors. A MultiDict is a
+    dict of lists underneath: the validator only reads them, so it is handed those
+    lists themselves rather than a copy of each (getlist's).
     """
 
-    __slots__ = ("_form",)
+    __slots__ = ("_form", "_lists")
 
     def __init__(self, form: Mapping[str, str]) -> None:
         self._form = form
+        self._lists = isinstance(form, MultiDict)
 
     def __iter__(self):
         return iter(self._form)
@@ -68,5 +72,7 @@ class FormValues:
         return bool(self._form)
 
     def getall(self, name: str) -> list[str]:
+        if self._lists:
+            return dict.__getitem__(self._form, name)
         getlist = getattr(self._form, "getlist", None)
         return getlist(name) if getlist is not None else [self._form[name]]
