@@ -1,0 +1,54 @@
+"""Random and missing form fields and query arguments for Twilio's webhooks, and what
+makes an answer acceptable. Shared by the fast fuzz test (`make test`) and the long
+one (`make bench`, tests/bench/fuzz.py).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from flask import Flask
+from hypothesis import strategies as st
+
+from hotline.voice.common import VOICE_PREFIX
+
+FIELDS = ["CallSid", "From", "To", "Digits", "CallStatus", "SequenceNumber", "CallDuration",
+          "StirVerstat", "FromState", "FromCountry", "QueueResult", "QueuePosition"]  # fmt: skip
+QUERY = ["precinct", "how", "tries", "reprompts", "step", "strict", "volunteer", "pairing",
+         "verification"]  # fmt: skip
+
+# Values that look like what Twilio sends, mixed with anything at all.
+plausible = st.sampled_from(["CA1", "+15155550100", "Anonymous", "+266696687", "1001", "482913",
+                             "completed", "in-progress", "-1", "99999999999999999999", "",
+                             "TN-Validation-Failed-A", "IA", "US", "hangup", "0", "#"])
+text = st.one_of(plausible, st.text(max_size=40))
+forms = st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(min_size=1, max_size=10)),
+                        text, max_size=8)  # fmt: skip
+queries = st.dictionaries(st.sampled_from(QUERY), text, max_size=4)
+
+
+def webhook_paths(app: Flask) -> list[str]:
+    """Every route under /voice/, read from the app: a webhook added later is fuzzed too."""
+    return sorted(rule.rule for rule in app.url_map.iter_rules()
+                  if rule.rule.startswith(VOICE_PREFIX))  # fmt: skip
+
+
+def fault(response) -> str | None:
+    """What is wrong with a webhook's answer, or None: it must be valid TwiML (200, a
+    <Response> document) or a 4xx without a traceback, never a 5xx.
+    """
+    if response.status_code >= 500:
+        return "5xx"
+    if response.status_code == 200:
+        if response.mimetype != "text/xml":
+            return "invalid-twiml"
+        try:
+            root = ET.fromstring(response.data)
+        except ET.ParseError:
+            return "invalid-twiml"
+        return None if root.tag == "Response" else "invalid-twiml"
+    if not 400 <= response.status_code < 500:
+        return f"status {response.status_code}"
+    if b"Traceback" in response.data:
+        return "traceback"
+    return None
