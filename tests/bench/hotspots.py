@@ -175,7 +175,9 @@ def _short(filename: str) -> str:
 def _package(filename: str, function: str) -> str:
     """The top-level package a function belongs to: flask, werkzeug, redis, hotline, ..."""
     if filename == "~":
-        return "builtins"  # C functions: dict lookups, socket calls, hmac, json's C parts
+        if "_socket.socket" in function or "select.poll" in function:
+            return "sockets"  # wall time: mostly the wait for Redis's answer
+        return "builtins"  # C functions: dict lookups, hmac, json's C parts, ...
     if "site-packages/" in filename:
         return filename.split("site-packages/", 1)[1].split("/", 1)[0]
     if "/lib/python3" in filename:

@@ -97,7 +97,7 @@ class Gunicorn:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        process.send_signal(signal.SIGTERM)  # graceful: idle sync workers leave at once
+        process.send_signal(signal.SIGTERM)  # graceful: idle workers leave at once
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
