@@ -22,8 +22,15 @@ plausible = st.sampled_from(["CA1", "+15155550100", "Anonymous", "+266696687", "
                              "completed", "in-progress", "-1", "99999999999999999999", "",
                              "TN-Validation-Failed-A", "IA", "US", "hangup", "0", "#"])
 text = st.one_of(plausible, st.text(max_size=40))
-forms = st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(min_size=1, max_size=10)),
-                        text, max_size=8)  # fmt: skip
+any_forms = st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(min_size=1, max_size=10)),
+                            text, max_size=8)  # fmt: skip
+# Most webhooks answer 400 at once without a CallSid they accept, and most random forms
+# have none: half the forms carry a well-formed one, so that the routes' own logic (the
+# steps of a call, the keypad answers, the line) sees the random rest.
+call_sids = st.one_of(st.just("CA1"), st.from_regex(r"CA[0-9a-f]{32}", fullmatch=True))
+twilio_forms = st.builds(lambda extra, sid: {**extra, "CallSid": sid},
+                         st.dictionaries(st.sampled_from(FIELDS), text, max_size=8), call_sids)
+forms = st.one_of(any_forms, twilio_forms)
 queries = st.dictionaries(st.sampled_from(QUERY), text, max_size=4)
 
 
