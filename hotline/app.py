@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hotline.forms import HotlineRequest
 from hotline.health import essential_checks
 from hotline.security_headers import add_security_headers
 from hotline.services import Services
@@ -32,6 +33,7 @@ def create_app(services: Services | None = None) -> Flask:
             )
         services = Services.build(settings)
     app = Flask(__name__)
+    app.request_class = HotlineRequest
     init_app(app, services)
     return app
 

@@ -15,6 +15,7 @@ from flask import Flask
 
 from hotline.console import capacity
 from hotline.console.auth import SESSION_LIFETIME
+from hotline.console.cookie_sessions import CookieSessions
 from hotline.console.routes import bp
 from hotline.secret_keys import CONSOLE_SESSIONS, derive_key
 from hotline.services import Services
@@ -35,6 +36,7 @@ def init_console(app: Flask, services: Services) -> None:
         log.warning("HOTLINE_SECRET_KEY is not set: console sessions last only as long as "
                     "this process, and only work with a single web worker")  # fmt: skip
         app.secret_key = secrets.token_hex(32)
+    app.session_interface = CookieSessions()
     app.config.update(
         SESSION_COOKIE_SECURE=not settings.public_url.startswith("http://"),
         SESSION_COOKIE_HTTPONLY=True,

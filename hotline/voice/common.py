@@ -11,13 +11,13 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask import Blueprint, Flask, Request, Response, abort, current_app, g, request
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
-from hotline.settings import VoiceSettings
+from hotline.settings import Settings, VoiceSettings
 from hotline.steps.verification import Caller
 from hotline.store import deadline
 from hotline.voice import twiml
@@ -58,19 +58,20 @@ def guard_voice_routes(app: Flask) -> None:
     answers 403 unless Twilio signed it: one check, before any route runs. And each has a
     time limit on its Redis work, so that it answers well inside Twilio's 15 seconds.
     """
-    app.before_request(_require_signature_under_voice)
-    app.before_request(_start_time_limit)
+    app.before_request(_guard_voice_request)
     app.teardown_request(_end_time_limit)
 
 
-def _require_signature_under_voice() -> None:
-    if request.path.startswith(VOICE_PREFIX):
-        require_twilio_signature()
-
-
-def _start_time_limit() -> None:
-    if request.path.startswith(VOICE_PREFIX):
-        g.redis_deadline = deadline.start(services().settings.webhook_redis_budget_s)
+def _guard_voice_request() -> None:
+    """The signature first (an unsigned request gets 403 and no time limit), then the
+    time limit. One hook, and the request looked up once: this runs on every webhook.
+    """
+    req = request._get_current_object()
+    if not req.path.startswith(VOICE_PREFIX):
+        return
+    settings = services().settings
+    require_twilio_signature(settings, req)
+    g.redis_deadline = deadline.start(settings.webhook_redis_budget_s)
 
 
 def _end_time_limit(_error: BaseException | None) -> None:
@@ -79,12 +80,9 @@ def _end_time_limit(_error: BaseException | None) -> None:
         deadline.end(token)
 
 
-def require_twilio_signature() -> None:
-    settings = services().settings
-    url = public_request_url(settings.public_url, request.path, request.query_string)
-    if not is_signed(
-        settings.twilio_auth_token, url, request.form, request.headers.get(SIGNATURE_HEADER)
-    ):
+def require_twilio_signature(settings: Settings, req: Request) -> None:
+    url = public_request_url(settings.public_url, req.path, req.query_string)
+    if not is_signed(settings.twilio_auth_token, url, req.form, req.headers.get(SIGNATURE_HEADER)):
         abort(403)
 
 

@@ -62,15 +62,16 @@ def incoming() -> Response:
     settings = svc.settings
     sid = call_sid()
     number = caller_number()
+    form = request.form
     arrival = svc.store.calls.arrive(
         now=svc.clock.now(),
         call_sid=sid,
         number=number,
         request={
-            "to": request.form.get("To", ""),
-            "stir_verstat": request.form.get("StirVerstat", ""),
-            "from_state": request.form.get("FromState", ""),
-            "from_country": request.form.get("FromCountry", ""),
+            "to": form.get("To", ""),
+            "stir_verstat": form.get("StirVerstat", ""),
+            "from_state": form.get("FromState", ""),
+            "from_country": form.get("FromCountry", ""),
         },
     )
     if arrival.block is not None:

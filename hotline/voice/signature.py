@@ -7,11 +7,14 @@ check is rebuilt from it plus the path and query of this request.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 from collections.abc import Mapping
 from functools import lru_cache
 
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 
@@ -39,9 +42,32 @@ def is_signed(
         return False
     validator = _validator(auth_token)
     values = FormValues(form)
-    if hmac.compare_digest(validator.compute_signature(url, values), signature):
+    if hmac.compare_digest(_signature_of(validator, url, form, values), signature):
         return True
     return validator.validate(url, values, signature)
+
+
+def _signature_of(validator: RequestValidator, url: str, form: Mapping[str, str],
+                  values: FormValues) -> str:  # fmt: skip
+    """validator.compute_signature(url, form), HMAC-SHA1 as Twilio signs webhooks.
+
+    For a Werkzeug form (every request) this is the library's own algorithm, written
+    over the form's lists: the URL, then each name in order followed by each of its
+    distinct values in order, keyed with the auth token. The library's loop, one
+    look-up and one string concatenation per field, was most of the check's time; a
+    test holds the two to the same answer on any form.
+    """
+    if not isinstance(form, MultiDict):
+        return validator.compute_signature(url, values)
+    parts = [url]
+    for name, field_values in sorted(dict.items(form)):  # names are unique in a MultiDict
+        if len(field_values) == 1:
+            parts += (name, field_values[0])
+        else:
+            for value in sorted(set(field_values)):
+                parts += (name, value)
+    mac = hmac.new(validator.token, "".join(parts).encode("utf-8"), hashlib.sha1)
+    return base64.b64encode(mac.digest()).decode("ascii")
 
 
 @lru_cache(maxsize=4)
@@ -53,13 +79,16 @@ class FormValues:
     """A form as RequestValidator reads a multi-valued mapping: names, then getall(name).
 
     Werkzeug's MultiDict has getlist but not getall, so without this the
-    validator finds each value by catching two AttributeErrors.
+    validator finds each value by catching two AttributeErrors. A MultiDict is a
+    dict of lists underneath: the validator only reads them, so it is handed those
+    lists themselves rather than a copy of each (getlist's).
     """
 
-    __slots__ = ("_form",)
+    __slots__ = ("_form", "_lists")
 
     def __init__(self, form: Mapping[str, str]) -> None:
         self._form = form
+        self._lists = isinstance(form, MultiDict)
 
     def __iter__(self):
         return iter(self._form)
@@ -68,5 +97,7 @@ class FormValues:
         return bool(self._form)
 
     def getall(self, name: str) -> list[str]:
+        if self._lists:
+            return dict.__getitem__(self._form, name)
         getlist = getattr(self._form, "getlist", None)
         return getlist(name) if getlist is not None else [self._form[name]]

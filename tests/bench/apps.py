@@ -9,7 +9,7 @@ happens at import time.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import redis
 from flask import Flask, Response
@@ -34,8 +34,8 @@ SETTINGS_ENV = (
 # servers answer the same bytes before it measures anything.
 BARE_TWIML = (
     '<?xml version="1.0" encoding="UTF-8"?><Response>'
-    '<Gather action="{public_url}/voice/precinct?reprompts=0" actionOnEmptyResult="true" '
-    'finishOnKey="#" input="dtmf" method="POST" timeout="6">'
+    '<Gather action="{public_url}/voice/precinct?reprompts=0&amp;step=0" '
+    'actionOnEmptyResult="true" finishOnKey="#" input="dtmf" method="POST" timeout="6">'
     '<Say language="en-US">Welcome to the caucus results hotline. '
     "Please enter your precinct number, then press pound.</Say></Gather></Response>"
 )
@@ -47,15 +47,16 @@ def bench_settings(env: dict[str, str]) -> Settings:
     return Settings.load(env=env)
 
 
-def triage_app() -> Flask:
+def triage_app(env: Mapping[str, str] | None = None) -> Flask:
     """The real app, as `hotline serve` builds it, against the benchmark's Redis."""
-    env = {name: os.environ[name] for name in SETTINGS_ENV if name in os.environ}
-    return create_app(Services.build(bench_settings(env)))
+    env = os.environ if env is None else env
+    chosen = {name: env[name] for name in SETTINGS_ENV if name in env}
+    return create_app(Services.build(bench_settings(chosen)))
 
 
-def bare_app() -> Flask:
+def bare_app(env: Mapping[str, str] | None = None) -> Flask:
     """The floor: one POST route answering a fixed TwiML document, no checks, no Redis."""
-    return _fixed_answer_app(before=None)
+    return _fixed_answer_app(before=None, env=os.environ if env is None else env)
 
 
 def ping_app() -> Flask:
@@ -66,11 +67,11 @@ def ping_app() -> Flask:
     if not url:
         raise RuntimeError("the benchmark's ping app needs REDIS_URL (its own Redis)")
     client = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
-    return _fixed_answer_app(before=client.ping)
+    return _fixed_answer_app(before=client.ping, env=os.environ)
 
 
-def _fixed_answer_app(before: Callable[[], object] | None) -> Flask:
-    public_url = os.environ.get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+def _fixed_answer_app(before: Callable[[], object] | None, env: Mapping[str, str]) -> Flask:
+    public_url = env.get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     document = BARE_TWIML.format(public_url=public_url)
     app = Flask(__name__)
 

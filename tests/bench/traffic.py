@@ -3,7 +3,8 @@
 Traffic looks like a busy night: distinct CallSids, mostly unknown callers
 (each number calls twice, well under the divert threshold, so they get the
 challenge: the common path), some registered chair phones (fast track), some
-withheld caller IDs, a share of out-of-state callers, and the full set of
+withheld caller IDs, some numbers an admin has blocked (rejected before anything is
+counted), a share of out-of-state callers, and the full set of
 parameters Twilio posts with a voice webhook, signed as Twilio signs them.
 """
 
@@ -25,13 +26,15 @@ CALLS_PER_UNKNOWN_NUMBER = 2
 # Shares of the traffic (the rest are unknown callers with caller ID).
 CHAIR_SHARE = 0.10
 WITHHELD_SHARE = 0.08
+BLOCKED_SHARE = 0.05
+BLOCKED_NUMBERS = 50
 OUT_OF_STATE_SHARE = 0.15
 
 
 @dataclass(frozen=True)
 class Call:
     params: dict[str, str]
-    kind: str  # "unknown", "chair" or "withheld": what the caller is, not the verdict
+    kind: str  # "unknown", "chair", "withheld" or "blocked": who calls, not the verdict
 
 
 def roster(pin_key: bytes) -> list[Precinct]:
@@ -51,6 +54,15 @@ def chair_phone(i: int) -> str:
     return f"+1515200{i:04d}"
 
 
+def blocked_number(i: int) -> str:
+    """The i-th of the numbers the benchmark blocks before it sends anything."""
+    return f"+1900555{i:04d}"
+
+
+def blocked_numbers() -> list[str]:
+    return [blocked_number(i) for i in range(BLOCKED_NUMBERS)]
+
+
 def calls(count: int, *, seed: int) -> list[Call]:
     """`count` inbound calls; a different seed gives different CallSids and numbers."""
     rng = random.Random(seed)
@@ -64,6 +76,9 @@ def calls(count: int, *, seed: int) -> list[Call]:
         elif roll < CHAIR_SHARE + WITHHELD_SHARE:
             number, kind = rng.choice(("Anonymous", "+266696687")), "withheld"
             state = ""
+        elif roll < CHAIR_SHARE + WITHHELD_SHARE + BLOCKED_SHARE:
+            number, kind = blocked_number(rng.randrange(BLOCKED_NUMBERS)), "blocked"
+            state = rng.choice(("IA", "NJ"))
         else:
             kind = "unknown"
             if not unknown_pool:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hotline.phone import mask_number, normalise_block_target, normalise_caller_id
+from hotline.phone import _parse, mask_number, normalise_block_target, normalise_caller_id
 from hotline.settings import Settings
 
 # As in config/hotline.toml.
@@ -203,3 +206,37 @@ def test_prefixes_with_newlines_or_non_ascii_digits_are_refused(raw):
 )
 def test_mask_number(number, masked):
     assert mask_number(number) == masked
+
+
+# --- the North American shortcut ------------------------------------------------------------
+
+
+def _library(text: str, region: str) -> str | None:
+    return _parse.__wrapped__(text, region)  # phonenumbers itself, not the cache
+
+
+@pytest.mark.parametrize("region", ["US", "CA", "GB"])
+def test_the_shortcut_is_what_phonenumbers_says_for_every_area_code(region):
+    """Every area code 200-999 and every exchange's first digit: phonenumbers gives back the
+    very number the shortcut passes through.
+    """
+    for area in range(200, 1000):
+        for exchange in range(10):
+            text = f"+1{area}{exchange}550100"
+            assert caller_id(text, region) == _library(text, region) == text
+
+
+@given(st.from_regex(r"\+1[2-9][0-9]{9}", fullmatch=True))
+def test_the_shortcut_agrees_with_phonenumbers(text):
+    assert caller_id(text) == _library(text, "US")
+
+
+@given(st.text(alphabet="+0123456789", min_size=1, max_size=14))
+def test_anything_else_still_goes_through_phonenumbers(text):
+    assert caller_id(text) == (None if text in WITHHELD_NUMBERS else _library(text, "US"))
+
+
+def test_the_shortcut_takes_ascii_digits_only():
+    arabic_indic = "+1" + "".join(chr(0x0660 + int(d)) for d in "5155550100")
+    assert caller_id(arabic_indic) == _library(arabic_indic, "US") == "+15155550100"
+    assert phonenumbers.is_possible_number(phonenumbers.parse("+15155550100"))
