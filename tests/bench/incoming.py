@@ -45,9 +45,8 @@ import redis
 
 from hotline.clock import SystemClock
 from hotline.settings import PROJECT_ROOT
-from hotline.store.blocks import Blocks
+from hotline.store import Store
 from hotline.store.embedded import EmbeddedRedis
-from hotline.store.roster import Roster
 from tests.bench import hotspots, loadgen, roundtrips, servers, traffic
 from tests.bench.apps import bare_app, bench_settings, triage_app
 from tests.bench.reporting import percentile_ms, progress, write_report
@@ -134,10 +133,10 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
 
     def fresh_state() -> None:
         client.flushdb()
-        Roster(client).replace_all(roster)
-        blocks = Blocks(client, SystemClock())
+        store = Store.open(client, SystemClock(), settings.policy)
+        store.roster.replace_all(roster)
         for number in traffic.blocked_numbers():
-            blocks.block(number, reason="benchmark", author="bench")
+            store.blocks.block(number, reason="benchmark", author="bench")
 
     # 1. Round trips, counted exactly, in-process.
     progress(f"counting Redis round trips over {args.roundtrip_requests} requests in-process")
