@@ -23,7 +23,7 @@ from hotline.sim.scenario import (
 )
 
 IOWA_ROSTER = PROJECT_ROOT / "data" / "iowa-2020" / "precincts.csv"
-SHIPPED = ["demo", "iowa-2020", "pin-guessing", "smoke", "spoofer"]
+SHIPPED = ["demo", "iowa-2020", "night-under-fire", "pin-guessing", "smoke", "spoofer"]
 
 # A small, valid scenario; each test below breaks one thing in it.
 GOOD = """\
@@ -249,5 +249,5 @@ def test_an_unknown_scenario_lists_the_known_ones():
     with pytest.raises(ScenarioError) as raised:
         load_scenario("nosuch")
 
-    assert str(raised.value) == ("no scenario 'nosuch' (known: demo, iowa-2020, pin-guessing, "
-                                 "smoke, spoofer)")
+    assert str(raised.value) == ("no scenario 'nosuch' (known: demo, iowa-2020, "
+                                 "night-under-fire, pin-guessing, smoke, spoofer)")
