@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from hotline.app import create_app
-from hotline.console import device_cookie
+from hotline.console import capacity, device_cookie
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.sign_in_pace import WINDOW_S
@@ -256,8 +256,11 @@ def test_parallel_guesses_cannot_all_be_evaluated(app, services, admin):
     """Finding 7 (race): the limit was checked before failures were counted, so 12
     parallel guesses all got through a limit of 5. Now each attempt is counted first:
     of 12 at once only the free ones are checked. (The ManualClock stands still, so no
-    delay runs out while they race.)
+    delay runs out while they race.) The console's thread cap is per web worker, so
+    guesses spread over workers race all the same: here one worker gets a slot for
+    each of them, and the pacing alone must hold.
     """
+    capacity.install(app, 12)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
