@@ -119,9 +119,11 @@ def _iowa_2020(report: PrecinctReport, election: Election, rules: PrecinctRules 
                                 f"{tie.stake}: no coin toss recorded", blocking=False))  # fmt: skip
     given = sum(allocation.delegates.values())
     if allocation.viable and not allocation.unsettled and given != rules.delegates:
+        more = (" (more viable groups than delegates: each viable group gets one)"
+                if len(allocation.viable) > rules.delegates else "")  # fmt: skip
         findings.append(Finding("delegate-total", f"{len(allocation.viable)} viable groups "
-                                f"get {given} delegates, not the precinct's {rules.delegates}",
-                                blocking=False))  # fmt: skip
+                                f"get {given} delegates, not the precinct's "
+                                f"{rules.delegates}{more}", blocking=False))  # fmt: skip
     if published is not None:
         findings.extend(_published(allocation, rules, published, name))
     return findings

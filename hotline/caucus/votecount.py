@@ -38,8 +38,8 @@ def check_votes(report: PrecinctReport, name: Callable[[str], str]) -> list[Find
         return findings
     for key, count in counted.items():
         if count > ballots:
-            findings.append(Finding("count-above-attendance", f"{name(key)} has {count} votes, "
-                                    f"more than the {ballots} ballots cast", blocking=True))  # fmt: skip
+            message = f"{name(key)} has {count} votes, more than the {ballots} ballots cast"
+            findings.append(Finding("count-above-attendance", message, blocking=True))
     if total > ballots:
         findings.append(Finding("votes-above-ballots", f"the votes add up to {total}, more than "
                                 f"the {ballots} ballots cast", blocking=True))  # fmt: skip
