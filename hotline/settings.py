@@ -89,6 +89,8 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     prompts: Mapping[str, str] = field(default_factory=dict)
+    # The election results are taken for: a name in elections/ or a path to a TOML file.
+    election: str = "iowa-2020"
 
     @classmethod
     def load(
@@ -304,6 +306,7 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             "policy": policy,
             "voice": VoiceSettings(**voice),
             "prompts": dict(config["prompts"]),
+            "election": _election(config.get("results", {}).get("election", "iowa-2020")),
         }
     except KeyError as missing:
         raise ConfigError(f"config is missing the setting {missing}") from None
@@ -332,6 +335,12 @@ def pin_defence(section: Mapping[str, Any]) -> PinDefence:
     if defence.window_s <= 0 or defence.alarm_window_s <= 0:
         raise ConfigError("triage.pins.defence windows must be longer than zero")
     return defence
+
+
+def _election(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"results.election must name an election, not {value!r}")
+    return value.strip()
 
 
 def _positive(value: str, name: str) -> float:
