@@ -132,7 +132,7 @@ def test_shipped_2020_file_counts(shipped):
     assert outcome.off_roster == 87
     assert len(outcome.flagged) == 640
     assert dict(outcome.counts()) == SHIPPED_COUNTS
-    assert outcome.to_dict()["blocking"] == 528
+    assert outcome.to_dict()["blocking"] == 155
 
 
 def test_shipped_flags_recheck_to_the_same_findings(shipped):
