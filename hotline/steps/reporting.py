@@ -150,7 +150,7 @@ class Review:
 
     @property
     def warnings(self) -> tuple[Finding, ...]:
-        # An unsettled toss is asked about before the review, never read as a warning.
+        # An unsettled toss is asked about, never read out as a warning.
         return tuple(f for f in self.findings
                      if not f.blocking and f.code != "unsettled-coin-toss")  # fmt: skip
 

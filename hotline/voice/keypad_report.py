@@ -259,7 +259,7 @@ def _review(precinct: str, draft: Draft, reprompts: int = 0, preface: str = "") 
         return hold_answer(precinct, "report_to_volunteer")
     checked = reporting.review(services(), precinct, draft)
     tie = checked.toss
-    if tie is not None:
+    if tie is not None and not checked.blocking:  # a toss only once the counts can stand
         return _ask_key(_toss_text(tie), "/voice/report-toss", precinct, reprompts, preface)
     parts = [preface] if preface else []
     parts.append(prompt("report_readback").format(precinct=spell(precinct),
