@@ -494,16 +494,20 @@ class Network:
         finish = verb.attr("finishOnKey", "#")
         num_digits = int(verb.number("numDigits", 0))
         digits = reply.digits or ""
+        finished_on = ""
         if num_digits and len(digits.rstrip(finish)) >= num_digits:
             submit_at, entered = prompt_s + reply.delay_s, digits[:num_digits]
         elif finish and digits.endswith(finish):
             submit_at, entered = prompt_s + reply.delay_s, digits[: -len(finish)]
+            finished_on = finish  # Twilio posts FinishedOnKey: "#" alone is not silence
         else:
             # Silence, or digits without the finishing key: Twilio waits out the timeout.
             submit_at, entered = prompt_s + reply.delay_s + timeout, digits
-        call.pending = self.loop.after(submit_at, self._gathered, call, program, verb, entered)
+        call.pending = self.loop.after(submit_at, self._gathered, call, program, verb, entered,
+                                       finished_on)  # fmt: skip
 
-    def _gathered(self, call: SimCall, program: Program, verb: Verb, digits: str) -> None:
+    def _gathered(self, call: SimCall, program: Program, verb: Verb, digits: str,
+                  finished_on: str = "") -> None:  # fmt: skip
         if not call.live or not self._current(call, program):
             return
         if not digits and verb.attr("actionOnEmptyResult") != "true":
@@ -514,7 +518,8 @@ class Network:
         if not action:
             self._step(call, program)
             return
-        self._fetch_and_run(call, action, extra={"Digits": digits}, waiting=program.waiting)
+        extra = {"Digits": digits, **({"FinishedOnKey": finished_on} if finished_on else {})}
+        self._fetch_and_run(call, action, extra=extra, waiting=program.waiting)
 
     # Queues
 

@@ -158,6 +158,9 @@ class Chair(Person):
                 self.booked_on = call.sid
                 return Reply("1", _typing(self.rng, "1"))
             return Reply()  # listening to the hold message
+        if "to speak to a volunteer, press 2" in text:
+            # The report choice after the PIN: these chairs report to a volunteer.
+            return Reply("2", _typing(self.rng, "2"))
         if "backup code" in text:
             return _key(self.rng, self.spec.backup_code)
         if "pin" in text:

@@ -93,6 +93,14 @@ class Line:
             )
         )  # fmt: skip
 
+    def step_out(self, call_sid: str) -> bool:
+        """A waiting call leaves the line but stays verified (a chair reporting on the
+        keypad); False when it was not waiting. `join` puts it back.
+        """
+        return bool(self._scripts.step_out(
+            keys=[keys.LINE, keys.WAITING, keys.HOLDING, keys.PRECINCT_PLACES,
+                  keys.PRECINCT_CALLS, keys.call(call_sid)], args=[call_sid]))  # fmt: skip
+
     def request_callback(self, call_sid: str, *, now: float) -> bool:
         """The waiting call `call_sid` asked to be called back, keeping its place.
 

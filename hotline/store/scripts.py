@@ -19,6 +19,7 @@ LIBRARIES = {
     "pair": ("line",),
     "call_ended": ("line",),
     "confirm_pairing": ("line",),
+    "step_out": ("line",),
 }
 
 
@@ -47,6 +48,7 @@ class Scripts:
     sign_in_attempt: Script
     prune_blocks: Script
     index_blocks: Script
+    step_out: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:

@@ -11,10 +11,11 @@ def init_voice(app: Flask) -> None:
     """
     from hotline.voice.callbacks import bp as callbacks
     from hotline.voice.common import guard_voice_routes
+    from hotline.voice.keypad_report import bp as keypad_report
     from hotline.voice.proof_calls import bp as proof_calls
     from hotline.voice.routes import bp as chairs_line
     from hotline.voice.volunteer_line import bp as volunteer_line
 
-    for blueprint in (chairs_line, volunteer_line, callbacks, proof_calls):
+    for blueprint in (chairs_line, keypad_report, volunteer_line, callbacks, proof_calls):
         app.register_blueprint(blueprint)
     guard_voice_routes(app)

@@ -25,7 +25,6 @@ from hotline.voice.common import (
     caller_number,
     degrades_to,
     goodbye,
-    hold_answer,
     int_arg,
     keep_holding,
     next_step,
@@ -43,6 +42,7 @@ from hotline.voice.common import (
     url,
     voice_blueprint,
 )
+from hotline.voice.keypad_report import report_choice
 from workers.call_end import process_call_end
 from workers.dispatch import enqueue_dispatch
 from workers.queueing import enqueue
@@ -297,7 +297,8 @@ def _after_check(result: Result, precinct: str, how: str, tries: int, wrong_prom
     goodbye when the tries are used up or the number was blocked.
     """
     if result is Result.VERIFIED:
-        return hold_answer(precinct)
+        # On the line already; the chair chooses the keypad or a volunteer.
+        return report_choice(precinct)
     tries += 1
     if result is Result.BLOCKED or tries >= services().settings.policy.pin_tries_per_call:
         return goodbye("goodbye_pin_failed")

@@ -66,6 +66,20 @@ def ask_digits(
 
 
 @lru_cache(maxsize=1024)
+def ask_key(prompt: str, action_url: str, timeout_s: int, speech: Speech,
+            preface: str = "") -> str:  # fmt: skip
+    """Ask for one key (a menu choice). Silence still posts to `action_url` (empty Digits)."""
+    response = VoiceResponse()
+    if preface:
+        speech.say(response, preface)
+    gather = Gather(input="dtmf", action=action_url, method="POST", num_digits=1,
+                    timeout=timeout_s, action_on_empty_result=True)  # fmt: skip
+    speech.say(gather, prompt)
+    response.append(gather)
+    return response.to_xml()
+
+
+@lru_cache(maxsize=1024)
 def hold_in_line(
     message: str, queue_name: str, wait_url: str, action_url: str, speech: Speech
 ) -> str:

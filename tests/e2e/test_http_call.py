@@ -39,7 +39,10 @@ ASK_PRECINCT = (
     "Welcome to the caucus results hotline. Please enter your precinct number, then press pound."
 )
 ASK_PIN = "Please enter your chair PIN, then press pound."
-VERIFIED = "Thank you. Precinct 1 2 0 4 is verified. Please hold for the next volunteer."
+VERIFIED = "Thank you. Precinct 1 2 0 4 is verified."
+REPORT_CHOICE = ("To report your results on the keypad, press 1. To speak to a volunteer, "
+                 "press 2.")  # fmt: skip
+HOLD = "Please hold for the next volunteer."
 NEXT_IN_LINE = (
     "You are next in line. To hang up and be called back without losing your place, press 1."
 )
@@ -120,10 +123,11 @@ def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stac
     network.loop.run(T0 + 60)  # verified and on hold well within the minute
 
     [call] = chair.calls
-    assert call.heard == [ASK_PRECINCT, ASK_PIN, VERIFIED, NEXT_IN_LINE]
+    assert call.heard == [ASK_PRECINCT, ASK_PIN, VERIFIED, REPORT_CHOICE, HOLD,
+                                   NEXT_IN_LINE]
     assert call.first_verbs == ("Gather",)
     assert (call.status, call.outcome, call.answered_at) == ("in-progress", "", T0)
-    assert call.requests == 4  # incoming, precinct, PIN, wait URL
+    assert call.requests == 5  # incoming, precinct, PIN, report choice, wait URL
     # In the simulator's queue "chairs", listening to the wait URL (which offers a call back).
     assert call.queue is network.queues["chairs"]
     assert network.queues["chairs"].members == [call]
@@ -233,12 +237,13 @@ def test_the_worker_processes_the_status_callback(services, network, worker_jobs
 
     # A verified chair who hangs up four minutes into the call, on hold: leaves the line
     # (keeping the place for a while), and is no instant hang-up.
-    chair = ScriptedCaller(network, [CHAIR_PRECINCT, CHAIR_PIN], hang_up_at_s=240.0)
+    chair = ScriptedCaller(network, [CHAIR_PRECINCT, CHAIR_PIN, "2"], hang_up_at_s=240.0)
     start = network.loop.now()
     call = network.place_inbound(chair, CHAIR_PHONE)
     network.loop.run(start + 200)
     assert call.queue is network.queues["chairs"]
-    assert call.heard[:4] == [ASK_PRECINCT, ASK_PIN, VERIFIED, NEXT_IN_LINE]
+    assert call.heard[:6] == [ASK_PRECINCT, ASK_PIN, VERIFIED, REPORT_CHOICE, HOLD,
+                                   NEXT_IN_LINE]
     score = services.store.redis.zscore(keys.LINE, call.sid)
     assert score is not None
 

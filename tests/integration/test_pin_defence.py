@@ -96,7 +96,8 @@ def test_a_spoofed_chair_number_gets_five_pin_checks_then_not_the_pin_alone(clie
     chair.ring()
     backup_prompt = chair.press(pin_of("77001"))
     assert "backup code" in shape(backup_prompt.data)[0][3][0][2]
-    assert verbs(chair.press(backup_code_of("77001")).data) == ["Say", "Enqueue"]
+    assert verbs(chair.press(backup_code_of("77001")).data) == ["Say", "Gather"]  # report choice
+    assert verbs(chair.press("2").data) == ["Say", "Enqueue"]
 
 
 def test_a_call_back_to_the_registered_phone_proves_the_chair_with_their_place_kept(
@@ -220,7 +221,8 @@ def test_guessing_one_precinct_from_many_numbers_is_capped_at_its_budget(client,
     chair.ring()
     chair.press("1002")
     chair.press(pin_of("1002"))
-    assert verbs(chair.press(backup_code_of("1002")).data) == ["Say", "Enqueue"]
+    assert verbs(chair.press(backup_code_of("1002")).data) == ["Say", "Gather"]  # report choice
+    assert verbs(chair.press("2").data) == ["Say", "Enqueue"]
 
 
 def test_guessing_across_the_hotline_raises_the_alarm_then_switches_flood_mode_on(
@@ -303,6 +305,7 @@ def test_two_verified_callers_for_one_precinct_are_both_served(client, services)
         call.ring()
         call.press("1001")
         call.press(pin_of("1001"))
+        call.press("2")  # a volunteer, please
         call.hold()
     assert [c.call_sid for c in services.store.line.waiting()] == ["CA1", "CA2"]
     vid = add_volunteer(services)
@@ -324,6 +327,7 @@ def test_the_console_shows_both_callers_for_one_precinct(client, services, app):
         call.ring()
         call.press("1001")
         call.press(pin_of("1001"))
+        call.press("2")  # a volunteer, please
         call.hold()
     add_admin(services)
     assert "1001 <small>(2 calls)</small>" in admin_page(app)
@@ -351,6 +355,7 @@ def test_a_pin_request_replayed_after_the_call_ended_changes_nothing(client, ser
     pin_url = call.gather_action()
     pin_form = {**call.params, "Digits": pin_of("1001")}
     call.press(pin_of("1001"))
+    call.press("2")  # a volunteer, please
     call.end()
     before = snapshot(services.store.redis, "hotline:*")
 
@@ -371,7 +376,8 @@ def test_a_step_the_call_has_passed_is_refused_while_the_call_is_live(client, se
     again = post_to_url(client, precinct_url, {**call.params, "Digits": "1002"})
     assert again.status_code == 409
     assert snapshot(services.store.redis, "hotline:*") == before
-    assert verbs(call.press(pin_of("1001")).data) == ["Say", "Enqueue"]  # the real call goes on
+    assert verbs(call.press(pin_of("1001")).data) == ["Say", "Gather"]  # report choice
+    assert verbs(call.press("2").data) == ["Say", "Enqueue"]  # the real call goes on
 
 
 def test_a_volunteer_pin_replayed_after_their_call_ended_does_not_put_them_on_duty(
@@ -405,6 +411,7 @@ def test_wait_and_hold_key_replayed_after_the_call_ended_change_nothing(client, 
     call.ring()
     call.press("1001")
     call.press(pin_of("1001"))
+    call.press("2")  # a volunteer, please
     wait_url = call.enqueue().get("waitUrl")
     hold = call.hold()
     hold_key = shape(hold.data)[0][1]["action"]
@@ -423,6 +430,7 @@ def test_a_connect_replayed_after_the_pairing_is_done_changes_nothing(client, se
     first.ring()
     first.press("1001")
     first.press(pin_of("1001"))
+    first.press("2")  # a volunteer, please
     first.hold()
     vid = add_volunteer(services)
     volunteer_ready(services, vid)
@@ -434,6 +442,7 @@ def test_a_connect_replayed_after_the_pairing_is_done_changes_nothing(client, se
     second.ring()
     second.press("1002")
     second.press(pin_of("1002"))
+    second.press("2")  # a volunteer, please
     second.hold()
     before = snapshot(services.store.redis, "hotline:*")
 

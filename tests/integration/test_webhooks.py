@@ -109,10 +109,17 @@ def test_chair_call_from_ring_to_enqueue(client, services, clock):
         ASK_PIN,
     )
     clock.advance(20)
-    held = call.press(pin_of("1001"))
+    choice = call.press(pin_of("1001"))
+    assert choice.data.decode() == (
+        f'{HEADER}<Response><Say language="en-US">Thank you. Precinct 1 0 0 1 is verified.</Say>'
+        f'<Gather action="{PUBLIC_URL}/voice/report-choice?precinct=1001&amp;reprompts=0&amp;'
+        'step=2" actionOnEmptyResult="true" input="dtmf" method="POST" numDigits="1" '
+        'timeout="6"><Say language="en-US">To report your results on the keypad, press 1. '
+        'To speak to a volunteer, press 2.</Say></Gather></Response>'
+    )
+    held = call.press("2")
     assert held.data.decode() == (
-        f'{HEADER}<Response><Say language="en-US">Thank you. Precinct 1 0 0 1 is verified. '
-        'Please hold for the next volunteer.</Say>'
+        f'{HEADER}<Response><Say language="en-US">Please hold for the next volunteer.</Say>'
         f'<Enqueue action="{PUBLIC_URL}/voice/queue-exit" method="POST" '
         f'waitUrl="{PUBLIC_URL}/voice/wait?precinct=1001" waitUrlMethod="POST">chairs</Enqueue>'
         '</Response>'
@@ -143,7 +150,8 @@ def test_registered_chair_phone_is_asked_only_for_the_pin(client, services):
         f"{PUBLIC_URL}/voice/pin?precinct=77001&how=registered-phone&tries=0&reprompts=0&step=0",
         "Welcome, chair of precinct 7 7 0 0 1. Please enter your PIN, then press pound.",
     )
-    assert verbs(call.press(pin_of("77001")).data) == ["Say", "Enqueue"]
+    assert verbs(call.press(pin_of("77001")).data) == ["Say", "Gather"]  # report choice
+    assert verbs(call.press("2").data) == ["Say", "Enqueue"]
     assert services.store.line.waiting()[0].verified_how == "registered-phone"
 
 
@@ -159,6 +167,7 @@ def test_second_place_is_announced(client, services):
         call.ring()
         call.press(precinct)
         call.press(pin_of(precinct))
+        call.press("2")  # a volunteer, please
     assert shape(call.hold().data)[0][3] == [
         ("Say", SAY, f"You are number 2 in line. {OFFER_CALLBACK}", [])
     ]
@@ -173,7 +182,8 @@ def test_mistyped_pin_is_asked_again_then_accepted(client, services):
         f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=1&reprompts=0&step=2",
         ASK_PIN, preface="That PIN did not match.",
     )  # fmt: skip
-    assert verbs(call.press(pin_of("1001")).data) == ["Say", "Enqueue"]
+    assert verbs(call.press(pin_of("1001")).data) == ["Say", "Gather"]  # report choice
+    assert verbs(call.press("2").data) == ["Say", "Enqueue"]
     assert services.store.calls.get("CA1").pin_failures == 1
 
 
@@ -323,7 +333,8 @@ def test_flood_mode_gives_unknown_callers_one_short_prompt_and_chairs_a_way_in(
         "Precinct 1 0 0 1 needs one more check tonight. Please enter the eight digit backup "
         "code from your PIN sheet, then press pound.")
     assert services.store.redis.zcard(keys.PIN_FAILURES) == 0  # the PIN was not checked alone
-    assert verbs(chair.press(backup_code_of("1001")).data) == ["Say", "Enqueue"]
+    assert verbs(chair.press(backup_code_of("1001")).data) == ["Say", "Gather"]  # report choice
+    assert verbs(chair.press("2").data) == ["Say", "Enqueue"]
     assert services.store.line.waiting()[0].verified_how == "backup-code"
     # A registered chair phone keeps its fast track.
     assert verbs(PhoneCall(client, "CA3", "+15155550177").ring().data) == ["Gather"]
@@ -359,11 +370,13 @@ def test_abandoned_chair_leaves_the_line_and_keeps_the_place(client, services, c
     first.ring()
     first.press("1001")
     first.press(pin_of("1001"))
+    first.press("2")  # a volunteer, please
     clock.advance(10)
     second = PhoneCall(client, "CA2", "+15155550102")
     second.ring()
     second.press("1002")
     second.press(pin_of("1002"))
+    second.press("2")  # a volunteer, please
     clock.advance(600)
     assert first.end(duration=610, sequence=2).data.decode() == f"{HEADER}<Response />"
     assert [c.precinct for c in services.store.line.waiting()] == ["1002"]
@@ -371,6 +384,7 @@ def test_abandoned_chair_leaves_the_line_and_keeps_the_place(client, services, c
     back.ring()
     back.press("1001")
     back.press(pin_of("1001"))
+    back.press("2")  # a volunteer, please
     assert [c.precinct for c in services.store.line.waiting()] == ["1001", "1002"]
 
 
@@ -405,6 +419,7 @@ def verified_and_holding(client, services) -> PhoneCall:
     call.ring()
     call.press("1001")
     call.press(pin_of("1001"))
+    call.press("2")  # a volunteer, please
     call.hold()
     services.queue.empty()
     return call
@@ -531,6 +546,7 @@ def test_verified_chair_hanging_up_is_not_an_instant_hangup(client, services, ru
     call.ring()
     call.press("1001")
     call.press(pin_of("1001"))
+    call.press("2")  # a volunteer, please
     call.end(duration=5)
     run_jobs()
     assert services.store.redis.exists(keys.caller_hangups(CHAIR)) == 0

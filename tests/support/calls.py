@@ -21,9 +21,13 @@ class PhoneCall:
         return self._keep(signed_post(self.client, "/voice/incoming", self.params))
 
     def press(self, digits: str):
-        """Answer the current <Gather> ("" is silence: Twilio posts empty Digits)."""
-        return self._keep(post_to_url(self.client, self.gather_action(), {**self.params,
-                                                                         "Digits": digits}))
+        """Answer the current <Gather> ("" is silence: Twilio posts empty Digits; "#" is the
+        pound key alone: empty Digits, and FinishedOnKey says what ended the entry).
+        """
+        form = {**self.params, "Digits": digits}
+        if digits == "#":
+            form.update(Digits="", FinishedOnKey="#")
+        return self._keep(post_to_url(self.client, self.gather_action(), form))
 
     def hold(self, **queue_params: str):
         """Fetch the <Enqueue> wait URL once, as Twilio does while the caller holds."""

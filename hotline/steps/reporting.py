@@ -1,0 +1,186 @@
+"""Reporting results on the keypad: the steps behind hotline/voice/keypad_report.py.
+
+The routes parse the keypad and answer TwiML; what was keyed lives in the precinct's draft
+(store/results.py), never in a URL, so a dropped call is resumed on the chair's next call.
+The caucus math and the checks are hotline/caucus's; a report is stored only when no
+blocking finding remains, and the chair confirmed it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from hotline.caucus import iowa2020
+from hotline.caucus.checks import check
+from hotline.caucus.election import Candidate, Election, load_election
+from hotline.caucus.findings import Finding
+from hotline.caucus.report import CoinToss, PrecinctReport
+from hotline.phone import mask_number
+from hotline.services import Services
+from hotline.steps.verification import Caller
+from hotline.store.results import Draft, StoredReport
+
+# Counts a chair may key: no precinct caucus holds ten thousand people.
+MAX_COUNT = 9999
+_GROUP = re.compile(r"^(\d{1,3})\*(\d{1,5})$")
+_NUMBER = re.compile(r"^\d{1,5}$")
+STAGES = ("first", "final")
+
+
+@lru_cache(maxsize=4)
+def election_named(name: str) -> Election:
+    """The election, loaded once per process (the roster file behind it is large)."""
+    return load_election(name)
+
+
+def election(svc: Services) -> Election:
+    return election_named(svc.settings.election)
+
+
+# Parsing (pure)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One keyed group: a candidate and a count (0 takes the group out)."""
+
+    candidate: Candidate
+    count: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a keyed answer was not taken, as a prompt name and its fields."""
+
+    prompt: str
+    fields: dict[str, str]
+
+
+def parse_attendance(digits: str) -> int | Problem:
+    if not _NUMBER.fullmatch(digits):
+        return Problem("report_bad_number", {})
+    count = int(digits)
+    if count < 1 or count > MAX_COUNT:
+        return Problem("report_bad_attendance", {"count": str(count), "most": str(MAX_COUNT)})
+    return count
+
+
+def parse_group(digits: str, election: Election, attendance: int) -> Entry | Problem:
+    match = _GROUP.fullmatch(digits)
+    if not match:
+        return Problem("report_bad_group", {})
+    number, count = int(match.group(1)), int(match.group(2))
+    candidate = election.by_keypad(number)
+    if candidate is None:
+        return Problem("report_unknown_candidate", {"number": str(number)})
+    if count > attendance or count > MAX_COUNT:
+        return Problem("report_count_too_high", {"count": str(count), "name": candidate.name,
+                                                 "attendance": str(attendance)})  # fmt: skip
+    return Entry(candidate, count)
+
+
+def parse_count(digits: str, attendance: int | None) -> int | Problem:
+    if not _NUMBER.fullmatch(digits):
+        return Problem("report_bad_number", {})
+    count = int(digits)
+    limit = min(attendance or MAX_COUNT, MAX_COUNT)
+    if count > limit:
+        return Problem("report_count_above", {"count": str(count), "most": str(limit)})
+    return count
+
+
+# The draft
+
+
+def current(svc: Services, precinct: str) -> Draft | None:
+    return svc.store.results.draft(precinct)
+
+
+def keep(svc: Services, precinct: str, caller: Caller, draft: Draft) -> Draft:
+    draft = replace(draft, call_sid=caller.call_sid, updated_at=svc.clock.now())
+    svc.store.results.save_draft(precinct, caller.call_sid, draft,
+                                 svc.settings.results_draft_ttl_s)  # fmt: skip
+    return draft
+
+
+def begin(svc: Services, caller: Caller, precinct: str, *, fresh: bool) -> Draft:
+    """The chair chose the keypad: out of the priority line (they are not waiting for a
+    volunteer), and a draft to key into (the one left by a dropped call, unless `fresh`).
+    """
+    svc.store.line.step_out(caller.call_sid)
+    draft = None if fresh else current(svc, precinct)
+    return keep(svc, precinct, caller, draft or Draft(call_sid=caller.call_sid))
+
+
+def to_volunteer(svc: Services, caller: Caller, precinct: str) -> None:
+    """The chair wants a volunteer after all: back in the line, at the place of their
+    arrival; the draft stays for the volunteer's card.
+    """
+    record = svc.store.calls.get(caller.call_sid)
+    arrived_at = record.started_at if record and record.started_at else None
+    svc.store.line.join(now=svc.clock.now(), precinct=precinct, call_sid=caller.call_sid,
+                        number=caller.number, verified_how="keypad-report",
+                        hotline_number=caller.dialled, arrived_at=arrived_at)  # fmt: skip
+
+
+def with_count(draft: Draft, stage: str, key: str, count: int) -> Draft:
+    counts = dict(getattr(draft, stage))
+    if count:
+        counts[key] = count
+    else:
+        counts.pop(key, None)
+    # A changed count may change who tied: the tosses are asked again.
+    return replace(draft, coin_tosses=(), **{stage: counts})
+
+
+# Review
+
+
+@dataclass(frozen=True)
+class Review:
+    report: PrecinctReport
+    allocation: iowa2020.Allocation | None
+    findings: tuple[Finding, ...]
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.blocking)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        # An unsettled toss is asked about, never read out as a warning.
+        return tuple(f for f in self.findings
+                     if not f.blocking and f.code != "unsettled-coin-toss")  # fmt: skip
+
+    @property
+    def toss(self) -> iowa2020.Tie | None:
+        unsettled = self.allocation.unsettled if self.allocation else ()
+        return unsettled[0] if unsettled else None
+
+
+def review(svc: Services, precinct: str, draft: Draft) -> Review:
+    chosen = election(svc)
+    report = draft.report(precinct)
+    rules = chosen.precinct(precinct)
+    allocation = iowa2020.allocate(report, rules) if rules is not None else None
+    return Review(report, allocation, check(report, chosen))
+
+
+def with_toss(draft: Draft, between: tuple[str, ...], winner: str) -> Draft:
+    return replace(draft, coin_tosses=(*draft.coin_tosses, CoinToss(between, winner)))
+
+
+def confirm(svc: Services, caller: Caller, precinct: str, draft: Draft,
+            idempotency_key: str) -> StoredReport | Review:  # fmt: skip
+    """Store the draft as the precinct's next version, or the review that refuses it."""
+    checked = review(svc, precinct, draft)
+    if checked.blocking or checked.toss is not None:
+        return checked
+    stored = svc.store.results.save(
+        checked.report, channel="keypad", author=f"keypad:{mask_number(caller.number)}",
+        now=svc.clock.now(), findings=checked.findings, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    svc.store.results.clear_draft(precinct)
+    return stored
