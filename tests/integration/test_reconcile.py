@@ -26,9 +26,9 @@ def test_chairs_redis_lost_are_put_back_in_their_order_and_served(redis_url, clo
     Redis, and chairs whose line entries were lost held forever.
     """
     with phone_night(redis_url, clock) as (services, loop, network, _):
-        first = network.place_inbound(Person("1001", pin_of("1001")), "+15155550101")
+        first = network.place_inbound(Person("1001", pin_of("1001"), "2"), "+15155550101")
         loop.run(loop.now() + 120)
-        second = network.place_inbound(Person("1002", pin_of("1002")), "+15155550102")
+        second = network.place_inbound(Person("1002", pin_of("1002"), "2"), "+15155550102")
         loop.run(loop.now() + 60)
         assert [c.call_sid for c in services.store.line.waiting()] == [first.sid, second.sid]
         drain(services.queue)
@@ -56,7 +56,7 @@ def test_chairs_redis_lost_are_put_back_in_their_order_and_served(redis_url, clo
 
 def test_a_wait_request_of_a_call_twilio_does_not_hold_is_not_put_back(redis_url, clock):
     with phone_night(redis_url, clock) as (services, loop, network, _):
-        chair = network.place_inbound(Person("1001", pin_of("1001")), "+15155550101")
+        chair = network.place_inbound(Person("1001", pin_of("1001"), "2"), "+15155550101")
         loop.run(loop.now() + 60)
         network.hang_up(chair)
         enqueue_reconcile(services)
