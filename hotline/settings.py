@@ -91,6 +91,8 @@ class Settings:
     prompts: Mapping[str, str] = field(default_factory=dict)
     # The election results are taken for: a name in elections/ or a path to a TOML file.
     election: str = "iowa-2020"
+    # How long a keypad report part keyed waits for the chair to call back and finish it.
+    results_draft_ttl_s: float = 7200.0
 
     @classmethod
     def load(
@@ -307,6 +309,8 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             "voice": VoiceSettings(**voice),
             "prompts": dict(config["prompts"]),
             "election": _election(config.get("results", {}).get("election", "iowa-2020")),
+            "results_draft_ttl_s": _positive(config.get("results", {}).get("draft_ttl", "2h"),
+                                             "results.draft_ttl"),
         }
     except KeyError as missing:
         raise ConfigError(f"config is missing the setting {missing}") from None

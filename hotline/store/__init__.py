@@ -14,6 +14,7 @@ from hotline.store.line import Line
 from hotline.store.parked import Parked
 from hotline.store.pin_guard import PinGuard
 from hotline.store.reputation import Reputation
+from hotline.store.results import Results
 from hotline.store.roster import Roster
 from hotline.store.scripts import Scripts
 from hotline.store.sign_in_attempts import SignInAttempts
@@ -41,6 +42,7 @@ class Store:
     parked: Parked
     pin_guard: PinGuard
     verifications: Verifications
+    results: Results
 
     @classmethod
     def open(cls, client: redis.Redis, clock: Clock, policy: Policy) -> Store:
@@ -60,4 +62,5 @@ class Store:
             parked=Parked(client, clock),
             pin_guard=PinGuard(client, scripts, policy.pin_defence, policy.long_window_s),
             verifications=Verifications(client, scripts, policy.pin_defence),
+            results=Results(client),
         )

@@ -72,6 +72,14 @@ PAIRINGS = f"{PREFIX}:pairings"
 PARKED = f"{PREFIX}:parked"
 # Twilio's SID for each queue name the app uses, learnt once from the REST API.
 TWILIO_QUEUE_SIDS = f"{PREFIX}:twilio-queue-sids"
+# Stored results (store/results.py). Which version is each reported precinct's latest:
+# field precinct code, value its newest version number (1..n).
+RESULTS_LATEST = f"{PREFIX}:results:latest"
+# Receipt codes read to chairs: field the 6-digit code, value "<precinct>:<version>".
+RESULTS_RECEIPTS = f"{PREFIX}:results:receipts"
+# Saves already applied: field an idempotency key (a confirming call's CallSid and step, a
+# form's submission id), value "<precinct>:<version>" it stored.
+RESULTS_SAVES = f"{PREFIX}:results:saves"
 # RQ queue names.
 QUEUE_DEFAULT = "hotline"
 
@@ -178,3 +186,20 @@ def housekeeping(slot: int) -> str:
 def given_up_pairing(pairing_id: str) -> str:
     """The CallSid of a pairing given up as stale, in case the caller turns up after all."""
     return f"{PREFIX}:pairing-given-up:{pairing_id}"
+
+
+def results_versions(precinct_code: str) -> str:
+    """Hash: version number ("1", "2", ...) -> JSON of that stored report; never overwritten."""
+    return f"{PREFIX}:results:{precinct_code}:versions"
+
+
+def results_verified(precinct_code: str) -> str:
+    """Hash: version number -> JSON {by, at}: a volunteer checked that (keypad) version."""
+    return f"{PREFIX}:results:{precinct_code}:verified"
+
+
+def results_draft(precinct_code: str) -> str:
+    """A keypad report being keyed (JSON, the CallSid inside), expiring: what a dropped call
+    left, resumed on the chair's next call.
+    """
+    return f"{PREFIX}:results:{precinct_code}:draft"

@@ -41,6 +41,9 @@ from hotline.store import keys
         ("PRECINCT_CALLS", "hotline:precinct-calls"),
         ("PIN_FAILURES", "hotline:pin-failures"),
         ("ORPHANS", "hotline:orphans"),
+        ("RESULTS_LATEST", "hotline:results:latest"),
+        ("RESULTS_RECEIPTS", "hotline:results:receipts"),
+        ("RESULTS_SAVES", "hotline:results:saves"),
     ],
 )
 def test_constant_keys(name, value):
@@ -52,6 +55,9 @@ def test_constant_keys(name, value):
     [
         (keys.precinct("0042"), "hotline:precinct:0042"),
         (keys.call("CA1"), "hotline:call:CA1"),
+        (keys.results_versions("1001"), "hotline:results:1001:versions"),
+        (keys.results_verified("1001"), "hotline:results:1001:verified"),
+        (keys.results_draft("1001"), "hotline:results:1001:draft"),
         (keys.caller_calls("+15155550100"), "hotline:caller:+15155550100:calls"),
         (keys.caller_pin_failures("+15155550100"), "hotline:caller:+15155550100:pin-failures"),
         (keys.caller_hangups("+15155550100"), "hotline:caller:+15155550100:hangups"),
@@ -115,10 +121,16 @@ def test_every_public_key_is_pinned():
         "PRECINCT_CALLS",
         "PIN_FAILURES",
         "ORPHANS",
+        "RESULTS_LATEST",
+        "RESULTS_RECEIPTS",
+        "RESULTS_SAVES",
     }
     assert functions == {
         "precinct",
         "call",
+        "results_versions",
+        "results_verified",
+        "results_draft",
         "caller_calls",
         "caller_pin_failures",
         "caller_hangups",

@@ -1,0 +1,162 @@
+"""Stored results against a real Redis: versions, receipts, idempotency, verification, drafts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hotline.caucus.findings import Finding
+from hotline.caucus.report import CoinToss, PrecinctReport
+from hotline.store import keys
+from hotline.store.results import Draft, Results, StoredReport
+from tests.support.redis_state import snapshot
+from tests.support.roster import load_small_roster
+
+ADAIR = PrecinctReport(
+    precinct="1001",
+    attendance=40,
+    first={"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9},
+    final={"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9},
+    coin_tosses=(CoinToss(("buttigieg", "klobuchar"), "klobuchar"),),
+)
+WARNING = Finding("first-below-attendance", "the first alignment adds up to 39", blocking=False)
+
+
+@pytest.fixture
+def results(services):
+    load_small_roster(services)
+    draws = iter(["004217", "918273", "555001", "555002", "555003"])
+    return Results(services.store.redis, draw_receipt=lambda: next(draws))
+
+
+def save(results, report=ADAIR, *, key="CA1:7", channel="keypad", author="keypad:***0101",
+         now=1000.0, findings=()):  # fmt: skip
+    return results.save(report, channel=channel, author=author, now=now, findings=findings,
+                        idempotency_key=key)  # fmt: skip
+
+
+def test_save_stores_a_version_marks_the_precinct_and_audits(services, results):
+    stored = save(results)
+    assert stored == StoredReport(precinct="1001", version=1, report=ADAIR, channel="keypad",
+                                  author="keypad:***0101", at=1000.0, receipt="004217")
+    state = snapshot(services.store.redis, "hotline:results*")
+    body = json.loads(state["hotline:results:1001:versions"][1]["1"])
+    assert body == {
+        "report": ADAIR.to_dict(),
+        "channel": "keypad",
+        "author": "keypad:***0101",
+        "at": 1000.0,
+        "receipt": "004217",
+        "findings": [],
+    }
+    assert state == {
+        "hotline:results:1001:versions": ("hash", {"1": json.dumps(body, sort_keys=True)}),
+        "hotline:results:latest": ("hash", {"1001": "1"}),
+        "hotline:results:receipts": ("hash", {"004217": "1001:1"}),
+        "hotline:results:saves": ("hash", {"CA1:7": "1001:1"}),
+    }
+    precinct = services.store.roster.get("1001")
+    assert (precinct.reported_at, precinct.reported_by) == (1000.0, "keypad:***0101")
+    entries = services.store.redis.xrange(keys.AUDIT)
+    assert [fields for _, fields in entries] == [{
+        "at": "1000.0", "action": "results-saved", "target": "1001",
+        "author": "keypad:***0101", "reason": "",
+        "details": json.dumps({"channel": "keypad", "receipt": "004217", "version": 1,
+                               "warnings": []}, sort_keys=True),
+    }]  # fmt: skip
+
+
+def test_a_correction_is_a_new_version_and_never_overwrites(results):
+    first = save(results)
+    corrected = PrecinctReport("1001", 41, ADAIR.first, ADAIR.final, ADAIR.coin_tosses)
+    second = save(results, corrected, key="form-1", channel="volunteer", author="alice",
+                  now=2000.0, findings=(WARNING,))  # fmt: skip
+    assert (second.version, second.receipt, second.findings) == (2, "918273", (WARNING,))
+    assert results.versions("1001") == [first, second]
+    assert results.latest("1001") == second
+    assert results.version("1001", 1) == first
+    assert results.by_receipt("004217") == first
+    assert results.by_receipt("918273") == second
+
+
+def test_the_same_idempotency_key_never_stores_twice(services, results):
+    first = save(results)
+    again = save(results, now=5000.0)
+    assert again == first
+    assert results.versions("1001") == [first]
+    assert len(services.store.redis.xrange(keys.AUDIT)) == 1
+
+
+def test_receipts_are_unique_a_drawn_receipt_in_use_is_drawn_again(services):
+    load_small_roster(services)
+    draws = iter(["111111", "111111", "222222"])
+    results = Results(services.store.redis, draw_receipt=lambda: next(draws))
+    assert save(results, key="a").receipt == "111111"
+    assert save(results, key="b").receipt == "222222"
+    assert results.by_receipt("111111").version == 1
+    assert results.by_receipt("222222").version == 2
+    assert results.by_receipt("333333") is None
+
+
+def test_the_real_receipts_are_six_digits(services):
+    load_small_roster(services)
+    receipt = services.store.results.save(ADAIR, channel="keypad", author="x", now=1.0,
+                                          findings=(), idempotency_key="k").receipt
+    assert len(receipt) == 6 and receipt.isdigit()
+
+
+def test_a_blocking_finding_is_never_stored(results):
+    blocking = Finding("final-above-first", "no", blocking=True)
+    with pytest.raises(ValueError):
+        save(results, findings=(blocking,))
+    assert results.latest("1001") is None
+
+
+def test_reported_precincts_and_all_latest(results):
+    save(results)
+    other = PrecinctReport("77001", 10, {"biden": 10}, {"biden": 10})
+    save(results, other, key="k2", channel="volunteer", author="bob")
+    save(results, ADAIR, key="k3", channel="volunteer", author="bob")
+    assert results.reported_precincts() == ["1001", "77001"]
+    assert [(s.precinct, s.version) for s in results.all_latest()] == [("1001", 2),
+                                                                      ("77001", 1)]
+
+
+def test_verify_records_beside_the_version_and_to_verify_lists_keypad_reports(services,
+                                                                              results):
+    save(results)
+    other = PrecinctReport("77001", 10, {"biden": 10}, {"biden": 10})
+    save(results, other, key="k2", channel="volunteer", author="bob")
+    assert [s.precinct for s in results.to_verify()] == ["1001"]
+    assert results.verify("1001", 1, author="alice", now=3000.0)
+    assert not results.verify("1001", 1, author="bob", now=3001.0)  # once
+    assert not results.verify("1001", 9, author="bob", now=3001.0)  # no such version
+    stored = results.latest("1001")
+    assert (stored.verified_by, stored.verified_at, stored.report) == ("alice", 3000.0, ADAIR)
+    assert results.to_verify() == []
+    assert json.loads(services.store.redis.hget(keys.results_verified("1001"), "1")) == {
+        "by": "alice", "at": 3000.0}
+    assert services.store.redis.xrevrange(keys.AUDIT, count=1)[0][1]["action"] == (
+        "results-verified")
+
+
+def test_a_draft_lives_under_the_precinct_with_its_call_and_expires(services, results):
+    assert results.draft("1001") is None
+    draft = Draft(call_sid="", stage="first", attendance=40, first={"biden": 6},
+                  updated_at=10.0)  # fmt: skip
+    results.save_draft("1001", "CA9", draft, ttl_s=7200)
+    client = services.store.redis
+    assert json.loads(client.get("hotline:results:1001:draft")) == {
+        "call_sid": "CA9", "stage": "first", "attendance": 40, "first": {"biden": 6},
+        "final": {}, "coin_tosses": [], "updated_at": 10.0,
+    }  # fmt: skip
+    assert 7190 < client.ttl("hotline:results:1001:draft") <= 7200
+    assert results.draft("1001") == Draft(call_sid="CA9", stage="first", attendance=40,
+                                          first={"biden": 6}, updated_at=10.0)  # fmt: skip
+    results.clear_draft("1001")
+    assert results.draft("1001") is None
+
+
+def test_the_draft_ttl_comes_from_config(settings):
+    assert settings.results_draft_ttl_s == 7200.0
