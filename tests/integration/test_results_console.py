@@ -296,3 +296,16 @@ def test_the_public_results_page(client, services, clock, serving):
     assert "<strong>1</strong> of" in public.get("/results").get_data(as_text=True)
     clock.advance(31)
     assert "<strong>2</strong> of" in public.get("/results").get_data(as_text=True)
+
+
+def test_the_export_reads_back_with_results_check(client, services, serving, hotline,
+                                                  tmp_path):  # fmt: skip
+    save_adair(client, serving)
+    save_stuart_by_keypad(services)
+    out = tmp_path / "export.csv"
+    assert hotline("results", "export", "--output", str(out)).exit_code == 0
+    result = hotline("results", "check", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    checked = json.loads(result.output)
+    # The SDEs it wrote are the math's, and the toss shows in them: nothing is flagged.
+    assert (checked["precincts"], checked["flagged"]) == (2, 0)
