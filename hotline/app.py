@@ -40,6 +40,7 @@ def create_app(services: Services | None = None) -> Flask:
 
 def init_app(app: Flask, services: Services) -> None:
     from hotline.console import init_console
+    from hotline.public_results import init_public_results
     from hotline.voice import init_voice
 
     app.extensions["hotline"] = services
@@ -52,6 +53,7 @@ def init_app(app: Flask, services: Services) -> None:
     app.after_request(add_security_headers)
     init_voice(app)
     init_console(app, services)
+    init_public_results(app)
 
     @app.get("/healthz")
     def healthz() -> tuple[dict[str, object], int]:

@@ -709,3 +709,27 @@ def check_results(file: Path, as_json: bool, election_name: str | None) -> None:
     for code, count in sorted(outcome.counts().items(), key=lambda item: (-item[1], item[0])):
         kind = "error" if blocking[code] else "warning"
         click.echo(f"  {count:>5}  {code} ({kind})")
+
+
+@results.command("export", help="The stored results (each reported precinct's latest "
+                 "version) in the shape of the party's published file: County, Precinct, "
+                 "then First Expression, Final Expression and SDE for every candidate, and "
+                 "a Status column (keypad, volunteer, verified or flagged); or as JSON.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)  # fmt: skip
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE instead of standard output.")  # fmt: skip
+@click.option("--election", "election_name", default=None,
+              help="Election definition (default: config's [results] election).")
+def export_results(fmt: str, output: Path | None, election_name: str | None) -> None:
+    from hotline.results_out import export_rows, to_csv, to_json
+
+    definition = _election(election_name or _settings().election)
+    with opened_services() as services:
+        rows = export_rows(definition, services.store.results.all_latest())
+    text = to_csv(definition, rows) if fmt == "csv" else to_json(definition, rows) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"{len(rows)} precincts written to {output}", err=True)

@@ -4,7 +4,8 @@ The shape is that of data/iowa-2020/results-2020-02-08.csv (Iowa Democratic Part
 8 February 2020): three header rows (the stage: First Expression, Final Expression, SDE;
 the candidate names; then County, Precinct), then one row per precinct with, for each
 candidate in worksheet order, the first and final expression and the SDEs. County total
-rows (Precinct "Total") are skipped.
+rows (Precinct "Total") are skipped. A last column headed Status, as `hotline results
+export` writes, is read past.
 
 - Attendance is not published: it is taken as the first expression's total (so a report
   here can never have a first alignment below or above its attendance).
@@ -32,6 +33,7 @@ from hotline.caucus.report import CoinToss, PrecinctReport
 
 STAGES = ("First Expression", "Final Expression", "SDE")
 HEADER_ROWS = 3
+STATUS_COLUMN = "Status"
 
 
 class PublishedFileError(ValueError):
@@ -106,8 +108,10 @@ def read_published(text: str, election: Election) -> list[PublishedPrecinct]:
         header = [next(rows) for _ in range(HEADER_ROWS)]
     except StopIteration:
         raise PublishedFileError(1, f"the file needs {HEADER_ROWS} header rows") from None
-    columns = _columns(header, election)
-    width = 2 + len(columns)
+    # `hotline results export` adds a Status column at the end: read past it.
+    status = 1 if header[2] and header[2][-1].strip() == STATUS_COLUMN else 0
+    columns = _columns([row[:len(row) - status] for row in header], election)
+    width = 2 + len(columns) + status
     by_name = {(p.county, p.name): p for p in election.precincts.values()}
     precincts = []
     for line, row in enumerate(rows, start=HEADER_ROWS + 1):
@@ -121,7 +125,7 @@ def read_published(text: str, election: Election) -> list[PublishedPrecinct]:
         if name == "Total":
             continue
         figures: dict[str, dict[str, float | int]] = {stage: {} for stage in STAGES}
-        for (stage, key), cell in zip(columns, row[2:], strict=True):
+        for (stage, key), cell in zip(columns, row[2:width - status], strict=True):
             value = _number(cell, stage, key, line)
             if value:
                 figures[stage][key] = value

@@ -13,7 +13,10 @@ import secrets
 
 from flask import Flask
 
-from hotline.console import capacity
+from hotline.console import (
+    capacity,
+    results_routes,  # noqa: F401 - its routes join bp
+)
 from hotline.console.auth import SESSION_LIFETIME
 from hotline.console.cookie_sessions import CookieSessions
 from hotline.console.routes import bp

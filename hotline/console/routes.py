@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -90,7 +91,8 @@ def format_when(timestamp: float | None) -> str:
 @login_required
 def index(viewer: Viewer):
     query = _block_query()
-    state = page_state(services_of(), viewer, block_query=query)
+    state = page_state(services_of(), viewer, block_query=query,
+                       form_secret=current_app.secret_key)
     rendered = sections.render(state)
     return render_template(
         "console/index.html", state=state, block_query=query, poll_every_s=POLL_EVERY_S,
@@ -112,7 +114,8 @@ def state():
         response = jsonify(error="Sign in first.", login=url_for("console.login"))
         response.status_code = 401
     else:
-        rendered = sections.render(page_state(services, viewer, block_query=_block_query()))
+        rendered = sections.render(page_state(services, viewer, block_query=_block_query(),
+                                              form_secret=current_app.secret_key))
         current = sections.versions(rendered)
         tag = sections.etag(current)
         if request.if_none_match.contains_weak(tag):
@@ -240,19 +243,6 @@ def flag(viewer: Viewer):
     else:
         flash("The caller withheld their number, so it cannot be blocked; the call ended.")
     _release(vid, call_sid)
-    return _back()
-
-
-@bp.post("/reported")
-@login_required
-def reported(viewer: Viewer):
-    services = services_of()
-    _, _, precinct = _current_caller(viewer)
-    if services.store.roster.mark_reported(precinct, author=viewer.user.name,
-                                           now=services.clock.now()):  # fmt: skip
-        flash(f"Precinct {precinct} marked as reported.")
-    else:
-        flash(f"Precinct {precinct} is not on the roster.")
     return _back()
 
 

@@ -16,6 +16,7 @@ from flask import render_template
 TEMPLATES = {
     "line": "console/_line.html",
     "volunteer": "console/_volunteer.html",
+    "results": "console/_results.html",
     "admin": "console/_admin.html",
 }
 # Longer than any version is ever sent: a client's `have` is cut to this.
@@ -25,7 +26,7 @@ MAX_HAVE = 200
 def render(state: dict[str, Any]) -> dict[str, str]:
     """The HTML of each section this viewer sees."""
     shown = {"line": True, "volunteer": state["volunteer"] is not None,
-             "admin": "admin" in state}  # fmt: skip
+             "results": state["volunteer"] is not None, "admin": "admin" in state}  # fmt: skip
     return {name: render_template(TEMPLATES[name], state=state)
             for name, show in shown.items() if show}  # fmt: skip
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hotline.console.auth import Viewer
+from hotline.console.results_form import call_form
 from hotline.phone import mask_number, normalise_block_target
 from hotline.services import Services
 from hotline.steps.verification import alarm_notice
@@ -102,7 +103,8 @@ def block_search_text(raw: str, region: str = "US") -> str:
     return "+" + digits if digits.isdigit() else ""
 
 
-def page_state(services: Services, viewer: Viewer, block_query: str = "") -> dict[str, Any]:
+def page_state(services: Services, viewer: Viewer, block_query: str = "",
+               form_secret: bytes | str = b"") -> dict[str, Any]:  # fmt: skip
     state: dict[str, Any] = {
         "user": viewer.user.name,
         "role": viewer.user.role,
@@ -118,6 +120,10 @@ def page_state(services: Services, viewer: Viewer, block_query: str = "") -> dic
             "status": current.status if current else "offline",
             "card": caller_card(services, vid),
         }
+        card = state["volunteer"]["card"]
+        # The results form: a section of its own, so the card's refreshes leave it alone.
+        state["results"] = (call_form(services, viewer.user.name, card, form_secret)
+                            if card else None)  # fmt: skip
     if viewer.user.is_admin:
         state["admin"] = admin_state(services, block_query)
     return state

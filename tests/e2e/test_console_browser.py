@@ -152,3 +152,60 @@ def test_a_volunteer_sees_a_caller_arrive_live_and_flags_them(browser, live):
     blocked = [entry["message"] for entry in browser.get_log("browser")
                if "Content Security Policy" in entry["message"]]  # fmt: skip
     assert blocked == []
+
+
+ADAIR_1NW = {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9}
+
+
+def test_a_volunteer_fills_the_results_form_sees_the_delegates_live_and_saves(browser, live):
+    """Adair 1NW typed into the form: the delegates show as the figures go in (the caucus
+    math in the browser), the tie asks for its coin toss, the polling leaves what is typed
+    alone, and the save stores the report with the server's receipt."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    base, services = live
+    vid = add_volunteer(services)
+    volunteer_ready(services, vid)
+    put_caller_through(services, vid)
+    browser.get(f"{base}/console/login")
+    browser.find_element(By.NAME, "name").send_keys(VOLUNTEER_USER)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_until(lambda: browser.find_element(By.ID, "results-form"), "the results form")
+
+    def delegates(key: str) -> str:
+        return browser.find_element(By.CSS_SELECTOR, f'[data-delegates="{key}"]').text
+
+    browser.find_element(By.ID, "results-attendance").send_keys("40")
+    wait_until(lambda: browser.find_element(By.ID, "results-threshold").text == "6",
+               "the threshold for 40 attendees")  # fmt: skip
+    for key, count in ADAIR_1NW.items():
+        browser.find_element(By.NAME, f"first-{key}").send_keys(str(count))
+    browser.find_element(By.NAME, "final-warren").send_keys("9")
+    # Warren alone in the final alignment so far: the only viable group takes all 8.
+    wait_until(lambda: delegates("warren") == "8", "Warren's delegates, live")
+    for key, count in ADAIR_1NW.items():
+        if key != "warren":
+            browser.find_element(By.NAME, f"final-{key}").send_keys(str(count))
+    # One delegate too many: Buttigieg and Klobuchar tie, and the form asks for the toss.
+    toss = wait_until(lambda: browser.find_element(By.NAME, "toss_winner"), "the coin toss")
+    assert "tie for keeping a delegate" in browser.find_element(By.ID, "results-findings").text
+    # A few polls go by: the form, being typed in, is left as it is.
+    time.sleep(2.5)
+    assert browser.find_element(By.NAME, "final-sanders").get_attribute("value") == "9"
+    Select(toss).select_by_value("klobuchar")
+    wait_until(lambda: delegates("buttigieg") == "1" and delegates("klobuchar") == "2",
+               "Buttigieg 1, Klobuchar 2 after the toss")  # fmt: skip
+    assert [delegates(k) for k in ADAIR_1NW] == ["1", "1", "2", "2", "2"]
+    assert browser.find_element(By.ID, "results-findings").text == ""
+    assert browser.find_element(By.ID, "results-delegates-total").text == "8"
+
+    browser.find_element(By.ID, "results-save").click()
+    stored = wait_until(lambda: services.store.results.latest("1001"), "the stored report")
+    assert dict(stored.report.final) == ADAIR_1NW
+    assert (stored.channel, stored.author) == ("volunteer", VOLUNTEER_USER)
+    wait_until(lambda: f"receipt {stored.receipt}" in browser.page_source, "the receipt")
+    blocked = [entry["message"] for entry in browser.get_log("browser")
+               if "Content Security Policy" in entry["message"]]  # fmt: skip
+    assert blocked == []

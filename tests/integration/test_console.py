@@ -219,16 +219,23 @@ def test_done_frees_the_volunteer_and_hangs_up_the_caller(client, services, vid)
     assert services.store.blocks.get(CALLER_NUMBER) is None
 
 
-def test_mark_reported_records_who_and_when(client, services, clock, vid):
+def test_saving_the_results_marks_the_precinct_reported_with_who_and_when(
+    client, services, clock, vid
+):
+    """The card's old "Mark precinct reported" button is gone: saving the results does it."""
     volunteer_ready(services, vid)
     put_caller_through(services, vid)
     token = signed_in(client)
-    client.post("/console/reported", data={"csrf_token": token, "call_sid": CALLER_SID})
+    assert client.post("/console/reported", data={"csrf_token": token,
+                                                  "call_sid": CALLER_SID}).status_code == 404
+    form = {"csrf_token": token, "call_sid": CALLER_SID, "mode": "call", "nonce": "n1",
+            "attendance": "10", "first-biden": "10", "final-biden": "10"}  # fmt: skip
+    assert client.post("/console/results", data=form).status_code == 303
     fields = services.store.redis.hgetall(keys.precinct("1001"))
     assert fields["reported_by"] == VOLUNTEER_USER
     assert float(fields["reported_at"]) == clock.now()
     assert [(e.action, e.target) for e in audit.recent(services.store.redis, 1)] == [
-        ("precinct-reported", "1001")
+        ("results-saved", "1001")
     ]
     assert services.store.dispatch.state(vid).status == TALKING  # still on the call
 
@@ -371,7 +378,7 @@ def test_the_state_sends_each_section_with_its_version(client, services, vid):
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
     assert set(body) == {"versions", "html"}
-    assert set(body["html"]) == set(body["versions"]) == {"line", "volunteer"}
+    assert set(body["html"]) == set(body["versions"]) == {"line", "volunteer", "results"}
     assert 'id="card-precinct">1001<' in body["html"]["volunteer"]
     assert "<td>0:30</td>" in body["html"]["volunteer"]
     assert '<strong id="line-waiting">0</strong> waiting' in body["html"]["line"]

@@ -24,10 +24,20 @@
       .join(",");
   }
 
+  // A form the volunteer is typing in (results_form.js marks it data-dirty) is left alone
+  // while the new HTML carries the same form (same data-form-key): only a new caller
+  // replaces it.
+  function typingIn(section, html) {
+    var form = section.querySelector("form[data-form-key][data-dirty]");
+    return !!form && html.indexOf('data-form-key="' + form.dataset.formKey + '"') >= 0;
+  }
+
   function apply(body) {
     Object.keys(body.html).forEach(function (id) {
       var section = document.getElementById(id);
-      if (section) section.innerHTML = body.html[id];
+      if (!section || typingIn(section, body.html[id])) return;
+      section.innerHTML = body.html[id];
+      section.dispatchEvent(new CustomEvent("console:updated", { bubbles: true }));
     });
     Object.keys(body.versions).forEach(function (id) {
       if (id in versions) versions[id] = body.versions[id];
