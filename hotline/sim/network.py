@@ -85,7 +85,10 @@ class Program:
     started_at: float = 0.0
 
 
-@dataclass
+# Compared by identity: every call has its own SID, so no two are ever equal, and finding
+# one in a queue of hundreds (its position, on every wait URL cycle) must not compare
+# every field of every call ahead of it.
+@dataclass(eq=False)
 class SimCall:
     sid: str
     from_: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Enqueue", "Dial", "Reject",
                    "Hangup", "Leave"})  # fmt: skip
@@ -38,6 +39,15 @@ class Verb:
 
 
 def parse(document: str) -> list[Verb]:
+    """The verbs of `document`. A night fetches the same few thousand documents again and
+    again (every wait URL cycle, every prompt), so each is parsed once; the verbs are
+    frozen and the list is only ever read.
+    """
+    return _parse(document)
+
+
+@lru_cache(maxsize=8192)
+def _parse(document: str) -> list[Verb]:
     try:
         root = ET.fromstring(document)
     except ET.ParseError as error:
