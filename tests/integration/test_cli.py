@@ -874,6 +874,7 @@ def test_calls_lists_recent_calls_with_their_verdicts(hotline, client, clock, ru
     response = incoming(client, "CA0003", "+15155550199")
     response = press(client, response, "CA0003", "+15155550199", "1001")
     response = press(client, response, "CA0003", "+15155550199", "246813")
+    response = press(client, response, "CA0003", "+15155550199", "2")  # a volunteer, please
     assert xml.verbs(response.data) == ["Say", "Enqueue"]
     # 00:03 flood mode: an unknown caller gets one short prompt, and hangs up.
     clock.advance(60)

@@ -58,7 +58,8 @@ def test_digits_ended_by_the_finish_key_go_to_the_action_without_the_key():
                                   (5.4, "/voice/status")]  # fmt: skip
     action = sim.app.requests[1]
     assert action.url == f"{APP}/voice/precinct"
-    assert action.params == webhook(call, Digits="0042")
+    # Twilio says which key ended the input.
+    assert action.params == webhook(call, Digits="0042", FinishedOnKey="#")
     # Once there is input, the verbs after the Gather are unreachable.
     assert call.heard == ["Enter your precinct number", "Thank you"]
 
@@ -112,7 +113,7 @@ def test_without_action_input_goes_to_the_current_documents_url():
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/menu"),
                                   (2.6, "/voice/menu")]  # fmt: skip
     assert sim.app.requests[2].url == menu
-    assert sim.app.requests[2].params == webhook(call, Digits="7")
+    assert sim.app.requests[2].params == webhook(call, Digits="7", FinishedOnKey="#")
     assert call.heard == ["Enter your precinct number"]
 
 
@@ -123,7 +124,7 @@ def test_without_action_input_to_the_voice_url_goes_back_to_the_voice_url():
     sim.run(60)
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (3.6, "/voice/incoming")]
     assert sim.app.requests[1].url == VOICE_URL
-    assert sim.app.requests[1].params == webhook(call, Digits="0042")
+    assert sim.app.requests[1].params == webhook(call, Digits="0042", FinishedOnKey="#")
 
 
 def test_without_action_no_input_falls_through():

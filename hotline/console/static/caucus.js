@@ -280,8 +280,10 @@
           "are locked)", true));
       }
       if (after > 0 && after < threshold) {
+        // Possible: members of a group still not viable may stay in it; no delegate.
         findings.push(finding("final-below-threshold", name(key) + " has " + after +
-          " at the final alignment, below the viability threshold of " + threshold, true));
+          " at the final alignment, below the viability threshold of " + threshold +
+          ": no delegate", false));
       }
       if (after - before > realigners) {
         findings.push(finding("grew-past-realigners", name(key) + " grew from " + before +
