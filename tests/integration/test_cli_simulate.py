@@ -24,7 +24,7 @@ FIGURE_KEYS = {
     "attacks": {"pin_successes"},
 }  # fmt: skip
 # The bar beside each count in `plan`'s curve: a "#" a minute of p90 wait.
-BARS = {1: "#" * 60, 2: "#" * 19, 3: "#####", 4: "#", 5: "", 6: "", 7: "", 8: ""}
+BARS = {1: "#" * 50, 2: "#" * 15, 3: "#####", 4: "##", 5: "", 6: "", 7: "", 8: ""}
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_plan_prints_the_curve_and_the_answer(hotline, tmp_path):
         "",
     ]
     assert [clock_text(SMALL_P90[n]) for n in (1, 2, 3, 4, 5, 6)] == [
-        "1h03m", "19m14s", "5m16s", "1m34s", "37s", "36s",
+        "50m58s", "15m55s", "5m37s", "2m20s", "46s", "44s",
     ]  # fmt: skip
 
 
