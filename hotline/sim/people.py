@@ -117,6 +117,9 @@ class Chair(Person):
         self.connections = 0
         # When the chair was first on hold in the line: proved, in at last.
         self.verified_at: float | None = None
+        # When the hotline first said the chair was proved (and gave them their place in
+        # the line), before they chose between the keypad and a volunteer.
+        self.proved_at: float | None = None
         self.awaiting_call_back = False
         # Calls back to confirm the precinct that this chair did not ask for, and hung up on.
         self._declined: set[str] = set()
@@ -160,6 +163,8 @@ class Chair(Person):
             return Reply()  # listening to the hold message
         if "to speak to a volunteer, press 2" in text:
             # The report choice after the PIN: these chairs report to a volunteer.
+            if self.proved_at is None:
+                self.proved_at = self.network.loop.now()
             return Reply("2", _typing(self.rng, "2"))
         if "backup code" in text:
             return _key(self.rng, self.spec.backup_code)
