@@ -121,20 +121,24 @@ def _reports(night: Night) -> dict[str, Any]:
     versions = [stored for kept in night.stored.values() for stored in kept]
     election = election_named(IOWA_2020)
     minutes = _talk_seconds(night, "chair") / 60
+    # The 2020 line has no store: what its volunteers wrote down never reached it.
+    stores = night.policy != "fifo"
     return {
         "taken": sum(by_channel.values()),
         "keypad": by_channel["keypad"],
         "volunteer": by_channel["volunteer"],
         "volunteer_minutes_per_report": round(minutes / by_channel["volunteer"], 2)
         if by_channel["volunteer"] else 0.0,
-        "stored": len(night.stored),
-        "held_back": night.held_back,
+        "stored": len(night.stored) if stores else None,
+        "held_back": night.held_back if stores else None,
         "stored_blocking": sum(1 for stored in versions
                                if any(f.blocking for f in stored.findings)
-                               or any(f.blocking for f in check(stored.report, election))),
+                               or any(f.blocking for f in check(stored.report, election)))
+        if stores else None,
         "keypad_mistakes": sum(chair.keypad.made_mistakes for chair in calling),
         "keypad_uncaught": sum(1 for stored in versions if stored.channel == "keypad"
-                               and not _as_keyed(stored.report, sheets.get(stored.precinct))),
+                               and not _as_keyed(stored.report, sheets.get(stored.precinct)))
+        if stores else None,
         "time_p50_s": round(percentile(to_report, 50), 1),
         "time_p90_s": round(percentile(to_report, 90), 1),
         "time_max_s": round(max(to_report, default=0.0), 1),

@@ -182,3 +182,24 @@ SMALL_P90 = {1: 3058.5, 2: 955.1, 3: 336.8, 4: 140.1, 5: 46.4, 6: 44.5, 7: 44.5,
 # A target of a minute: five volunteers meet it, four do not.
 SMALL_TARGET_S = 60.0
 SMALL_VOLUNTEERS = 5
+
+
+def assert_report_figures_hold_together(figures: dict[str, Any]) -> None:
+    """What any night's report figures must satisfy, whatever the seed: every report taken
+    is counted once by channel; on Hotline's nights every report taken is stored or held
+    back by the checks, never stored with a blocking error; a chair's time to report is
+    never shorter than their wait (the wait ends when a volunteer answers or the keypad
+    report is stored; the report is taken at that moment or later).
+    """
+    chairs, reports = figures["chairs"], figures["reports"]
+    assert reports["keypad"] + reports["volunteer"] == reports["taken"]
+    assert reports["taken"] + chairs["abandoned"] == chairs["count"]
+    if reports["stored"] is not None:
+        assert reports["stored"] + reports["held_back"] == reports["taken"]
+        assert reports["stored_blocking"] == 0
+        assert 0 <= reports["keypad_uncaught"] <= reports["keypad_mistakes"]
+    else:  # the 2020 line: no keypad, a volunteer takes every report
+        assert reports["keypad"] == reports["keypad_mistakes"] == 0
+    for p in ("p50", "p90"):
+        assert reports[f"time_{p}_s"] >= chairs[f"wait_{p}_s"]
+    assert reports["time_max_s"] >= chairs["wait_max_s"]

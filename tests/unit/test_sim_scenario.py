@@ -110,6 +110,8 @@ def test_smoke_loads_exactly():
             count=40, arrival=Arrival("normal", 0.0, 3000.0, 1200.0, 600.0),
             registered_phone_share=0.3, mistype_pin_share=0.15, patience_s=900.0,
             call_back_after_s=120.0, max_calls=4, talk_s=180.0, asks_callback_share=0.2,
+            keypad_share=0.6, keypad_seconds_per_entry=4.0, keypad_mistake_rate=0.03,
+            readback_catch_share=0.6,
         ),
         nuisance=Nuisance(
             numbers=6, start_s=600.0, end_s=3000.0, redial_every_s=120.0, hang_up_after_s=5.0,
