@@ -1,7 +1,8 @@
 """What a night was like for the people in it: the figures, and the side-by-side report.
 
 Waits are what a chair lived through: from their first call until a volunteer
-answered, across hang-ups and calls back. A chair who never got through
+answered (or, for a chair who keyed their report, until it was stored), across
+hang-ups and calls back. A chair who never got through
 counts with the time from their first call until they gave up (or the
 simulation ended), so a policy cannot look better by losing chairs.
 """
