@@ -17,7 +17,9 @@ import pytest
 import redis
 
 from hotline.caucus.checks import check
+from hotline.sim.network import Reply
 from hotline.sim.night import Night, run_night
+from hotline.sim.people import KeypadEntry
 from hotline.sim.population import draw_population
 from hotline.sim.report import _as_keyed, figures
 from hotline.sim.scenario import load_scenario
@@ -90,3 +92,49 @@ def test_keypad_chairs_report_sooner_and_spend_less_volunteer_time(keyed: Night,
     assert_report_figures_hold_together(by_voice)
     assert by_keypad["reports"]["time_p90_s"] < by_voice["reports"]["time_p90_s"]
     assert by_keypad["volunteers"]["chair_seconds"] < by_voice["volunteers"]["chair_seconds"]
+
+
+@pytest.fixture(scope="module")
+def dropped(redis_url) -> Iterator[tuple[Night, set[str]]]:
+    """The keyed night again, but the first three keypad chairs' calls drop just as the
+    hotline asks for the final alignment: each calls back, and the hotline offers to
+    continue the report part keyed.
+    """
+    scenario = load_scenario("smoke")
+    scenario = replace(scenario, chairs=replace(scenario.chairs, keypad_share=1.0))
+    population = draw_population(scenario, 1)
+    dropping = {chair.precinct for chair in population.chairs[:3]}
+    original = KeypadEntry.answer
+    dropped_once: set[str] = set()
+
+    def answer(self, text: str):
+        precinct = self.chair.spec.precinct
+        if (precinct in dropping and precinct not in dropped_once
+                and "final alignment. for each group" in text):  # fmt: skip
+            dropped_once.add(precinct)
+            return Reply(hang_up=True, delay_s=1.0)
+        return original(self, text)
+
+    redis.Redis.from_url(redis_url).flushdb()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(KeypadEntry, "answer", answer)
+        night = run_night(scenario, population, "triage", redis_url=redis_url)
+    redis.Redis.from_url(redis_url).flushdb()
+    assert dropped_once == dropping
+    yield night, dropping
+
+
+def test_a_call_dropped_mid_entry_is_resumed_and_stored_once(dropped):
+    night, dropping = dropped
+    resumed = 0
+    for chair in night.chairs:
+        if chair.spec.precinct not in dropping or _blocked(night, chair.spec.precinct):
+            continue
+        resumed += 1
+        assert len(chair.calls) == 2
+        assert "You have an unfinished report." in " ".join(chair.calls[1].heard)
+        # The second call went on from the final alignment: attendance was not asked again.
+        assert not any("number of attendees" in line for line in chair.calls[1].heard)
+        assert [s.channel for s in night.stored[chair.spec.precinct]] == ["keypad"]
+    assert resumed >= 2
+    assert_report_figures_hold_together(figures(night))
