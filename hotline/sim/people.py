@@ -288,15 +288,15 @@ class KeypadEntry:
 
     def answer(self, text: str) -> Reply | None:
         if self.gave_up:
-            return None
+            return Reply()  # waiting for the hotline to put them through to a volunteer
         sheet = self.sheet
         assert sheet is not None
         if "cannot have" in text or "there is no candidate" in text or "too many" in text:
             # The hotline refused a number off the worksheet: the chair stays silent, and
             # after the reprompts the hotline puts them through to a volunteer.
-            self.gave_up = True
+            self._give_up()
             return Reply()
-        if "unfinished report" in text:
+        if "press 1 to continue it" in text:  # a report part keyed on an earlier call
             return self._press("1")
         if "won the coin toss" in text:
             return self._press(self._toss(text))
@@ -308,7 +308,7 @@ class KeypadEntry:
             if self.mistakes:
                 self.noticed.extend(m for m in self.mistakes if m not in self.noticed)
                 return self._fix_next()
-            self.gave_up = True
+            self._give_up()
             return self._press("3")
         if "enter the candidate number to correct" in text:
             return self._entry(str(_election().candidate(self._fixing or "").keypad))
@@ -329,6 +329,10 @@ class KeypadEntry:
         if "next group, or pound alone" in text:
             return self._next_group()
         return None
+
+    def _give_up(self) -> None:
+        """The keypad will not take this worksheet: a volunteer, now and on any later call."""
+        self.gave_up, self.wanted = True, False
 
     def _next_group(self) -> Reply:
         if not self._todo:
