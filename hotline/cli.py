@@ -440,13 +440,20 @@ def remove_user(name: str, reason: str, author: str | None) -> None:
               help="Write the figures as JSON.")
 @click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the chart of chairs waiting (default under var/sim/).")
-def simulate(scenario: str, seed: int, json_path: Path | None, chart_path: Path | None) -> None:
+@click.option("--keypad-share", type=click.FloatRange(0, 1),
+              help="Share of chairs who report on the keypad (default: the scenario's).")
+def simulate(scenario: str, seed: int, json_path: Path | None, chart_path: Path | None,
+             keypad_share: float | None) -> None:  # fmt: skip
     from hotline.sim.chart import render_chart, write_chart
     from hotline.sim.compare import simulate as run_all
     from hotline.sim.compare import simulation_redis
     from hotline.sim.report import POLICY_TITLES, render, write_json
 
     loaded = _scenario(scenario)
+    if keypad_share is not None:
+        from dataclasses import replace
+
+        loaded = replace(loaded, chairs=replace(loaded.chairs, keypad_share=keypad_share))
     click.echo(f"Simulating {loaded.name}: {loaded.description} (seed {seed})", err=True)
     with simulation_redis() as redis_url, _progress_bars() as on_progress:
         nights = run_all(loaded, seed=seed, redis_url=redis_url, on_progress=on_progress)

@@ -30,7 +30,7 @@ from hotline.settings import PROJECT_ROOT, Settings
 from hotline.sim.chart import render_chart, write_chart
 from hotline.sim.compare import simulate
 from hotline.sim.live import run_live
-from hotline.sim.night import Night, read_pin_defence
+from hotline.sim.night import Night, read_pin_defence, read_results
 from hotline.sim.population import draw_population, roster_precincts
 from hotline.sim.report import POLICY_TITLES, clock_text, figures, render
 from hotline.sim.scenario import load_scenario
@@ -94,9 +94,11 @@ def _run_demo(stack: contextlib.ExitStack, port: int, scenario_name: str) -> int
         live = run_live(scenario, population, public_url=settings.public_url,
                         auth_token=env["TWILIO_AUTH_TOKEN"], account_sid=ACCOUNT_SID,
                         queue_name=settings.queue_name, on_sample=_show_line,
-                        rest=rest_stand_in, services=services)  # fmt: skip
+                        rest=rest_stand_in, services=services,
+                        store_volunteer_reports=True)  # fmt: skip
         time.sleep(2.0)  # the worker finishes the last call-end jobs
         read_pin_defence(live, services)
+        read_results(live, services)
         _say("\nThe same night replayed in virtual time on the 2020 line and on a calm night...")
         others = simulate(scenario, seed=SEED, redis_url=redis_server.url,
                           policies=("fifo", "calm"))  # fmt: skip

@@ -474,8 +474,9 @@ def _reconciled_since(services: Services, since: float) -> bool:
 def outcome_figures(run: DrillRun) -> dict[str, Any]:
     """What the night did to the chairs, defined precisely:
 
-    - chairs_lost: chairs who called and were never put through to a volunteer (their
-      call, or Hotline's call back, never joined a volunteer's room) by the time the
+    - chairs_lost: chairs who called and neither stored their report on the keypad nor
+      were put through to a volunteer (their call, or Hotline's call back, never joined
+      a volunteer's room) by the time the
       drill stopped following them (FOLLOW_S after the night), whether they gave up or
       were still trying; not counting chairs Hotline parked because Twilio refused their
       number: those are in the admins' hands (listed on the console, told by text), and
@@ -488,7 +489,8 @@ def outcome_figures(run: DrillRun) -> dict[str, Any]:
       Twilio hung up. A call the chair chose to end does not count: the call on which
       they pressed 1 to be called back (Hotline then says goodbye and hangs up, as asked),
       a call after which they were told the hotline would ring their phone to prove
-      them, and the end of their report (the volunteer is done).
+      them, and the end of their report (the volunteer is done, or the keypad read the
+      receipt and said goodbye).
     - webhooks_late: webhooks (TwiML fetches and status callbacks, every request the
       simulated Twilio made to Hotline) whose answer took longer than LATE_WEBHOOK_S, as
       HttpTransport timed them from the request's first byte to the answer's last; a
@@ -500,8 +502,8 @@ def outcome_figures(run: DrillRun) -> dict[str, Any]:
     night = run.night
     parked = set(run.parked_precincts)
     called = [chair for chair in night.chairs if chair.first_call_at is not None]
-    lost = [chair for chair in called
-            if chair.answered_at is None and chair.spec.precinct not in parked]  # fmt: skip
+    lost = [chair for chair in called if chair.answered_at is None
+            and chair.reported_at is None and chair.spec.precinct not in parked]  # fmt: skip
     hung_up = [chair for chair in called if _hung_up_by_hotline(chair)]
     latencies = night.webhook_latencies
     late = sum(1 for seconds in latencies if seconds > LATE_WEBHOOK_S)
@@ -534,8 +536,9 @@ def _hung_up_by_hotline(chair) -> bool:
     for call in chair.calls:
         if call.outcome not in ENDED_BY_HOTLINE:
             continue
-        if call.sid == chair.booked_on or chair.told_to_expect_a_call_back(call):
-            continue  # the chair's own choice, or a proof by call back
+        if call.sid in (chair.booked_on, chair.keypad.confirmed_on) or \
+                chair.told_to_expect_a_call_back(call):  # fmt: skip
+            continue  # the chair's own choice, a proof by call back, or a keypad report done
         return True
     return False
 

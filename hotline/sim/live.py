@@ -15,7 +15,7 @@ from hotline.services import Services
 from hotline.sim.desks import VolunteerDesks
 from hotline.sim.loop import RealTimeLoop
 from hotline.sim.network import Network
-from hotline.sim.night import Night, populate, volunteers_call_in
+from hotline.sim.night import Night, VolunteerForm, populate, volunteers_call_in
 from hotline.sim.population import Population
 from hotline.sim.rest import Outage, create_rest_app
 from hotline.sim.scenario import Scenario
@@ -43,11 +43,14 @@ def run_live(
     backends: list[str] | None = None,
     outage: Outage | None = None,
     follow_s: float = FOLLOW_S,
+    store_volunteer_reports: bool = False,
 ) -> Night:
     """`on_network` sees the network once it is built (to break parts of it, say);
     `backends` are web servers that share the webhooks in turn, behind `public_url`;
     `outage` switches the REST stand-in to answering 503; `follow_s`: how long after the
-    night chairs still waiting are followed.
+    night chairs still waiting are followed; `store_volunteer_reports`: the simulator stands in
+    for the volunteers' browsers and stores what each chair read out (the demo; a drill,
+    whose faults would fail those saves, leaves it off).
     """
     loop = RealTimeLoop()
     transport = HttpTransport(auth_token, backends=backends)
@@ -71,6 +74,10 @@ def run_live(
     )  # fmt: skip
     if dispatched:
         volunteers_call_in(night, services, public_url)
+        if store_volunteer_reports:
+            form = VolunteerForm(night, services)
+            for chair in night.chairs:
+                chair.volunteer_form = form.save
     try:
         loop.run(starts_at + scenario.duration_s)
         while loop.now() < night.ends_at and any(chair.waiting for chair in night.chairs):

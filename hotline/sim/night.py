@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from hotline.app import create_app
+from hotline.caucus.checks import check
+from hotline.caucus.report import PrecinctReport
 from hotline.clock import ManualClock
 from hotline.pins import MIN_PIN_LENGTH, volunteer_backup_digest, volunteer_pin_digest
 from hotline.services import Services
@@ -29,6 +31,8 @@ from hotline.sim.rest import create_rest_app
 from hotline.sim.scenario import Scenario
 from hotline.sim.serving import loopback_server
 from hotline.sim.transport import HttpTransport, WsgiTransport
+from hotline.steps.reporting import election_named
+from hotline.store.results import StoredReport
 from hotline.triage import guess_bound
 from workers import runtime
 
@@ -73,6 +77,11 @@ class Night:
     success_bound: float | None = None
     # Seconds each webhook took to answer, where they crossed a real socket (live nights).
     webhook_latencies: list[float] = field(default_factory=list)
+    # Hotline's nights: every stored version of every precinct's report, read back from
+    # the app's store after the night; and reports a volunteer's form would not save (a
+    # blocking error on the worksheet: the checks hold them back for a follow-up).
+    stored: dict[str, list[StoredReport]] = field(default_factory=dict)
+    held_back: int = 0
 
 
 def run_night(
@@ -132,12 +141,16 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
                      else f"{public_url}/voice/volunteer")  # fmt: skip
     if services is not None:
         volunteers_call_in(night, services, public_url)
+        form = VolunteerForm(night, services)
+        for chair in night.chairs:
+            chair.volunteer_form = form.save
     span = night.ends_at - night.starts_at
     tick = None if on_progress is None else (
         lambda now: on_progress((now - night.starts_at) / span))  # fmt: skip
     loop.run(night.ends_at, tick)
     if services is not None:
         read_pin_defence(night, services)
+        read_results(night, services)
     night.wall_s = time.perf_counter() - started
     return night
 
@@ -175,6 +188,37 @@ def _hotline_services(clock: ManualClock, redis_url: str, population: Population
     services.store.roster.replace_all(roster_precincts(population, settings.pin_key()))
     runtime.install(services)
     return services
+
+
+class VolunteerForm:
+    """The simulator standing in for the volunteer's browser: at the end of a conversation
+    it stores what the chair read out through the app's store, as the console's results
+    form does (the same checks first: a blocking error is never saved, warnings are
+    accepted as a volunteer ticks them after checking with the chair).
+    """
+
+    def __init__(self, night: Night, services: Services) -> None:
+        self.night, self.services = night, services
+        self.saves = 0
+
+    def save(self, report: PrecinctReport) -> StoredReport | None:
+        findings = check(report, election_named(self.services.settings.election))
+        if any(finding.blocking for finding in findings):
+            self.night.held_back += 1
+            return None
+        self.saves += 1
+        return self.services.store.results.save(
+            report, channel="volunteer", author="simulated volunteer",
+            now=self.services.clock.now(), findings=findings,
+            idempotency_key=f"sim-console:{report.precinct}:{self.saves}",
+        )  # fmt: skip
+
+
+def read_results(night: Night, services: Services) -> None:
+    """Every version of every report stored over the night."""
+    results = services.store.results
+    for precinct in results.reported_precincts():
+        night.stored[precinct] = results.versions(precinct)
 
 
 def read_pin_defence(night: Night, services: Services) -> None:

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import math
 import random
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hotline.caucus.report import PrecinctReport
 from hotline.sim.loop import Event
 from hotline.sim.network import Network, Reply, SimCall
 from hotline.sim.population import ChairSpec, InfoSpec, NuisanceSpec, VolunteerSpec
 from hotline.sim.scenario import Chairs, InfoCallers, Nuisance
+from hotline.sim.worksheets import keyed_count
 
 # Seconds a person takes to find a key and press it, and to start after a prompt.
 KEY_SECONDS = 0.4
@@ -126,6 +130,14 @@ class Chair(Person):
         # The call on which the chair pressed 1 to be called back: the hotline ends it, as
         # the chair asked.
         self.booked_on: str | None = None
+        # Their report: when it was taken (stored, or given to a volunteer), and how.
+        self.reported_at: float | None = None
+        self.report_channel: str | None = None
+        # Where a volunteer's form stores what the chair reads out (night.py sets it on
+        # Hotline's nights; the 2020 line stores nothing).
+        self.volunteer_form: Callable[[PrecinctReport], object] | None = None
+        self.keypad = KeypadEntry(self, spec, behaviour,
+                                  random.Random(f"{seed}:keypad:{spec.index}"))
 
     def start(self) -> None:
         self.dial_at(self.spec.first_call_at)
@@ -140,9 +152,14 @@ class Chair(Person):
 
     @property
     def waiting(self) -> bool:
-        """Has called and is still trying to get through."""
+        """Has called and is still trying to get through (or to report on the keypad)."""
         return self.first_call_at is not None and self.answered_at is None and \
-            self.gave_up_at is None  # fmt: skip
+            self.gave_up_at is None and self.reported_at is None  # fmt: skip
+
+    def reported(self, channel: str) -> None:
+        if self.reported_at is None:
+            self.reported_at = self.network.loop.now()
+            self.report_channel = channel
 
     def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
         text = " ".join(heard).lower()
@@ -162,10 +179,19 @@ class Chair(Person):
                 return Reply("1", _typing(self.rng, "1"))
             return Reply()  # listening to the hold message
         if "to speak to a volunteer, press 2" in text:
-            # The report choice after the PIN: these chairs report to a volunteer.
+            # The report choice after the PIN: the keypad (1) or a volunteer (2).
             if self.proved_at is None:
                 self.proved_at = self.network.loop.now()
+            if self.keypad.wanted:
+                if self.verified_at is None:
+                    self.verified_at = self.network.loop.now()
+                self.keypad.on_call = call.sid
+                return Reply("1", _typing(self.rng, "1"))
             return Reply("2", _typing(self.rng, "2"))
+        if self.keypad.on_call == call.sid:
+            reply = self.keypad.answer(text)
+            if reply is not None:
+                return reply
         if "backup code" in text:
             return _key(self.rng, self.spec.backup_code)
         if "pin" in text:
@@ -193,7 +219,11 @@ class Chair(Person):
         super().on_ended(call)
         if call.sid in self._declined:
             return  # a call back nobody here asked for: it changes nothing
-        if self.answered_at is not None or self.booked_callback:
+        if call.connected_at is not None and self.reported_at is None:
+            self._volunteer_took_report()
+        elif self.keypad.confirmed_on == call.sid:
+            self.reported("keypad")  # the receipt heard, the hotline hung up
+        if self.reported_at is not None or self.answered_at is not None or self.booked_callback:
             return  # done, or waiting for the hotline to call back
         if self.told_to_expect_a_call_back(call):
             # The PIN alone was not enough tonight: the hotline rings the registered phone.
@@ -201,6 +231,15 @@ class Chair(Person):
             self.network.loop.after(CALL_BACK_PATIENCE_S, self._call_back_overdue)
             return
         self._try_again_later()
+
+    def _volunteer_took_report(self) -> None:
+        """The conversation with a volunteer is over: the report is taken. On Hotline's
+        nights the simulator stands in for the volunteer's browser here, storing the report
+        through the app's store as the console's results form would.
+        """
+        if self.volunteer_form is not None and self.spec.worksheet is not None:
+            self.volunteer_form(self.spec.worksheet)
+        self.reported("volunteer")
 
     def _call_back_overdue(self) -> None:
         if self.awaiting_call_back and self.verified_at is None:
@@ -213,6 +252,148 @@ class Chair(Person):
             return
         self.network.loop.after(_lognormal(self.rng, self.behaviour.call_back_after_s),
                                 self.start_call)  # fmt: skip
+
+
+class KeypadEntry:
+    """A chair keying their worksheet into the keypad flow (hotline/voice/keypad_report.py),
+    prompt by prompt: attendance; each first, then final, group as candidate number, star,
+    count, pound, and pound alone when done; the coin toss when asked; at the read-back 1
+    to confirm, 2 to correct a count they notice is wrong, 3 for a volunteer when the
+    hotline refuses numbers they cannot change (their worksheet's).
+    """
+
+    def __init__(self, chair: Chair, spec: ChairSpec, behaviour: Chairs,
+                 rng: random.Random) -> None:  # fmt: skip
+        self.chair, self.behaviour, self.rng = chair, behaviour, rng
+        self.sheet = spec.worksheet
+        self.wanted = spec.keypad and spec.worksheet is not None
+        self.on_call: str | None = None
+        self.confirmed_on: str | None = None
+        self.gave_up = False
+        # Counts keyed wrong, as (stage, candidate key), and the ones the chair noticed.
+        self.mistakes: list[tuple[str, str]] = []
+        self.noticed: list[tuple[str, str]] = []
+        self.judged: set[tuple[str, str]] = set()
+        self.made_mistakes = 0
+        self._stage = "first"
+        self._todo: list[tuple[int, str, int]] = []
+        self._fixing: str | None = None
+
+    def _groups(self, stage: str) -> list[tuple[int, str, int]]:
+        counts = getattr(self.sheet, stage)
+        return [(c.keypad, c.key, keyed_count(counts[c.key])) for c in _election().candidates
+                if keyed_count(counts.get(c.key, 0))]  # fmt: skip
+
+    def _entry(self, keys: str) -> Reply:
+        seconds = self.behaviour.keypad_seconds_per_entry * self.rng.uniform(0.7, 1.5)
+        return Reply(keys + "#", seconds)
+
+    def _press(self, key: str) -> Reply:
+        return Reply(key, _typing(self.rng, key))
+
+    def answer(self, text: str) -> Reply | None:
+        if self.gave_up:
+            return Reply()  # waiting for the hotline to put them through to a volunteer
+        sheet = self.sheet
+        assert sheet is not None
+        if "cannot have" in text or "there is no candidate" in text or "too many" in text:
+            # The hotline refused a number off the worksheet: the chair stays silent, and
+            # after the reprompts the hotline puts them through to a volunteer.
+            self._give_up()
+            return Reply()
+        if "press 1 to continue it" in text:  # a report part keyed on an earlier call
+            return self._press("1")
+        if "won the coin toss" in text:
+            return self._press(self._toss(text))
+        if "to confirm these results, press 1" in text:
+            return self._review()
+        if "to correct an entry, press 2" in text:
+            # A blocking error read out: the chair looks again at any count keyed wrong;
+            # numbers that are the worksheet's they cannot change: a volunteer, then.
+            if self.mistakes:
+                self.noticed.extend(m for m in self.mistakes if m not in self.noticed)
+                return self._fix_next()
+            self._give_up()
+            return self._press("3")
+        if "enter the candidate number to correct" in text:
+            return self._entry(str(_election().candidate(self._fixing or "").keypad))
+        if "alignment count for" in text:
+            stage = "first" if "first alignment count" in text else "final"
+            key = self._fixing or ""
+            if stage == "final":
+                self.mistakes = [m for m in self.mistakes if m[1] != key]
+            return self._entry(str(keyed_count(getattr(sheet, stage).get(key, 0))))
+        if "number of attendees" in text:
+            return self._entry(str(keyed_count(sheet.attendance)))
+        if "first alignment. for each group" in text:
+            self._stage, self._todo = "first", self._groups("first")
+            return self._next_group()
+        if "final alignment. for each group" in text:
+            self._stage, self._todo = "final", self._groups("final")
+            return self._next_group()
+        if "next group, or pound alone" in text:
+            return self._next_group()
+        return None
+
+    def _give_up(self) -> None:
+        """The keypad will not take this worksheet: a volunteer, now and on any later call."""
+        self.gave_up, self.wanted = True, False
+
+    def _next_group(self) -> Reply:
+        if not self._todo:
+            return Reply("#", THINK_SECONDS * self.rng.uniform(0.6, 1.6))
+        number, key, count = self._todo.pop(0)
+        if self.rng.random() < self.behaviour.keypad_mistake_rate:
+            wrong = _off_by_a_digit(self.rng, count, keyed_count(self.sheet.attendance))
+            if wrong != count:
+                self.made_mistakes += 1
+                self.mistakes.append((self._stage, key))
+                count = wrong
+        return self._entry(f"{number}*{count}")
+
+    def _review(self) -> Reply:
+        for mistake in self.mistakes:
+            if mistake not in self.judged:
+                self.judged.add(mistake)
+                if self.rng.random() < self.behaviour.readback_catch_share:
+                    self.noticed.append(mistake)
+        if any(m in self.mistakes for m in self.noticed):
+            return self._fix_next()
+        self.confirmed_on = self.on_call
+        return self._press("1")
+
+    def _fix_next(self) -> Reply:
+        mistake = next(m for m in self.noticed if m in self.mistakes)
+        self._fixing = mistake[1]
+        return self._press("2")
+
+    def _toss(self, text: str) -> str:
+        names = {c.key: c.name.lower() for c in _election().candidates}
+        for toss in self.sheet.coin_tosses if self.sheet else ():
+            found = re.search(rf"press (\d) if {re.escape(names.get(toss.winner, '?'))} won",
+                              text)  # fmt: skip
+            if found:
+                return found.group(1)
+        return str(self.rng.randint(1, max(text.count("won the coin toss"), 1)))
+
+
+def _off_by_a_digit(rng: random.Random, count: int, most: int) -> int:
+    """`count` with one digit one off (never 0, never above `most`), as a slip of the finger."""
+    digits = str(count)
+    place = rng.randrange(len(digits))
+    for step in rng.sample((1, -1), 2):
+        digit = int(digits[place]) + step
+        if 0 <= digit <= 9:
+            wrong = int(digits[:place] + str(digit) + digits[place + 1:])
+            if 1 <= wrong <= most and wrong != count:
+                return wrong
+    return count
+
+
+def _election():
+    from hotline.sim.worksheets import election
+
+    return election()
 
 
 class NuisanceCaller(Person):

@@ -10,9 +10,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 
+from hotline.caucus.report import PrecinctReport
 from hotline.pins import backup_digest, pin_digest
 from hotline.roster_file import read_roster
 from hotline.sim.scenario import Arrival, Scenario
+from hotline.sim.worksheets import worksheets
 from hotline.store.roster import Precinct
 
 IOWA_AREA_CODES = ("515", "319", "563", "641", "712")
@@ -35,6 +37,10 @@ class ChairSpec:
     mistypes_pin: bool
     asks_callback: bool = False
     backup_code: str = ""
+    # The precinct's results on the chair's worksheet (worksheets.py), and whether the chair
+    # presses 1 for the keypad when offered the choice after the PIN.
+    worksheet: PrecinctReport | None = None
+    keypad: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,11 @@ def draw_population(scenario: Scenario, seed: int) -> Population:
     codes = random.Random(f"backup-codes:{seed}")
     backup_codes = {row.code: f"{codes.randrange(10**8):08d}" for row in rows}
     chairs = tuple(replace(chair, backup_code=backup_codes[chair.precinct]) for chair in chairs)
+    sheets = worksheets(scenario.roster_format, [row.code for row in rows], seed)
+    keypad = random.Random(f"keypad:{seed}")
+    chairs = tuple(replace(chair, worksheet=sheets[chair.precinct],
+                           keypad=keypad.random() < spec.keypad_share)
+                   for chair in chairs)  # fmt: skip
     nuisance = _spoofing(scenario, _nuisance(scenario, rng), roster, volunteers,
                          random.Random(f"spoofing:{seed}"))  # fmt: skip
     info = ()

@@ -1,7 +1,8 @@
 """What a night was like for the people in it: the figures, and the side-by-side report.
 
 Waits are what a chair lived through: from their first call until a volunteer
-answered, across hang-ups and calls back. A chair who never got through
+answered (or, for a chair who keyed their report, until it was stored), across
+hang-ups and calls back. A chair who never got through
 counts with the time from their first call until they gave up (or the
 simulation ended), so a policy cannot look better by losing chairs.
 """
@@ -13,7 +14,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+from hotline.caucus.checks import check
+from hotline.caucus.report import PrecinctReport
 from hotline.sim.night import Night
+from hotline.sim.worksheets import IOWA_2020, keyed_count
+from hotline.steps.reporting import election_named
 
 POLICY_TITLES = {
     "triage": "Hotline",
@@ -38,7 +43,8 @@ def figures(night: Night) -> dict[str, Any]:
     for chair in night.chairs:
         if chair.first_call_at is None:
             continue
-        until = chair.answered_at or chair.gave_up_at or end
+        # Answered by a volunteer, or done on the keypad without one.
+        until = chair.answered_at or chair.reported_at or chair.gave_up_at or end
         waits.append(until - chair.first_call_at)
         getting_in.append((chair.verified_at or until) - chair.first_call_at)
     on_duty = [(volunteer.on_duty_at or end) - volunteer.starts_at
@@ -50,8 +56,8 @@ def figures(night: Night) -> dict[str, Any]:
         "chairs": {
             "count": sum(1 for c in night.chairs if c.first_call_at is not None),
             "answered": sum(1 for c in night.chairs if c.answered_at is not None),
-            "abandoned": sum(1 for c in night.chairs
-                             if c.first_call_at is not None and c.answered_at is None),
+            "abandoned": sum(1 for c in night.chairs if c.first_call_at is not None
+                             and c.answered_at is None and c.reported_at is None),
             "calls": sum(len(c.calls) for c in night.chairs),
             "called_back": sum(1 for c in night.chairs if c.booked_callback),
             "wait_p50_s": round(percentile(waits, 50), 1),
@@ -92,9 +98,65 @@ def figures(night: Night) -> dict[str, Any]:
             "success_bound": None if night.success_bound is None
             else round(night.success_bound, 6),
         },
+        "reports": _reports(night),
         "run": {"wall_s": round(night.wall_s, 2),
                 "webhooks": night.network.webhooks},
     }  # fmt: skip
+
+
+def _reports(night: Night) -> dict[str, Any]:
+    """The chairs' reports: how they were taken, what a volunteer spent on each, what was
+    stored (Hotline's nights: read back from the app's store and checked again), and each
+    chair's time to report, from their first call until their report was taken (stored,
+    or, on the 2020 line and where the checks hold a volunteer's form back, the end of the
+    conversation); a chair whose report was never taken counts until they gave up or the
+    night ended, as waits do.
+    """
+    end = night.ends_at
+    calling = [chair for chair in night.chairs if chair.first_call_at is not None]
+    to_report = [(chair.reported_at or chair.gave_up_at or end) - chair.first_call_at
+                 for chair in calling]  # fmt: skip
+    by_channel = {channel: sum(1 for chair in calling if chair.report_channel == channel)
+                  for channel in ("keypad", "volunteer")}  # fmt: skip
+    sheets = {chair.spec.precinct: chair.spec.worksheet for chair in night.chairs}
+    versions = [stored for kept in night.stored.values() for stored in kept]
+    election = election_named(IOWA_2020)
+    minutes = _talk_seconds(night, "chair") / 60
+    # The 2020 line has no store: what its volunteers wrote down never reached it.
+    stores = night.policy != "fifo"
+    return {
+        "taken": sum(by_channel.values()),
+        "keypad": by_channel["keypad"],
+        "volunteer": by_channel["volunteer"],
+        "volunteer_minutes_per_report": round(minutes / by_channel["volunteer"], 2)
+        if by_channel["volunteer"] else 0.0,
+        "stored": len(night.stored) if stores else None,
+        "held_back": night.held_back if stores else None,
+        "stored_blocking": sum(1 for stored in versions
+                               if any(f.blocking for f in stored.findings)
+                               or any(f.blocking for f in check(stored.report, election)))
+        if stores else None,
+        "keypad_mistakes": sum(chair.keypad.made_mistakes for chair in calling),
+        "keypad_uncaught": sum(1 for stored in versions if stored.channel == "keypad"
+                               and not _as_keyed(stored.report, sheets.get(stored.precinct)))
+        if stores else None,
+        "time_p50_s": round(percentile(to_report, 50), 1),
+        "time_p90_s": round(percentile(to_report, 90), 1),
+        "time_max_s": round(max(to_report, default=0.0), 1),
+    }  # fmt: skip
+
+
+def _as_keyed(stored: PrecinctReport, sheet: PrecinctReport | None) -> bool:
+    """The stored report says what the worksheet says (counts as a chair keys them)."""
+    if sheet is None:
+        return False
+
+    def counts(mapping) -> dict[str, int]:
+        return {key: keyed_count(n) for key, n in mapping.items() if keyed_count(n)}
+
+    return (keyed_count(stored.attendance) == keyed_count(sheet.attendance)
+            and counts(stored.first) == counts(sheet.first)
+            and counts(stored.final) == counts(sheet.final))  # fmt: skip
 
 
 def _talk_seconds(night: Night, kind: str) -> float:
@@ -120,6 +182,18 @@ ROWS: list[tuple[str, str, str]] = [
     ("  wait, longest", "chairs", "wait_max_s"),
     ("  time to get in, 90th pct", "chairs", "get_in_p90_s"),
     ("  time to get in, longest", "chairs", "get_in_max_s"),
+    ("Reports taken", "reports", "taken"),
+    ("  on the keypad", "reports", "keypad"),
+    ("  by a volunteer", "reports", "volunteer"),
+    ("  volunteer minutes per report", "reports", "volunteer_minutes_per_report"),
+    ("  stored", "reports", "stored"),
+    ("  held back by the checks", "reports", "held_back"),
+    ("  stored with a blocking error", "reports", "stored_blocking"),
+    ("  keypad mistakes made", "reports", "keypad_mistakes"),
+    ("  keypad mistakes stored", "reports", "keypad_uncaught"),
+    ("  time to report, median", "reports", "time_p50_s"),
+    ("  time to report, 90th pct", "reports", "time_p90_s"),
+    ("  time to report, longest", "reports", "time_max_s"),
     ("Nuisance calls placed", "nuisance", "calls"),
     ("  rejected unanswered", "nuisance", "rejected"),
     ("  diverted to a message", "nuisance", "diverted"),
@@ -153,6 +227,8 @@ def render(results: dict[str, dict[str, Any]], *, title: str) -> str:
 def _cell(value: Any, key: str) -> str:
     if value is None:
         return "-"
+    if key == "volunteer_minutes_per_report":
+        return f"{value:.1f}"
     if key == "success_bound":
         return f"{value:.4f}"
     if key.endswith("_s") or key.endswith("_seconds"):

@@ -45,6 +45,14 @@ class Chairs:
     talk_s: float  # how long reporting to a volunteer takes, on average
     # Share who, offered on hold, hang up to be called back (where the line offers it).
     asks_callback_share: float = 0.0
+    # Share who, offered the keypad after the PIN, press 1 and key their results.
+    keypad_share: float = 0.0
+    # Seconds a chair takes to key one number (a count, with its candidate number).
+    keypad_seconds_per_entry: float = 4.0
+    # Chance a keyed count is wrong by a digit; the chance the read-back makes the chair
+    # notice a wrong count (then they correct it with 2).
+    keypad_mistake_rate: float = 0.0
+    readback_catch_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,11 @@ def _chairs(section: dict[str, Any], duration: float) -> Chairs:
         registered_phone_share=_share(section, "registered_phone_share", "chairs"),
         mistype_pin_share=_share(section, "mistype_pin_share", "chairs"),
         asks_callback_share=_share(section, "asks_callback_share", "chairs"),
+        keypad_share=_share(section, "keypad_share", "chairs"),
+        keypad_seconds_per_entry=_duration(section, "keypad_seconds_per_entry", "chairs",
+                                           "4s"),
+        keypad_mistake_rate=_share(section, "keypad_mistake_rate", "chairs"),
+        readback_catch_share=_share(section, "readback_catch_share", "chairs"),
         patience_s=_duration(section, "patience", "chairs"),
         call_back_after_s=_duration(section, "call_back_after", "chairs"),
         max_calls=_count(_require(section, "max_calls", "chairs"), "chairs.max_calls",

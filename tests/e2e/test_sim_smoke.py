@@ -18,7 +18,12 @@ from hotline.sim.night import POLICIES, run_night
 from hotline.sim.population import draw_population
 from hotline.sim.report import figures
 from hotline.sim.scenario import load_scenario
-from tests.support.sim import SMOKE_FIGURES, SMOKE_SEED, without_run
+from tests.support.sim import (
+    SMOKE_FIGURES,
+    SMOKE_SEED,
+    assert_report_figures_hold_together,
+    without_run,
+)
 
 Run = Callable[..., dict[str, Any]]
 
@@ -50,6 +55,12 @@ def smoke(redis_url) -> Iterator[Run]:
 @pytest.mark.parametrize("policy", POLICIES)
 def test_smoke_over_http_gives_the_pinned_figures(smoke, policy):
     assert without_run(smoke(policy, over_http=True)) == SMOKE_FIGURES[policy]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("seed", [SMOKE_SEED, SMOKE_SEED + 1])
+def test_the_report_figures_hold_together(smoke, policy, seed):
+    assert_report_figures_hold_together(smoke(policy, seed=seed, over_http=False))
 
 
 @pytest.mark.parametrize("policy", POLICIES)

@@ -13,7 +13,13 @@ from click.testing import CliRunner
 
 from hotline.cli import main
 from hotline.sim.report import clock_text, render
-from tests.support.sim import SMALL_P90, SMALL_SCENARIO, SMOKE_FIGURES, SMOKE_SEED
+from tests.support.sim import (
+    SMALL_P90,
+    SMALL_SCENARIO,
+    SMOKE_FIGURES,
+    SMOKE_SEED,
+    assert_report_figures_hold_together,
+)
 
 # The figures a caller of `simulate --json` can rely on.
 FIGURE_KEYS = {
@@ -22,6 +28,8 @@ FIGURE_KEYS = {
     "nuisance": {"calls", "rejected", "diverted", "reached_volunteer"},
     "volunteers": {"nuisance_seconds"},
     "attacks": {"pin_successes"},
+    "reports": {"taken", "keypad", "volunteer", "volunteer_minutes_per_report",
+                "keypad_mistakes", "time_p50_s", "time_p90_s", "time_max_s"},
 }  # fmt: skip
 # The bar beside each count in `plan`'s curve: a "#" a minute of p90 wait.
 BARS = {1: "#" * 50, 2: "#" * 15, 3: "#####", 4: "##", 5: "", 6: "", 7: "", 8: ""}
@@ -65,10 +73,29 @@ def test_simulate_smoke_writes_the_figures_and_the_chart(hotline, tmp_path):
                 value = night[section][name]
                 assert isinstance(value, numbers.Real) and not isinstance(value, bool)
     assert figures == SMOKE_FIGURES
+    for night in figures.values():
+        assert_report_figures_hold_together(night)
     chart = chart_path.read_text()
     assert chart.lower().startswith("<!doctype html>")
     assert "<svg" in chart and "</svg>" in chart
     assert all(name in chart for name in ("Hotline", "2020 line", "calm night"))
+
+
+def test_simulate_takes_the_keypad_share_from_the_command_line(hotline, tmp_path):
+    figures_path = tmp_path / "smoke.json"
+
+    result = hotline("simulate", "smoke", "--keypad-share", "0", "--json", str(figures_path),
+                     "--chart", str(tmp_path / "chart.html"))  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    figures = json.loads(figures_path.read_text())
+    for night in figures.values():
+        assert_report_figures_hold_together(night)
+        assert night["reports"]["keypad"] == 0
+        assert night["reports"]["volunteer"] == night["reports"]["taken"] == 40
+    # The same people as at the scenario's share: only who keys their report changed.
+    assert figures["fifo"] == SMOKE_FIGURES["fifo"]
+    assert hotline("simulate", "smoke", "--keypad-share", "2").exit_code == 2
 
 
 def test_simulate_an_unknown_scenario_names_the_known_ones(hotline, tmp_path):

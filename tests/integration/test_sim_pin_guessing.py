@@ -19,7 +19,7 @@ from hotline.sim.population import draw_population
 from hotline.sim.report import figures
 from hotline.sim.scenario import load_scenario
 from hotline.store import keys
-from tests.support.sim import without_run
+from tests.support.sim import assert_report_figures_hold_together, without_run
 
 ASK_PIN = "Please enter your chair PIN, then press pound."
 # The steps a chair may be asked for beyond the precinct and the PIN: one of these.
@@ -28,16 +28,16 @@ EXTRA_STEPS = ("needs one more check tonight", "is confirmed on its registered p
 PIN_GUESSING_FIGURES = {
     "chairs": {
         "count": 200,
-        "answered": 200,
+        "answered": 80,
         "abandoned": 0,
         "calls": 200,
-        "called_back": 18,
-        "wait_p50_s": 52.5,
-        "wait_p90_s": 141.5,
-        "wait_p99_s": 221.5,
-        "wait_max_s": 254.4,
-        "get_in_p50_s": 47.8,
-        "get_in_p90_s": 72.8,
+        "called_back": 6,
+        "wait_p50_s": 197.7,
+        "wait_p90_s": 277.6,
+        "wait_p99_s": 352.3,
+        "wait_max_s": 392.5,
+        "get_in_p50_s": 37.2,
+        "get_in_p90_s": 62.0,
         "get_in_max_s": 75.8,
     },
     "nuisance": {
@@ -47,11 +47,38 @@ PIN_GUESSING_FIGURES = {
         "diverted": 1894,
         "reached_volunteer": 0,
     },
-    "info": {"calls": 0, "reached_volunteer": 0},
-    "volunteers": {"count": 12, "chair_seconds": 58041.7, "nuisance_seconds": 0,
-                   "info_seconds": 0, "get_in_max_s": 16.4},
-    "attacks": {"guesses": 611, "pin_checks": 262, "pin_checks_peak": 5, "pin_successes": 0,
-                "success_bound": 0.003},
+    "info": {
+        "calls": 0,
+        "reached_volunteer": 0,
+    },
+    "volunteers": {
+        "count": 12,
+        "chair_seconds": 23573.0,
+        "nuisance_seconds": 0,
+        "info_seconds": 0,
+        "get_in_max_s": 16.4,
+    },
+    "attacks": {
+        "guesses": 611,
+        "pin_checks": 262,
+        "pin_checks_peak": 5,
+        "pin_successes": 0,
+        "success_bound": 0.003,
+    },
+    "reports": {
+        "taken": 200,
+        "keypad": 120,
+        "volunteer": 80,
+        "volunteer_minutes_per_report": 4.91,
+        "stored": 182,
+        "held_back": 18,
+        "stored_blocking": 0,
+        "keypad_mistakes": 40,
+        "keypad_uncaught": 4,
+        "time_p50_s": 249.1,
+        "time_p90_s": 431.1,
+        "time_max_s": 652.4,
+    },
 }  # fmt: skip
 
 
@@ -79,6 +106,10 @@ def night(outcome) -> Night:
 
 def test_the_night_gives_the_pinned_figures(night: Night):
     assert without_run(figures(night)) == PIN_GUESSING_FIGURES
+
+
+def test_the_report_figures_hold_together(night: Night):
+    assert_report_figures_hold_together(figures(night))
 
 
 def test_no_guess_gets_in(night: Night):
@@ -112,7 +143,11 @@ def test_pin_checks_stay_within_the_budgets(night: Night):
 
 def test_no_chair_is_locked_out(night: Night):
     chairs = night.chairs
-    assert [chair.answered_at is not None for chair in chairs] == [True] * 200
+    # Every chair reports: on the keypad, or to a volunteer who answered them.
+    assert [chair.reported_at is not None for chair in chairs] == [True] * 200
+    assert all(chair.answered_at is not None for chair in chairs
+               if chair.report_channel == "volunteer")  # fmt: skip
+    assert {chair.report_channel for chair in chairs} == {"keypad", "volunteer"}
     assert [chair.gave_up_at for chair in chairs] == [None] * 200
     # One call each, put through or (some who asked) hung up to be called back.
     assert [len(chair.calls) for chair in chairs] == [1] * 200

@@ -17,6 +17,7 @@ from hotline.sim.night import Night, run_night
 from hotline.sim.population import draw_population
 from hotline.sim.report import figures
 from hotline.sim.scenario import Scenario, load_scenario
+from tests.support.sim import assert_report_figures_hold_together
 
 # The steps a chair may be asked for beyond the precinct and the PIN: one of these.
 EXTRA_STEPS = ("needs one more check tonight", "is confirmed on its registered phone")
@@ -73,7 +74,10 @@ def test_pin_checks_stay_within_the_budgets(nights: Nights):
 
 def test_every_chair_gets_in_at_most_one_step_and_a_few_minutes_later(nights: Nights):
     attacked, calm = nights.attacked, nights.calm
-    assert all(chair.answered_at is not None for chair in attacked.chairs)
+    # Every chair reports: on the keypad, or to a volunteer who answered them.
+    assert all(chair.reported_at is not None for chair in attacked.chairs)
+    assert all(chair.answered_at is not None for chair in attacked.chairs
+               if chair.report_channel == "volunteer")  # fmt: skip
     extra = []
     for chair, calm_chair in zip(attacked.chairs, calm.chairs, strict=True):
         heard = " ".join(line for call in chair.calls for line in call.heard)
@@ -81,6 +85,11 @@ def test_every_chair_gets_in_at_most_one_step_and_a_few_minutes_later(nights: Ni
         extra.append((chair.verified_at - chair.first_call_at)
                      - (calm_chair.verified_at - calm_chair.first_call_at))  # fmt: skip
     assert max(extra) <= MOST_EXTRA_S
+
+
+def test_the_report_figures_hold_together(nights: Nights):
+    for night in (nights.attacked, nights.calm):
+        assert_report_figures_hold_together(figures(night))
 
 
 def test_every_volunteer_gets_on_duty_a_few_minutes_later_at_most(nights: Nights):

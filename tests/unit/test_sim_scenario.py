@@ -110,6 +110,8 @@ def test_smoke_loads_exactly():
             count=40, arrival=Arrival("normal", 0.0, 3000.0, 1200.0, 600.0),
             registered_phone_share=0.3, mistype_pin_share=0.15, patience_s=900.0,
             call_back_after_s=120.0, max_calls=4, talk_s=180.0, asks_callback_share=0.2,
+            keypad_share=0.6, keypad_seconds_per_entry=4.0, keypad_mistake_rate=0.03,
+            readback_catch_share=0.6,
         ),
         nuisance=Nuisance(
             numbers=6, start_s=600.0, end_s=3000.0, redial_every_s=120.0, hang_up_after_s=5.0,
@@ -251,3 +253,31 @@ def test_an_unknown_scenario_lists_the_known_ones():
 
     assert str(raised.value) == ("no scenario 'nosuch' (known: demo, iowa-2020, "
                                  "night-under-fire, pin-guessing, smoke, spoofer)")
+
+
+def test_the_keypad_knobs_default_to_no_keypad_chairs(tmp_path):
+    chairs = load_scenario(str(write(tmp_path, GOOD))).chairs
+
+    assert (chairs.keypad_share, chairs.keypad_seconds_per_entry, chairs.keypad_mistake_rate,
+            chairs.readback_catch_share) == (0.0, 4.0, 0.0, 0.0)  # fmt: skip
+
+
+def test_the_keypad_knobs_are_read_and_checked(tmp_path):
+    knobs = ('max_calls = 4\nkeypad_share = 0.25\nkeypad_seconds_per_entry = "6s"\n'
+             "keypad_mistake_rate = 0.1\nreadback_catch_share = 0.5\n")  # fmt: skip
+    chairs = load_scenario(str(broken(tmp_path, "max_calls = 4\n", knobs))).chairs
+    assert (chairs.keypad_share, chairs.keypad_seconds_per_entry, chairs.keypad_mistake_rate,
+            chairs.readback_catch_share) == (0.25, 6.0, 0.1, 0.5)  # fmt: skip
+
+    path = broken(tmp_path, "max_calls = 4\n", "max_calls = 4\nkeypad_mistake_rate = 2\n")
+    assert refusal(path) == (
+        f"{path}: chairs.keypad_mistake_rate must be a fraction from 0 to 1, not 2"
+    )
+
+
+def test_every_shipped_scenario_says_its_keypad_share():
+    for path in SCENARIO_DIR.glob("*.toml"):
+        assert "\nkeypad_share = " in path.read_text(), path.name
+        # The live nights are too short for a keypad report read at life's pace.
+        share = 0.0 if path.stem in ("demo", "night-under-fire") else 0.6
+        assert load_scenario(str(path)).chairs.keypad_share == share, path.name
