@@ -419,7 +419,7 @@ def _schedule(network: Network, starts_at: float, plan: FaultPlan, processes: Pr
             now_id = _run_id(services)
             if now_id and now_id != evidence.redis_run_id_before:
                 evidence.redis_run_id_after = now_id
-                evidence.redis_up_at = time.time()
+                evidence.redis_up_at = services.clock.now()
                 note(f"Redis restarted from its append-only file (run_id {now_id[:8]})")
                 return
             time.sleep(0.1)
