@@ -21,8 +21,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from rq import Retry
-
+from hotline.jobs import enqueue_sms
 from hotline.store.dispatch import Pairing
 from hotline.store.parked import CALL_BACK, MOVE, Refusal
 from hotline.telephony import (
@@ -33,17 +32,12 @@ from hotline.telephony import (
     telephony_for,
 )
 from workers import runtime
-from workers.notify import enqueue_sms
-from workers.queueing import enqueue
 
 log = logging.getLogger(__name__)
 
 # A pairing neither confirmed by the connect webhook nor undone this long
 # after it was made belongs to a dispatcher that died.
 STALE_PAIRING_S = 30.0
-# RQ retries a dispatch that failed (Twilio unreachable, or refusing more than one chair's
-# worth) after these pauses.
-RETRY = Retry(max=5, interval=[1, 2, 4, 8, 15])
 
 
 def dispatch_callers() -> dict[str, int]:
@@ -121,8 +115,3 @@ def pairing_url(public_url: str, path: str, pairing: Pairing) -> str:
     query = urlencode({"volunteer": pairing.volunteer, "precinct": pairing.precinct,
                        "pairing": pairing.id})  # fmt: skip
     return f"{public_url}{path}?{query}"
-
-
-def enqueue_dispatch(services) -> None:
-    """Queue a dispatch run (from a webhook: one short pipeline to Redis)."""
-    enqueue(services, dispatch_callers, wait_s=120, run_s=30, retry=RETRY)

@@ -14,10 +14,9 @@ import threading
 
 from redis.exceptions import RedisError
 
+from hotline.jobs import enqueue_reconcile, enqueue_sweep_blocks
 from hotline.services import Services
 from hotline.store import keys
-from workers.reconcile import enqueue_reconcile
-from workers.sweep_blocks import enqueue_sweep_blocks
 
 log = logging.getLogger(__name__)
 

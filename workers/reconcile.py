@@ -9,15 +9,11 @@ its precinct, puts it back with the place its time in the queue gives it.
 
 from __future__ import annotations
 
-from rq import Retry
-
 from hotline.telephony import telephony_for
 from workers import runtime
-from workers.queueing import enqueue
 
 # An orphan not heard of again within this long has gone.
 REMEMBER_ORPHANS_S = 600.0
-RETRY = Retry(max=3, interval=[5, 15, 30])
 
 
 def reconcile_line() -> dict[str, int]:
@@ -25,7 +21,3 @@ def reconcile_line() -> dict[str, int]:
     members = telephony_for(services).queue_members(services.settings.queue_name)
     lost = services.store.line.mark_lost(members, remember_s=REMEMBER_ORPHANS_S)
     return {"in_twilios_queue": len(members), "lost": len(lost)}
-
-
-def enqueue_reconcile(services) -> None:
-    enqueue(services, reconcile_line, wait_s=300, run_s=60, retry=RETRY)

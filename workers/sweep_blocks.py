@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from workers import runtime
-from workers.queueing import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +19,3 @@ def sweep_blocks() -> dict[str, int]:
     removed = services.store.blocks.prune(services.clock.now())
     log.info("swept %d expired block%s", removed, "" if removed == 1 else "s")
     return {"removed": removed}
-
-
-def enqueue_sweep_blocks(services) -> None:
-    # No retry: a sweep that fails or waits too long is done by the next round's.
-    enqueue(services, sweep_blocks, wait_s=120, run_s=60)

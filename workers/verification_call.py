@@ -11,15 +11,11 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from rq import Retry
-
 from hotline.telephony import TelephonyError, TransientTelephonyError, telephony_for
 from workers import runtime
-from workers.queueing import enqueue
 
 log = logging.getLogger(__name__)
 
-RETRY = Retry(max=3, interval=[2, 5, 15])
 
 
 def place_verification_call(verification_id: str) -> dict[str, object]:
@@ -39,8 +35,3 @@ def place_verification_call(verification_id: str) -> dict[str, object]:
         services.store.verifications.done(verification_id)
         return {"verification": verification_id, "refused": str(error)}
     return {"verification": verification_id, "call_sid": sid}
-
-
-def enqueue_verification_call(services, verification_id: str) -> None:
-    enqueue(services, place_verification_call, verification_id, wait_s=120, run_s=30,
-            retry=RETRY)  # fmt: skip

@@ -24,9 +24,8 @@ from hotline import sign_in_pace as pace
 from hotline.console import auth, capacity, csrf, device_cookie, pacing, sections
 from hotline.console.auth import Viewer, login_required, services_of
 from hotline.console.views import page_state
+from hotline.jobs import enqueue_dispatch, enqueue_hang_up
 from hotline.store.dispatch import TALKING
-from workers.dispatch import enqueue_dispatch
-from workers.hang_up import enqueue_hang_up
 
 # Script and style are files of their own, so the Content-Security-Policy can forbid
 # inline code (hotline/security_headers.py).

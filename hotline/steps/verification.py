@@ -22,13 +22,13 @@ from enum import StrEnum
 
 from hotline import pins
 from hotline.enforcement import apply_block
+from hotline.jobs import enqueue_dispatch
 from hotline.services import Services
 from hotline.store.pin_guard import Check, Target
 from hotline.store.roster import Precinct
 from hotline.store.verifications import Verification
 from hotline.store.volunteers import Volunteer
 from hotline.triage import AlarmLevel, PinAlarm, decide_after_pin_failure, pin_alarm
-from workers.dispatch import enqueue_dispatch
 
 PIN_ALARM_AUTHOR = "pin-alarm"
 VOLUNTEER_ROOM_PREFIX = "volunteer-"

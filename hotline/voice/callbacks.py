@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from hotline import pins
+from hotline.jobs import enqueue_dispatch, enqueue_sms
 from hotline.voice import twiml
 from hotline.voice.common import (
     call_sid,
@@ -23,8 +24,6 @@ from hotline.voice.common import (
     voice_blueprint,
 )
 from hotline.voice.common import url as webhook_url
-from workers.dispatch import enqueue_dispatch
-from workers.notify import enqueue_sms
 
 bp = voice_blueprint("callbacks")
 

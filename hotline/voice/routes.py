@@ -15,6 +15,7 @@ from flask import Response, abort, request
 
 from hotline import pins
 from hotline.enforcement import apply_block
+from hotline.jobs import enqueue_call_end, enqueue_dispatch, enqueue_verification_call
 from hotline.steps import verification
 from hotline.steps.verification import Result
 from hotline.triage import Action, decide
@@ -43,10 +44,6 @@ from hotline.voice.common import (
     voice_blueprint,
 )
 from hotline.voice.keypad_report import report_choice
-from workers.call_end import process_call_end
-from workers.dispatch import enqueue_dispatch
-from workers.queueing import enqueue
-from workers.verification_call import enqueue_verification_call
 
 bp = voice_blueprint("voice")
 
@@ -267,7 +264,7 @@ def _after_call_end(svc, sid: str, record) -> None:
     # rejected or diverted call's verdict is already recorded, and it cannot be
     # an instant hang-up. During a flood that is most calls, and most jobs saved.
     if record.verdict is None:
-        enqueue(svc, process_call_end, sid, wait_s=3600, run_s=60)
+        enqueue_call_end(svc, sid)
 
 
 # Helpers: the parts of each answer that every handler shares.

@@ -47,6 +47,7 @@ from rq import SimpleWorker
 
 from hotline.app import create_app
 from hotline.clock import ManualClock
+from hotline.jobs import enqueue_dispatch
 from hotline.services import Services
 from hotline.settings import PROJECT_ROOT, Settings
 from hotline.sim.loop import EventLoop
@@ -61,7 +62,7 @@ from tests.bench.reporting import percentile_ms, progress, write_report
 from tests.support.env import settings_env
 from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL
 from workers import runtime
-from workers.dispatch import dispatch_callers, enqueue_dispatch
+from workers.dispatch import dispatch_callers
 
 TARGET_P99_MS = 100.0
 OUTPUT = PROJECT_ROOT / "var" / "bench" / "dispatch.json"

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from hotline.jobs import enqueue_dispatch
 from hotline.pins import volunteer_pin_digest
 from hotline.sim.jobs import drain
 from hotline.sim.network import ApiError, Reply, SimCall
@@ -25,7 +26,6 @@ from tests.support.phone_night import (
 )
 from tests.support.roster import pin_of
 from tests.support.twilio import PIN_KEY, PUBLIC_URL
-from workers.dispatch import enqueue_dispatch
 
 HOTLINE = "+15155550000"
 SECOND_VOLUNTEER_PHONE = "+15155550998"

@@ -5,12 +5,14 @@ job's history forever (finding 5, jobs piling up with no TTL).
 
 from __future__ import annotations
 
-from workers.dispatch import enqueue_dispatch
-from workers.hang_up import enqueue_hang_up
-from workers.notify import enqueue_sms
-from workers.queueing import FAILURE_TTL_S
-from workers.reconcile import enqueue_reconcile
-from workers.verification_call import enqueue_verification_call
+from hotline.jobs import (
+    FAILURE_TTL_S,
+    enqueue_dispatch,
+    enqueue_hang_up,
+    enqueue_reconcile,
+    enqueue_sms,
+    enqueue_verification_call,
+)
 
 
 def test_every_kind_of_job_has_a_limit_on_its_wait_and_its_record(services):

@@ -4,6 +4,7 @@ REST stand-in over real HTTP), and each lost chair's next wait request rejoins t
 
 from __future__ import annotations
 
+from hotline.jobs import enqueue_reconcile
 from hotline.sim.jobs import drain
 from hotline.store import keys
 from tests.support.phone_night import (
@@ -15,7 +16,7 @@ from tests.support.phone_night import (
 )
 from tests.support.roster import pin_of
 from workers.housekeeping import Housekeeping
-from workers.reconcile import enqueue_reconcile, reconcile_line
+from workers.reconcile import reconcile_line
 from workers.sweep_blocks import sweep_blocks
 
 LINE_KEYS = (keys.LINE, keys.WAITING, keys.HOLDING, keys.PRECINCT_PLACES, keys.PRECINCT_CALLS)
