@@ -208,12 +208,6 @@ class Telephony:
 
     # Calls
 
-    def redirect_call(self, call_sid: str, url: str) -> None:
-        """Make a live call run the TwiML at `url` (fetched with POST)."""
-        self._call(f"redirect {call_sid}", True,
-                   lambda: self._client.calls(call_sid).update(url=url, method="POST"))  # fmt: skip
-        log.info("redirected %s to %s", call_sid, url)
-
     def hang_up(self, call_sid: str) -> None:
         """End a call (Status=completed). CallGone if it had already ended."""
         self._call(f"hang up {call_sid}", True,

@@ -1,7 +1,7 @@
 """The priority line of verified calls waiting for a volunteer.
 
-A sorted set of CallSids. The score is tier * TIER_SPAN + arrival time, so every verified
-chair comes before any lower tier, and within a tier the earlier arrival is served first.
+A sorted set of CallSids. The score is the arrival time: the earlier arrival is served
+first (a chair proved by a call back keeps the arrival of the call that asked for it).
 Every call verified for one precinct shares the precinct's score (lua/verified.lua): two
 people calling for the same precinct both wait, side by side, and both are served. When
 a precinct's last waiting call hangs up, its score is kept for a while
@@ -19,10 +19,6 @@ import redis
 from hotline.store import keys
 from hotline.store.scripts import Scripts
 
-# Larger than any epoch-seconds arrival time for centuries.
-TIER_SPAN = 1e11
-TIER_VERIFIED_CHAIR = 0
-
 
 @dataclass(frozen=True)
 class WaitingChair:
@@ -32,10 +28,6 @@ class WaitingChair:
     verified_how: str
     since: float
     score: float
-
-
-def score_for(tier: int, arrived_at: float) -> float:
-    return tier * TIER_SPAN + arrived_at
 
 
 def requeue(pipe: redis.client.Pipeline, call_sid: str, entry: dict[str, Any], score: float,
@@ -67,7 +59,6 @@ class Line:
         call_sid: str,
         number: str | None,
         verified_how: str,
-        tier: int = TIER_VERIFIED_CHAIR,
         hotline_number: str | None = None,
         arrived_at: float | None = None,
     ) -> int:
@@ -83,7 +74,7 @@ class Line:
             sort_keys=True,
         )  # fmt: skip
         caller_key = keys.caller(number) if number else keys.caller("withheld")
-        score = score_for(tier, now if arrived_at is None else min(arrived_at, now))
+        score = now if arrived_at is None else min(arrived_at, now)
         return int(
             self._scripts.verified(
                 keys=[keys.LINE, keys.WAITING, keys.kept_place(precinct), keys.call(call_sid),

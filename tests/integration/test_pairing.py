@@ -7,7 +7,6 @@ import threading
 
 from hotline.store import keys
 from hotline.store.dispatch import AVAILABLE, CONNECTING, TALKING, Dispatch
-from hotline.store.line import TIER_SPAN
 from hotline.store.scripts import Scripts
 from tests.support.redis_state import snapshot
 
@@ -21,10 +20,11 @@ def dispatch_for(services) -> Dispatch:
 def fill(services, *, chairs: int, volunteers: int) -> Dispatch:
     dispatch = dispatch_for(services)
     for n in range(chairs):
-        # Every tenth chair is a lower tier, to check priority beats arrival.
+        # Every tenth chair joins late but keeps the place of an earlier call (a call
+        # back's), to check the line goes by arrival, not by joining.
         services.store.line.join(now=T0 + n, precinct=f"{1000 + n}", call_sid=f"CA{n}",
                                  number=f"+1515555{n:04d}", verified_how="keyed-precinct",
-                                 tier=1 if n % 10 == 0 else 0)  # fmt: skip
+                                 arrived_at=arrival(n))  # fmt: skip
         services.store.line.holding(f"CA{n}")  # in Twilio's queue now
     for n in range(volunteers):
         dispatch.volunteer_ready(f"v{n}", call_sid=f"CV{n}", room=f"volunteer-v{n}",
@@ -48,11 +48,12 @@ def pair_concurrently(dispatch: Dispatch, workers: int) -> list:
     return pairings
 
 
-def expected_order(chairs: int) -> list[str]:
-    def score(n: int) -> float:
-        return (TIER_SPAN if n % 10 == 0 else 0) + T0 + n
+def arrival(n: int) -> float:
+    return T0 + n - (1000 if n % 10 == 1 else 0)
 
-    return [f"{1000 + n}" for n in sorted(range(chairs), key=score)]
+
+def expected_order(chairs: int) -> list[str]:
+    return [f"{1000 + n}" for n in sorted(range(chairs), key=arrival)]
 
 
 def test_many_dispatchers_never_hand_one_chair_to_two_volunteers(services):
@@ -62,7 +63,7 @@ def test_many_dispatchers_never_hand_one_chair_to_two_volunteers(services):
     precincts = [p.precinct for p in pairings]
     assert sorted(volunteers) == sorted(f"v{n}" for n in range(50))  # each volunteer once
     assert len(set(precincts)) == 50  # no chair twice
-    assert set(precincts) == set(expected_order(300)[:50])  # the best 50, priority first
+    assert set(precincts) == set(expected_order(300)[:50])  # the 50 who arrived first
     redis = services.store.redis
     assert redis.zcard(keys.LINE) == 250 and redis.hlen(keys.WAITING) == 250  # none lost
     assert redis.zcard(keys.FREE_VOLUNTEERS) == 0
@@ -114,7 +115,7 @@ def test_undo_when_the_caller_is_gone_keeps_their_place_and_frees_the_volunteer(
     redis = services.store.redis
     assert redis.zscore(keys.FREE_VOLUNTEERS, "v0") == T0  # still first in line for callers
     assert float(redis.get(keys.kept_place(pairing.precinct))) == pairing.score
-    assert pairing.precinct == "1001"  # 1000 is a lower tier
+    assert pairing.precinct == "1001"  # it kept an earlier call's place
     assert redis.zrange(keys.LINE, 0, -1) == ["CA0"]
     assert dispatch.pair(now=T0 + 101).precinct == "1000"
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 
 from hotline.store import audit, keys
-from hotline.store.line import TIER_SPAN
 from tests.support.line import place_of
 
 CHAIR = "+15155550101"
 
 
-def join(services, precinct, sid, number=CHAIR, tier=0):
+def join(services, precinct, sid, number=CHAIR, arrived_at=None):
     return services.store.line.join(
         now=services.clock.now(), precinct=precinct, call_sid=sid, number=number,
-        verified_how="keyed-precinct", tier=tier,
+        verified_how="keyed-precinct", arrived_at=arrived_at,
     )  # fmt: skip
 
 
@@ -27,18 +26,19 @@ def end(services, sid, precinct, status="completed", sequence=None):
     )  # fmt: skip
 
 
-def test_line_orders_verified_chairs_first_then_by_arrival(services, clock):
-    assert join(services, "500", "CA5", tier=1) == 1
-    assert join(services, "500", "CA5", tier=1) == 1  # the same call again: still one
+def test_line_orders_chairs_by_arrival(services, clock):
+    start = clock.now()
+    assert join(services, "500", "CA5") == 1
+    assert join(services, "500", "CA5") == 1  # the same call again: still one
     clock.advance(5)
-    assert join(services, "300", "CA3") == 1  # a verified chair goes ahead of tier 1
+    assert join(services, "300", "CA3") == 2
     clock.advance(5)
-    assert join(services, "100", "CA1") == 2
-    assert [c.precinct for c in services.store.line.waiting()] == ["300", "100", "500"]
+    # Proved by a call back: the place of the call that asked for it, before CA5 arrived.
+    assert join(services, "100", "CA1", arrived_at=start - 60) == 1
+    assert [c.precinct for c in services.store.line.waiting()] == ["100", "500", "300"]
     scores = dict(services.store.redis.zrange(keys.LINE, 0, -1, withscores=True))
-    start = clock.now() - 10
-    assert scores == {"CA3": start + 5, "CA1": start + 10, "CA5": TIER_SPAN + start}
-    assert place_of(services, "500") == 3
+    assert scores == {"CA1": start - 60, "CA5": start, "CA3": start + 5}
+    assert place_of(services, "300") == 3
     assert services.store.redis.hgetall(keys.PRECINCT_CALLS) == {"500": "1", "300": "1",
                                                                  "100": "1"}
 

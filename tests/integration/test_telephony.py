@@ -278,28 +278,6 @@ def test_moving_out_of_a_queue_that_does_not_exist_is_call_gone(telephony, stand
 # --- Calls ------------------------------------------------------------------------------
 
 
-def test_redirect_call_runs_the_new_url(telephony, stand_in):
-    call = stand_in.enqueue()
-    telephony.redirect_call(call.sid, ROOM_URL)
-    assert stand_in.network.queues[QUEUE].members == []
-    assert stand_in.app_side.urls()[-1] == ROOM_URL
-    assert stand_in.recorder.requests[-1][2] == {"Url": [ROOM_URL], "Method": ["POST"]}
-
-
-def test_redirect_of_an_ended_call_raises_call_gone(telephony, stand_in):
-    call = stand_in.enqueue()
-    stand_in.network.hang_up(call)
-    with pytest.raises(CallGone) as raised:
-        telephony.redirect_call(call.sid, ROOM_URL)
-    assert (raised.value.status, raised.value.code) == (400, 21220)
-
-
-def test_redirect_of_an_unknown_call_raises_call_gone(telephony, stand_in):
-    with pytest.raises(CallGone) as raised:
-        telephony.redirect_call("CA" + "9" * 32, ROOM_URL)
-    assert raised.value.status == 404
-
-
 def test_hang_up_ends_the_call(telephony, stand_in):
     call = stand_in.enqueue()
     telephony.hang_up(call.sid)
@@ -385,13 +363,14 @@ def test_a_server_error_or_rate_limit_is_transient(telephony, stand_in, status, 
     call = stand_in.enqueue()
     stand_in.recorder.fail_with = status
     with pytest.raises(TransientTelephonyError) as raised:
-        telephony.redirect_call(call.sid, ROOM_URL)
+        telephony.hang_up(call.sid)
     assert raised.value.status == status
     assert raised.value.maybe_done is maybe_done
     with pytest.raises(TransientTelephonyError):
         telephony.queue_sid(QUEUE)
     stand_in.recorder.fail_with = None
-    telephony.redirect_call(call.sid, ROOM_URL)  # once the stand-in recovers, it works
+    telephony.hang_up(call.sid)  # once the stand-in recovers, it works
+    assert call.status == "completed"
 
 
 def test_nothing_listening_is_transient(services, refused_port):

@@ -95,25 +95,6 @@ def test_action_and_divert_message_values_are_stable():
     assert STIR_FAILED_PREFIX == "TN-Validation-Failed"
 
 
-def test_policy_defaults():
-    policy = Policy()
-    assert policy.log_only is False
-    assert (policy.short_window_s, policy.long_window_s) == (900.0, 3600.0)
-    assert policy.escalation == Escalation(
-        normal=Thresholds(divert_calls_short=7, temp_block_calls_long=9),
-        untrusted=Thresholds(divert_calls_short=3, temp_block_calls_long=5),
-        temp_block_for_s=3600.0,
-        block_after_temp_blocks=2,
-        divert_instant_hangups=3,
-        divert_flags=1,
-        instant_hangup_within_s=8.0,
-    )
-    assert (policy.pin_tries_per_call, policy.pin_failures_per_number) == (3, 6)
-    assert (policy.pin_failures_withheld, policy.pin_temp_block_for_s) == (30, 3600.0)
-    assert policy.flood_auto_calls_per_minute == 0
-    assert (policy.home_state, policy.home_country) == ("IA", "US")
-
-
 @pytest.mark.parametrize(
     ("action", "enforced", "chair", "effective", "rejects"),
     [

@@ -278,6 +278,9 @@ def test_the_keypad_knobs_are_read_and_checked(tmp_path):
 def test_every_shipped_scenario_says_its_keypad_share():
     for path in SCENARIO_DIR.glob("*.toml"):
         assert "\nkeypad_share = " in path.read_text(), path.name
-        # The live nights are too short for a keypad report read at life's pace.
-        share = 0.0 if path.stem in ("demo", "night-under-fire") else 0.6
-        assert load_scenario(str(path)).chairs.keypad_share == share, path.name
+        share = load_scenario(str(path)).chairs.keypad_share
+        if path.stem in ("demo", "night-under-fire"):
+            # The live nights are too short for a keypad report read at life's pace.
+            assert share == 0, path.name
+        else:
+            assert 0 < share < 1, path.name  # some chairs on the keypad, some to volunteers
