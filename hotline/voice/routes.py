@@ -14,11 +14,9 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from hotline import pins
-from hotline.enforcement import apply_block
-from hotline.jobs import enqueue_call_end, enqueue_dispatch, enqueue_verification_call
-from hotline.steps import verification
+from hotline.steps import arrival, call_end, holding, verification
 from hotline.steps.verification import Result
-from hotline.triage import Action, decide
+from hotline.triage import Action
 from hotline.voice import twiml
 from hotline.voice.common import (
     ask,
@@ -47,7 +45,6 @@ from hotline.voice.keypad_report import report_choice
 
 bp = voice_blueprint("voice")
 
-TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 # A call that Redis forgot starts again here.
 START = "/voice/incoming"
 
@@ -55,33 +52,17 @@ START = "/voice/incoming"
 @bp.post("/incoming")
 @degrades_to(reject_busy)
 def incoming() -> Response:
-    svc = services()
-    settings = svc.settings
-    sid = call_sid()
-    number = caller_number()
+    settings = services().settings
     form = request.form
-    arrival = svc.store.calls.arrive(
-        now=svc.clock.now(),
-        call_sid=sid,
-        number=number,
-        request={
-            "to": form.get("To", ""),
-            "stir_verstat": form.get("StirVerstat", ""),
-            "from_state": form.get("FromState", ""),
-            "from_country": form.get("FromCountry", ""),
-        },
-    )
-    if arrival.block is not None:
+    verdict = arrival.judge(services(), call_sid=call_sid(), number=caller_number(), request={
+        "to": form.get("To", ""),
+        "stir_verstat": form.get("StirVerstat", ""),
+        "from_state": form.get("FromState", ""),
+        "from_country": form.get("FromCountry", ""),
+    })  # fmt: skip
+    if verdict is None:  # a block in force
         return respond(twiml.reject_busy())
-
-    verdict = decide(arrival.facts, settings.policy)
     action = verdict.effective_action
-    if not verdict.enforced or action not in (Action.CHALLENGE, Action.FAST_TRACK):
-        # Off the common path: record the verdict now (the call-end job records
-        # the common ones, keeping a challenge to one round trip).
-        svc.store.calls.record_verdict(sid, verdict)
-        apply_block(svc.store, number, verdict)
-
     if action is Action.DIVERT:
         return respond(twiml.goodbye(prompt(verdict.divert_message.value), speech()))
     if action in (Action.TEMP_BLOCK, Action.BLOCK):
@@ -164,23 +145,14 @@ def backup_code_entered() -> Response:
 @degrades_to(keep_holding)
 def wait() -> Response:
     """Twilio's waitUrl for the chairs' queue: runs again each time it finishes."""
-    svc = services()
-    sid = call_sid()
-    settings = svc.settings
+    settings = services().settings
     precinct = request.args.get("precinct", "")
     if not pins.is_valid_precinct_code(precinct):
         precinct = ""
-    position, first = svc.store.line.holding(sid)
-    if position is None and precinct:
-        # Redis lost this chair (a restart): Twilio's queue still holds the call, and the
-        # reconcile job has said so; the wait URL, which Twilio keeps, names the precinct.
-        position = svc.store.line.adopt(
-            now=svc.clock.now(), call_sid=sid, precinct=precinct, number=caller_number(),
-            hotline_number=request.form.get("To") or None,
-            waited_s=optional_int(request.form.get("QueueTime")) or 0)  # fmt: skip
-        first = position is not None
-    if first:
-        enqueue_dispatch(svc)  # now the call can be moved out of the queue
+    position = holding.place_in_line(
+        services(), call_sid=call_sid(), precinct=precinct, number=caller_number(),
+        hotline_number=request.form.get("To") or None,
+        waited_s=optional_int(request.form.get("QueueTime")) or 0)  # fmt: skip
     if position is None or not precinct:
         return respond(twiml.waiting("", settings.voice.hold_music_url,
                                      settings.voice.hold_pause_s, speech()))  # fmt: skip
@@ -224,47 +196,13 @@ def queue_exit() -> Response:
 @bp.post("/status")
 def status() -> Response:
     """Status callback: idempotent, order-tolerant, the end of a call recorded once."""
-    svc = services()
-    sid = call_sid()
     call_status = request.form.get("CallStatus", "").strip().lower()
     if not call_status:
         abort(400)
-    sequence = sequence_number(request.form.get("SequenceNumber"))
-    duration = optional_int(request.form.get("CallDuration"))
-    record = svc.store.calls.get(sid)
-    if record is None:
-        return respond(twiml.empty())  # not a call this hotline answered
-    terminal = call_status in TERMINAL_STATUSES
-    ended = svc.store.calls.end(
-        now=svc.clock.now(),
-        call_sid=sid,
-        status=call_status,
-        sequence=sequence,
-        duration_s=duration,
-        terminal=terminal,
-        precinct=record.precinct,
-        keep_place_s=svc.settings.keep_place_for_s,
-    )
-    if ended.applied and terminal:
-        _after_call_end(svc, sid, record)
+    call_end.status_changed(services(), call_sid=call_sid(), status=call_status,
+                            sequence=sequence_number(request.form.get("SequenceNumber")),
+                            duration_s=optional_int(request.form.get("CallDuration")))  # fmt: skip
     return respond(twiml.empty())
-
-
-def _after_call_end(svc, sid: str, record) -> None:
-    now = svc.clock.now()
-    if record.call_back:
-        # The call asked to be proved by a call back: now that it is over, ring the phone.
-        enqueue_verification_call(svc, record.call_back)
-    if record.kind == "volunteer" and record.volunteer:
-        svc.store.dispatch.volunteer_left(record.volunteer, sid, now=now)
-        return
-    if record.volunteer and svc.store.dispatch.caller_left(record.volunteer, sid, now=now):
-        enqueue_dispatch(svc)  # the volunteer is free for the next chair
-    # Only calls that took the common path leave bookkeeping for the job: a
-    # rejected or diverted call's verdict is already recorded, and it cannot be
-    # an instant hang-up. During a flood that is most calls, and most jobs saved.
-    if record.verdict is None:
-        enqueue_call_end(svc, sid)
 
 
 # Helpers: the parts of each answer that every handler shares.

@@ -14,11 +14,10 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from hotline import pins
-from hotline.enforcement import apply_block
-from hotline.steps import verification
+from hotline.steps import arrival, verification
 from hotline.steps.verification import Result, room_for
 from hotline.store.volunteers import Volunteer
-from hotline.triage import Action, Verdict, decide
+from hotline.triage import Action, Verdict
 from hotline.voice import twiml
 from hotline.voice.common import (
     ask,
@@ -149,16 +148,10 @@ def _ask_backup(volunteer: Volunteer, *, tries: int) -> Response:
 
 def _not_a_volunteer(sid: str, number: str | None) -> Response:
     """Counted and judged like any caller; at best told this line is not for them."""
-    svc = services()
-    arrival = svc.store.calls.arrive(now=svc.clock.now(), call_sid=sid, number=number,
-                                     request={"to": request.form.get("To", "")})  # fmt: skip
-    if arrival.block is not None:
+    verdict = arrival.judge(services(), call_sid=sid, number=number,
+                            request={"to": request.form.get("To", "")})  # fmt: skip
+    if verdict is None or verdict.rejects:
         return respond(twiml.reject_busy())
-    verdict = decide(arrival.facts, svc.settings.policy)
-    if verdict.rejects:
-        svc.store.calls.record_verdict(sid, verdict)
-        apply_block(svc.store, number, verdict)
-        return respond(twiml.reject_busy())
-    svc.store.calls.record_verdict(
-        sid, Verdict(Action.DIVERT, ("not a registered volunteer",) + verdict.reasons))
+    arrival.record(services(), sid, number,
+                   Verdict(Action.DIVERT, ("not a registered volunteer",) + verdict.reasons))
     return respond(twiml.goodbye(prompt("volunteer_line_only"), speech()))

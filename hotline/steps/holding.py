@@ -1,0 +1,27 @@
+"""A chair holds in Twilio's queue: their place in the line, the dispatch their arrival in
+the queue sets going, and the chair Redis lost put back.
+"""
+
+from __future__ import annotations
+
+from hotline.jobs import enqueue_dispatch
+from hotline.services import Services
+
+
+def place_in_line(svc: Services, *, call_sid: str, precinct: str, number: str | None,
+                  hotline_number: str | None, waited_s: int) -> int | None:  # fmt: skip
+    """The holding chair's 1-based place in the line, or None when they are not in it.
+    `precinct` is the one the wait URL names ("" when it names none).
+    """
+    position, first = svc.store.line.holding(call_sid)
+    if position is None and precinct:
+        # Redis lost this chair (a restart): Twilio's queue still holds the call, and the
+        # reconcile job has said so; the wait URL, which Twilio keeps, names the precinct.
+        position = svc.store.line.adopt(now=svc.clock.now(), call_sid=call_sid,
+                                        precinct=precinct, number=number,
+                                        hotline_number=hotline_number,
+                                        waited_s=waited_s)  # fmt: skip
+        first = position is not None
+    if first:
+        enqueue_dispatch(svc)  # now the call can be moved out of the queue
+    return position
