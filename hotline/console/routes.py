@@ -24,7 +24,7 @@ from hotline import sign_in_pace as pace
 from hotline.console import auth, capacity, csrf, device_cookie, pacing, sections
 from hotline.console.auth import Viewer, login_required, services_of
 from hotline.console.views import page_state
-from hotline.jobs import enqueue_dispatch, enqueue_hang_up
+from hotline.steps import desk
 from hotline.store.dispatch import TALKING
 
 # Script and style are files of their own, so the Content-Security-Policy can forbid
@@ -179,15 +179,11 @@ def _back():
 @bp.post("/availability")
 @login_required
 def availability(viewer: Viewer):
-    services = services_of()
-    vid = _volunteer_id(viewer)
     wanted = request.form.get("status")
     if wanted not in ("available", "paused"):
         abort(400, description="status must be available or paused")
     paused = wanted == "paused"
-    if services.store.dispatch.set_paused(vid, paused, now=services.clock.now()):
-        if not paused:
-            enqueue_dispatch(services)
+    if desk.set_paused(services_of(), _volunteer_id(viewer), paused):
         flash("Paused: no new callers until you are available." if paused
               else "Available: the next caller comes to you.")  # fmt: skip
     else:
@@ -209,19 +205,11 @@ def _current_caller(viewer: Viewer) -> tuple[str, str, str]:
     return vid, state.caller_call_sid, state.precinct or ""
 
 
-def _release(vid: str, call_sid: str) -> None:
-    """End the caller's leg and free the volunteer for the next one."""
-    services = services_of()
-    enqueue_hang_up(services, call_sid)
-    services.store.dispatch.caller_left(vid, call_sid, now=services.clock.now())
-    enqueue_dispatch(services)
-
-
 @bp.post("/done")
 @login_required
 def done(viewer: Viewer):
     vid, call_sid, _ = _current_caller(viewer)
-    _release(vid, call_sid)
+    desk.finish_call(services_of(), vid, call_sid)
     flash("Call finished. You are available for the next caller.")
     return _back()
 
@@ -229,19 +217,12 @@ def done(viewer: Viewer):
 @bp.post("/flag")
 @login_required
 def flag(viewer: Viewer):
-    services = services_of()
     vid, call_sid, precinct = _current_caller(viewer)
-    record = services.store.calls.get(call_sid)
-    number = record.number if record else None
-    author = viewer.user.name
-    if number:
-        reason = f"flagged by volunteer {author} ({vid}) on a call for precinct {precinct}"
-        services.store.blocks.block(number, reason=reason, author=author)
-        services.store.reputation.flag(number, author=author, reason=reason)
+    if desk.flag_caller(services_of(), volunteer_id=vid, call_sid=call_sid, precinct=precinct,
+                        author=viewer.user.name):  # fmt: skip
         flash("Flagged as a nuisance: the number is blocked and the call ended.")
     else:
         flash("The caller withheld their number, so it cannot be blocked; the call ended.")
-    _release(vid, call_sid)
     return _back()
 
 
@@ -265,13 +246,9 @@ def put_back(viewer: Viewer):
     """Put a parked chair (store/parked.py) back in line, in their place."""
     if not viewer.user.is_admin:
         abort(403, description="Only admins can put parked chairs back in line.")
-    services = services_of()
-    chair = services.store.parked.put_back(request.form.get("call_sid", ""),
-                                           author=viewer.user.name,
-                                           reason="put back in line in the console")  # fmt: skip
+    chair = desk.put_back(services_of(), request.form.get("call_sid", ""), viewer.user.name)
     if chair is None:
         flash("That chair is no longer parked.")
         return _back()
-    enqueue_dispatch(services)
     flash(f"Precinct {chair.precinct} is back in line, in its place.")
     return _back()
