@@ -1,0 +1,22 @@
+"""The `hotline` command line, one module per group of commands: the processes of the
+night, the roster, callers, the people, simulated nights, elections and results.
+"""
+
+from __future__ import annotations
+
+import click
+
+from hotline.cli import callers, nights, people, processes, results, roster
+from hotline.cli.people import PIN_NOTE
+
+__all__ = ["PIN_NOTE", "main"]
+
+
+@click.group(help="Hotline: triage for an election results hotline.")
+def main() -> None:
+    pass
+
+
+for module in (processes, roster, callers, people, nights, results):
+    for command in module.COMMANDS:
+        main.add_command(command)
