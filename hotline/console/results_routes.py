@@ -59,11 +59,11 @@ def save_results(viewer: Viewer):
                                       call_sid=call_sid, findings=findings,
                                       accepted=accepted)  # fmt: skip
         return render_template("console/results.html", f=view, problem=problem), 400
+    # Taken from the chair on the call: their keypad draft goes with the save.
     stored = services.store.results.save(report, channel="volunteer", author=viewer.user.name,
                                           now=services.clock.now(), findings=findings,
-                                          idempotency_key=f"console:{nonce}")  # fmt: skip
-    if mode == "call":
-        services.store.results.clear_draft(precinct)
+                                          idempotency_key=f"console:{nonce}",
+                                          clear_draft=mode == "call")  # fmt: skip
     spaced = " ".join(stored.receipt)
     flash(f"Saved precinct {precinct}, version {stored.version}: receipt {stored.receipt}. "
           f"Read it to the chair: {spaced}. The precinct is marked reported.")  # fmt: skip

@@ -174,13 +174,15 @@ def with_toss(draft: Draft, between: tuple[str, ...], winner: str) -> Draft:
 
 def confirm(svc: Services, caller: Caller, precinct: str, draft: Draft,
             idempotency_key: str) -> StoredReport | Review:  # fmt: skip
-    """Store the draft as the precinct's next version, or the review that refuses it."""
+    """Store the draft as the precinct's next version (the draft deleted with it, in one
+    transaction), or the review that refuses it.
+    """
     checked = review(svc, precinct, draft)
     if checked.blocking or checked.toss is not None:
         return checked
     stored = svc.store.results.save(
         checked.report, channel="keypad", author=f"keypad:{mask_number(caller.number)}",
         now=svc.clock.now(), findings=checked.findings, idempotency_key=idempotency_key,
+        clear_draft=True,
     )  # fmt: skip
-    svc.store.results.clear_draft(precinct)
     return stored

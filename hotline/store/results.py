@@ -10,6 +10,8 @@
 - A volunteer may verify a keypad version: recorded beside it, never in place of it.
 - A keypad draft (what a chair has keyed so far) lives under the precinct, with the call's
   CallSid inside, and expires: a dropped call's entry is resumed on the chair's next call.
+  The save that stores a draft's report deletes the draft in its own transaction: a Redis
+  that dies between the two must not leave a stored report offered again as unfinished.
 """
 
 from __future__ import annotations
@@ -116,10 +118,12 @@ class Results:
     # Saving
 
     def save(self, report: PrecinctReport, *, channel: str, author: str, now: float,
-             findings: tuple[Finding, ...], idempotency_key: str) -> StoredReport:  # fmt: skip
+             findings: tuple[Finding, ...], idempotency_key: str,
+             clear_draft: bool = False) -> StoredReport:  # fmt: skip
         """Store `report` as the precinct's next version, or return the version this
         idempotency key already stored. Atomic (WATCH/MULTI): the version, the receipt, the
-        precinct's "reported" mark and the audit entry land together, or not at all.
+        precinct's "reported" mark, the audit entry and, with `clear_draft`, the deletion of
+        the precinct's keypad draft land together, or not at all.
         """
         if channel not in CHANNELS:
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
@@ -161,6 +165,8 @@ class Results:
                     audit.record(pipe, now, "results-saved", code, author, "",
                                  version=version, channel=channel, receipt=receipt,
                                  warnings=[f.code for f in findings])  # fmt: skip
+                    if clear_draft:
+                        pipe.delete(keys.results_draft(code))
                     pipe.execute()
                     return stored
                 except WatchError:

@@ -42,9 +42,17 @@ START = "/voice/incoming"
 
 
 def report_choice(precinct: str, reprompts: int = 0, preface: str | None = None) -> Response:
-    """What a verified chair hears: the keypad (1) or a volunteer (2)."""
+    """What a verified chair hears: the keypad (1) or a volunteer (2). A chair whose
+    precinct has reported is told so first, with the receipt: one calling back unsure
+    whether the report went through (the call dropped, Redis died mid-confirm) must not
+    key it again.
+    """
     if preface is None:
         preface = prompt("verified_choice").format(precinct=spell(precinct))
+        stored = services().store.results.latest(precinct)
+        if stored is not None:
+            preface += " " + prompt("report_already_stored").format(
+                receipt=spell(stored.receipt))  # fmt: skip
     return _ask_key(prompt("report_choice"), "/voice/report-choice", precinct, reprompts,
                     preface)  # fmt: skip
 

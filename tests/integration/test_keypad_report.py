@@ -129,6 +129,19 @@ def test_a_replayed_confirm_stores_once(client, services):
     assert len(services.store.results.versions("1001")) == 1
 
 
+def test_a_chair_whose_precinct_has_reported_is_told_so_with_the_receipt(client, services):
+    call = verified_call(client)
+    key_adair(call)
+    call.press("1")
+    stored = services.store.results.latest("1001")
+    told = verified_call(client, sid="CA2").last
+    assert shape(told.data) == key_gather(
+        f"{PUBLIC_URL}/voice/report-choice?precinct=1001&reprompts=0&step=2",
+        "To report your results on the keypad, press 1. To speak to a volunteer, press 2.",
+        f"Thank you. Precinct 1 0 0 1 is verified. Its results are already stored, with "
+        f"receipt code {' '.join(stored.receipt)}. Report again only to correct them.")
+
+
 def test_a_dropped_call_is_resumed_on_the_next_call(client, services):
     call = verified_call(client)
     call.press("1")

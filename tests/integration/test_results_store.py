@@ -158,5 +158,22 @@ def test_a_draft_lives_under_the_precinct_with_its_call_and_expires(services, re
     assert results.draft("1001") is None
 
 
+def test_a_save_may_delete_the_draft_with_the_version(results):
+    """In the save's own transaction (the append-only file cut right after it holds no
+    draft: tests/e2e/test_keypad_redis_restart.py). Deleted separately, a Redis that died
+    between the two left a stored report behind as an unfinished draft, and the chair
+    calling back stored it again.
+    """
+    draft = Draft(call_sid="CA1", stage="review", attendance=40, first=ADAIR.first,
+                  final=ADAIR.final, coin_tosses=ADAIR.coin_tosses)  # fmt: skip
+    results.save_draft("1001", "CA1", draft, ttl_s=7200)
+    save(results, key="console:n1", channel="volunteer", author="alice")
+    assert results.draft("1001") == draft
+    stored = results.save(ADAIR, channel="keypad", author="keypad:***0101", now=1000.0,
+                          findings=(), idempotency_key="CA1:17", clear_draft=True)  # fmt: skip
+    assert stored.version == 2
+    assert results.draft("1001") is None
+
+
 def test_the_draft_ttl_comes_from_config(settings):
     assert settings.results_draft_ttl_s == 7200.0
