@@ -116,11 +116,13 @@ class Calls:
     def record_verdict(self, call_sid: str, verdict: Verdict) -> None:
         self._redis.hset(keys.call(call_sid), mapping=verdict_fields(verdict))
 
-    def take_step(self, call_sid: str, step: int) -> str:
+    def take_step(self, call_sid: str, step: int, *, retry: bool = False) -> str:
         """Apply step `step` of a call, once and in order: "ok", or why not ("stale" for a
-        step the call has passed, "ended", or "unknown" for a call with no record).
+        step the call has passed, "ended", or "unknown" for a call with no record). A
+        `retry` of the step just taken runs again (lua/take_step.lua says why).
         """
-        return self._scripts.take_step(keys=[keys.call(call_sid)], args=[step])
+        return self._scripts.take_step(keys=[keys.call(call_sid)],
+                                       args=[step, "1" if retry else "0"])  # fmt: skip
 
     def record_leg(self, *, now: float, call_sid: str, number: str, kind: str, verdict: str,
                    volunteer_id: str | None = None) -> None:  # fmt: skip

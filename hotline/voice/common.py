@@ -213,8 +213,9 @@ def one_step(restart: str | None = None) -> Callable:
     """The route answers one step of a call, named by `step` in its URL (Twilio signs the
     URL, so it cannot be forged). A step is applied once and in order: a request for a
     step the call has passed, or for a call that has ended, is a replay and gets 409 with
-    nothing changed. A call Redis has no record of (its state was lost) starts again at
-    `restart`, if the route has one, rather than being dropped.
+    nothing changed; a step tried again after a failure (retry_this_step) runs again. A
+    call Redis has no record of (its state was lost) starts again at `restart`, if the
+    route has one, rather than being dropped.
 
     The URLs the route hands out name the next step: `next_step()`.
     """
@@ -223,7 +224,8 @@ def one_step(restart: str | None = None) -> Callable:
         @functools.wraps(view)
         def wrapped(*args, **kwargs) -> Response:
             step = int_arg("step")
-            state = services().store.calls.take_step(call_sid(), step)
+            state = services().store.calls.take_step(call_sid(), step,
+                                                     retry=int_arg("retried") > 0)  # fmt: skip
             if state == "ok":
                 g.next_step = step + 1
                 return view(*args, **kwargs)
