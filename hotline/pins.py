@@ -31,6 +31,9 @@ import secrets
 PIN_PATTERN = re.compile(r"[0-9]{4,8}")
 MIN_PIN_LENGTH = 6
 PRECINCT_PATTERN = re.compile(r"[0-9]{1,8}")
+# Pressed alone at a call's first prompt, it switches the prompts' language: so no precinct
+# may have it for its code.
+LANGUAGE_KEY = "9"
 GENERATED_PIN_LENGTH = 6
 BACKUP_CODE_LENGTH = 8
 BACKUP_CODE_PATTERN = re.compile(rf"[0-9]{{{BACKUP_CODE_LENGTH}}}")

@@ -2,8 +2,11 @@
 
 Two layouts are understood:
 - "hotline": columns precinct, county, name, and optionally chair_phone, pin,
-  backup_code, delegates. A PIN is 6 to 8 digits (4 or 5 only when the admin says so:
-  the README's bound on guessing assumes 6); a backup code is 8 digits.
+  backup_code, delegates, satellite, language. A PIN is 6 to 8 digits (4 or 5 only when
+  the admin says so: the README's bound on guessing assumes 6); a backup code is 8 digits.
+  `satellite` marks a satellite caucus and says where it meets: a country ("FR") or a
+  US state ("US-AZ"), ISO 3166 codes; `language` is the precinct's prompts' language
+  ("es"), when not the hotline's first.
 - "iowa-2020": the Iowa Democratic Party's 2020 precinct list (County, Precinct,
   Precinct Short Name, County Delegates, ...). Its precincts have no keypad
   code, so one is assigned: the county's number in alphabetical order (1-99,
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from hotline import pins
@@ -27,6 +31,9 @@ FORMATS = ("hotline", "iowa-2020")
 HOTLINE_REQUIRED = ("precinct", "county", "name")
 IOWA_REQUIRED = ("County", "Precinct", "Precinct Short Name", "County Delegates")
 MAX_REPORTED_PROBLEMS = 20
+# A country, or a country and its subdivision (a US state): ISO 3166-1 and 3166-2.
+SATELLITE_PLACE = re.compile(r"[A-Z]{2}(-[A-Z]{2})?")
+LANGUAGE = re.compile(r"[a-z]{2}")
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,10 @@ class RosterRow:
     delegates: int | None = None
     short_name: str | None = None
     backup_code: str | None = None
+    # Where a satellite caucus meets (ISO 3166: "FR", "US-AZ"); None for a precinct.
+    satellite: str | None = None
+    # The language of the precinct's prompts ("es"); None for the hotline's first.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,9 @@ def _hotline_row(line: int, record: dict[str, str | None], region: str,
     code = _field(record, "precinct")
     if not pins.is_valid_precinct_code(code):
         raise ValueError(f"precinct {code!r} must be 1 to 8 digits (what a chair keys in)")
+    if code == pins.LANGUAGE_KEY:
+        raise ValueError(f"precinct {code} cannot be keyed: {code} alone switches the "
+                         "language at a call's first prompt")
     county = _required(record, "county")
     name = _required(record, "name")
     phone_text = _field(record, "chair_phone")
@@ -123,6 +137,13 @@ def _hotline_row(line: int, record: dict[str, str | None], region: str,
     if backup_code is not None and not pins.is_valid_backup_code(backup_code):
         raise ValueError(f"backup_code must be {pins.BACKUP_CODE_LENGTH} digits")
     delegates_text = _field(record, "delegates")
+    satellite = _field(record, "satellite").upper() or None
+    if satellite is not None and not SATELLITE_PLACE.fullmatch(satellite):
+        raise ValueError(f"satellite {satellite!r} must be where it meets: a country (FR) "
+                         "or a US state (US-AZ)")
+    language = _field(record, "language").lower() or None
+    if language is not None and not LANGUAGE.fullmatch(language):
+        raise ValueError(f"language {language!r} must be a two-letter code (es)")
     return RosterRow(
         line=line,
         code=code,
@@ -132,6 +153,8 @@ def _hotline_row(line: int, record: dict[str, str | None], region: str,
         pin=pin,
         backup_code=backup_code,
         delegates=_whole_number(delegates_text, "delegates") if delegates_text else None,
+        satellite=satellite,
+        language=language,
     )
 
 
@@ -162,6 +185,19 @@ def _iowa_row_parser():
         )
 
     return parse
+
+
+def with_satellites(precincts: list[RosterRow], satellites: list[RosterRow]) -> list[RosterRow]:
+    """The precincts and the satellite caucuses as one roster; raises RosterError if a
+    satellite's code is a precinct's.
+    """
+    codes = {row.code: row.line for row in precincts}
+    clashes = [Problem(row.line, f"satellite code {row.code} is already a precinct's (line "
+                                 f"{codes[row.code]} of the roster)")
+               for row in satellites if row.code in codes]  # fmt: skip
+    if clashes:
+        raise RosterError(clashes)
+    return precincts + satellites
 
 
 def _duplicates(rows: list[RosterRow]) -> list[Problem]:

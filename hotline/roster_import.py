@@ -71,7 +71,8 @@ def import_roster(
         precincts.append(
             Precinct(code=row.code, county=row.county, name=row.name, pin_digest=digest,
                      chair_phone=row.chair_phone, delegates=row.delegates,
-                     backup_digest=backup)  # fmt: skip
+                     backup_digest=backup, satellite=row.satellite,
+                     language=row.language)  # fmt: skip
         )
     # The sheet is written before the roster changes: if it cannot be written,
     # nothing is imported and no chair is left with a secret nobody knows.

@@ -59,6 +59,18 @@ class VoiceSettings:
 
 
 @dataclass(frozen=True)
+class Language:
+    """A language the prompts are spoken in: its code ("es"), how <Say> speaks it, and
+    every prompt in it.
+    """
+
+    code: str
+    say_language: str
+    say_voice: str
+    prompts: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Settings:
     # Empty when HOTLINE_PUBLIC_URL is unset in production: see check_for_production.
     public_url: str
@@ -89,6 +101,12 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     prompts: Mapping[str, str] = field(default_factory=dict)
+    # Every language the prompts are spoken in, the first (the [voice] and [prompts] tables'
+    # own) included, by code; and the one a caller can switch to by pressing 9 at the
+    # first prompt (None: the hotline speaks only its first).
+    languages: Mapping[str, Language] = field(default_factory=dict)
+    first_language: str = "en"
+    second_language: str | None = None
     # The election results are taken for: a name in elections/ or a path to a TOML file.
     election: str = "iowa-2020"
     # How long a keypad report part keyed waits for the chair to call back and finish it.
@@ -308,6 +326,7 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             "policy": policy,
             "voice": VoiceSettings(**voice),
             "prompts": dict(config["prompts"]),
+            **_languages(voice, config["prompts"], config.get("languages", {})),
             "election": _election(config.get("results", {}).get("election", "iowa-2020")),
             "results_draft_ttl_s": _positive(config.get("results", {}).get("draft_ttl", "2h"),
                                              "results.draft_ttl"),
@@ -316,6 +335,27 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"config is missing the setting {missing}") from None
     except (TypeError, ValueError) as bad:
         raise ConfigError(f"config has a bad value: {bad}") from None
+
+
+def _languages(voice: Mapping[str, Any], prompts: Mapping[str, str],
+               others: Mapping[str, Any]) -> dict[str, Any]:
+    """The first language from [voice] and [prompts]; each other from [languages.CODE],
+    which must say every prompt the first does, and no other.
+    """
+    first = Language(voice["say_language"].split("-")[0].lower(), voice["say_language"],
+                     voice["say_voice"], dict(prompts))
+    languages = {first.code: first}
+    for code, table in others.items():
+        said, wanted = set(table["prompts"]), set(prompts)
+        if said != wanted:
+            missing = ", ".join(sorted(wanted - said)) or "none"
+            extra = ", ".join(sorted(said - wanted)) or "none"
+            raise ValueError(f"languages.{code}.prompts must say every prompt [prompts] says "
+                             f"(missing: {missing}; unknown: {extra})")
+        languages[code] = Language(code, table["say_language"], table.get("say_voice", ""),
+                                   dict(table["prompts"]))
+    second = next((code for code in languages if code != first.code), None)
+    return {"languages": languages, "first_language": first.code, "second_language": second}
 
 
 def pin_defence(section: Mapping[str, Any]) -> PinDefence:

@@ -34,15 +34,17 @@ def precincts() -> None:
 @click.option("--allow-short-pins", is_flag=True,
               help="Accept PINs of 4 or 5 digits. The README's bound on guessing assumes "
                    "at least 6 and no longer holds.")
+@click.option("--satellites", "satellites_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also load the satellite caucuses listed in a results file in the "
+                   "party's 2020 shape (data/iowa-2020/results-2020-02-08.csv: 87).")
 def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: bool,
-                     allow_short_pins: bool) -> None:  # fmt: skip
-    from hotline.roster_file import RosterError, read_roster
+                     allow_short_pins: bool, satellites_file: Path | None) -> None:  # fmt: skip
+    from hotline.roster_file import RosterError, read_roster, with_satellites
     from hotline.roster_import import import_roster
+    from hotline.roster_satellites import read_satellites
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise click.ClickException(f"{file}: not UTF-8 text ({error.reason})") from None
+    text = _read_text(file)
     with opened_services() as services:
         settings = services.settings
         try:
@@ -53,6 +55,12 @@ def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: 
             raise click.ClickException(f"{file} was not imported:\n{error}") from None
         except ConfigError as error:
             raise click.ClickException(str(error)) from None
+        if satellites_file is not None:
+            try:
+                rows = with_satellites(rows, read_satellites(_read_text(satellites_file)))
+            except RosterError as error:
+                raise click.ClickException(f"{satellites_file} was not imported (nor "
+                                           f"{file}):\n{error}") from None
         stamp = datetime.fromtimestamp(services.clock.now(), UTC).strftime("%Y%m%d-%H%M%S")
         sheet_path = pin_sheet or free_path(settings.data_dir / f"pin-sheet-{stamp}.csv")
         try:
@@ -63,12 +71,22 @@ def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: 
     click.echo(f"Imported {result.imported} precincts from {file} "
                f"({result.generated} new PINs, {result.kept} kept; "
                f"{result.generated_backup_codes} new backup codes).")  # fmt: skip
+    satellites = sum(1 for row in rows if row.satellite)
+    if satellites:
+        click.echo(f"{satellites} of them are satellite caucuses, from {satellites_file}.")
     if allow_short_pins:
         click.echo("Short PINs were allowed: the bound on guessing in the README no longer "
                    "holds for precincts with PINs under 6 digits.")  # fmt: skip
     if result.pin_sheet:
         click.echo(f"PIN sheet: {result.pin_sheet} (readable only by you; hand each chair "
                    "their row, then keep it offline)")  # fmt: skip
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file}: not UTF-8 text ({error.reason})") from None
 
 
 COMMANDS = (precincts,)

@@ -5,6 +5,8 @@ line) turn the outcome into TwiML.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hotline.enforcement import apply_block
 from hotline.services import Services
 from hotline.triage import Action, Verdict, decide
@@ -14,8 +16,15 @@ from hotline.triage import Action, Verdict, decide
 COMMON_PATH = (Action.CHALLENGE, Action.FAST_TRACK)
 
 
+@dataclass(frozen=True)
+class Judged:
+    verdict: Verdict
+    # The language of a registered chair's precinct, when it has its own.
+    chair_language: str | None = None
+
+
 def judge(svc: Services, *, call_sid: str, number: str | None,
-          request: dict[str, str]) -> Verdict | None:  # fmt: skip
+          request: dict[str, str]) -> Judged | None:  # fmt: skip
     """The verdict on an arriving call, or None when a block is already in force (the
     call is refused without a verdict). A verdict off the common path is recorded now,
     with any block it calls for.
@@ -27,7 +36,7 @@ def judge(svc: Services, *, call_sid: str, number: str | None,
     verdict = decide(arrival.facts, svc.settings.policy)
     if not verdict.enforced or verdict.effective_action not in COMMON_PATH:
         record(svc, call_sid, number, verdict)
-    return verdict
+    return Judged(verdict, arrival.chair_language)
 
 
 def record(svc: Services, call_sid: str, number: str | None, verdict: Verdict) -> None:

@@ -26,6 +26,8 @@ class Arrival:
 
     block: Block | None = None
     facts: CallerFacts | None = None
+    # The language of a registered chair's precinct, when it has its own.
+    chair_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ def facts_from_script(raw: dict[str, Any], request: dict[str, str]) -> CallerFac
         flood_switch=bool(raw.get("flood_switch", False)),
         calls_this_minute=int(raw.get("calls_this_minute", 1)),
         withheld_pin_failures=int(raw.get("withheld_pin_failures", 0)),
+        chair_satellite=(raw.get("chair_traits") or {}).get("satellite"),
     )
 
 
@@ -96,7 +99,7 @@ class Calls:
                 keys.call(call_sid), keys.RECENT_CALLS, keys.caller_calls(owner),
                 keys.caller_hangups(owner), keys.caller(owner),
                 keys.WITHHELD_PIN_FAILURES, keys.ALLOWED, keys.BLOCKS_BY_TIME,
-                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET,
+                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, keys.PRECINCT_TRAITS,
             ],
             args=[
                 repr(now), number or "", call_sid, self._policy.short_window_s,
@@ -107,7 +110,8 @@ class Calls:
         result = json.loads(raw)
         if result.get("blocked"):
             return Arrival(block=Block.from_json(result["target"], json.dumps(result["block"])))
-        return Arrival(facts=facts_from_script(result, request))
+        return Arrival(facts=facts_from_script(result, request),
+                       chair_language=(result.get("chair_traits") or {}).get("language"))
 
     def book_call_back(self, call_sid: str, verification_id: str) -> None:
         """The call asked for a call back (verification_id), placed when this call ends."""

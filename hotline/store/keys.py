@@ -21,6 +21,8 @@ BLOCKS_BY_EXPIRY = f"{PREFIX}:blocks:by-expiry"
 BLOCKS_BY_TARGET = f"{PREFIX}:blocks:by-target"
 # Registered chair phones: field is the E.164 number, value the precinct code.
 CHAIR_PHONES = f"{PREFIX}:chair-phones"
+# Hash: precinct code -> JSON {satellite, language}, for the precincts that have either.
+PRECINCT_TRAITS = f"{PREFIX}:precinct-traits"
 # Every precinct code on the roster, for listing without scanning.
 PRECINCTS = f"{PREFIX}:precincts"
 # Numbers an admin vouches for: field is the E.164 number, value the time it was allowed.

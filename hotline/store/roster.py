@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -24,6 +25,15 @@ class Precinct:
     # Set when a volunteer marks the precinct's results as reported (console).
     reported_at: float | None = None
     reported_by: str | None = None
+    # Where a satellite caucus meets (ISO 3166: "FR", "US-AZ"); None for a precinct.
+    satellite: str | None = None
+    # The language of the precinct's prompts; None for the hotline's first.
+    language: str | None = None
+
+    def traits(self) -> dict[str, str]:
+        """What an arriving call from the chair's phone needs to know of the precinct."""
+        found = {"satellite": self.satellite, "language": self.language}
+        return {name: value for name, value in found.items() if value}
 
 
 class Roster:
@@ -37,7 +47,7 @@ class Roster:
         with self._redis.pipeline(transaction=True) as pipe:
             for code in old_codes:
                 pipe.delete(keys.precinct(code))
-            pipe.delete(keys.PRECINCTS, keys.CHAIR_PHONES)
+            pipe.delete(keys.PRECINCTS, keys.CHAIR_PHONES, keys.PRECINCT_TRAITS)
             for precinct in precincts:
                 fields = {
                     "county": precinct.county,
@@ -51,6 +61,11 @@ class Roster:
                     fields["delegates"] = str(precinct.delegates)
                 if precinct.backup_digest:
                     fields["backup_digest"] = precinct.backup_digest
+                if precinct.traits():
+                    fields.update(precinct.traits())
+                    # Read by the inbound script for a registered chair's number.
+                    pipe.hset(keys.PRECINCT_TRAITS, precinct.code,
+                              json.dumps(precinct.traits(), sort_keys=True))
                 pipe.hset(keys.precinct(precinct.code), mapping=fields)
                 pipe.sadd(keys.PRECINCTS, precinct.code)
             pipe.execute()
@@ -70,6 +85,8 @@ class Roster:
             backup_digest=fields.get("backup_digest"),
             reported_at=float(fields["reported_at"]) if "reported_at" in fields else None,
             reported_by=fields.get("reported_by"),
+            satellite=fields.get("satellite"),
+            language=fields.get("language"),
         )
 
     def mark_reported(self, code: str, *, author: str, now: float) -> bool:

@@ -18,6 +18,8 @@ class CallerFacts:
     admin_allowed: bool = False
     # Precinct whose chair registered this number, if any.
     chair_precinct: str | None = None
+    # Where that precinct meets, when it is a satellite caucus (ISO 3166: "FR", "US-AZ").
+    chair_satellite: str | None = None
     # The number entered a correct PIN within the long window.
     verified_recently: bool = False
     # Twilio's StirVerstat, FromState and FromCountry as sent.

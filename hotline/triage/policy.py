@@ -99,11 +99,22 @@ def distrust_reasons(facts: CallerFacts, policy: Policy) -> tuple[str, ...]:
         reasons.append(f"caller ID failed verification ({facts.stir_verstat})")
     country = (facts.from_country or "").upper()
     state = (facts.from_state or "").upper()
+    if _calls_from_its_satellite(facts, country, state):
+        # A registered satellite chair calling from where their caucus meets (Paris, or
+        # Tucson) is where they should be, not a foreign or out-of-state caller.
+        return tuple(reasons)
     if country and country != policy.home_country:
         reasons.append(f"calling from abroad ({country})")
     elif state and state != policy.home_state and country == policy.home_country:
         reasons.append(f"calling from out of state ({state})")
     return tuple(reasons)
+
+
+def _calls_from_its_satellite(facts: CallerFacts, country: str, state: str) -> bool:
+    if not facts.chair_satellite:
+        return False
+    place_country, _, place_state = facts.chair_satellite.partition("-")
+    return country == place_country and (not place_state or state == place_state)
 
 
 def decide(facts: CallerFacts, policy: Policy) -> Verdict:
@@ -133,11 +144,11 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
         # troll who spoofs the chair's number lock the chair out. The PIN is
         # still required; a caller ID that failed verification loses the fast
         # track and must also key in the precinct.
+        registered = (f"registered to satellite caucus {chair} (meets in {facts.chair_satellite})"
+                      if facts.chair_satellite else f"registered to precinct {chair}")
         if distrust and facts.stir_verstat and facts.stir_verstat.startswith(STIR_FAILED_PREFIX):
-            return Verdict(Action.CHALLENGE, (f"registered to precinct {chair}",) + distrust)
-        return Verdict(
-            Action.FAST_TRACK, (f"registered to precinct {chair}",) + distrust, chair_precinct=chair
-        )
+            return Verdict(Action.CHALLENGE, (registered,) + distrust)
+        return Verdict(Action.FAST_TRACK, (registered,) + distrust, chair_precinct=chair)
 
     flood = _flood_reason(facts, policy)
 

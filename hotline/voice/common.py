@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
-from hotline.settings import Settings, VoiceSettings
+from hotline.settings import Language, Settings
 from hotline.steps.verification import Caller
 from hotline.store import deadline
 from hotline.voice import twiml
@@ -174,7 +174,11 @@ def respond(document: str) -> Response:
 
 
 def url(path: str, **params: object) -> str:
-    return _absolute_url(services().settings.public_url, path, tuple(params.items()))
+    settings = services().settings
+    spoken = language().code
+    if spoken != settings.first_language:
+        params[LANGUAGE_ARG] = spoken
+    return _absolute_url(settings.public_url, path, tuple(params.items()))
 
 
 @lru_cache(maxsize=4096)
@@ -185,16 +189,55 @@ def _absolute_url(public_url: str, path: str, params: tuple[tuple[str, object], 
 
 
 def prompt(name: str) -> str:
-    return services().settings.prompts[name]
+    return language().prompts[name]
 
 
 def speech() -> twiml.Speech:
-    return _speech_for(services().settings.voice)
+    return _speech_for(language())
+
+
+def _speech_for(spoken: Language) -> twiml.Speech:
+    return _speech(spoken.say_voice, spoken.say_language)
 
 
 @lru_cache(maxsize=8)
-def _speech_for(voice: VoiceSettings) -> twiml.Speech:
-    return twiml.Speech(voice=voice.say_voice, language=voice.say_language)
+def _speech(voice: str, say_language: str) -> twiml.Speech:
+    return twiml.Speech(voice=voice, language=say_language)
+
+
+# Languages: the call's own travels in the URLs it is given (`lang`, signed by Twilio
+# like the rest), so every step of the call speaks it; absent means the hotline's first.
+LANGUAGE_ARG = "lang"
+
+
+def language() -> Language:
+    """The language this call is spoken to in."""
+    settings = services().settings
+    code = g.get("language") or request.args.get(LANGUAGE_ARG) or settings.first_language
+    return settings.languages.get(code) or settings.languages[settings.first_language]
+
+
+def speak_in(code: str) -> None:
+    """From this answer on, the call is spoken to in `code` (when the hotline speaks it)."""
+    if code in services().settings.languages:
+        g.language = code
+
+
+def other_language() -> Language | None:
+    """The language a caller can switch to with 9 at the first prompt, or None."""
+    settings = services().settings
+    if settings.second_language is None:
+        return None
+    current = language().code
+    other = settings.second_language if current == settings.first_language else (
+        settings.first_language)  # fmt: skip
+    return settings.languages[other]
+
+
+def language_offer() -> tuple[str, twiml.Speech] | None:
+    """"Para español, oprima 9", said in the language offered, at a call's first prompt."""
+    other = other_language()
+    return None if other is None else (other.prompts["switch_language"], _speech_for(other))
 
 
 def spell(digits: str) -> str:
@@ -286,7 +329,10 @@ def goodbye(message_name: str, **fields: str) -> Response:
     return respond(twiml.goodbye(prompt(message_name).format(**fields), speech()))
 
 
-def ask(text: str, action: str, preface: str = "") -> Response:
-    """A keypad prompt whose answer (or silence) is posted to `action`."""
+def ask(text: str, action: str, preface: str = "", *, first: bool = False) -> Response:
+    """A keypad prompt whose answer (or silence) is posted to `action`. The `first` prompt
+    of a call also offers the other language (9).
+    """
+    offer = language_offer() if first else None
     return respond(twiml.ask_digits(text, action, services().settings.voice.gather_timeout_s,
-                                    speech(), preface))  # fmt: skip
+                                    speech(), preface, offer))  # fmt: skip

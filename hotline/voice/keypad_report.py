@@ -281,8 +281,8 @@ def _review(precinct: str, draft: Draft, reprompts: int = 0, preface: str = "") 
     for candidate, count in groups:
         given = delegates.get(candidate.key, 0)
         parts.append(prompt("report_group_line").format(
-            name=candidate.name, people=_plural(count, "person", "people"),
-            delegates=_plural(given, "delegate", "delegates")))  # fmt: skip
+            name=candidate.name, people=_counted(count, "person", "people"),
+            delegates=_counted(given, "delegate", "delegates")))  # fmt: skip
     for finding in checked.blocking:
         parts.append(prompt("report_blocking").format(message=finding.message))
     for finding in checked.warnings:
@@ -355,8 +355,9 @@ def _fields(draft: Draft) -> dict:
     return {name: getattr(draft, name) for name in Draft.__dataclass_fields__}
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _counted(n: int, one: str, many: str) -> str:
+    """"1 person", "8 people", in the call's language (prompts count_<one>, count_<many>)."""
+    return prompt(f"count_{one if n == 1 else many}").format(count=n)
 
 
 def _candidate_numbers() -> str:

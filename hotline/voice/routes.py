@@ -29,12 +29,14 @@ from hotline.voice.common import (
     next_step,
     one_step,
     optional_int,
+    other_language,
     prompt,
     reject_busy,
     respond,
     retry_this_step,
     sequence_number,
     services,
+    speak_in,
     speech,
     spell,
     this_caller,
@@ -54,20 +56,23 @@ START = "/voice/incoming"
 def incoming() -> Response:
     settings = services().settings
     form = request.form
-    verdict = arrival.judge(services(), call_sid=call_sid(), number=caller_number(), request={
+    judged = arrival.judge(services(), call_sid=call_sid(), number=caller_number(), request={
         "to": form.get("To", ""),
         "stir_verstat": form.get("StirVerstat", ""),
         "from_state": form.get("FromState", ""),
         "from_country": form.get("FromCountry", ""),
     })  # fmt: skip
-    if verdict is None:  # a block in force
+    if judged is None:  # a block in force
         return respond(twiml.reject_busy())
+    verdict = judged.verdict
     action = verdict.effective_action
     if action is Action.DIVERT:
         return respond(twiml.goodbye(prompt(verdict.divert_message.value), speech()))
     if action in (Action.TEMP_BLOCK, Action.BLOCK):
         return respond(twiml.reject_busy())
     if action is Action.FAST_TRACK:
+        if judged.chair_language:
+            speak_in(judged.chair_language)  # the precinct's own language, from the start
         return _ask_pin(verdict.chair_precinct, how="registered-phone", tries=0, reprompts=0)
     if verdict.strict and verdict.enforced:
         # Flood mode: one short chance, no second prompt for a caller who keys nothing.
@@ -81,6 +86,8 @@ def incoming() -> Response:
 def precinct_entered() -> Response:
     reprompts, strict = int_arg("reprompts"), _strict()
     code = request.form.get("Digits", "").strip()
+    if _switching_language(code):
+        return _ask_precinct(reprompts, strict=strict)
     if not pins.is_valid_precinct_code(code):
         return _reprompt_or_end(reprompts, lambda n: _ask_precinct(n, preface="no_input",
                                                                    strict=strict))
@@ -99,6 +106,8 @@ def pin_entered() -> Response:
     precinct, how, tries, reprompts = _pin_args()
     strict = _strict()
     digits = request.form.get("Digits", "").strip()
+    if _switching_language(digits):
+        return _ask_pin(precinct, how=how, tries=tries, reprompts=reprompts, strict=strict)
     if not digits:
         return _reprompt_or_end(
             reprompts, lambda n: _ask_pin(precinct, how=how, tries=tries, reprompts=n,
@@ -246,7 +255,8 @@ def _ask_precinct(reprompts: int, preface: str = "", preface_text: str = "",
     return ask(prompt("flood_challenge" if strict else "ask_precinct"),
                url("/voice/precinct", reprompts=reprompts, step=next_step(),
                    **_strict_arg(strict)),
-               preface_text or (prompt(preface) if preface else ""))  # fmt: skip
+               preface_text or (prompt(preface) if preface else ""),
+               first=_first_prompt())  # fmt: skip
 
 
 def _ask_pin(precinct: str, *, how: str, tries: int, reprompts: int, preface: str = "",
@@ -258,7 +268,21 @@ def _ask_pin(precinct: str, *, how: str, tries: int, reprompts: int, preface: st
     )
     action = url("/voice/pin", precinct=precinct, how=how, tries=tries, reprompts=reprompts,
                  step=next_step(), **_strict_arg(strict))  # fmt: skip
-    return ask(text, action, prompt(preface) if preface else "")
+    return ask(text, action, prompt(preface) if preface else "", first=_first_prompt())
+
+
+def _first_prompt() -> bool:
+    """This answer asks the call's first question (where 9 switches the language)."""
+    return next_step() == 0
+
+
+def _switching_language(digits: str) -> bool:
+    """The caller pressed 9 alone at the first prompt: from now on, the other language."""
+    other = other_language()
+    if digits != pins.LANGUAGE_KEY or int_arg("step") != 0 or other is None:
+        return False
+    speak_in(other.code)
+    return True
 
 
 def _ask_backup(precinct: str, *, how: str, tries: int, reprompts: int,

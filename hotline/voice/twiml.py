@@ -44,10 +44,16 @@ def goodbye(message: str, speech: Speech) -> str:
 
 @lru_cache(maxsize=1024)
 def ask_digits(
-    prompt: str, action_url: str, timeout_s: int, speech: Speech, preface: str = ""
+    prompt: str,
+    action_url: str,
+    timeout_s: int,
+    speech: Speech,
+    preface: str = "",
+    offer: tuple[str, Speech] | None = None,
 ) -> str:
     """Ask for digits ended by "#". Silence still posts to `action_url` (with empty Digits),
-    so the same handler decides whether to ask again or end the call.
+    so the same handler decides whether to ask again or end the call. `offer` is said
+    after the prompt, in its own voice: the other language, at a call's first prompt.
     """
     response = VoiceResponse()
     if preface:
@@ -61,6 +67,9 @@ def ask_digits(
         action_on_empty_result=True,
     )
     speech.say(gather, prompt)
+    if offer is not None:
+        offer_text, offer_speech = offer
+        offer_speech.say(gather, offer_text)
     response.append(gather)
     return response.to_xml()
 

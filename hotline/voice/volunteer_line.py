@@ -148,10 +148,10 @@ def _ask_backup(volunteer: Volunteer, *, tries: int) -> Response:
 
 def _not_a_volunteer(sid: str, number: str | None) -> Response:
     """Counted and judged like any caller; at best told this line is not for them."""
-    verdict = arrival.judge(services(), call_sid=sid, number=number,
-                            request={"to": request.form.get("To", "")})  # fmt: skip
-    if verdict is None or verdict.rejects:
+    judged = arrival.judge(services(), call_sid=sid, number=number,
+                           request={"to": request.form.get("To", "")})  # fmt: skip
+    if judged is None or judged.verdict.rejects:
         return respond(twiml.reject_busy())
-    arrival.record(services(), sid, number,
-                   Verdict(Action.DIVERT, ("not a registered volunteer",) + verdict.reasons))
+    reasons = ("not a registered volunteer",) + judged.verdict.reasons
+    arrival.record(services(), sid, number, Verdict(Action.DIVERT, reasons))
     return respond(twiml.goodbye(prompt("volunteer_line_only"), speech()))

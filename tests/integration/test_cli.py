@@ -904,3 +904,38 @@ def test_calls_lists_recent_calls_with_their_verdicts(hotline, client, clock, ru
 
     limited = hotline("calls", "--limit", "2")
     assert limited.output.splitlines() == result.output.splitlines()[:3]
+
+
+def test_import_iowa_2020_roster_with_its_satellite_caucuses(hotline, redis_client, tmp_path):
+    sheet = tmp_path / "iowa-sheet.csv"
+    results = IOWA_ROSTER.parent / "results-2020-02-08.csv"
+
+    result = hotline("precincts", "import", "--format", "iowa-2020", str(IOWA_ROSTER),
+                     "--satellites", str(results), "--pin-sheet", str(sheet))  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (imported_line(IOWA_ROSTER, 1768, 1768, 0, 1768)
+                             + f"87 of them are satellite caucuses, from {results}.\n"
+                             + sheet_line(sheet))  # fmt: skip
+    assert redis_client.scard(keys.PRECINCTS) == 1681 + 87
+    paris = redis_client.hgetall(keys.precinct("100013"))
+    assert (paris["county"], paris["name"], paris["satellite"]) == (
+        "Out of State Satellite", "Paris, France - CIEE Student Housing", "FR")  # fmt: skip
+    traits = redis_client.hgetall(keys.PRECINCT_TRAITS)
+    assert len(traits) == 87 and traits["100013"] == '{"satellite": "FR"}'
+    assert len(read_sheet(sheet)) == 1768  # a PIN and a backup code for every satellite too
+
+
+def test_satellites_that_cannot_be_read_import_nothing(hotline, redis_client, tmp_path):
+    bad = tmp_path / "results.csv"
+    bad.write_text(",,\n,,\nCounty,Precinct,\n"
+                   'Out of State Satellite,"Lisbon, Portugal - Somewhere",0\n')  # fmt: skip
+
+    result = hotline("precincts", "import", "--format", "iowa-2020", str(IOWA_ROSTER),
+                     "--satellites", str(bad), "--pin-sheet", str(tmp_path / "s.csv"))
+
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {bad} was not imported (nor {IOWA_ROSTER}):\n"
+        "line 4: cannot tell where the satellite caucus 'Lisbon, Portugal - Somewhere' met\n")
+    assert redis_client.scard(keys.PRECINCTS) == 0

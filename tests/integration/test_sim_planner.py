@@ -37,7 +37,7 @@ def test_the_fewest_volunteers_that_meet_the_target(small, sim_redis_url):
     assert (plan.target_wait_s, n) == (SMALL_TARGET_S, SMALL_VOLUNTEERS)
     assert curve[n] <= SMALL_TARGET_S
     assert n == 1 or (n - 1 in curve and curve[n - 1] > SMALL_TARGET_S)
-    assert (curve[n - 1], curve[n]) == (140.1, 46.4)
+    assert (curve[n - 1], curve[n]) == (141.7, 48.0)
     # Each count is simulated once, reported as it is tried, and kept in order of count.
     assert len(tries) == len(curve) and dict(tries) == curve
     assert list(curve) == sorted(curve)
@@ -51,7 +51,7 @@ def test_a_looser_target_needs_fewer(small, sim_redis_url):
     plan = plan_staffing(small, target_wait_s=150.0, seed=1, redis_url=sim_redis_url)
 
     assert plan.volunteers == 4
-    assert (plan.curve[3], plan.curve[4]) == (336.8, 140.1)
+    assert (plan.curve[3], plan.curve[4]) == (338.4, 141.7)
     assert plan.curve == {count: SMALL_P90[count] for count in plan.curve}
 
 
@@ -60,7 +60,7 @@ def test_a_target_out_of_reach_under_the_ceiling(small, sim_redis_url):
                          ceiling=3)  # fmt: skip
 
     assert (plan.target_wait_s, plan.volunteers) == (SMALL_TARGET_S, None)
-    assert max(plan.curve) == 3 and plan.curve[3] == 336.8
+    assert max(plan.curve) == 3 and plan.curve[3] == 338.4
     assert plan.curve == {count: SMALL_P90[count] for count in plan.curve}
 
 
@@ -70,4 +70,4 @@ def test_below_the_busy_floor_is_tried_before_it_is_assumed_hopeless(small, sim_
     plan = plan_staffing(small, target_wait_s=4000.0, seed=1, redis_url=sim_redis_url)
 
     assert plan.volunteers == 1
-    assert plan.curve[1] == SMALL_P90[1] == 3058.5
+    assert plan.curve[1] == SMALL_P90[1] == 2978.1

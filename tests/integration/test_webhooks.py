@@ -31,14 +31,20 @@ def roster(services):
     load_small_roster(services)
 
 
-def gather(action: str, prompt: str, preface: str | None = None) -> list[tuple]:
+# A call's first prompt also offers Spanish, in Spanish.
+SPANISH_OFFER = ("Say", {"language": "es-US", "voice": "Polly.Lupe"}, "Para español, oprima 9.",
+                 [])  # fmt: skip
+
+
+def gather(action: str, prompt: str, preface: str | None = None, *,
+           first: bool = False) -> list[tuple]:  # fmt: skip
     steps = [("Say", SAY, preface, [])] if preface else []
     return steps + [(
         "Gather",
         {"action": action, "actionOnEmptyResult": "true", "finishOnKey": "#",
          "input": "dtmf", "method": "POST", "timeout": "6"},
         "",
-        [("Say", SAY, prompt, [])],
+        [("Say", SAY, prompt, []), *([SPANISH_OFFER] if first else [])],
     )]  # fmt: skip
 
 
@@ -101,7 +107,9 @@ def test_chair_call_from_ring_to_enqueue(client, services, clock):
     assert ring.data.decode() == (
         f'{HEADER}<Response><Gather action="{PUBLIC_URL}/voice/precinct?reprompts=0&amp;step=0" '
         'actionOnEmptyResult="true" finishOnKey="#" input="dtmf" method="POST" timeout="6">'
-        f'<Say language="en-US">{ASK_PRECINCT}</Say></Gather></Response>'
+        f'<Say language="en-US">{ASK_PRECINCT}</Say>'
+        '<Say language="es-US" voice="Polly.Lupe">Para español, oprima 9.</Say></Gather>'
+        "</Response>"
     )
     pin_prompt = call.press("1001")
     assert shape(pin_prompt.data) == gather(
@@ -149,6 +157,7 @@ def test_registered_chair_phone_is_asked_only_for_the_pin(client, services):
     assert shape(call.ring().data) == gather(
         f"{PUBLIC_URL}/voice/pin?precinct=77001&how=registered-phone&tries=0&reprompts=0&step=0",
         "Welcome, chair of precinct 7 7 0 0 1. Please enter your PIN, then press pound.",
+        first=True,
     )
     assert verbs(call.press(pin_of("77001")).data) == ["Say", "Gather"]  # report choice
     assert verbs(call.press("2").data) == ["Say", "Enqueue"]
@@ -158,7 +167,7 @@ def test_registered_chair_phone_is_asked_only_for_the_pin(client, services):
 def test_spoofed_chair_number_failing_stir_must_key_the_precinct(client):
     call = PhoneCall(client, "CA1", "+15155550177", StirVerstat="TN-Validation-Failed-B")
     assert shape(call.ring().data) == gather(f"{PUBLIC_URL}/voice/precinct?reprompts=0&step=0",
-                                             ASK_PRECINCT)  # fmt: skip
+                                             ASK_PRECINCT, first=True)  # fmt: skip
 
 
 def test_second_place_is_announced(client, services):
@@ -318,7 +327,7 @@ def test_flood_mode_gives_unknown_callers_one_short_prompt_and_chairs_a_way_in(
     services.store.reputation.set_flood(True, author="ann")
     troll = PhoneCall(client, "CA1", TROLL)
     assert shape(troll.ring().data) == gather(
-        f"{PUBLIC_URL}/voice/precinct?reprompts=2&step=0&strict=1", FLOOD_CHALLENGE)
+        f"{PUBLIC_URL}/voice/precinct?reprompts=2&step=0&strict=1", FLOOD_CHALLENGE, first=True)
     assert verbs(troll.press("").data) == ["Say", "Hangup"]
 
     chair = PhoneCall(client, "CA2", CHAIR)

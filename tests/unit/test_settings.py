@@ -608,3 +608,25 @@ def test_gunicorn_runs_with_the_threads_the_settings_check(monkeypatch):
     exec(compile(source, "gunicorn.conf.py", "exec"), config)  # noqa: S102 - our own config
     assert (config["worker_class"], config["threads"]) == ("gthread", 5)
     assert Settings.load(env={"HOTLINE_THREADS": "5"}).web_threads == 5
+
+
+# --- languages -----------------------------------------------------------------------------
+
+
+def test_the_hotline_speaks_english_first_and_offers_spanish():
+    settings = Settings.load(env={})
+    assert (settings.first_language, settings.second_language) == ("en", "es")
+    spanish = settings.languages["es"]
+    assert spanish.say_language == "es-US"
+    assert set(spanish.prompts) == set(settings.prompts)  # every prompt, in Spanish too
+
+
+def test_a_language_that_leaves_out_a_prompt_is_refused(tmp_path):
+    path = write(tmp_path, '[languages.fr]\nsay_language = "fr-FR"\n\n'
+                           '[languages.fr.prompts]\nask_pin = "Entrez votre code."\n')
+    with pytest.raises(ConfigError) as refused:
+        Settings.load(env={}, config_path=path)
+    message = str(refused.value)
+    assert message.startswith("config has a bad value: languages.fr.prompts must say every "
+                              "prompt [prompts] says (missing: ask_backup_code, ")
+    assert message.endswith("; unknown: none)")

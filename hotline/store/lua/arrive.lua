@@ -5,7 +5,7 @@
 -- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
 --       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures,
 --       11 allowed numbers, 12 blocks by time, 13 blocks by expiry, 14 blocks by target
---       (the blocks' indexes)
+--       (the blocks' indexes), 15 precinct traits
 -- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
 --       5 long window s, 6 call record ttl s, 7 recent calls cap,
 --       8 request details (JSON, stored on the call record)
@@ -90,7 +90,12 @@ if number ~= '' then
   facts.verified_recently = (tonumber(rep[3]) or -1) >= since_long
   facts.admin_allowed = redis.call('HEXISTS', KEYS[11], number) == 1
   local chair = redis.call('HGET', KEYS[2], number)
-  if chair then facts.chair_precinct = chair end
+  if chair then
+    facts.chair_precinct = chair
+    -- Where the chair's satellite caucus meets, the language of its prompts (JSON).
+    local traits = redis.call('HGET', KEYS[15], chair)
+    if traits then facts.chair_traits = cjson.decode(traits) end
+  end
 end
 
 local encoded = cjson.encode(facts)
