@@ -12,6 +12,11 @@ from hotline.cli.common import (
     duration_option,
 )
 
+# `simulate` and `plan` take the same assumption about the keypad, checked the same way.
+_keypad_share_option = click.option(
+    "--keypad-share", type=click.FloatRange(0, 1),
+    help="Share of chairs who report on the keypad (default: the scenario's).")  # fmt: skip
+
 
 @click.command(help="Simulate a caucus night: Hotline's triage, the 2020 line and a calm night.")
 @click.argument("scenario")
@@ -20,8 +25,7 @@ from hotline.cli.common import (
               help="Write the figures as JSON.")
 @click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the chart of chairs waiting (default under var/sim/).")
-@click.option("--keypad-share", type=click.FloatRange(0, 1),
-              help="Share of chairs who report on the keypad (default: the scenario's).")
+@_keypad_share_option
 def simulate(scenario: str, seed: int, json_path: Path | None, chart_path: Path | None,
              keypad_share: float | None) -> None:  # fmt: skip
     from hotline.sim.chart import render_chart, write_chart
@@ -29,11 +33,7 @@ def simulate(scenario: str, seed: int, json_path: Path | None, chart_path: Path 
     from hotline.sim.compare import simulation_redis
     from hotline.sim.report import POLICY_TITLES, render, write_json
 
-    loaded = _scenario(scenario)
-    if keypad_share is not None:
-        from dataclasses import replace
-
-        loaded = replace(loaded, chairs=replace(loaded.chairs, keypad_share=keypad_share))
+    loaded = _scenario(scenario, keypad_share)
     click.echo(f"Simulating {loaded.name}: {loaded.description} (seed {seed})", err=True)
     with simulation_redis() as redis_url, _progress_bars() as on_progress:
         nights = run_all(loaded, seed=seed, redis_url=redis_url, on_progress=on_progress)
@@ -55,19 +55,24 @@ def simulate(scenario: str, seed: int, json_path: Path | None, chart_path: Path 
 
 
 @click.command(help="Find the fewest volunteers that keep the chairs' 90th-percentile wait "
-                   "under a target.")
+                   "under a target (a chair on the keypad waits until their report is "
+                   "stored).")
 @click.argument("scenario")
 @click.option("--target-wait", required=True, help="e.g. 5m")
 @click.option("--seed", default=1, show_default=True)
 @click.option("--max-volunteers", default=400, show_default=True, type=click.IntRange(1, 5000))
-def plan(scenario: str, target_wait: str, seed: int, max_volunteers: int) -> None:
+@_keypad_share_option
+def plan(scenario: str, target_wait: str, seed: int, max_volunteers: int,
+         keypad_share: float | None) -> None:  # fmt: skip
     from hotline.sim.compare import simulation_redis
     from hotline.sim.planner import plan_staffing
     from hotline.sim.report import clock_text
 
-    loaded = _scenario(scenario)
+    loaded = _scenario(scenario, keypad_share)
     target = duration_option(target_wait, "--target-wait")
     click.echo(f"Planning {loaded.name} for a 90th-percentile wait under {clock_text(target)}:")
+    click.echo(f"Keypad share {loaded.chairs.keypad_share:g}: a chair on the keypad waits until "
+               "their report is stored, the others until a volunteer answers.")  # fmt: skip
     with simulation_redis() as redis_url:
         result = plan_staffing(
             loaded, target_wait_s=target, seed=seed, redis_url=redis_url,
@@ -113,13 +118,15 @@ def drill(scenario: str, seed: int, json_path: Path | None, no_baseline: bool,
         click.echo(f"\nFigures: {json_path}")
     sys.exit(status)
 
-def _scenario(name: str):
+def _scenario(name: str, keypad_share: float | None = None):
+    """The scenario, at `--keypad-share` when given instead of its own share."""
     from hotline.sim.scenario import ScenarioError, load_scenario
 
     try:
-        return load_scenario(name)
+        loaded = load_scenario(name)
     except ScenarioError as error:
         raise click.ClickException(str(error)) from None
+    return loaded if keypad_share is None else loaded.with_keypad_share(keypad_share)
 
 
 @contextlib.contextmanager

@@ -1,10 +1,12 @@
 """The staffing planner: the fewest volunteers that keep chairs' 90th-percentile wait
 under a target, found by simulating the night (with its nuisance flood) under
-Hotline's triage.
+Hotline's triage. The wait is the report's (hotline/sim/report.py): until a volunteer
+answered, or, for a chair who reports on the keypad (the scenario's keypad share),
+until their report was stored.
 
 The wait falls as volunteers are added. The search starts from the
-scenario's own staffing (or, if more, the volunteers the chairs' talking alone
-keeps busy all night), doubles or halves until it brackets the target, then
+scenario's own staffing (or, if more, the volunteers the chairs who talk to one
+keep busy all night), doubles or halves until it brackets the target, then
 bisects. Going down, it tries the busy floor's edge before anything below it,
 where waits usually explode and each simulated night takes longest. Every
 count it tries is kept, for the curve.
@@ -30,8 +32,13 @@ class Plan:
 
 
 def busy_floor(scenario: Scenario, chairs: int) -> int:
-    """Volunteers that chairs' reports alone would keep talking for the whole night."""
-    return max(1, math.ceil(chairs * scenario.chairs.talk_s / scenario.duration_s))
+    """Volunteers that the chairs who talk to one would keep talking for the whole night."""
+    # A chair on the keypad takes no volunteer's time: only the others count, estimated
+    # from the share. Keypad chairs whose numbers the checks block press 3 for a volunteer
+    # too; they are left out, since knowing which takes checking every worksheet, and the
+    # floor only aims the search's first tries: a floor a little low aims them less well.
+    talking = chairs * (1 - scenario.chairs.keypad_share)
+    return max(1, math.ceil(talking * scenario.chairs.talk_s / scenario.duration_s))
 
 
 def plan_staffing(

@@ -106,6 +106,11 @@ class Scenario:
 
         return replace(self, volunteers=replace(self.volunteers, count=count))
 
+    def with_keypad_share(self, share: float) -> Scenario:
+        from dataclasses import replace
+
+        return replace(self, chairs=replace(self.chairs, keypad_share=share))
+
 
 def find_scenario(name_or_path: str) -> Path:
     path = Path(name_or_path)

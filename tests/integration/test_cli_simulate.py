@@ -33,6 +33,9 @@ FIGURE_KEYS = {
 }  # fmt: skip
 # The bar beside each count in `plan`'s curve: a "#" a minute of p90 wait.
 BARS = {1: "#" * 50, 2: "#" * 15, 3: "#####", 4: "##", 5: "", 6: "", 7: "", 8: ""}
+# What `plan` says it assumed about the keypad: the small night has no keypad chairs.
+SMALL_SHARE_LINE = ("Keypad share 0: a chair on the keypad waits until their report is stored, "
+                    "the others until a volunteer answers.")  # fmt: skip
 
 
 @pytest.fixture
@@ -118,12 +121,14 @@ def test_plan_prints_the_curve_and_the_answer(hotline, tmp_path):
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.split("\n")
-    # One line per count as it is tried (the order is the search's), then the curve.
-    tried = [int(line.split()[0]) for line in lines[1:lines.index("")]]
+    # The share assumed, one line per count as it is tried (the order is the search's), then
+    # the curve.
+    tried = [int(line.split()[0]) for line in lines[2:lines.index("")]]
     assert {4, 5} <= set(tried) <= set(SMALL_P90)
     assert len(set(tried)) == len(tried)
     assert lines == [
         "Planning small for a 90th-percentile wait under 1m00s:",
+        SMALL_SHARE_LINE,
         *(f"  {n:>4} volunteers: p90 wait {clock_text(SMALL_P90[n])}" for n in tried),
         "",
         "Volunteers  p90 wait",
@@ -145,3 +150,35 @@ def test_plan_out_of_reach(hotline, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith("\n\nNot reachable with 2 volunteers.\n")
+
+
+def test_plan_says_the_keypad_share_it_assumed(hotline, tmp_path):
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL_SCENARIO, encoding="utf-8")
+    without_keypad = min(n for n, p90 in SMALL_P90.items() if p90 <= 600)
+
+    keyed = hotline("plan", str(scenario), "--target-wait", "10m", "--keypad-share", "1")
+    smoke = hotline("plan", "smoke", "--target-wait", "10m", "--max-volunteers", "1")
+
+    assert keyed.exit_code == 0, keyed.output
+    lines = keyed.stdout.split("\n")
+    assert lines[1] == SMALL_SHARE_LINE.replace("share 0:", "share 1:")
+    answer = lines[-2]
+    assert answer.endswith(" volunteers keep the chairs' 90th-percentile wait under 10m00s.")
+    assert int(answer.split()[0]) <= without_keypad
+    # Without the option, the scenario's own share (smoke says 0.6).
+    assert smoke.exit_code == 0, smoke.output
+    assert smoke.stdout.split("\n")[1] == SMALL_SHARE_LINE.replace("share 0:", "share 0.6:")
+
+
+@pytest.mark.parametrize(("share", "why"), [
+    ("2", "2.0 is not in the range 0<=x<=1."),
+    ("-0.1", "-0.1 is not in the range 0<=x<=1."),
+    ("lots", "'lots' is not a valid float range."),
+])  # fmt: skip
+def test_plan_refuses_a_keypad_share_outside_0_to_1(hotline, share, why):
+    result = hotline("plan", "smoke", "--target-wait", "5m", "--keypad-share", share)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.endswith(f"Error: Invalid value for '--keypad-share': {why}\n")

@@ -1,7 +1,8 @@
 """The staffing planner on a small night (tests/support/sim.py), under Hotline's triage, in
 virtual time, on the test Redis: the fewest volunteers whose chairs' 90th-percentile wait
 meets the target, every count tried kept for the curve. How the search walks is the
-planner's business; what it finds, and the wait at each count it tried, are pinned.
+planner's business; what it finds, and the wait at each count it tried, are pinned (the
+small night has no keypad chairs); with chairs on the keypad, how the answer moves is.
 """
 
 from __future__ import annotations
@@ -71,3 +72,18 @@ def test_below_the_busy_floor_is_tried_before_it_is_assumed_hopeless(small, sim_
 
     assert plan.volunteers == 1
     assert plan.curve[1] == SMALL_P90[1] == 2978.1
+
+
+def test_chairs_on_the_keypad_never_need_more_volunteers(small, sim_redis_url):
+    # A target the keypad's own pace allows: a keypad report takes three to four minutes,
+    # and a keypad chair's wait runs until it is stored.
+    target = 600.0
+    without_keypad = min(n for n, p90 in SMALL_P90.items() if p90 <= target)
+
+    needed = {share: plan_staffing(small.with_keypad_share(share), target_wait_s=target,
+                                   seed=1, redis_url=sim_redis_url).volunteers
+              for share in (0.0, 0.5, 1.0)}  # fmt: skip
+
+    assert needed[0.0] == without_keypad
+    assert None not in needed.values()
+    assert needed[1.0] <= needed[0.5] <= needed[0.0]

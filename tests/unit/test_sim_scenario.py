@@ -4,6 +4,7 @@ the file and the setting at fault.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,9 @@ def test_a_scenario_by_path_with_defaults(tmp_path):
     assert scenario.info is None
     assert scenario.nuisance.gives_up_after_busy == 1_000_000
     assert scenario.with_volunteers(7).volunteers == Volunteers(count=7)
+    at = scenario.with_keypad_share(0.3)
+    assert at.chairs == replace(scenario.chairs, keypad_share=0.3)
+    assert at.volunteers == scenario.volunteers
 
 
 def test_a_missing_section(tmp_path):
