@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench fuzz lint clean
+.PHONY: install demo test bench fuzz lint audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ fuzz: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Known vulnerabilities in the installed packages, from PyPI's advisory data. --strict fails
+# when a package cannot be looked up, rather than passing with it unchecked; Hotline itself
+# (installed editable, not on PyPI) is skipped.
+audit: install
+	$(BIN)/pip-audit --strict --skip-editable
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -8,7 +8,8 @@ worker putting chairs through to them (through a stand-in for Twilio's REST
 API, in this process), and a flood of nuisance callers that Hotline diverts
 and then blocks. A live view shows the
 line while it runs; at the end the same night is replayed, in virtual time,
-on the 2020 first-come first-served line and on a calm night, for comparison.
+on the 2020 first-come first-served line and on a calm night, for comparison,
+and the night's report is made from Hotline's own records of it.
 No Twilio account is needed: calls are signed with a key made for the run.
 """
 
@@ -25,6 +26,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from hotline.night_report import night_report
+from hotline.night_report.render import render_html, render_text
+from hotline.night_report.window import Window
 from hotline.services import Services
 from hotline.settings import PROJECT_ROOT, Settings
 from hotline.sim.chart import render_chart, write_chart
@@ -91,6 +95,7 @@ def _run_demo(stack: contextlib.ExitStack, port: int, scenario_name: str) -> int
         _say(f"Hotline is answering on {settings.public_url} (web server and worker running, "
              f"Redis at {redis_server.url}).\n")  # fmt: skip
         _say(f"Live: {scenario.description}. Watch the line (every 5 s):")
+        started = services.clock.now()
         live = run_live(scenario, population, public_url=settings.public_url,
                         auth_token=env["TWILIO_AUTH_TOKEN"], account_sid=ACCOUNT_SID,
                         queue_name=settings.queue_name, on_sample=_show_line,
@@ -112,7 +117,11 @@ def _run_demo(stack: contextlib.ExitStack, port: int, scenario_name: str) -> int
             title="Chairs waiting: the demo night", subtitle=scenario.description,
             x_label="time into the night (h:mm)"))  # fmt: skip
         _show_hotline_view(services)
+        night_page = _show_night_report(
+            services, Window(started, services.clock.now()), data_dir / "night-report.html"
+        )
         _say(f"\nChart of the night: {chart}")
+        _say(f"The night's report, with charts: {night_page}")
         _how_to_go_live()
         return 0
     finally:
@@ -146,6 +155,16 @@ def _show_hotline_view(services: Services) -> None:
         _say(f"  {block.target:<14} by {block.author}: {block.reason}")
     if len(blocks) > 8:
         _say(f"  ... and {len(blocks) - 8} more")
+
+
+def _show_night_report(services: Services, window: Window, path: Path) -> Path:
+    """The live night as `hotline report` tells it, from Hotline's own records: printed, and
+    written as a page with charts.
+    """
+    report = night_report(services, window)
+    _say("\nThe same night from Hotline's own records, as `hotline report` tells it:\n")
+    _say(render_text(report))
+    return write_chart(path, render_html(report))
 
 
 def _how_to_go_live() -> None:

@@ -56,11 +56,20 @@ def dispatch_callers() -> dict[str, int]:
         try:
             if calling_back:
                 # The chair hung up to be called back: phone them now.
-                telephony.place_call(
+                sid = telephony.place_call(
                     pairing.number, pairing.entry.get("to") or "",
                     pairing_url(settings.public_url, "/voice/callback-answer", pairing),
                     pairing_url(settings.public_url, "/voice/callback-status", pairing),
                 )  # fmt: skip
+                # On record like any call, so that the night's report sees the chair served.
+                store.calls.record_leg(
+                    now=clock.now(),
+                    call_sid=sid,
+                    number=pairing.number,
+                    kind="caller",
+                    verdict="call-back",
+                    precinct=pairing.precinct,
+                )
             else:
                 telephony.move_queue_member(
                     settings.queue_name, pairing.call_sid,

@@ -1,9 +1,11 @@
-"""A chart of a simulated night as one self-contained HTML page.
+"""A chart of a night as one self-contained HTML page, or as a figure on such a page.
 
 Each named series is a list of (minutes into the night, value) points, drawn as a line
 in inline SVG: no scripts, fonts or anything else fetched, so the page opens the same
 from a laptop's disk as from a shared drive. Lines differ in colour and in dash pattern,
-so they can be told apart in greyscale and by readers who do not see the colours.
+so they can be told apart in greyscale and by readers who do not see the colours. The
+simulator's nights are one chart to a page (render_chart); the night's report from the
+real records puts its figures and several charts on one page (page, chart_figure).
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ td.num, th.num { text-align: right; padding-right: 0; padding-left: 24px;
   white-space: nowrap; }
 td.key { width: 38px; padding-right: 10px; }
 .swatch { display: block; width: 28px; height: 3px; }
+h2 { font-size: 1.05rem; font-weight: 650; margin: 28px 0 6px; }
+td.level-1 { padding-left: 18px; }
+td.level-2 { padding-left: 36px; }
+ul { margin: 8px 0 0; padding-left: 20px; font-size: 0.9rem; }
 """
 
 
@@ -106,18 +112,37 @@ def render_chart(
     the chart, a table gives each series' peak and when it came (the first time, if it
     came more than once). With no points at all, the page says there is no data.
     """
-    lines = {name: _clean(points) for name, points in series.items()}
-    head = _head(title)
+    body = chart_figure(series, title=title, y_label=y_label, x_label=x_label)
+    return page(title, body, subtitle=subtitle)
+
+
+def page(title: str, body: str, *, subtitle: str = "") -> str:
+    """A complete HTML page: the title as its heading, the subtitle under it, then `body`
+    (HTML), in the charts' style.
+    """
     heading = f"<h1>{escape(title)}</h1>\n"
     if subtitle:
         heading += f'<p class="subtitle">{escape(subtitle)}</p>\n'
+    return f"{_head(title)}<body>\n<main>\n{heading}{body}</main>\n</body>\n</html>\n"
+
+
+def chart_figure(
+    series: dict[str, list[tuple[float, int]]],
+    *,
+    title: str,
+    y_label: str,
+    x_label: str,
+    figure_id: str = "chart",
+) -> str:
+    """One chart and the table of its peaks, as HTML for a page (see render_chart);
+    `figure_id` tells the charts of one page apart. With no points at all, a line that
+    says there is no data.
+    """
+    lines = {name: _clean(points) for name, points in series.items()}
     if not any(lines.values()):
-        body = '<p class="empty">No data to chart.</p>\n'
-    else:
-        body = _figure(lines, title=title, y_label=y_label, x_label=x_label) + _table(
-            lines, y_label
-        )
-    return f"{head}<body>\n<main>\n{heading}{body}</main>\n</body>\n</html>\n"
+        return '<p class="empty">No data to chart.</p>\n'
+    figure = _figure(lines, title=title, y_label=y_label, x_label=x_label, figure_id=figure_id)
+    return figure + _table(lines, y_label)
 
 
 def write_chart(path: Path, html: str) -> Path:
@@ -151,7 +176,12 @@ def _head(title: str) -> str:
 
 
 def _figure(
-    lines: dict[str, list[tuple[float, float]]], *, title: str, y_label: str, x_label: str
+    lines: dict[str, list[tuple[float, float]]],
+    *,
+    title: str,
+    y_label: str,
+    x_label: str,
+    figure_id: str,
 ) -> str:
     points = [point for line in lines.values() for point in line]
     xs = [x for x, _ in points]
@@ -173,9 +203,9 @@ def _figure(
 
     out = [
         f'<figure>\n<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="chart-title" '
+        f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="{figure_id}-title" '
         'preserveAspectRatio="xMidYMid meet">\n'
-        f'<title id="chart-title">{escape(title)}</title>\n',
+        f'<title id="{figure_id}-title">{escape(title)}</title>\n',
         f'<rect class="plot-area" x="{left}" y="{top}" width="{right - left}" '
         f'height="{PLOT_HEIGHT}"/>\n',
     ]

@@ -10,12 +10,13 @@ simulation ended), so a policy cannot look better by losing chairs.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from hotline.caucus.checks import check
 from hotline.caucus.report import PrecinctReport
+from hotline.report_text import clock_text as clock_text
+from hotline.report_text import percentile, render_table
 from hotline.sim.night import Night
 from hotline.sim.worksheets import IOWA_2020, keyed_count
 from hotline.steps.reporting import election_named
@@ -25,16 +26,6 @@ POLICY_TITLES = {
     "fifo": "2020 line",
     "calm": "calm night",
 }
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile; 0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    # p * n first: p / 100 * n can land a hair above a whole rank (7 / 100 * 100 > 7).
-    rank = max(math.ceil(p * len(ordered) / 100), 1)
-    return ordered[rank - 1]
 
 
 def figures(night: Night) -> dict[str, Any]:
@@ -213,39 +204,8 @@ ROWS: list[tuple[str, str, str]] = [
 
 
 def render(results: dict[str, dict[str, Any]], *, title: str) -> str:
-    policies = list(results)
-    width = 14
-    lines = [title, "", f"{'':<32}" + "".join(f"{POLICY_TITLES.get(p, p):>{width}}"
-                                             for p in policies)]  # fmt: skip
-    lines.append("-" * len(lines[-1]))
-    for label, section, key in ROWS:
-        cells = [_cell(results[p][section][key], key) for p in policies]
-        lines.append(f"{label:<32}" + "".join(f"{cell:>{width}}" for cell in cells))
-    return "\n".join(lines)
-
-
-def _cell(value: Any, key: str) -> str:
-    if value is None:
-        return "-"
-    if key == "volunteer_minutes_per_report":
-        return f"{value:.1f}"
-    if key == "success_bound":
-        return f"{value:.4f}"
-    if key.endswith("_s") or key.endswith("_seconds"):
-        return clock_text(float(value))
-    return f"{value:,}"
-
-
-def clock_text(seconds: float) -> str:
-    """1h02m, 14m05s, 42s."""
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
+    columns = {POLICY_TITLES.get(policy, policy): figures for policy, figures in results.items()}
+    return render_table(columns, ROWS, title=title)
 
 
 def write_json(path: Path, results: dict[str, dict[str, Any]]) -> Path:

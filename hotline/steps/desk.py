@@ -38,7 +38,7 @@ def flag_caller(svc: Services, *, volunteer_id: str, call_sid: str, precinct: st
     if number:
         reason = f"flagged by volunteer {author} ({volunteer_id}) on a call for precinct {precinct}"
         svc.store.blocks.block(number, reason=reason, author=author)
-        svc.store.reputation.flag(number, author=author, reason=reason)
+        svc.store.reputation.flag(number, author=author, reason=reason, call_sid=call_sid)
     finish_call(svc, volunteer_id, call_sid)
     return bool(number)
 

@@ -295,11 +295,21 @@ def _failed(svc: Services, caller: Caller, attempt_id: str) -> Outcome:
 
 
 def _mind_alarm(svc: Services, check: Check) -> None:
-    """Past the flood rate of failed PINs, flood mode goes on by itself (never in log-only
+    """The check that raises the alarm puts it on the audit trail, for the night's report.
+    Past the flood rate of failed PINs, flood mode goes on by itself (never in log-only
     mode, which enforces nothing), audited with the count that tripped it.
     """
     policy = svc.settings.policy
     alarm = pin_alarm(check.alarm_failures, policy.pin_defence)
+    # Each reservation adds one failure, so exactly one check sees the count reach the alarm.
+    if check.reserved and check.alarm_failures == policy.pin_defence.alarm_failures:
+        reason = (
+            f"{alarm.failures} failed PINs across the hotline in the last "
+            f"{int(alarm.window_s // 60)} minutes (alarm at {policy.pin_defence.alarm_failures})"
+        )
+        svc.store.pin_guard.record_alarm(
+            now=svc.clock.now(), author=PIN_ALARM_AUTHOR, reason=reason, failures=alarm.failures
+        )
     if alarm.level is AlarmLevel.FLOOD and not check.flood_on and not policy.log_only:
         reason = (f"{alarm.failures} failed PINs across the hotline in the last "
                   f"{int(alarm.window_s // 60)} minutes (flood mode at "

@@ -16,6 +16,8 @@ from hotline.triage import CallerFacts, Policy, Verdict
 # Call records outlive the night they belong to, then go.
 CALL_RECORD_TTL_S = 2 * 86400
 RECENT_CALLS_CAP = 10_000
+# Call records read in one pipeline: a night's report reads every call of the night.
+READ_BATCH = 1_000
 # Stand-in key owner for callers with no caller ID, whose per-number keys are never written.
 WITHHELD = "withheld"
 
@@ -53,6 +55,8 @@ class CallRecord:
     # A call back booked on this call, to be placed once this call has ended (the phone it
     # rings may be the very one this call is on).
     call_back: str | None = None
+    # When a volunteer answered: the caller arrived in the volunteer's room.
+    answered_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,8 @@ class Calls:
                 keys.call(call_sid), keys.RECENT_CALLS, keys.caller_calls(owner),
                 keys.caller_hangups(owner), keys.caller(owner),
                 keys.WITHHELD_PIN_FAILURES, keys.ALLOWED, keys.BLOCKS_BY_TIME,
-                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, keys.PRECINCT_TRAITS,
+                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, keys.CALLS_BY_TIME,
+                keys.PRECINCT_TRAITS,
             ],
             args=[
                 repr(now), number or "", call_sid, self._policy.short_window_s,
@@ -128,20 +133,35 @@ class Calls:
         return self._scripts.take_step(keys=[keys.call(call_sid)],
                                        args=[step, "1" if retry else "0"])  # fmt: skip
 
-    def record_leg(self, *, now: float, call_sid: str, number: str, kind: str, verdict: str,
-                   volunteer_id: str | None = None) -> None:  # fmt: skip
-        """A call that did not come through the chairs' line: a volunteer calling in, or a
-        call back that proves someone. Recorded like an inbound call, so that its steps
-        are applied once and its end is noticed. `kind` is "volunteer" for a volunteer's
-        leg (its end takes them off duty), "caller" otherwise.
+    def record_leg(
+        self,
+        *,
+        now: float,
+        call_sid: str,
+        number: str,
+        kind: str,
+        verdict: str,
+        volunteer_id: str | None = None,
+        precinct: str | None = None,
+    ) -> None:
+        """A call that did not come through the chairs' line: a volunteer calling in, a
+        call back that proves someone, or one that puts a waiting chair (`precinct`)
+        through. Recorded like an inbound call, so that its steps are applied once, its
+        end is noticed and the night's report finds it. `kind` is "volunteer" for a
+        volunteer's leg (its end takes them off duty), "caller" otherwise.
         """
         fields = {"from": number, "kind": kind, "verdict": verdict}
         if volunteer_id:
             fields["volunteer"] = volunteer_id
+        if precinct:
+            fields["precinct"] = precinct
         with self._redis.pipeline(transaction=True) as pipe:
             pipe.hsetnx(keys.call(call_sid), "started_at", repr(now))
             pipe.hset(keys.call(call_sid), mapping=fields)
             pipe.expire(keys.call(call_sid), CALL_RECORD_TTL_S)
+            pipe.zadd(keys.CALLS_BY_TIME, {call_sid: now}, nx=True)
+            pipe.zremrangebyscore(keys.CALLS_BY_TIME, "-inf", f"({now - CALL_RECORD_TTL_S}")
+            pipe.expire(keys.CALLS_BY_TIME, CALL_RECORD_TTL_S)
             pipe.execute()
 
     def end(
@@ -171,7 +191,20 @@ class Calls:
         return record_from_fields(call_sid, fields) if fields else None
 
     def recent(self, limit: int = 50) -> list[CallRecord]:
-        sids = self._redis.lrange(keys.RECENT_CALLS, 0, limit - 1)
+        return self._load(self._redis.lrange(keys.RECENT_CALLS, 0, limit - 1))
+
+    def between(self, start: float, end: float) -> list[CallRecord]:
+        """Every call on record that started at `start` or later and before `end`, in the
+        order they started (inbound calls, and the legs record_leg wrote).
+        """
+        sids = self._redis.zrangebyscore(keys.CALLS_BY_TIME, start, f"({end}")
+        records: list[CallRecord] = []
+        for first in range(0, len(sids), READ_BATCH):
+            records += self._load(sids[first : first + READ_BATCH])
+        return records
+
+    def _load(self, sids: list[str]) -> list[CallRecord]:
+        """The records of `sids` still on record, in that order."""
         with self._redis.pipeline(transaction=False) as pipe:
             for sid in sids:
                 pipe.hgetall(keys.call(sid))
@@ -214,4 +247,5 @@ def record_from_fields(call_sid: str, fields: dict[str, str]) -> CallRecord:
         kind=fields.get("kind", "caller"),
         volunteer=fields.get("volunteer"),
         call_back=fields.get("call_back"),
+        answered_at=number("answered_at"),
     )

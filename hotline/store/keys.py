@@ -50,10 +50,18 @@ ORPHANS = f"{PREFIX}:orphans"
 PIN_FAILURES = f"{PREFIX}:pin-failures"
 # CallSids of recent inbound calls, newest first (capped).
 RECENT_CALLS = f"{PREFIX}:recent-calls"
+# Every call on record by the time it started: member CallSid, score its started_at. Written
+# with the call's record (lua/arrive.lua, store/calls.py); entries are trimmed once their
+# record has expired, and the key expires with the last of them. The night's report finds
+# a night's calls here: a flood is more calls than the capped list above holds.
+CALLS_BY_TIME = f"{PREFIX}:calls:by-time"
 # Failed PINs by all withheld callers (sorted set of timestamps).
 WITHHELD_PIN_FAILURES = f"{PREFIX}:pin-failures:withheld"
 # The audit trail: a stream of blocks, unblocks, allows and automatic actions.
 AUDIT = f"{PREFIX}:audit"
+# The time the PIN alarm was last put on the audit trail (expiring after the PIN defence's
+# alarm window), so that one alarm is recorded once however many checks see it raised.
+PIN_ALARM = f"{PREFIX}:pin-alarm"
 # Volunteers: field is a volunteer id ("v1"), value JSON {name, phone, pin_digest, created_at}.
 VOLUNTEERS = f"{PREFIX}:volunteers"
 # Registered volunteer phones: field is the E.164 number, value the volunteer id.

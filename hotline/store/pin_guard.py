@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import redis
 
-from hotline.store import keys
+from hotline.store import audit, keys
 from hotline.store.calls import WITHHELD
 from hotline.store.scripts import Scripts
 from hotline.triage import PinDefence
@@ -119,6 +119,23 @@ class PinGuard:
             pipe.zcount(keys.PIN_FAILURES, now - defence.window_s, "+inf")
             in_alarm_window, in_budget_window = pipe.execute()
         return int(in_alarm_window), int(in_budget_window)
+
+    def record_alarm(self, *, now: float, author: str, reason: str, failures: int) -> bool:
+        """The PIN alarm was raised: on the audit trail as "pin-alarm", once within the
+        alarm window (False when it is on record already). One round trip, made only by
+        the check that raised it.
+        """
+        fields = audit.audit_fields(now, "pin-alarm", "*", author, reason, failures=failures)
+        recorded = self._scripts.pin_alarm(
+            keys=[keys.PIN_ALARM, keys.AUDIT],
+            args=[
+                repr(now),
+                self._defence.alarm_window_s,
+                audit.AUDIT_MAX_ENTRIES,
+                *[part for field in fields.items() for part in field],
+            ],
+        )
+        return bool(recorded)
 
     def checks(self, hour: int) -> dict[str, int]:
         """PIN checks made in one clock hour (hours since the epoch), by target label."""

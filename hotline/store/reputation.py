@@ -27,12 +27,18 @@ class Reputation:
             audit.record(pipe, self._clock.now(), "disallow", number, author, reason)
             pipe.execute()
 
-    def flag(self, number: str, *, author: str, reason: str = "") -> int:
-        """A volunteer flags a number as a nuisance; returns its flags so far."""
+    def flag(
+        self, number: str, *, author: str, reason: str = "", call_sid: str | None = None
+    ) -> int:
+        """A volunteer flags a number as a nuisance, on the call `call_sid` (named in the
+        audit trail, for the volunteer time the night's report counts); returns its flags
+        so far.
+        """
+        details = {"call_sid": call_sid} if call_sid else {}
         with self._redis.pipeline(transaction=True) as pipe:
             pipe.hincrby(keys.caller(number), "flags", 1)
             pipe.expire(keys.caller(number), round(self._remember_s))
-            audit.record(pipe, self._clock.now(), "flag", number, author, reason)
+            audit.record(pipe, self._clock.now(), "flag", number, author, reason, **details)
             flags, *_ = pipe.execute()
         return int(flags)
 

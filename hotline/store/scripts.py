@@ -42,6 +42,7 @@ class Scripts:
     holding: Script
     confirm_pairing: Script
     pin_check: Script
+    pin_alarm: Script
     count_failure: Script
     take_step: Script
     book_call_back: Script

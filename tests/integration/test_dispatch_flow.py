@@ -200,6 +200,18 @@ def test_a_chair_who_asks_for_a_call_back_keeps_the_place_and_is_put_through(nig
         "Press any key to be connected to a volunteer." in callback[0].heard
     )
     assert services.store.dispatch.state("v1").status == TALKING
+    # The call back is on record like a call, answered by the volunteer, for the report.
+    record = services.store.calls.get(callback[0].sid)
+    assert (record.number, record.verdict, record.precinct, record.volunteer) == (
+        "+15155550101",
+        "call-back",
+        "1001",
+        "v1",
+    )
+    assert record.started_at == callback[0].created_at
+    assert record.started_at < record.answered_at < callback[0].connected_at
+    assert services.store.redis.ttl(keys.call(callback[0].sid)) > 0
+    assert callback[0].sid in [r.call_sid for r in services.store.calls.between(0, loop.now())]
     network.hang_up(callback[0])  # the report is done
     assert services.store.dispatch.state("v1").status == AVAILABLE
 

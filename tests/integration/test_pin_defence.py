@@ -244,11 +244,22 @@ def test_guessing_across_the_hotline_raises_the_alarm_then_switches_flood_mode_o
     page = admin_page(app)
     assert ("PIN alarm: 62 failed PINs across the hotline in the last 10 minutes (alarm at "
             "60, flood mode at 120).") in page  # fmt: skip
+    # On the audit trail once, by the check that raised it, for the night's report.
+    alarms = [e for e in audit_of(services) if e[0] == "pin-alarm"]
+    assert alarms == [
+        (
+            "pin-alarm",
+            "*",
+            "pin-alarm",
+            "60 failed PINs across the hotline in the last 10 minutes (alarm at 60)",
+        )
+    ]
     for n in range(31, 61):
         guess(client, f"CA{n}", f"+1712555{n:04d}", f"{2000 + n}", WRONG[:2])
     assert failures(services, keys.PIN_FAILURES) == 120
     assert services.store.reputation.flood_switched_by() == "pin-alarm"
     [entry] = [e for e in audit_of(services) if e[0] == "flood-on"]
+    assert [e for e in audit_of(services) if e[0] == "pin-alarm"] == alarms
     assert entry[2] == "pin-alarm"
     assert entry[3] == ("120 failed PINs across the hotline in the last 10 minutes (flood mode "
                         "at 120)")  # fmt: skip

@@ -8,7 +8,7 @@ import threading
 from dataclasses import replace
 
 from hotline.services import Services
-from hotline.store import keys
+from hotline.store import audit, keys
 from hotline.store.pin_guard import Target
 
 PRECINCT = Target("precinct", "1001")
@@ -78,3 +78,24 @@ def test_failures_count_against_the_number_and_say_whether_it_is_protected(servi
     assert (withheld.caller_failures, withheld.protected) == (1, False)
     assert services.store.redis.zcard(keys.WITHHELD_PIN_FAILURES) == 1
     assert services.store.calls.get("CA1") is None  # no record was made up for the call
+
+
+def test_a_raised_alarm_is_put_on_the_audit_trail_once_an_alarm_window(services, clock):
+    guard, window = services.store.pin_guard, services.settings.policy.pin_defence.alarm_window_s
+
+    def raise_alarm() -> bool:
+        return guard.record_alarm(
+            now=clock.now(), author="pin-alarm", reason="60 failed PINs", failures=60
+        )
+
+    first = clock.now()
+    assert raise_alarm()
+    clock.advance(window - 1)
+    assert not raise_alarm()  # the same alarm, seen again within its window
+    clock.advance(1)
+    assert raise_alarm()
+    entries = audit.recent(services.store.redis)
+    assert [(e.at, e.action, e.target, e.author, e.reason, e.details) for e in entries] == [
+        (first + window, "pin-alarm", "*", "pin-alarm", "60 failed PINs", {"failures": 60}),
+        (first, "pin-alarm", "*", "pin-alarm", "60 failed PINs", {"failures": 60}),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from hotline.store import keys
+from hotline.store.calls import CALL_RECORD_TTL_S
 from tests.support.roster import load_small_roster
 
 TROLL = "+17125550666"
@@ -110,3 +111,44 @@ def test_flood_switch_and_request_details_reach_the_facts(services):
     facts = arrive(services, "CA1", stir_verstat="TN-Validation-Failed-C", from_state="NE").facts
     assert facts.flood_switch
     assert (facts.stir_verstat, facts.from_state) == ("TN-Validation-Failed-C", "NE")
+
+
+def test_calls_are_indexed_by_the_time_they_started_for_as_long_as_their_records(services, clock):
+    """The night's report finds a night's calls here: the capped list of recent calls holds
+    10,000, fewer than a flood places in a night.
+    """
+    redis, ttl = services.store.redis, CALL_RECORD_TTL_S
+    arrive(services, "CA1")
+    arrive(services, "CA1")  # Twilio retries the webhook: still one call, at its first time
+    first = clock.now()
+    clock.advance(60)
+    arrive(services, "CA2")
+    services.store.blocks.block(TROLL, reason="test", author="ann")
+    clock.advance(60)
+    arrive(services, "CA3")  # rejected: still a call on record
+    services.store.calls.record_leg(
+        now=clock.now(),
+        call_sid="CA4",
+        number="+15155550999",
+        kind="volunteer",
+        verdict="volunteer",
+        volunteer_id="v1",
+    )
+    assert redis.zrange(keys.CALLS_BY_TIME, 0, -1, withscores=True) == [
+        ("CA1", first),
+        ("CA2", first + 60),
+        ("CA3", first + 120),
+        ("CA4", first + 120),
+    ]
+    assert redis.ttl(keys.CALLS_BY_TIME) == ttl
+    assert [r.call_sid for r in services.store.calls.between(first + 60, first + 120)] == ["CA2"]
+    assert [r.verdict for r in services.store.calls.between(first, first + 121)] == [
+        None,
+        None,
+        "reject",
+        "volunteer",
+    ]
+
+    clock.advance(ttl - 119)  # CA1's record has expired; CA2's lives another 59 s
+    arrive(services, "CA5", number="+17125550100")
+    assert redis.zrange(keys.CALLS_BY_TIME, 0, 0) == ["CA2"]

@@ -74,10 +74,14 @@ class Flaky:
 
 
 @contextlib.contextmanager
-def phone_night(redis_url: str, clock) -> Iterator[tuple[Services, EventLoop, Network, Flaky]]:
-    """The small roster and one volunteer ("Ann", v1), on an empty Redis."""
+def phone_night(
+    redis_url: str, clock, **env: str
+) -> Iterator[tuple[Services, EventLoop, Network, Flaky]]:
+    """The small roster and one volunteer ("Ann", v1), on an empty Redis; `env` adds to
+    the settings' environment (HOTLINE_CONFIG, say).
+    """
     with loopback_server() as rest_server:
-        settings = Settings.load(env=settings_env(TWILIO_API_BASE_URL=rest_server.url))
+        settings = Settings.load(env=settings_env(TWILIO_API_BASE_URL=rest_server.url, **env))
         services = Services.build(settings, clock=clock, redis_url=redis_url)
         services.store.redis.flushdb()
         runtime.install(services)

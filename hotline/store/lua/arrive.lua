@@ -5,7 +5,7 @@
 -- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
 --       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures,
 --       11 allowed numbers, 12 blocks by time, 13 blocks by expiry, 14 blocks by target
---       (the blocks' indexes), 15 precinct traits
+--       (the blocks' indexes), 15 calls by time, 16 precinct traits
 -- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
 --       5 long window s, 6 call record ttl s, 7 recent calls cap,
 --       8 request details (JSON, stored on the call record)
@@ -24,6 +24,10 @@ local function record_call(fields)
   if fresh then
     redis.call('LPUSH', KEYS[6], call_sid)
     redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[7]) - 1)
+    -- The calls by time, for the night's report: kept as long as the records they find.
+    redis.call('ZADD', KEYS[15], now, call_sid)
+    redis.call('ZREMRANGEBYSCORE', KEYS[15], '-inf', '(' .. (now - call_ttl))
+    redis.call('EXPIRE', KEYS[15], call_ttl)
   end
   return fresh
 end
@@ -93,7 +97,7 @@ if number ~= '' then
   if chair then
     facts.chair_precinct = chair
     -- Where the chair's satellite caucus meets, the language of its prompts (JSON).
-    local traits = redis.call('HGET', KEYS[15], chair)
+    local traits = redis.call('HGET', KEYS[16], chair)
     if traits then facts.chair_traits = cjson.decode(traits) end
   end
 end
