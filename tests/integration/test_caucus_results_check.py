@@ -57,7 +57,8 @@ CD4 Satellite Mason City, IA - Somewhere, line 7:
       1  locked-group-shrank (error)
 """  # noqa: E501
 
-# `hotline results check data/iowa-2020/results-2020-02-08.csv`: flagged precincts per reason.
+# `hotline results check hotline/data/iowa-2020/results-2020-02-08.csv`: flagged precincts
+# per reason.
 SHIPPED_COUNTS = {
     "count-above-attendance": 3,
     "delegate-total": 56,
