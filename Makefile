@@ -1,6 +1,8 @@
 # Two commands for a fresh machine: `make demo` and `make test`.
 PYTHON ?= python3
-VENV   ?= .venv
+# One environment per interpreter: `make test PYTHON=python3.13` builds .venv-python3.13
+# and leaves .venv as it is.
+VENV   ?= $(if $(filter python3,$(PYTHON)),.venv,.venv-$(notdir $(PYTHON)))
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 

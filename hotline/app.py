@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def create_app(services: Services | None = None) -> Flask:
     """Build the web app. Without `services` (`hotline serve`, the Procfile's gunicorn),
-    settings come from config/ and the environment and must pass the production checks;
+    settings come from hotline/config/ and the environment and must pass the production checks;
     with no REDIS_URL the embedded Redis must already be running (`hotline serve` starts
     it before the web workers fork).
     """

@@ -30,7 +30,7 @@ from hotline.night_report import night_report
 from hotline.night_report.render import render_html, render_text
 from hotline.night_report.window import Window
 from hotline.services import Services
-from hotline.settings import PROJECT_ROOT, Settings
+from hotline.settings import Settings
 from hotline.sim.chart import render_chart, write_chart
 from hotline.sim.compare import simulate
 from hotline.sim.live import run_live
@@ -89,7 +89,7 @@ def _run_demo(stack: contextlib.ExitStack, port: int, scenario_name: str) -> int
         for command in ("serve", "worker"):
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "hotline.cli", command], env=env,
-                stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+                stdout=log, stderr=subprocess.STDOUT,
             ))  # fmt: skip
         _wait_until_healthy(port, processes)
         _say(f"Hotline is answering on {settings.public_url} (web server and worker running, "

@@ -1,7 +1,7 @@
 """Results out: the stored reports as the party publishes them, and the totals of /results.
 
 - `export_rows` / `to_csv` / `to_json`: one row per reported precinct (its latest version),
-  in the shape of data/iowa-2020/results-2020-02-08.csv: three header rows (the stage:
+  in the shape of hotline/data/iowa-2020/results-2020-02-08.csv: three header rows (the stage:
   First Expression, Final Expression, SDE; the candidate; then County, Precinct), then per
   precinct the first and final expression and the SDEs of every candidate in worksheet
   order. One column is added at the end, Status: keypad, volunteer, verified (a volunteer

@@ -1,4 +1,5 @@
-"""Settings: defaults from config/hotline.toml, deployment values from the environment.
+"""Settings: the defaults Hotline ships (hotline/config/hotline.toml, package data), under
+the overlay file HOTLINE_CONFIG names, and deployment values from the environment.
 
 Secrets (HOTLINE_SECRET_KEY and Twilio's auth token) come only from the environment
 and are kept out of every repr, so they never reach a log line.
@@ -22,12 +23,12 @@ from urllib.parse import SplitResult, urlsplit
 
 from hotline.durations import parse_duration
 from hotline.secret_keys import PIN_DIGESTS, derive_key
+from hotline.shipped import shipped
 from hotline.triage import Escalation, PinDefence, Policy, Thresholds
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hotline.toml"
+DEFAULT_CONFIG = shipped("config", "hotline.toml")
 DEVELOPMENT = "development"
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
 # HMAC-SHA256 keys are 32 bytes; a shorter secret is easier to guess than the key it makes.
@@ -39,8 +40,8 @@ NO_SECRET_KEY = (
 )
 
 
-# Threads per web worker when HOTLINE_THREADS is unset (config/gunicorn.conf.py uses the
-# same number, through web_threads()).
+# Threads per web worker when HOTLINE_THREADS is unset (hotline/config/gunicorn_conf.py uses
+# the same number, through web_threads()).
 DEFAULT_WEB_THREADS = 8
 
 
@@ -107,7 +108,7 @@ class Settings:
     languages: Mapping[str, Language] = field(default_factory=dict)
     first_language: str = "en"
     second_language: str | None = None
-    # The election results are taken for: a name in elections/ or a path to a TOML file.
+    # The election results are taken for: a name in hotline/elections/ or a path to a TOML file.
     election: str = "iowa-2020"
     # How long a keypad report part keyed waits for the chair to call back and finish it.
     results_draft_ttl_s: float = 7200.0

@@ -1,12 +1,13 @@
-"""Gunicorn, run in-process by `hotline serve` with config/gunicorn.conf.py."""
+"""Gunicorn, run in-process by `hotline serve` with hotline/config/gunicorn_conf.py."""
 
 from __future__ import annotations
 
 from gunicorn.app.base import Application
 
-from hotline.settings import PROJECT_ROOT, Settings
+from hotline.settings import Settings
 
-GUNICORN_CONFIG = PROJECT_ROOT / "config" / "gunicorn.conf.py"
+# A module, as the Procfile names it too: found wherever the package is installed.
+GUNICORN_CONFIG = "python:hotline.config.gunicorn_conf"
 
 
 class _Gunicorn(Application):
@@ -18,7 +19,7 @@ class _Gunicorn(Application):
         return None
 
     def load_config(self) -> None:
-        self.load_config_from_file(str(GUNICORN_CONFIG))
+        self.load_config_from_module_name_or_filename(GUNICORN_CONFIG)
         self.cfg.set("bind", f"{self.cfg.bind[0].rsplit(':', 1)[0]}:{self._settings.port}")
 
     def load(self):

@@ -1,12 +1,12 @@
 """An election definition: the race, the rules kind, the candidates and the precincts.
 
-A definition is a TOML file in elections/ (or anywhere, by path):
+A definition is a TOML file shipped in hotline/elections/ (by name), or anywhere (by path):
 
     race = "..."
     rules = "iowa-caucus-2020"          # or "vote-count"
     candidates = [{ key = "biden", name = "Joe Biden", keypad = 2 }, ...]
     [precincts]
-    file = "data/iowa-2020/precincts.csv"   # a roster CSV ...
+    file = "data/iowa-2020/precincts.csv"   # a roster CSV (beside, or shipped) ...
     format = "iowa-2020"
     rows = [{ code = "1001", county = "Adair", name = "1NW ADAIR",
               delegates = 8, sde_ratio = 0.0784 }]   # ... or the precincts inline
@@ -29,9 +29,9 @@ from types import MappingProxyType
 from typing import Any
 
 from hotline.roster_file import RosterError, read_roster
+from hotline.shipped import named_file, shipped
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-ELECTION_DIR = PROJECT_ROOT / "elections"
+ELECTION_DIR = shipped("elections")
 RULES = ("iowa-caucus-2020", "vote-count")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
 SDE_COLUMN = "Precinct SDE (IDP)"
@@ -198,10 +198,7 @@ def _precincts_from_file(section: dict[str, Any], path: Path) -> dict[str, Preci
     layout = section.get("format", "iowa-2020")
     if layout != "iowa-2020":
         raise ValueError(f'precincts.format must be "iowa-2020", not {layout!r}')
-    file = Path(section["file"])
-    if not file.is_absolute():
-        beside = path.parent / file
-        file = beside if beside.exists() else PROJECT_ROOT / file
+    file = named_file(section["file"], path)
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:

@@ -1,6 +1,6 @@
 """The party's published results file, read into reports and checked (`hotline results check`).
 
-The shape is that of data/iowa-2020/results-2020-02-08.csv (Iowa Democratic Party,
+The shape is that of hotline/data/iowa-2020/results-2020-02-08.csv (Iowa Democratic Party,
 8 February 2020): three header rows (the stage: First Expression, Final Expression, SDE;
 the candidate names; then County, Precinct), then one row per precinct with, for each
 candidate in worksheet order, the first and final expression and the SDEs. County total

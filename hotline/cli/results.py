@@ -12,13 +12,16 @@ from hotline.cli.common import (
 )
 
 
-@click.group(help="Election definitions (elections/*.toml): race, rules, candidates, precincts.")
+@click.group(
+    help="Election definitions (hotline/elections/*.toml, or a file): race, rules, "
+    "candidates, precincts."
+)
 def election() -> None:
     pass
 
 
-@election.command("show", help="Print an election definition (default: the one config/"
-                  "hotline.toml's [results] election selects).")  # fmt: skip
+@election.command("show", help="Print an election definition (default: the one the config's "
+                  "[results] election selects).")  # fmt: skip
 @click.argument("name", required=False)
 def show_election(name: str | None) -> None:
     _print_election(_election(name or loaded_settings().election))
@@ -59,7 +62,7 @@ def results() -> None:
 
 
 @results.command("check", help="Check a results file in the party's published shape (as "
-                 "data/iowa-2020/results-2020-02-08.csv): each flagged precinct with its "
+                 "hotline/data/iowa-2020/results-2020-02-08.csv): each flagged precinct with its "
                  "reasons, then the counts by reason. Exits 0 with findings, 2 on an "
                  "unreadable file.")  # fmt: skip
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

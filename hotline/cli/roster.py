@@ -37,7 +37,7 @@ def precincts() -> None:
 @click.option("--satellites", "satellites_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also load the satellite caucuses listed in a results file in the "
-                   "party's 2020 shape (data/iowa-2020/results-2020-02-08.csv: 87).")
+                   "party's 2020 shape (hotline/data/iowa-2020/results-2020-02-08.csv: 87).")
 def import_precincts(file: Path, layout: str, pin_sheet: Path | None, new_pins: bool,
                      allow_short_pins: bool, satellites_file: Path | None) -> None:  # fmt: skip
     from hotline.roster_file import RosterError, read_roster, with_satellites

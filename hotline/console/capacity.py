@@ -2,7 +2,7 @@
 
 Twilio gives a webhook 15 seconds, and a chair on the line hears silence while it waits.
 The console shares the web workers' threads with the webhooks, so its requests may hold
-at most `console_threads` (config/hotline.toml, [web]) of a worker's threads at once,
+at most `console_threads` (hotline/config/hotline.toml, [web]) of a worker's threads at once,
 and the rest are always free for Twilio. A console request that finds them all taken is
 not queued (it would hold a thread while it waits): it is answered at once with 503 and
 Retry-After, and the page asks again a little later.

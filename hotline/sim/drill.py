@@ -53,7 +53,7 @@ from rq.registry import FinishedJobRegistry
 
 from hotline.durations import parse_duration
 from hotline.services import Services
-from hotline.settings import PROJECT_ROOT, Settings
+from hotline.settings import Settings
 from hotline.sim.live import run_live
 from hotline.sim.network import Network
 from hotline.sim.night import Night
@@ -184,8 +184,8 @@ class Processes:
         with open(self.logs / f"{name}.log", "ab") as out:
             return subprocess.Popen(
                 [sys.executable, "-m", "hotline.cli", command], env=self.env,
-                cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
             )  # fmt: skip
 
     def start(self) -> None:
@@ -348,7 +348,7 @@ def _start_pollers(stack: contextlib.ExitStack, services: Services, port: int,
         [sys.executable, "-m", "hotline.sim.pollers", "--url", f"http://127.0.0.1:{port}",
          "--user", POLLER_USER, "--count", str(plan.pollers), "--every", str(plan.poll_every),
          "--path", plan.poll_path],
-        cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=open(logs / "pollers.log", "ab"), text=True,  # noqa: SIM115
     )  # fmt: skip
 

@@ -1,8 +1,9 @@
 """Scenario files: who calls the hotline on the night, when, and how they behave.
 
-A scenario is a TOML file in scenarios/ (or anywhere, by path). Durations are
-written as "90s", "15m", "2h"; shares are fractions from 0 to 1. Every
-section is checked on load and a bad value is named with its section.
+A scenario is a TOML file shipped in hotline/scenarios/ (by name), or anywhere (by path).
+Durations are written as "90s", "15m", "2h"; shares are fractions from 0 to 1. Every
+section is checked on load and a bad value is named with its section. The roster it names
+by a relative path is found beside it, or among the shipped files (hotline/shipped.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from hotline.durations import parse_duration
-from hotline.settings import PROJECT_ROOT
+from hotline.shipped import named_file, shipped
 
-SCENARIO_DIR = PROJECT_ROOT / "scenarios"
+SCENARIO_DIR = shipped("scenarios")
 
 
 class ScenarioError(ValueError):
@@ -141,9 +142,7 @@ def _scenario(data: dict[str, Any], path: Path) -> Scenario:
     night = _require(data, "night", "")
     duration = _duration(night, "duration", "night")
     roster = _require(data, "roster", "")
-    roster_file = Path(_require(roster, "file", "roster"))
-    if not roster_file.is_absolute():
-        roster_file = PROJECT_ROOT / roster_file
+    roster_file = named_file(_require(roster, "file", "roster"), path)
     volunteers = _require(data, "volunteers", "")
     return Scenario(
         name=night.get("name", path.stem),

@@ -2,7 +2,7 @@
 
 On a scenario whose roster is the Iowa 2020 roster, a chair carries their precinct's real
 2020 numbers, as the party published them on 8 February 2020
-(data/iowa-2020/results-2020-02-08.csv, read by hotline.caucus.published and matched by
+(hotline/data/iowa-2020/results-2020-02-08.csv, read by hotline.caucus.published and matched by
 precinct code), errors included: a precinct whose published numbers the checks block
 keeps them, the keypad refuses them, and the chair goes to a volunteer, as would have
 happened. Attendance is not published; it is the first expression's total there.
@@ -22,10 +22,10 @@ from functools import lru_cache
 from hotline.caucus.election import Election
 from hotline.caucus.published import read_published, with_inferred_tosses
 from hotline.caucus.report import PrecinctReport
-from hotline.settings import PROJECT_ROOT
+from hotline.shipped import shipped
 from hotline.steps.reporting import election_named
 
-PUBLISHED_FILE = PROJECT_ROOT / "data" / "iowa-2020" / "results-2020-02-08.csv"
+PUBLISHED_FILE = shipped("data", "iowa-2020", "results-2020-02-08.csv")
 IOWA_2020 = "iowa-2020"
 # The threshold a drawn precinct is viable at (4 delegates or more: 15%, rounded up).
 DRAWN_THRESHOLD = 0.15

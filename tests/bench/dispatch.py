@@ -49,7 +49,7 @@ from hotline.app import create_app
 from hotline.clock import ManualClock
 from hotline.jobs import enqueue_dispatch
 from hotline.services import Services
-from hotline.settings import PROJECT_ROOT, Settings
+from hotline.settings import Settings
 from hotline.sim.loop import EventLoop
 from hotline.sim.network import Network, SimCall
 from hotline.sim.people import Listener
@@ -60,12 +60,13 @@ from hotline.store.embedded import EmbeddedRedis
 from hotline.telephony import Telephony, telephony_for
 from tests.bench.reporting import percentile_ms, progress, write_report
 from tests.support.env import settings_env
+from tests.support.repo import REPO_ROOT
 from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL
 from workers import runtime
 from workers.dispatch import dispatch_callers
 
 TARGET_P99_MS = 100.0
-OUTPUT = PROJECT_ROOT / "var" / "bench" / "dispatch.json"
+OUTPUT = REPO_ROOT / "var" / "bench" / "dispatch.json"
 INCOMING_URL = f"{PUBLIC_URL}/voice/incoming"
 FIRST_PRECINCT = 100_000  # precinct codes are 1-8 digits
 

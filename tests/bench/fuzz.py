@@ -31,17 +31,18 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hotline.app import create_app
 from hotline.clock import ManualClock
 from hotline.services import Services
-from hotline.settings import PROJECT_ROOT, Settings
+from hotline.settings import Settings
 from hotline.store.embedded import EmbeddedRedis
 from tests.bench.reporting import progress, write_report
 from tests.support.env import settings_env
 from tests.support.fuzz import fault, forms, queries, webhook_paths
+from tests.support.repo import REPO_ROOT
 from tests.support.roster import load_small_roster
 from tests.support.twilio import signed_post
 from workers import runtime
 
 EXAMPLES = 10_000
-OUTPUT = PROJECT_ROOT / "var" / "bench" / "fuzz.json"
+OUTPUT = REPO_ROOT / "var" / "bench" / "fuzz.json"
 SAMPLES_KEPT = 5
 
 

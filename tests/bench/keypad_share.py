@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from hotline.settings import PROJECT_ROOT
 from hotline.sim.compare import simulate, simulation_redis
 from hotline.sim.report import clock_text
 from hotline.sim.scenario import load_scenario
 from tests.bench.reporting import write_report
+from tests.support.repo import REPO_ROOT
 
-OUTPUT = PROJECT_ROOT / "var" / "bench" / "keypad_share.json"
+OUTPUT = REPO_ROOT / "var" / "bench" / "keypad_share.json"
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:

@@ -24,7 +24,7 @@ import redis
 from hotline.app import create_app
 from hotline.clock import ManualClock
 from hotline.services import Services
-from hotline.settings import PROJECT_ROOT, Settings
+from hotline.settings import Settings
 from hotline.sim.compare import simulation_redis
 from hotline.sim.night import run_night
 from hotline.sim.population import draw_population
@@ -32,11 +32,12 @@ from hotline.sim.scenario import load_scenario
 from tests.bench.reporting import progress, write_report
 from tests.support.calls import PhoneCall
 from tests.support.env import settings_env
+from tests.support.repo import REPO_ROOT
 from tests.support.roster import load_small_roster
 from workers import runtime
 from workers.main import run_worker
 
-OUTPUT = PROJECT_ROOT / "var" / "bench" / "memory.json"
+OUTPUT = REPO_ROOT / "var" / "bench" / "memory.json"
 FLOOD_SPREAD_S = 3600.0  # the flood's calls are spread over an hour of the manual clock
 GUESSER_EVERY = 10
 DRAIN_JOBS_EVERY = 500  # calls between rounds of a burst worker, as live workers keep up

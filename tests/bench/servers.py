@@ -14,18 +14,18 @@ import time
 from pathlib import Path
 from unittest import mock
 
-from hotline.settings import PROJECT_ROOT
+from hotline.web_server import GUNICORN_CONFIG
+from tests.support.repo import REPO_ROOT
 
-GUNICORN_CONF = PROJECT_ROOT / "config" / "gunicorn.conf.py"
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def gunicorn_config(env: dict[str, str]) -> dict[str, object]:
-    """The settings config/gunicorn.conf.py gives under `env` (worker class, threads, ...),
-    read the way gunicorn reads them, for the report.
+    """The settings hotline/config/gunicorn_conf.py gives under `env` (worker class,
+    threads, ...), read the way gunicorn reads them, for the report.
     """
     with mock.patch.dict(os.environ, env):
-        return runpy.run_path(str(GUNICORN_CONF))
+        return runpy.run_module(GUNICORN_CONFIG.removeprefix("python:"))
 
 
 def free_port(host: str) -> int:
@@ -53,12 +53,12 @@ class Gunicorn:
             HOTLINE_BIND=self.address[0],
             HOTLINE_PORT=str(self.address[1]),
             HOTLINE_LOG_LEVEL="warning",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
         )
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), self.app],
-                cwd=PROJECT_ROOT,
+                [sys.executable, "-m", "gunicorn", "--config", GUNICORN_CONFIG, self.app],
+                cwd=REPO_ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -16,13 +16,13 @@ import argparse
 import os
 import time
 
-from hotline.settings import PROJECT_ROOT
 from hotline.sim.compare import simulate, simulation_redis
 from hotline.sim.night import OVERTIME_S
 from hotline.sim.scenario import load_scenario
 from tests.bench.reporting import write_report
+from tests.support.repo import REPO_ROOT
 
-OUTPUT = PROJECT_ROOT / "var" / "bench" / "simulation.json"
+OUTPUT = REPO_ROOT / "var" / "bench" / "simulation.json"
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:

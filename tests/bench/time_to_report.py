@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 
 from hotline.caucus.checks import check
-from hotline.settings import PROJECT_ROOT
 from hotline.sim.compare import simulation_redis
 from hotline.sim.night import run_night
 from hotline.sim.population import draw_population
@@ -25,8 +24,9 @@ from hotline.sim.report import clock_text, figures, percentile
 from hotline.sim.scenario import load_scenario
 from hotline.sim.worksheets import election
 from tests.bench.reporting import write_report
+from tests.support.repo import REPO_ROOT
 
-OUTPUT = PROJECT_ROOT / "var" / "bench" / "time_to_report.json"
+OUTPUT = REPO_ROOT / "var" / "bench" / "time_to_report.json"
 GROUPS = ("keypad", "volunteer", "blocked by the checks")
 
 

@@ -30,11 +30,12 @@ from rq.registry import FinishedJobRegistry, StartedJobRegistry
 
 from hotline.clock import ManualClock
 from hotline.services import Services
-from hotline.settings import PROJECT_ROOT, Settings
+from hotline.settings import Settings
 from hotline.sim.loop import EventLoop
 from hotline.sim.network import Network
 from hotline.sim.transport import HttpTransport
 from hotline.store import keys
+from tests.support.repo import REPO_ROOT
 from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
 
 STARTUP_LIMIT_S = 30.0
@@ -130,7 +131,7 @@ def stack(redis_url, tmp_path_factory, request) -> Iterator[Stack]:
         for command in ("serve", "worker"):
             with open(logs / f"{command}.log", "wb") as log:
                 processes.append(subprocess.Popen(
-                    [sys.executable, "-m", "hotline.cli", command], env=env, cwd=PROJECT_ROOT,
+                    [sys.executable, "-m", "hotline.cli", command], env=env, cwd=REPO_ROOT,
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True,
                 ))  # fmt: skip

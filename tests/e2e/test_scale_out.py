@@ -20,7 +20,7 @@ from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
 from hotline.services import Services
-from hotline.settings import PROJECT_ROOT, Settings
+from hotline.settings import Settings
 from hotline.sim.live import run_live
 from hotline.sim.night import Night
 from hotline.sim.population import draw_population, roster_precincts
@@ -35,6 +35,7 @@ from tests.e2e.conftest import (
     stop,
     wait_for,
 )
+from tests.support.repo import REPO_ROOT
 from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
 
 SCENARIO = Path(__file__).parent / "scenarios" / "scale-out.toml"
@@ -74,7 +75,7 @@ def outcome(redis_url, tmp_path_factory) -> Iterator[Outcome]:
                 with open(logs / f"{command}-{n}.log", "wb") as log:
                     processes.append(subprocess.Popen(
                         [sys.executable, "-m", "hotline.cli", command],
-                        env={**env, "HOTLINE_PORT": str(port or 5000)}, cwd=PROJECT_ROOT,
+                        env={**env, "HOTLINE_PORT": str(port or 5000)}, cwd=REPO_ROOT,
                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                         start_new_session=True,
                     ))  # fmt: skip

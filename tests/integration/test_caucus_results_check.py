@@ -12,9 +12,9 @@ from hotline.caucus.election import load_election
 from hotline.caucus.published import check_published, with_inferred_tosses
 from hotline.caucus.report import PrecinctReport
 from hotline.cli import main
-from hotline.settings import PROJECT_ROOT
+from hotline.shipped import shipped
 
-SHIPPED = PROJECT_ROOT / "data" / "iowa-2020" / "results-2020-02-08.csv"
+SHIPPED = shipped("data", "iowa-2020", "results-2020-02-08.csv")
 HEADER = SHIPPED.read_text(encoding="utf-8").splitlines()[:3]
 ZEROS = ["0"] * 14
 
@@ -57,7 +57,8 @@ CD4 Satellite Mason City, IA - Somewhere, line 7:
       1  locked-group-shrank (error)
 """  # noqa: E501
 
-# `hotline results check data/iowa-2020/results-2020-02-08.csv`: flagged precincts per reason.
+# `hotline results check hotline/data/iowa-2020/results-2020-02-08.csv`: flagged precincts
+# per reason.
 SHIPPED_COUNTS = {
     "count-above-attendance": 3,
     "delegate-total": 56,

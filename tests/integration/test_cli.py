@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from hotline import pins
 from hotline.cli import main
 from hotline.durations import format_duration
-from hotline.settings import PROJECT_ROOT
+from hotline.shipped import shipped
 from hotline.store import audit, keys
 from tests.support import xml
 from tests.support.redis_state import snapshot
@@ -38,7 +38,7 @@ from tests.support.twilio import (
     signed_post,
 )
 
-IOWA_ROSTER = PROJECT_ROOT / "data" / "iowa-2020" / "precincts.csv"
+IOWA_ROSTER = shipped("data", "iowa-2020", "precincts.csv")
 SHEET_NOTE = "(readable only by you; hand each chair their row, then keep it offline)"
 SHEET_NAME = re.compile(r"pin-sheet-[0-9]{8}-[0-9]{6}\.csv")
 GENERATED_PIN = re.compile(r"[0-9]{6}")

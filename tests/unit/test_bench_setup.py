@@ -1,7 +1,7 @@
 """Issue 8, finding 8: the inbound benchmark must measure the server production runs.
 
-The Procfile's web process is gunicorn with config/gunicorn.conf.py; the benchmark
-starts gunicorn with that same file and reports the worker class it reads from it,
+The Procfile's web process is gunicorn with hotline/config/gunicorn_conf.py; the benchmark
+starts gunicorn with that same module and reports the worker class it reads from it,
 rather than a description typed beside it.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import shlex
 
-from hotline.settings import PROJECT_ROOT
 from tests.bench import servers
+from tests.support.repo import REPO_ROOT
 
 
 def procfile_web_command() -> list[str]:
-    lines = (PROJECT_ROOT / "Procfile").read_text().splitlines()
+    lines = (REPO_ROOT / "Procfile").read_text().splitlines()
     web = next(line for line in lines if line.startswith("web:"))
     return shlex.split(web.split(":", 1)[1])
 
@@ -22,7 +22,7 @@ def procfile_web_command() -> list[str]:
 def test_the_bench_serves_with_the_procfiles_gunicorn_config():
     command = procfile_web_command()
     assert command[0] == "gunicorn"
-    assert PROJECT_ROOT / command[command.index("--config") + 1] == servers.GUNICORN_CONF
+    assert command[command.index("--config") + 1] == servers.GUNICORN_CONFIG
 
 
 def test_the_bench_reports_the_worker_class_the_config_gives():

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hotline.phone import _parse, mask_number, normalise_block_target, normalise_caller_id
 from hotline.settings import Settings
 
-# As in config/hotline.toml.
+# As in hotline/config/hotline.toml.
 WITHHELD_NUMBERS = frozenset({"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"})
 WITHHELD_WORDS = frozenset(
     {"anonymous", "restricted", "blocked", "unknown", "unavailable", "private", "withheld"}

@@ -54,7 +54,7 @@ def test_longer_pins_and_shorter_nights_lower_the_bound():
 
 def test_the_shipped_configuration_keeps_the_promise_of_the_readme():
     """Over a five-hour night at most 0.01 successful guesses are to be expected anywhere:
-    raising the budgets in config/hotline.toml past that fails here.
+    raising the budgets in hotline/config/hotline.toml past that fails here.
     """
     defence = Settings.load(env={}).policy.pin_defence
     assert guess_bound(defence, hours=5, pin_digits=6).expected_successes <= 0.01

@@ -1,6 +1,6 @@
 """The triage policy: every verdict and every reason `decide` can produce, with exact values.
 
-Thresholds used below are the defaults of `Policy()` (which match config/hotline.toml):
+Thresholds used below are the defaults of `Policy()` (which match hotline/config/hotline.toml):
 normal divert at 7 calls in 15m, temporary block at 9 calls in 1h; untrusted divert at 3,
 temporary block at 5; lasting block after 2 temporary blocks; divert at 3 instant hang-ups
 or 1 flag; withheld callers share a budget of 30 failed PINs; a number is blocked after 6

@@ -8,9 +8,9 @@ import pytest
 
 from hotline.roster_file import RosterError, RosterRow, with_satellites
 from hotline.roster_satellites import FIRST_CODE, read_satellites
-from hotline.settings import PROJECT_ROOT
+from hotline.shipped import shipped
 
-RESULTS = PROJECT_ROOT / "data" / "iowa-2020" / "results-2020-02-08.csv"
+RESULTS = shipped("data", "iowa-2020", "results-2020-02-08.csv")
 HEADER = ",,First Expression\n,,Biden\nCounty,Precinct,\n"
 
 

@@ -1,4 +1,5 @@
-"""Settings: defaults from config/hotline.toml, overrides from HOTLINE_CONFIG, the environment."""
+"""Settings: the shipped defaults (hotline/config/hotline.toml), overrides from HOTLINE_CONFIG,
+the environment."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import hashlib
 import hmac
 import logging
 import re
+import runpy
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import hotline
 from hotline.settings import (
     DEFAULT_CONFIG,
-    PROJECT_ROOT,
     ConfigError,
     Settings,
     checked_api_base_url,
@@ -21,6 +24,8 @@ from hotline.settings import (
     settings_from_config,
 )
 from hotline.triage import Policy
+from hotline.web_server import GUNICORN_CONFIG
+from tests.support.repo import REPO_ROOT
 
 SECRET = "a-very-secret-key-0123456789abcdef"
 TOKEN = "a-very-secret-twilio-token-abcdef"
@@ -57,9 +62,8 @@ def write(tmp_path: Path, text: str, name: str = "override.toml") -> Path:
 # --- defaults -----------------------------------------------------------------------------
 
 
-def test_default_config_is_the_projects_toml():
-    assert DEFAULT_CONFIG.name == "hotline.toml"
-    assert DEFAULT_CONFIG.parent.name == "config"
+def test_default_config_ships_inside_the_package():
+    assert Path(hotline.__file__).parent / "config" / "hotline.toml" == DEFAULT_CONFIG
     assert DEFAULT_CONFIG.is_file()
 
 
@@ -98,7 +102,7 @@ PROMPT_NAME = re.compile(
 def prompts_the_code_names() -> set[str]:
     names: set[str] = set()
     for package in ("hotline", "workers"):
-        for path in (PROJECT_ROOT / package).rglob("*.py"):
+        for path in (REPO_ROOT / package).rglob("*.py"):
             names |= set(PROMPT_NAME.findall(path.read_text(encoding="utf-8")))
     # Built from a stage: report_ask_fix_{stage}.
     return names | {f"report_ask_fix_{stage}" for stage in ("first", "final")}
@@ -415,6 +419,23 @@ def test_hotline_config_overrides_only_the_keys_it_names(tmp_path):
     )  # fmt: skip
 
 
+def leaf_keys(table: dict, prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        keys |= leaf_keys(value, f"{name}.") if isinstance(value, dict) else {name}
+    return keys
+
+
+def test_the_example_overlay_names_only_shipped_settings_and_is_valid():
+    example = REPO_ROOT / "config" / "hotline.example.toml"
+    with open(example, "rb") as handle:
+        overlay = tomllib.load(handle)
+    # A key the defaults do not have would be ignored without a word: none may be there.
+    assert leaf_keys(overlay) and leaf_keys(overlay) <= leaf_keys(read_config())
+    Settings.load(env={"HOTLINE_CONFIG": str(example)})
+
+
 def test_config_path_argument_is_an_override_file(tmp_path):
     path = write(tmp_path, OVERRIDE)
     settings = Settings.load(env={}, config_path=path)
@@ -603,9 +624,7 @@ def test_bad_hotline_threads_is_a_config_error(threads):
 
 def test_gunicorn_runs_with_the_threads_the_settings_check(monkeypatch):
     monkeypatch.setenv("HOTLINE_THREADS", "5")
-    config: dict[str, object] = {}
-    source = (Path(DEFAULT_CONFIG).parent / "gunicorn.conf.py").read_text()
-    exec(compile(source, "gunicorn.conf.py", "exec"), config)  # noqa: S102 - our own config
+    config = runpy.run_module(GUNICORN_CONFIG.removeprefix("python:"))
     assert (config["worker_class"], config["threads"]) == ("gthread", 5)
     assert Settings.load(env={"HOTLINE_THREADS": "5"}).web_threads == 5
 

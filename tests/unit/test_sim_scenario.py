@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.settings import PROJECT_ROOT
+from hotline.shipped import shipped
 from hotline.sim.scenario import (
     SCENARIO_DIR,
     Arrival,
@@ -23,7 +23,7 @@ from hotline.sim.scenario import (
     load_scenario,
 )
 
-IOWA_ROSTER = PROJECT_ROOT / "data" / "iowa-2020" / "precincts.csv"
+IOWA_ROSTER = shipped("data", "iowa-2020", "precincts.csv")
 SHIPPED = ["demo", "iowa-2020", "night-under-fire", "pin-guessing", "smoke", "spoofer"]
 
 # A small, valid scenario; each test below breaks one thing in it.

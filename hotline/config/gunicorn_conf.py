@@ -1,4 +1,7 @@
-"""Gunicorn settings for `hotline serve` and the Procfile's web process."""
+"""Gunicorn settings for `hotline serve` and the Procfile's web process, which names them
+as a module (`gunicorn --config python:hotline.config.gunicorn_conf`), so they are found
+wherever Hotline is installed.
+"""
 
 import os
 
