@@ -40,6 +40,7 @@ def create_app(services: Services | None = None) -> Flask:
 
 def init_app(app: Flask, services: Services) -> None:
     from hotline.console import init_console
+    from hotline.metrics_route import init_metrics
     from hotline.public_results import init_public_results
     from hotline.voice import init_voice
 
@@ -51,6 +52,7 @@ def init_app(app: Flask, services: Services) -> None:
         # Only the address: nothing else of the request is taken from headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0)
     app.after_request(add_security_headers)
+    init_metrics(app, services)  # first: its webhook timer starts before the voice hooks
     init_voice(app)
     init_console(app, services)
     init_public_results(app)

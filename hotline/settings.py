@@ -1,8 +1,8 @@
 """Settings: the defaults Hotline ships (hotline/config/hotline.toml, package data), under
 the overlay file HOTLINE_CONFIG names, and deployment values from the environment.
 
-Secrets (HOTLINE_SECRET_KEY and Twilio's auth token) come only from the environment
-and are kept out of every repr, so they never reach a log line.
+Secrets (HOTLINE_SECRET_KEY, Twilio's auth token and the metrics token) come only from
+the environment and are kept out of every repr, so they never reach a log line.
 
 HOTLINE_ENV=development relaxes the start-up checks (for the demo and the tests); any
 other value, or none, is production, where the web server and the worker refuse to start
@@ -85,6 +85,8 @@ class Settings:
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
     twilio_api_base_url: str = DEFAULT_TWILIO_API_BASE_URL
+    # The bearer token GET /metrics asks for; without one, /metrics is not served (404).
+    metrics_token: str | None = field(default=None, repr=False)
     default_region: str = "US"
     queue_name: str = "chairs"
     keep_place_for_s: float = 7200.0
@@ -127,7 +129,7 @@ class Settings:
         secret = env.get("HOTLINE_SECRET_KEY")
         settings = cls(
             public_url=(env.get("HOTLINE_PUBLIC_URL") or guessed_url).rstrip("/"),
-            data_dir=Path(env.get("HOTLINE_DATA_DIR", "var")),
+            data_dir=data_dir(env),
             port=port,
             development=development,
             trusted_proxies=_trusted_proxies(env.get("HOTLINE_TRUSTED_PROXIES") or "0"),
@@ -138,6 +140,7 @@ class Settings:
             twilio_api_base_url=checked_api_base_url(
                 env.get("TWILIO_API_BASE_URL") or DEFAULT_TWILIO_API_BASE_URL
             ),
+            metrics_token=env.get("HOTLINE_METRICS_TOKEN") or None,
             web_threads=web_threads(env),
             **settings_from_config(config),
         )
@@ -195,6 +198,13 @@ class Settings:
                 "production, and these settings need fixing first:\n"
                 + "\n".join(f"  - {problem}" for problem in problems)
             )
+
+
+def data_dir(env: Mapping[str, str]) -> Path:
+    """HOTLINE_DATA_DIR, or ./var. Gunicorn's config reads it here too, for the directory
+    of the web workers' metrics (hotline/metrics_dir.py).
+    """
+    return Path(env.get("HOTLINE_DATA_DIR", "var"))
 
 
 def web_threads(env: Mapping[str, str]) -> int:

@@ -44,6 +44,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
+from hotline.phone import mask_number
 from hotline.settings import ConfigError, Settings, checked_api_base_url
 from hotline.store import keys
 
@@ -223,7 +224,7 @@ class Telephony:
             to=to, from_=from_, url=url, method="POST", status_callback=status_callback,
             status_callback_method="POST", status_callback_event=["completed"],
             timeout=int(timeout_s)))  # fmt: skip
-        log.info("placed call %s to %s", call.sid, to)
+        log.info("placed call %s to %s", call.sid, mask_number(to))
         return str(call.sid)
 
     # Messages
@@ -232,7 +233,7 @@ class Telephony:
         """Send a text message; returns the message SID."""
         message = self._call(f"text {to}", False, lambda: self._client.messages.create(
             to=to, from_=from_, body=body))  # fmt: skip
-        log.info("sent message %s to %s", message.sid, to)
+        log.info("sent message %s to %s", message.sid, mask_number(to))
         return str(message.sid)
 
     # Inside

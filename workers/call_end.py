@@ -8,12 +8,18 @@ instant hang-up.
 
 from __future__ import annotations
 
+from hotline.log_context import about_call
 from hotline.store.calls import facts_from_script
 from hotline.triage import Action, decide
 from workers import runtime
 
 
 def process_call_end(call_sid: str) -> dict[str, object]:
+    with about_call(call_sid):
+        return _process(call_sid)
+
+
+def _process(call_sid: str) -> dict[str, object]:
     services = runtime.current()
     store, policy = services.store, services.settings.policy
     record = store.calls.get(call_sid)

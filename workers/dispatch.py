@@ -22,6 +22,7 @@ import logging
 from urllib.parse import urlencode
 
 from hotline.jobs import enqueue_sms
+from hotline.log_context import about_call
 from hotline.store.dispatch import Pairing
 from hotline.store.parked import CALL_BACK, MOVE, Refusal
 from hotline.telephony import (
@@ -32,6 +33,7 @@ from hotline.telephony import (
     telephony_for,
 )
 from workers import runtime
+from workers.job_figures import observe_dispatch
 
 log = logging.getLogger(__name__)
 
@@ -52,50 +54,51 @@ def dispatch_callers() -> dict[str, int]:
     moved = gone = parked = 0
     causes: set[tuple[str, int | None, int | None]] = set()  # of this run's refusals
     while (pairing := store.dispatch.pair(now=clock.now())) is not None:
-        calling_back = bool(pairing.entry.get("callback"))
-        try:
-            if calling_back:
-                # The chair hung up to be called back: phone them now.
-                sid = telephony.place_call(
-                    pairing.number, pairing.entry.get("to") or "",
-                    pairing_url(settings.public_url, "/voice/callback-answer", pairing),
-                    pairing_url(settings.public_url, "/voice/callback-status", pairing),
-                )  # fmt: skip
-                # On record like any call, so that the night's report sees the chair served.
-                store.calls.record_leg(
-                    now=clock.now(),
-                    call_sid=sid,
-                    number=pairing.number,
-                    kind="caller",
-                    verdict="call-back",
-                    precinct=pairing.precinct,
-                )
-            else:
-                telephony.move_queue_member(
-                    settings.queue_name, pairing.call_sid,
-                    pairing_url(settings.public_url, "/voice/connect", pairing))  # fmt: skip
-        except CallGone:
-            store.dispatch.undo_gone(pairing, keep_place_s=settings.keep_place_for_s)
-            gone += 1
-            continue
-        except (TransientTelephonyError, AccountRefused):
-            # Nothing to do with this chair: Twilio cannot be reached now, or refuses our
-            # credentials. Both go back where they were, and RQ retries the job.
-            store.dispatch.undo_retry(pairing)
-            raise
-        except TelephonyError as error:
-            # Twilio refused this chair for good: trying again would fail the same way.
-            refusal = Refusal(what=CALL_BACK if calling_back else MOVE, message=str(error),
-                              status=error.status, code=error.code)  # fmt: skip
-            if refusal.cause in causes:
-                # A second chair refused the same way: more likely our fault than theirs.
-                # Park no more in this run; the retry parks this chair if it was theirs.
+        with about_call(pairing.call_sid):
+            calling_back = bool(pairing.entry.get("callback"))
+            try:
+                if calling_back:
+                    # The chair hung up to be called back: phone them now.
+                    sid = telephony.place_call(
+                        pairing.number, pairing.entry.get("to") or "",
+                        pairing_url(settings.public_url, "/voice/callback-answer", pairing),
+                        pairing_url(settings.public_url, "/voice/callback-status", pairing),
+                    )  # fmt: skip
+                    # On record like any call, so that the night's report sees the chair
+                    # served.
+                    store.calls.record_leg(now=clock.now(), call_sid=sid, number=pairing.number,
+                                           kind="caller", verdict="call-back",
+                                           precinct=pairing.precinct)  # fmt: skip
+                else:
+                    telephony.move_queue_member(
+                        settings.queue_name, pairing.call_sid,
+                        pairing_url(settings.public_url, "/voice/connect", pairing))  # fmt: skip
+            except CallGone:
+                store.dispatch.undo_gone(pairing, keep_place_s=settings.keep_place_for_s)
+                gone += 1
+                continue
+            except (TransientTelephonyError, AccountRefused):
+                # Nothing to do with this chair: Twilio cannot be reached now, or refuses our
+                # credentials. Both go back where they were, and RQ retries the job.
                 store.dispatch.undo_retry(pairing)
                 raise
-            causes.add(refusal.cause)
-            parked += park(services, pairing, refusal)
-            continue
-        moved += 1
+            except TelephonyError as error:
+                # Twilio refused this chair for good: trying again would fail the same way.
+                refusal = Refusal(what=CALL_BACK if calling_back else MOVE, message=str(error),
+                                  status=error.status, code=error.code)  # fmt: skip
+                if refusal.cause in causes:
+                    # A second chair refused the same way: more likely our fault than theirs.
+                    # Park no more in this run; the retry parks this chair if it was theirs.
+                    store.dispatch.undo_retry(pairing)
+                    raise
+                causes.add(refusal.cause)
+                parked += park(services, pairing, refusal)
+                continue
+            if not calling_back:
+                # From the moment the two could be paired: the later of the volunteer
+                # coming free and the chair joining the line.
+                observe_dispatch(clock.now() - max(pairing.free_since, pairing.waiting_since))
+            moved += 1
     return {"moved": moved, "gone": gone, "parked": parked, "recovered": recovered}
 
 

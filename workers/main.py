@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import redis
-from rq import SimpleWorker, Worker
 
 from hotline.services import Services
 from workers import runtime
 from workers.housekeeping import Housekeeping
+from workers.job_figures import CountingSimpleWorker, CountingWorker, count_abandoned
 
 
 def run_worker(services: Services, *, burst: bool = False, fork: bool = True) -> bool:
@@ -15,16 +15,19 @@ def run_worker(services: Services, *, burst: bool = False, fork: bool = True) ->
 
     The forking Worker runs each job in a child process, so a job that crashes
     or hangs cannot take the worker with it; SimpleWorker runs jobs in-process
-    (tests and the virtual-time simulator).
+    (tests and the virtual-time simulator). Both count failed jobs and retries for GET
+    /metrics (workers/job_figures.py).
     """
     runtime.install(services)
     _load_twilio_api()
-    worker_class = Worker if fork else SimpleWorker
+    worker_class = CountingWorker if fork else CountingSimpleWorker
     # Its own connection: waiting for jobs blocks for longer than the short timeouts that
     # the jobs' own Redis calls keep (RQ lengthens this connection's).
     connection = redis.Redis.from_url(services.redis_url) if services.redis_url else (
         services.queue.connection)  # fmt: skip
-    worker = worker_class([services.queue], connection=connection)
+    worker = worker_class(
+        [services.queue], connection=connection, exception_handlers=[count_abandoned]
+    )
     if burst:
         return worker.work(burst=True, with_scheduler=False)
     housekeeping = Housekeeping(services)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -10,6 +11,7 @@ from hotline.cli.common import (
     opened_services,
     settings_to_run,
 )
+from hotline.logging_setup import configure, log_level
 from hotline.services import ensure_redis
 
 
@@ -17,6 +19,9 @@ from hotline.services import ensure_redis
 def serve() -> None:
     from hotline.web_server import serve_forever
 
+    # JSON lines from the start; gunicorn applies the same once it runs
+    # (hotline/config/gunicorn_conf.py).
+    configure(log_level(os.environ))
     settings = settings_to_run()
     server = ensure_redis(settings)
     if server is not None:
@@ -33,6 +38,7 @@ def serve() -> None:
 def worker(burst: bool) -> None:
     from workers.main import run_worker
 
+    configure(log_level(os.environ))
     with opened_services(settings_to_run(), supervise=not burst) as services:
         run_worker(services, burst=burst)
 

@@ -5,6 +5,7 @@ wherever Hotline is installed.
 
 import os
 
+from hotline import logging_setup, metrics_dir
 from hotline.settings import web_threads
 
 bind = f"{os.environ.get('HOTLINE_BIND', '0.0.0.0')}:{os.environ.get('HOTLINE_PORT', '5000')}"
@@ -21,4 +22,16 @@ timeout = 15
 graceful_timeout = 10
 accesslog = "-" if os.environ.get("HOTLINE_ACCESS_LOG") else None
 errorlog = "-"
-loglevel = os.environ.get("HOTLINE_LOG_LEVEL", "info")
+loglevel = logging_setup.log_level(os.environ)
+# Gunicorn's lines, the access log's (when on) and the app's: JSON lines on stderr.
+logger_class = "hotline.web_server.JsonLogger"
+
+
+def when_ready(server):
+    # The workers' metrics directory, named before the first worker forks (see
+    # hotline/metrics_dir.py).
+    metrics_dir.prepare(os.environ, server.cfg.bind[0])
+
+
+def child_exit(server, worker):
+    metrics_dir.process_ended(worker.pid)

@@ -90,6 +90,14 @@ RESULTS_RECEIPTS = f"{PREFIX}:results:receipts"
 # Saves already applied: field an idempotency key (a confirming call's CallSid and step, a
 # form's submission id), value "<precinct>:<version>" it stored.
 RESULTS_SAVES = f"{PREFIX}:results:saves"
+# What the workers count for GET /metrics (store/figures.py), kept where every web server
+# can read it: field "failed:<job function>" or "retried:<job function>", value a count.
+# One field per job function and kind, so it never grows with the night.
+JOB_FIGURES = f"{PREFIX}:figures:jobs"
+# The dispatch latency histogram: field "le:<bound>" counts the dispatches that took at
+# most that long and longer than the bound below it ("le:inf" the rest), "sum" their
+# seconds together.
+DISPATCH_FIGURES = f"{PREFIX}:figures:dispatch"
 # RQ queue names.
 QUEUE_DEFAULT = "hotline"
 

@@ -15,10 +15,12 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app, g, re
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from hotline import log_context
+from hotline.metrics import UNMATCHED, WebMetrics
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
 from hotline.settings import Language, Settings
-from hotline.steps.verification import Caller
+from hotline.steps.verification import Caller, Result
 from hotline.store import deadline
 from hotline.voice import twiml
 from hotline.voice.signature import SIGNATURE_HEADER, is_signed, public_request_url
@@ -35,6 +37,19 @@ _SEQUENCE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 def services() -> Services:
     return current_app.extensions["hotline"]
+
+
+def web_metrics() -> WebMetrics:
+    """The counters of this web worker (hotline/metrics.py): memory only, no Redis."""
+    return current_app.extensions["metrics"]
+
+
+def route_of_request() -> str:
+    """The route a request matched (its rule: a few values, whatever the query), or
+    "unmatched".
+    """
+    rule = request.url_rule
+    return rule.rule if rule is not None else UNMATCHED
 
 
 VOICE_PREFIX = "/voice/"
@@ -59,12 +74,13 @@ def guard_voice_routes(app: Flask) -> None:
     time limit on its Redis work, so that it answers well inside Twilio's 15 seconds.
     """
     app.before_request(_guard_voice_request)
-    app.teardown_request(_end_time_limit)
+    app.teardown_request(_end_webhook)
 
 
 def _guard_voice_request() -> None:
     """The signature first (an unsigned request gets 403 and no time limit), then the
-    time limit. One hook, and the request looked up once: this runs on every webhook.
+    time limit, and the call the request is about, for the log lines it writes. One hook,
+    and the request looked up once: this runs on every webhook.
     """
     req = request._get_current_object()
     if not req.path.startswith(VOICE_PREFIX):
@@ -72,12 +88,17 @@ def _guard_voice_request() -> None:
     settings = services().settings
     require_twilio_signature(settings, req)
     g.redis_deadline = deadline.start(settings.webhook_redis_budget_s)
+    sid = req.form.get("CallSid", "")
+    g.log_call = log_context.bind_call_sid(sid if _CALL_SID.fullmatch(sid) else None)
 
 
-def _end_time_limit(_error: BaseException | None) -> None:
+def _end_webhook(_error: BaseException | None) -> None:
     token = g.pop("redis_deadline", None)
     if token is not None:
         deadline.end(token)
+    call = g.pop("log_call", None)
+    if call is not None:
+        log_context.unbind(call)
 
 
 def require_twilio_signature(settings: Settings, req: Request) -> None:
@@ -147,10 +168,19 @@ def _this_url() -> str:
 
 def _log_failure(error: Exception) -> None:
     if isinstance(error, RedisError):
+        web_metrics().count_redis_error(route_of_request())
         # An outage makes every webhook fail alike: one line each, not a traceback each.
         log.warning("webhook %s: Redis unavailable (%s)", request.path, type(error).__name__)
     else:
         log.exception("webhook %s failed", request.path)
+
+
+def count_check(result: Result, kind: str) -> None:
+    """Count a PIN or backup code that did not match (`kind`: whose it was, a "precinct"
+    or a "volunteer").
+    """
+    if result in (Result.WRONG, Result.BLOCKED):
+        web_metrics().count_pin_failure(kind)
 
 
 def this_caller() -> Caller:

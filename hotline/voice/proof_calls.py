@@ -17,6 +17,7 @@ from hotline.store.verifications import Verification
 from hotline.voice.common import (
     ask,
     call_sid,
+    count_check,
     degrades_to,
     goodbye,
     hold_answer,
@@ -55,6 +56,7 @@ def verify_pin() -> Response:
     tries = int_arg("tries")
     digits = request.form.get("Digits", "").strip()
     outcome = verification.check_call_back_pin(svc, found, call_sid(), digits, attempt=tries)
+    count_check(outcome.result, found.kind)
     if outcome.result is Result.VERIFIED:
         if found.kind == "volunteer":
             return room_answer(room_for(found.target), "volunteer_ready", volunteer=True)

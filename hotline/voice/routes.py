@@ -22,6 +22,7 @@ from hotline.voice.common import (
     ask,
     call_sid,
     caller_number,
+    count_check,
     degrades_to,
     goodbye,
     int_arg,
@@ -42,6 +43,7 @@ from hotline.voice.common import (
     this_caller,
     url,
     voice_blueprint,
+    web_metrics,
 )
 from hotline.voice.keypad_report import report_choice
 
@@ -62,6 +64,7 @@ def incoming() -> Response:
         "from_state": form.get("FromState", ""),
         "from_country": form.get("FromCountry", ""),
     })  # fmt: skip
+    web_metrics().count_call(judged.verdict if judged else None)
     if judged is None:  # a block in force
         return respond(twiml.reject_busy())
     verdict = judged.verdict
@@ -240,6 +243,7 @@ def _after_check(result: Result, precinct: str, how: str, tries: int, wrong_prom
     """The answer to a PIN or backup code that was checked: on hold, or another try, or
     goodbye when the tries are used up or the number was blocked.
     """
+    count_check(result, "precinct")
     if result is Result.VERIFIED:
         # On the line already; the chair chooses the keypad or a volunteer.
         return report_choice(precinct)

@@ -23,6 +23,7 @@ from hotline.voice.common import (
     ask,
     call_sid,
     caller_number,
+    count_check,
     degrades_to,
     goodbye,
     hold_answer,
@@ -121,6 +122,7 @@ def _volunteer_args() -> tuple[Volunteer, int]:
 
 def _after_check(result: Result, volunteer: Volunteer, tries: int,
                  wrong_prompt: str) -> Response:  # fmt: skip
+    count_check(result, "volunteer")
     if result is Result.VERIFIED:
         return room_answer(room_for(volunteer.id), "volunteer_ready", volunteer=True)
     if result is Result.BLOCKED:

@@ -102,8 +102,17 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def stack(redis_url, tmp_path_factory, request) -> Iterator[Stack]:
-    """The servers, with the environment a test module may add in STACK_ENV."""
+def stack_env(request) -> dict[str, str]:
+    """What a test module adds to the servers' environment: its STACK_ENV. A module that
+    needs a value known only once it runs (the address of a server of its own) overrides
+    this fixture instead.
+    """
+    return getattr(request.module, "STACK_ENV", {})
+
+
+@pytest.fixture(scope="module")
+def stack(redis_url, tmp_path_factory, stack_env) -> Iterator[Stack]:
+    """The servers, with the environment the test module adds (stack_env)."""
     redis.Redis.from_url(redis_url).flushdb()
     port = free_port()
     base = tmp_path_factory.mktemp("e2e")
@@ -111,7 +120,8 @@ def stack(redis_url, tmp_path_factory, request) -> Iterator[Stack]:
     logs.mkdir()
     env = {
         key: value for key, value in os.environ.items()
-        if key not in ("HOTLINE_CONFIG", "TWILIO_API_BASE_URL", "HOTLINE_ACCESS_LOG")
+        if key not in ("HOTLINE_CONFIG", "TWILIO_API_BASE_URL", "HOTLINE_ACCESS_LOG",
+                       "HOTLINE_METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR")
     }  # fmt: skip
     env.update({
         "HOTLINE_ENV": "development",
@@ -125,7 +135,7 @@ def stack(redis_url, tmp_path_factory, request) -> Iterator[Stack]:
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "WEB_CONCURRENCY": "2",
     })  # fmt: skip
-    env.update(getattr(request.module, "STACK_ENV", {}))
+    env.update(stack_env)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for command in ("serve", "worker"):

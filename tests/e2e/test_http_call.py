@@ -38,6 +38,8 @@ QUITTER = "+15155550303"
 ASK_PRECINCT = (
     "Welcome to the caucus results hotline. Please enter your precinct number, then press pound."
 )
+# Said after a call's first prompt, in Spanish.
+SPANISH_OFFER = "Para español, oprima 9."
 ASK_PIN = "Please enter your chair PIN, then press pound."
 VERIFIED = "Thank you. Precinct 1 2 0 4 is verified."
 REPORT_CHOICE = ("To report your results on the keypad, press 1. To speak to a volunteer, "
@@ -123,7 +125,7 @@ def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stac
     network.loop.run(T0 + 60)  # verified and on hold well within the minute
 
     [call] = chair.calls
-    assert call.heard == [ASK_PRECINCT, ASK_PIN, VERIFIED, REPORT_CHOICE, HOLD,
+    assert call.heard == [ASK_PRECINCT, SPANISH_OFFER, ASK_PIN, VERIFIED, REPORT_CHOICE, HOLD,
                                    NEXT_IN_LINE]
     assert call.first_verbs == ("Gather",)
     assert (call.status, call.outcome, call.answered_at) == ("in-progress", "", T0)
@@ -171,7 +173,8 @@ def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(services, 
     assert [call.outcome for call in calls] == (
         ["caller hung up"] * 6 + ["diverted"] * 2 + ["rejected"] * 3
     )
-    assert [call.heard for call in calls] == [[ASK_PRECINCT]] * 6 + [[DIVERTED]] * 2 + [[]] * 3
+    assert [call.heard for call in calls] == ([[ASK_PRECINCT, SPANISH_OFFER]] * 6 + [[DIVERTED]] * 2
+                                              + [[]] * 3)
     assert [call.first_verbs for call in calls] == (
         [("Gather",)] * 6 + [("Say", "Hangup")] * 2 + [("Reject",)] * 3
     )
@@ -218,8 +221,8 @@ def test_the_worker_processes_the_status_callback(services, network, worker_jobs
     call = network.place_inbound(quitter, QUITTER)
     network.loop.run(T0 + 30)
 
-    assert (call.heard, call.outcome, call.status) == ([ASK_PRECINCT], "caller hung up",
-                                                       "completed")  # fmt: skip
+    assert (call.heard, call.outcome, call.status) == (
+        [ASK_PRECINCT, SPANISH_OFFER], "caller hung up", "completed")  # fmt: skip
     assert (call.answered_at, call.ended_at, call.sequence) == (T0, T0 + 3.0, 1)
     job = worker_jobs.wait(call.sid)
 
@@ -242,8 +245,8 @@ def test_the_worker_processes_the_status_callback(services, network, worker_jobs
     call = network.place_inbound(chair, CHAIR_PHONE)
     network.loop.run(start + 200)
     assert call.queue is network.queues["chairs"]
-    assert call.heard[:6] == [ASK_PRECINCT, ASK_PIN, VERIFIED, REPORT_CHOICE, HOLD,
-                                   NEXT_IN_LINE]
+    assert call.heard[:7] == [ASK_PRECINCT, SPANISH_OFFER, ASK_PIN, VERIFIED, REPORT_CHOICE, HOLD,
+                              NEXT_IN_LINE]
     score = services.store.redis.zscore(keys.LINE, call.sid)
     assert score is not None
 

@@ -47,6 +47,8 @@ from hotline.store import keys
         ("RESULTS_LATEST", "hotline:results:latest"),
         ("RESULTS_RECEIPTS", "hotline:results:receipts"),
         ("RESULTS_SAVES", "hotline:results:saves"),
+        ("JOB_FIGURES", "hotline:figures:jobs"),
+        ("DISPATCH_FIGURES", "hotline:figures:dispatch"),
     ],
 )
 def test_constant_keys(name, value):
@@ -130,6 +132,8 @@ def test_every_public_key_is_pinned():
         "RESULTS_LATEST",
         "RESULTS_RECEIPTS",
         "RESULTS_SAVES",
+        "JOB_FIGURES",
+        "DISPATCH_FIGURES",
     }
     assert functions == {
         "precinct",

@@ -29,6 +29,7 @@ from tests.support.repo import REPO_ROOT
 
 SECRET = "a-very-secret-key-0123456789abcdef"
 TOKEN = "a-very-secret-twilio-token-abcdef"
+METRICS_TOKEN = "a-very-secret-metrics-token-0123"
 NO_SECRET_KEY = (
     "HOTLINE_SECRET_KEY is not set: it keys the PIN digests and signs console sessions. "
     "Set it to at least 32 random bytes (e.g. the output of `openssl rand -hex 32`) and keep "
@@ -76,6 +77,7 @@ def test_production_with_an_empty_environment_has_no_address_and_no_secrets():
     assert settings.twilio_account_sid is None
     assert settings.twilio_auth_token is None
     assert settings.twilio_api_base_url == "https://api.twilio.com"
+    assert settings.metrics_token is None  # /metrics is not served
 
 
 def test_the_shipped_policy_escalates_in_order():
@@ -180,8 +182,10 @@ def test_empty_environment_values_mean_unset():
             "TWILIO_ACCOUNT_SID": "",
             "TWILIO_AUTH_TOKEN": "",
             "HOTLINE_CONFIG": "",
+            "HOTLINE_METRICS_TOKEN": "",
         }
     )
+    assert settings.metrics_token is None
     assert settings.redis_url is None
     assert settings.secret_key is None
     assert settings.twilio_account_sid is None
@@ -226,13 +230,17 @@ def test_secrets_stay_out_of_repr():
             "HOTLINE_SECRET_KEY": SECRET,
             "TWILIO_AUTH_TOKEN": TOKEN,
             "TWILIO_ACCOUNT_SID": "AC" + "2" * 32,
+            "HOTLINE_METRICS_TOKEN": METRICS_TOKEN,
         }
     )
+    assert settings.metrics_token == METRICS_TOKEN
     for text in (repr(settings), str(settings)):
         assert SECRET not in text
         assert TOKEN not in text
+        assert METRICS_TOKEN not in text
         assert "secret_key" not in text
         assert "twilio_auth_token" not in text
+        assert "metrics_token" not in text
         # The repr still works: it shows what is not secret.
         assert "AC" + "2" * 32 in text
 
