@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 from redis.exceptions import RedisError
-from rq import SimpleWorker, Worker
 from rq.exceptions import AbandonedJobError, DeserializationError
 from rq.job import Job, JobStatus
 
@@ -31,14 +30,6 @@ class CountsFailures:
         super().handle_job_failure(job, *args, **kwargs)
         retried = job.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.SCHEDULED)
         count_failure(job, retried=retried)
-
-
-class CountingWorker(CountsFailures, Worker):
-    pass
-
-
-class CountingSimpleWorker(CountsFailures, SimpleWorker):
-    pass
 
 
 def count_abandoned(job: Job, exc_type, exc_value, traceback) -> bool:

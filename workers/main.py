@@ -7,7 +7,8 @@ import redis
 from hotline.services import Services
 from workers import runtime
 from workers.housekeeping import Housekeeping
-from workers.job_figures import CountingSimpleWorker, CountingWorker, count_abandoned
+from workers.job_figures import count_abandoned
+from workers.worker_classes import HotlineSimpleWorker, HotlineWorker
 
 
 def run_worker(services: Services, *, burst: bool = False, fork: bool = True) -> bool:
@@ -20,7 +21,7 @@ def run_worker(services: Services, *, burst: bool = False, fork: bool = True) ->
     """
     runtime.install(services)
     _load_twilio_api()
-    worker_class = CountingWorker if fork else CountingSimpleWorker
+    worker_class = HotlineWorker if fork else HotlineSimpleWorker
     # Its own connection: waiting for jobs blocks for longer than the short timeouts that
     # the jobs' own Redis calls keep (RQ lengthens this connection's).
     connection = redis.Redis.from_url(services.redis_url) if services.redis_url else (
