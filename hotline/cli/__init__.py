@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from hotline.cli import callers, nights, people, processes, results, roster
+from hotline.cli import callers, nights, numbers, people, processes, results, roster
 from hotline.cli.people import PIN_NOTE
 
 __all__ = ["PIN_NOTE", "main"]
@@ -17,6 +17,6 @@ def main() -> None:
     pass
 
 
-for module in (processes, roster, callers, people, nights, results):
+for module in (processes, roster, callers, numbers, people, nights, results):
     for command in module.COMMANDS:
         main.add_command(command)

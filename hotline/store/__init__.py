@@ -11,6 +11,7 @@ from hotline.store.blocks import Blocks
 from hotline.store.calls import Calls
 from hotline.store.dispatch import Dispatch
 from hotline.store.line import Line
+from hotline.store.numbers import Numbers
 from hotline.store.parked import Parked
 from hotline.store.pin_guard import PinGuard
 from hotline.store.reputation import Reputation
@@ -43,6 +44,7 @@ class Store:
     pin_guard: PinGuard
     verifications: Verifications
     results: Results
+    numbers: Numbers
 
     @classmethod
     def open(cls, client: redis.Redis, clock: Clock, policy: Policy) -> Store:
@@ -63,4 +65,5 @@ class Store:
             pin_guard=PinGuard(client, scripts, policy.pin_defence, policy.long_window_s),
             verifications=Verifications(client, scripts, policy.pin_defence),
             results=Results(client),
+            numbers=Numbers(client, scripts),
         )

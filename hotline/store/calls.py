@@ -76,6 +76,7 @@ def facts_from_script(raw: dict[str, Any], request: dict[str, str]) -> CallerFac
         flood_switch=bool(raw.get("flood_switch", False)),
         calls_this_minute=int(raw.get("calls_this_minute", 1)),
         withheld_pin_failures=int(raw.get("withheld_pin_failures", 0)),
+        called_retired_number=bool(raw.get("called_retired_number", False)),
     )
 
 
@@ -88,7 +89,9 @@ class Calls:
     def arrive(
         self, *, now: float, call_sid: str, number: str | None, request: dict[str, str]
     ) -> Arrival:
-        """Check blocks, count the call and read the caller's facts: one round trip."""
+        """Check blocks, count the call and read the caller's facts (whether the number it
+        called, `request["to"]`, is retired among them): one round trip.
+        """
         owner = number or WITHHELD
         raw = self._scripts.arrive(
             keys=[
@@ -96,12 +99,12 @@ class Calls:
                 keys.call(call_sid), keys.RECENT_CALLS, keys.caller_calls(owner),
                 keys.caller_hangups(owner), keys.caller(owner),
                 keys.WITHHELD_PIN_FAILURES, keys.ALLOWED, keys.BLOCKS_BY_TIME,
-                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET,
+                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, keys.RETIRED_NUMBERS,
             ],
             args=[
                 repr(now), number or "", call_sid, self._policy.short_window_s,
                 self._policy.long_window_s, CALL_RECORD_TTL_S, RECENT_CALLS_CAP,
-                json.dumps(request, sort_keys=True),
+                json.dumps(request, sort_keys=True), request.get("to", ""),
             ],
         )  # fmt: skip
         result = json.loads(raw)

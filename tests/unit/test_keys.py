@@ -44,6 +44,10 @@ from hotline.store import keys
         ("RESULTS_LATEST", "hotline:results:latest"),
         ("RESULTS_RECEIPTS", "hotline:results:receipts"),
         ("RESULTS_SAVES", "hotline:results:saves"),
+        ("NUMBERS", "hotline:numbers"),
+        ("RETIRED_NUMBERS", "hotline:numbers:retired"),
+        ("ROTATIONS", "hotline:rotations"),
+        ("ROTATION_IDS", "hotline:rotation-ids"),
     ],
 )
 def test_constant_keys(name, value):
@@ -75,6 +79,9 @@ def test_constant_keys(name, value):
         (keys.login_attempts_by_device("n0nce"), "hotline:login-attempts:device:n0nce"),
         (keys.login_attempts_untrusted("ann"), "hotline:login-attempts:untrusted:ann"),
         (keys.login_attempts_by_address("10.0.0.7"), "hotline:login-attempts:addr:10.0.0.7"),
+        (keys.rotation("r2"), "hotline:rotation:r2"),
+        (keys.rotation_texts("r2"), "hotline:rotation:r2:texts"),
+        (keys.rotation_outbox("r2"), "hotline:rotation:r2:outbox"),
     ],
 )
 def test_key_functions(key, value):
@@ -124,6 +131,10 @@ def test_every_public_key_is_pinned():
         "RESULTS_LATEST",
         "RESULTS_RECEIPTS",
         "RESULTS_SAVES",
+        "NUMBERS",
+        "RETIRED_NUMBERS",
+        "ROTATIONS",
+        "ROTATION_IDS",
     }
     assert functions == {
         "precinct",
@@ -148,4 +159,7 @@ def test_every_public_key_is_pinned():
         "verification",
         "given_up_pairing",
         "housekeeping",
+        "rotation",
+        "rotation_texts",
+        "rotation_outbox",
     }
