@@ -10,6 +10,8 @@ the admins to read and retry.
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
 from typing import Any
 
 from rq import Retry
@@ -18,13 +20,32 @@ RESULT_TTL_S = 600
 FAILURE_TTL_S = 2 * 86400
 
 
-def enqueue(services, job: str, *args: Any, wait_s: int, run_s: int,
-            retry: Retry | None = None) -> None:  # fmt: skip
+def enqueue(
+    services,
+    job: str,
+    *args: Any,
+    wait_s: int,
+    run_s: int,
+    retry: Retry | None = None,
+    at: float | None = None,
+) -> None:
     """Queue the job named `job` (a dotted path under workers/) with `args`: dropped unless
-    a worker starts it within `wait_s`, stopped if it runs longer than `run_s`.
+    a worker starts it within `wait_s`, stopped if it runs longer than `run_s`. With `at`
+    (a time from the services' clock) it is queued then, by the worker's scheduler, to
+    the second: RQ keeps whole seconds, so `at` is rounded up, never down.
     """
-    services.queue.enqueue(job, *args, ttl=wait_s, job_timeout=run_s, retry=retry,
-                           result_ttl=RESULT_TTL_S, failure_ttl=FAILURE_TTL_S)  # fmt: skip
+    options = {
+        "ttl": wait_s,
+        "job_timeout": run_s,
+        "retry": retry,
+        "result_ttl": RESULT_TTL_S,
+        "failure_ttl": FAILURE_TTL_S,
+    }
+    if at is None or at <= services.clock.now():
+        services.queue.enqueue(job, *args, **options)
+    else:
+        when = datetime.fromtimestamp(math.ceil(at), UTC)
+        services.queue.enqueue_at(when, job, *args, **options)
 
 
 def enqueue_dispatch(services) -> None:
@@ -46,6 +67,31 @@ def enqueue_sms(services, to: str, from_: str, body: str) -> None:
     """
     enqueue(services, "workers.notify.send_sms", to, from_, body, wait_s=3600, run_s=30,
             retry=Retry(max=3, interval=[5, 30, 120]))  # fmt: skip
+
+
+def enqueue_rotation(
+    services, *, author: str, number: str | None, area_code: str | None, region: str | None
+) -> None:
+    """A rotation of the hotline's number (steps/numbers.py). Not retried: a retry after a
+    purchase that Twilio carried out would buy a second number.
+    """
+    enqueue(
+        services,
+        "workers.rotation.rotate",
+        author,
+        number,
+        area_code,
+        region,
+        wait_s=300,
+        run_s=120,
+    )
+
+
+def enqueue_rotation_texts(services, rotation_id: str, at: float | None = None) -> None:
+    """The texts of a rotation that the pace allows (now, or `at`); the job queues itself
+    again for the next ones, and handles Twilio's failures itself.
+    """
+    enqueue(services, "workers.rotation.send_texts", rotation_id, wait_s=600, run_s=60, at=at)
 
 
 def enqueue_verification_call(services, verification_id: str) -> None:

@@ -23,13 +23,15 @@ def render_table(
     columns: dict[str, dict[str, Any]], rows: list[tuple[str, str, str]], *, title: str
 ) -> str:
     """The title, then a row per (label, section, key) of `rows` with a column per entry of
-    `columns` (its heading, and its figures: figures[section][key] is the cell).
+    `columns` (its heading, and its figures: figures[section][key] is the cell, "-" when
+    a column has no such figure).
     """
     width = 14
     lines = [title, "", f"{'':<32}" + "".join(f"{heading:>{width}}" for heading in columns)]
     lines.append("-" * len(lines[-1]))
     for label, section, key in rows:
-        cells = [cell_text(figures[section][key], key) for figures in columns.values()]
+        cells = [cell_text(figures.get(section, {}).get(key), key)
+                 for figures in columns.values()]  # fmt: skip
         lines.append(f"{label:<32}" + "".join(f"{cell:>{width}}" for cell in cells))
     return "\n".join(lines)
 

@@ -72,6 +72,16 @@ class Language:
 
 
 @dataclass(frozen=True)
+class NumberSettings:
+    """Rotating the hotline's number (`hotline number rotate`)."""
+
+    # The country whose local numbers are searched for a new one.
+    country: str = "US"
+    # Texts telling chairs the new number leave one per this many seconds.
+    text_every_s: float = 1.0
+
+
+@dataclass(frozen=True)
 class Settings:
     # Empty when HOTLINE_PUBLIC_URL is unset in production: see check_for_production.
     public_url: str
@@ -114,6 +124,7 @@ class Settings:
     election: str = "iowa-2020"
     # How long a keypad report part keyed waits for the chair to call back and finish it.
     results_draft_ttl_s: float = 7200.0
+    numbers: NumberSettings = field(default_factory=NumberSettings)
 
     @classmethod
     def load(
@@ -341,6 +352,10 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             "election": _election(config.get("results", {}).get("election", "iowa-2020")),
             "results_draft_ttl_s": _positive(config.get("results", {}).get("draft_ttl", "2h"),
                                              "results.draft_ttl"),
+            "numbers": NumberSettings(
+                country=str(config["numbers"]["country"]).upper(),
+                text_every_s=_positive(config["numbers"]["text_every"], "numbers.text_every"),
+            ),
         }
     except KeyError as missing:
         raise ConfigError(f"config is missing the setting {missing}") from None

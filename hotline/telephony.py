@@ -1,4 +1,5 @@
-"""The one door to Twilio's REST API, for RQ workers only (webhooks never call Twilio).
+"""The one door to Twilio's REST API, for RQ workers and the admins' command line (webhooks
+never call Twilio).
 
 Every request goes to `TWILIO_API_BASE_URL` (default https://api.twilio.com; plain http only
 on loopback, since every request carries the account's credentials): Twilio's own
@@ -33,6 +34,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -61,7 +63,20 @@ QUEUE_PAGE_SIZE = 1000
 # Twilio's error code for a redirect or update of a call that has ended.
 CALL_NOT_IN_PROGRESS = 21220
 
+# Incoming phone numbers listed per request when looking through the account's numbers.
+NUMBER_PAGE_SIZE = 1000
+
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IncomingNumber:
+    """A phone number the account owns (Twilio's IncomingPhoneNumber), with its webhooks."""
+
+    sid: str
+    phone_number: str
+    voice_url: str
+    status_callback: str
 
 
 class TelephonyError(Exception):
@@ -229,12 +244,98 @@ class Telephony:
 
     # Messages
 
-    def send_sms(self, to: str, from_: str, body: str) -> str:
-        """Send a text message; returns the message SID."""
-        message = self._call(f"text {to}", False, lambda: self._client.messages.create(
-            to=to, from_=from_, body=body))  # fmt: skip
+    def send_sms(self, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
+        """Send a text message; returns the message SID. With `status_callback`, Twilio
+        posts the message's status there as it changes (sent, delivered, undelivered,
+        failed).
+        """
+        extra = {"status_callback": status_callback} if status_callback else {}
+        message = self._call(
+            f"text {mask_number(to)}",
+            False,
+            lambda: self._client.messages.create(to=to, from_=from_, body=body, **extra),
+        )
         log.info("sent message %s to %s", message.sid, mask_number(to))
         return str(message.sid)
+
+    # Phone numbers
+
+    def available_local_numbers(
+        self,
+        country: str,
+        *,
+        area_code: str | None = None,
+        region: str | None = None,
+        limit: int = 20,
+    ) -> list[str]:
+        """Local numbers Twilio offers for sale in `country` (e.g. "US"), in an area code
+        or a region (a state, "IA") if given, that take calls and texts.
+        """
+        search = {"voice_enabled": True, "sms_enabled": True}
+        if area_code:
+            search["area_code"] = int(area_code)
+        if region:
+            search["in_region"] = region
+        found = self._call(
+            f"search numbers in {country}",
+            False,
+            lambda: self._client.available_phone_numbers(country).local.list(limit=limit, **search),
+        )
+        return [str(number.phone_number) for number in found]
+
+    def buy_number(
+        self, phone_number: str, *, voice_url: str, status_callback: str, friendly_name: str
+    ) -> IncomingNumber:
+        """Buy `phone_number`, its voice and status webhooks set (both POST)."""
+        bought = self._call(
+            f"buy {phone_number}",
+            False,
+            lambda: self._client.incoming_phone_numbers.create(
+                phone_number=phone_number,
+                friendly_name=friendly_name,
+                voice_url=voice_url,
+                voice_method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+            ),
+        )
+        log.info("bought %s (%s)", bought.phone_number, bought.sid)
+        return _incoming(bought)
+
+    def owned_number(self, phone_number: str) -> IncomingNumber | None:
+        """The account's number `phone_number`, or None if the account does not own it."""
+        found = self._call(
+            f"look up {phone_number}",
+            False,
+            lambda: self._client.incoming_phone_numbers.list(phone_number=phone_number),
+        )
+        return next((_incoming(n) for n in found if n.phone_number == phone_number), None)
+
+    def owned_numbers(self) -> list[IncomingNumber]:
+        """Every number the account owns."""
+        return self._call(
+            "list the account's numbers",
+            False,
+            lambda: [
+                _incoming(number)
+                for number in self._client.incoming_phone_numbers.stream(page_size=NUMBER_PAGE_SIZE)
+            ],
+        )
+
+    def set_webhooks(self, sid: str, *, voice_url: str, status_callback: str) -> IncomingNumber:
+        """Point the number `sid` at `voice_url` and `status_callback` (both POST)."""
+        updated = self._call(
+            f"set the webhooks of {sid}",
+            False,
+            lambda: self._client.incoming_phone_numbers(sid).update(
+                voice_url=voice_url,
+                voice_method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+            ),
+        )
+        log.info("set the webhooks of %s (%s)", updated.phone_number, sid)
+        return _incoming(updated)
 
     # Inside
 
@@ -262,6 +363,15 @@ class Telephony:
             return request()
         except (TwilioException, requests.RequestException, ValueError) as error:
             raise classify(error, what, gone_on_404=gone_on_404, where=self.base_url) from error
+
+
+def _incoming(number) -> IncomingNumber:
+    return IncomingNumber(
+        sid=str(number.sid),
+        phone_number=str(number.phone_number),
+        voice_url=str(number.voice_url or ""),
+        status_callback=str(number.status_callback or ""),
+    )
 
 
 def classify(error: Exception, what: str, *, gone_on_404: bool,

@@ -1,6 +1,7 @@
 """The workers' housekeeping: jobs that no call triggers, enqueued on a timer.
 
-Each round reconciles the line with Twilio's queue and sweeps expired blocks.
+Each round reconciles the line with Twilio's queue, sweeps expired blocks, and starts
+again the texts of a number rotation whose job was lost.
 Every worker runs the timer; a key per period in Redis lets one of them enqueue each
 round's jobs. A Redis that has restarted (its run_id changed: a crash and a restart from
 the append-only file, or a failover) is reconciled at once, by every worker that sees
@@ -14,13 +15,15 @@ import threading
 
 from redis.exceptions import RedisError
 
-from hotline.jobs import enqueue_reconcile, enqueue_sweep_blocks
+from hotline.jobs import enqueue_reconcile, enqueue_rotation_texts, enqueue_sweep_blocks
 from hotline.services import Services
 from hotline.store import keys
 
 log = logging.getLogger(__name__)
 
 EVERY_S = 60.0
+# Texts of a rotation still to send, none taken for this long: the job sending them is lost.
+TEXTS_STALLED_AFTER_S = 120.0
 
 
 class Housekeeping(threading.Thread):
@@ -56,6 +59,12 @@ class Housekeeping(threading.Thread):
                 return False
             enqueue_reconcile(self.services)
             enqueue_sweep_blocks(self.services)
+            stalled = self.services.store.numbers.stalled(
+                now=self.services.clock.now(), quiet_for_s=TEXTS_STALLED_AFTER_S
+            )
+            for rotation_id in stalled:
+                log.warning("texts of rotation %s stalled: sending them again", rotation_id)
+                enqueue_rotation_texts(self.services, rotation_id)
             return True
         except RedisError as error:
             log.warning("housekeeping skipped a round: Redis unavailable (%s)",

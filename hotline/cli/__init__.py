@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from hotline.cli import callers, nights, people, processes, report, results, roster
+from hotline.cli import callers, nights, numbers, people, processes, report, results, roster
 from hotline.cli.people import PIN_NOTE
 
 __all__ = ["PIN_NOTE", "main"]
@@ -18,6 +18,6 @@ def main() -> None:
     pass
 
 
-for module in (processes, roster, callers, people, nights, results, report):
+for module in (processes, roster, callers, numbers, people, nights, results, report):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -10,7 +10,11 @@ callback gets CallStatus, CallDuration and a SequenceNumber.
 
 The REST operations that rest.py serves (Calls, Queue Members, Messages,
 Conference participants) are methods here, so the simulator's own volunteer
-desks and the app's telephony adapter move calls the same way.
+desks and the app's telephony adapter move calls the same way. The account's
+phone numbers (phone_numbers.py) say where a call to each number goes. A text
+is sent, then delivered (or not) a few seconds later, its status posted to its
+status callback, and a delivered text reaches the phone's handset, if a person
+in the simulation holds that phone.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from hotline.sim.loop import Event, EventLoop
+from hotline.sim.phone_numbers import NumberBook
 from hotline.sim.timing import spoken_seconds
 from hotline.sim.transport import Transport
 from hotline.sim.twiml import WAIT_VERBS, TwimlError, Verb, parse
@@ -38,6 +43,13 @@ MIN_WAIT_CYCLE_S = 1.0
 # A call runs at most this many verbs (redirects included) in one moment of virtual
 # time; more is a loop that would never let time pass, and the call is ended.
 MAX_INSTANT_STEPS = 50
+# Seconds after it is created that a text is sent, and then delivered (or not).
+TEXT_SENT_AFTER_S = 1.0
+TEXT_DELIVERED_AFTER_S = 2.0
+# Twilio's errors for a text the carrier could not deliver (the phone is off, unreachable),
+# and for a text to someone who unsubscribed (texted STOP to the sending number).
+UNREACHABLE = 30003
+UNSUBSCRIBED = 21610
 
 
 class ApiError(Exception):
@@ -186,6 +198,15 @@ class Network:
         self.queues: dict[str, SimQueue] = {}
         self.conferences: dict[str, Conference] = {}
         self.messages: list[dict[str, object]] = []
+        # The account's numbers, and those for sale; it owns the hotline's number.
+        self.numbers = NumberBook(loop.now)
+        self.numbers.own(hotline_number, voice_url=voice_url, status_callback=status_url)
+        # Who reads the texts sent to a phone: phone -> callable(from, body). Texts to
+        # `unreachable` phones are never delivered (Twilio's status "undelivered", 30003);
+        # Twilio refuses to text `unsubscribed` phones at all (21610).
+        self.handsets: dict[str, Callable[[str, str], None]] = {}
+        self.unreachable: set[str] = set()
+        self.unsubscribed: set[str] = set()
         # Every request made to the app: TwiML fetches and status callbacks.
         self.webhooks = 0
         # Who answers a number the REST API is asked to call: a factory returning the
@@ -205,19 +226,41 @@ class Network:
 
     # Placing calls
 
-    def place_inbound(self, agent: Agent, caller_id: str, *, voice_url: str | None = None,
-                      **extra: str) -> SimCall:  # fmt: skip
-        """A caller dials the hotline (or the number whose voice URL is `voice_url`):
-        Twilio posts the voice URL and runs its TwiML.
+    def place_inbound(
+        self,
+        agent: Agent,
+        caller_id: str,
+        *,
+        voice_url: str | None = None,
+        to: str | None = None,
+        **extra: str,
+    ) -> SimCall:
+        """A caller dials `to` (the hotline's number unless told): Twilio posts that
+        number's voice URL (or `voice_url`, for a line the account's numbers do not list:
+        the volunteer line) and runs its TwiML.
         """
+        dialled = to or self.hotline_number
+        line = self.numbers.owned.get(dialled)
+        url = voice_url or (line.voice_url if line else None) or self.voice_url
         sid = self._sid("CA")
-        call = SimCall(sid=sid, from_=caller_id, to=self.hotline_number, direction="inbound",
-                       agent=agent, created_at=self.loop.now(),
-                       params={"From": caller_id, "To": self.hotline_number, "Caller": caller_id,
-                               "Called": self.hotline_number, **extra},
-                       status_callback=self.status_url)  # fmt: skip
+        call = SimCall(
+            sid=sid,
+            from_=caller_id,
+            to=dialled,
+            direction="inbound",
+            agent=agent,
+            created_at=self.loop.now(),
+            params={
+                "From": caller_id,
+                "To": dialled,
+                "Caller": caller_id,
+                "Called": dialled,
+                **extra,
+            },
+            status_callback=line.status_callback if line else self.status_url,
+        )
         self.calls[sid] = call
-        self._fetch_and_run(call, voice_url or self.voice_url, first=True)
+        self._fetch_and_run(call, url, first=True)
         return call
 
     def hang_up(self, call: SimCall) -> None:
@@ -332,14 +375,32 @@ class Network:
             call.pending = self.loop.after(answer_after_s, self._answer_outbound, call, url, twiml)
         return call
 
-    def create_message(self, *, to: str, from_: str, body: str) -> dict[str, object]:
+    def create_message(
+        self, *, to: str, from_: str, body: str, status_callback: str | None = None
+    ) -> dict[str, object]:
+        """Send a text: queued now, sent a second later, delivered a second after that
+        (undelivered to an unreachable phone), each change posted to `status_callback`.
+        """
+        if to in self.unsubscribed:
+            raise ApiError(400, UNSUBSCRIBED, "Attempt to send to unsubscribed recipient")
         sid = self._sid("SM")
-        message = {"sid": sid, "account_sid": self.account_sid, "to": to, "from": from_,
-                   "body": body, "status": "queued", "direction": "outbound-api",
-                   "num_segments": "1", "api_version": API_VERSION,
-                   "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
-                   "sent_at": self.loop.now()}  # fmt: skip
+        message = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": to,
+            "from": from_,
+            "body": body,
+            "status": "queued",
+            "direction": "outbound-api",
+            "num_segments": "1",
+            "api_version": API_VERSION,
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+            "sent_at": self.loop.now(),
+            "status_callback": status_callback,
+            "error_code": None,
+        }
         self.messages.append(message)
+        self.loop.after(TEXT_SENT_AFTER_S, self._text_moves_on, message, "sent")
         return message
 
     def conference_by_sid(self, sid: str) -> Conference:
@@ -356,6 +417,40 @@ class Network:
                            f"The requested resource /Participants/{call_sid}.json was not found")
         call.outcome = call.outcome or "ended by the hotline"
         self._end(call, "completed")
+
+    def _text_moves_on(self, message: dict[str, object], status: str) -> None:
+        to, from_ = str(message["to"]), str(message["from"])
+        if status == "sent":
+            final = "undelivered" if to in self.unreachable else "delivered"
+            self.loop.after(TEXT_DELIVERED_AFTER_S, self._text_moves_on, message, final)
+        elif status == "undelivered":
+            message["error_code"] = UNREACHABLE
+        message["status"] = status
+        if status == "delivered" and to in self.handsets:
+            self.handsets[to](from_, str(message["body"]))
+        callback = message.get("status_callback")
+        if not callback:
+            return
+        # What Twilio posts about a text: MessageStatus, with the older SmsStatus beside it.
+        params = {
+            "MessageSid": str(message["sid"]),
+            "SmsSid": str(message["sid"]),
+            "AccountSid": self.account_sid,
+            "From": from_,
+            "To": to,
+            "MessageStatus": status,
+            "SmsStatus": status,
+            "ApiVersion": API_VERSION,
+        }
+        if message["error_code"] is not None:
+            params["ErrorCode"] = str(message["error_code"])
+        try:
+            self.webhooks += 1
+            self.transport.post(str(callback), params)
+            for hook in self.on_webhook:
+                hook()
+        except OSError as error:
+            log.warning("status callback for text %s failed: %s", message["sid"], error)
 
     # Running TwiML
 

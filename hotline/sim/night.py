@@ -22,8 +22,8 @@ from hotline.services import Services
 from hotline.settings import Settings
 from hotline.sim.baseline import BASELINE_QUEUE, create_baseline_app
 from hotline.sim.desks import VolunteerDesks
-from hotline.sim.jobs import drain
-from hotline.sim.loop import EventLoop
+from hotline.sim.jobs import drain, enqueue_due, next_scheduled
+from hotline.sim.loop import Event, EventLoop
 from hotline.sim.network import Network
 from hotline.sim.people import Chair, InfoCaller, NuisanceCaller, Volunteer
 from hotline.sim.population import Population, roster_precincts, volunteer_spec
@@ -31,8 +31,11 @@ from hotline.sim.rest import create_rest_app
 from hotline.sim.scenario import Scenario
 from hotline.sim.serving import loopback_server
 from hotline.sim.transport import HttpTransport, WsgiTransport
+from hotline.steps.numbers import rotate_number
 from hotline.steps.reporting import election_named
+from hotline.store.numbers import Rotation, Text
 from hotline.store.results import StoredReport
+from hotline.telephony import Telephony
 from hotline.triage import guess_bound
 from workers import runtime
 
@@ -82,6 +85,10 @@ class Night:
     # blocking error on the worksheet: the checks hold them back for a follow-up).
     stored: dict[str, list[StoredReport]] = field(default_factory=dict)
     held_back: int = 0
+    # Hotline's nights with a leak: the rotation, and its texts as the store has them after
+    # the night.
+    rotation: Rotation | None = None
+    texts: list[Text] = field(default_factory=list)
 
 
 def run_night(
@@ -132,7 +139,8 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
         # Hotline's jobs (its dispatch, its calls back) reach this network through the
         # REST stand-in.
         rest_server.set_app(create_rest_app(network, auth_token=SIM_AUTH_TOKEN))
-        network.on_webhook.append(_JobRunner(loop, services.queue).soon)
+        jobs = _JobRunner(loop, services.queue)
+        network.on_webhook.append(jobs.soon)
     night = populate(Night(policy, scenario, population, network, queue_name, desks, chairs=[],
                            nuisance=[], info=[], starts_at=NIGHT_STARTS_AT,
                            ends_at=NIGHT_STARTS_AT + scenario.duration_s + OVERTIME_S),
@@ -144,6 +152,9 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
         form = VolunteerForm(night, services)
         for chair in night.chairs:
             chair.volunteer_form = form.save
+        # The calm night has no flood, so no leak: only Hotline's own night rotates.
+        if scenario.leak is not None and policy == "triage":
+            loop.at(night.starts_at + scenario.leak.at_s, _rotate, night, services, jobs)
     span = night.ends_at - night.starts_at
     tick = None if on_progress is None else (
         lambda now: on_progress((now - night.starts_at) / span))  # fmt: skip
@@ -151,28 +162,70 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
     if services is not None:
         read_pin_defence(night, services)
         read_results(night, services)
+        if night.rotation is not None:
+            night.texts = services.store.numbers.texts(night.rotation.id)
     night.wall_s = time.perf_counter() - started
     return night
 
 
 class _JobRunner:
     """Runs the app's queued jobs shortly after the webhooks that queue them, as a worker
-    would: at most once every JOB_LATENCY_S of virtual time, all that are waiting.
+    would: at most once every JOB_LATENCY_S of virtual time, all that are waiting. Once
+    jobs may be queued for later (a rotation's texts), it also runs those when their time
+    comes, as a worker's scheduler queues them.
     """
 
     def __init__(self, loop: EventLoop, queue) -> None:
         self._loop = loop
         self._queue = queue
         self._pending = False
+        self._scheduled = False
+        self._wake: Event | None = None
 
     def soon(self, _call=None) -> None:
         if not self._pending:
             self._pending = True
             self._loop.after(JOB_LATENCY_S, self._run)
 
+    def expect_scheduled(self) -> None:
+        self._scheduled = True
+        self.soon()
+
     def _run(self) -> None:
         self._pending = False
+        self._drain()
+
+    def _drain(self) -> None:
+        if self._scheduled:
+            enqueue_due(self._queue, self._loop.now())
         drain(self._queue)
+        if self._scheduled:
+            self._wake_when_due()
+
+    def _wake_when_due(self) -> None:
+        """Wake when the next scheduled job is due, unless a wake comes sooner."""
+        due = next_scheduled(self._queue)
+        if due is None:
+            return
+        now = self._loop.now()
+        # A job already due was queued by the drain that just ran; should one not have
+        # been, a second's wait keeps the loop from spinning on it.
+        when = due if due > now else now + 1.0
+        wake = self._wake
+        if wake is not None and not wake.cancelled and now < wake.when <= when:
+            return
+        if wake is not None:
+            wake.cancel()
+        self._wake = self._loop.at(when, self._drain)
+
+
+def _rotate(night: Night, services: Services, jobs: _JobRunner) -> None:
+    """The number leaked: the admins rotate it, as `hotline number rotate` does, through
+    the REST stand-in.
+    """
+    telephony = Telephony.from_services(services)
+    night.rotation = rotate_number(services, telephony, author="simulation").rotation
+    jobs.expect_scheduled()
 
 
 def _hotline_services(clock: ManualClock, redis_url: str, population: Population,

@@ -30,6 +30,8 @@ CALL_BACK_PATIENCE_S = 300.0
 # What the hotline says when it will call a registered phone back to confirm someone
 # (the prompts verify_by_call_back and volunteer_verify_by_call_back).
 WILL_CALL_BACK = ("we will call that phone", "we will call your registered phone")
+# A number to call, in a text from the hotline.
+NUMBER_IN_TEXT = re.compile(r"\+1[2-9][0-9]{9}")
 
 
 def _lognormal(rng: random.Random, mean: float, spread: float = 0.4) -> float:
@@ -60,10 +62,13 @@ class Person:
         if timer is not None:
             timer.cancel()
 
-    def dial(self, caller_id: str, *, voice_url: str | None = None, **extra: str) -> None:
-        """Call the hotline (or the number whose voice URL is `voice_url`)."""
-        self.calls.append(self.network.place_inbound(self, caller_id, voice_url=voice_url,
-                                                     **extra))  # fmt: skip
+    def dial(
+        self, caller_id: str, *, voice_url: str | None = None, to: str | None = None, **extra: str
+    ) -> None:
+        """Call the hotline's number, or `to` (or the line whose voice URL is `voice_url`)."""
+        self.calls.append(
+            self.network.place_inbound(self, caller_id, voice_url=voice_url, to=to, **extra)
+        )
 
     def dial_at(self, when: float) -> None:
         self.network.loop.at(when, self.start_call)
@@ -138,17 +143,35 @@ class Chair(Person):
         self.volunteer_form: Callable[[PrecinctReport], object] | None = None
         self.keypad = KeypadEntry(self, spec, behaviour,
                                   random.Random(f"{seed}:keypad:{spec.index}"))
+        # The number the chair calls: the hotline's published one, until a text from the
+        # hotline names another.
+        self.number: str | None = None
 
     def start(self) -> None:
         self.dial_at(self.spec.first_call_at)
         # The hotline's call back reaches this chair's phone; they answer within seconds.
         self.network.callees[self.spec.phone] = lambda: (self, 5.0)
+        # So do its texts.
+        self.network.handsets[self.spec.phone] = self.read_text
+
+    def read_text(self, from_: str, body: str) -> None:
+        """A text from the hotline naming a number to call: the chair's next call goes there
+        (a call in progress carries on where it is).
+        """
+        found = NUMBER_IN_TEXT.search(body)
+        if found:
+            self.number = found.group(0)
 
     def start_call(self) -> None:
         if self.first_call_at is None:
             self.first_call_at = self.network.loop.now()
-        self.dial(self.spec.phone, FromState="IA", FromCountry="US",
-                  StirVerstat="TN-Validation-Passed-A")  # fmt: skip
+        self.dial(
+            self.spec.phone,
+            to=self.number,
+            FromState="IA",
+            FromCountry="US",
+            StirVerstat="TN-Validation-Passed-A",
+        )
 
     @property
     def waiting(self) -> bool:

@@ -20,6 +20,7 @@ from hotline.report_text import percentile, render_table
 from hotline.sim.night import Night
 from hotline.sim.worksheets import IOWA_2020, keyed_count
 from hotline.steps.reporting import election_named
+from hotline.store.numbers import DELIVERED, FAILED
 
 POLICY_TITLES = {
     "triage": "Hotline",
@@ -90,6 +91,7 @@ def figures(night: Night) -> dict[str, Any]:
             else round(night.success_bound, 6),
         },
         "reports": _reports(night),
+        **({"rotation": _rotation(night)} if night.rotation is not None else {}),
         "run": {"wall_s": round(night.wall_s, 2),
                 "webhooks": night.network.webhooks},
     }  # fmt: skip
@@ -135,6 +137,40 @@ def _reports(night: Night) -> dict[str, Any]:
         "time_p90_s": round(percentile(to_report, 90), 1),
         "time_max_s": round(max(to_report, default=0.0), 1),
     }  # fmt: skip
+
+
+def _rotation(night: Night) -> dict[str, Any]:
+    """What the rotation did: when, the texts to chairs (how many, delivered, failed, and
+    how long after the rotation the last was delivered), the chairs who then called the new
+    number, those turned away at the old one (a chair with no registered phone is never
+    texted), and the nuisance calls to the old number after it.
+    """
+    rotation = night.rotation
+    assert rotation is not None
+    old = set(rotation.old)
+    delivered = [text.at for text in night.texts if text.status in DELIVERED and text.at]
+
+    def after(call) -> bool:
+        return call.to in old and call.created_at >= rotation.at
+
+    nuisance_after = [c for caller in night.nuisance for c in caller.calls if after(c)]
+    return {
+        "at_s": round(rotation.at - night.starts_at, 1),
+        "chairs_texted": rotation.chairs,
+        "texts_delivered": len(delivered),
+        "texts_failed": sum(1 for text in night.texts if text.status in FAILED),
+        "last_text_s": round(max(delivered) - rotation.at, 1) if delivered else 0.0,
+        "chairs_on_new_number": sum(
+            1 for chair in night.chairs if any(c.to == rotation.new for c in chair.calls)
+        ),
+        "chairs_turned_away": sum(
+            1
+            for chair in night.chairs
+            if any(after(c) and c.outcome == "diverted" for c in chair.calls)
+        ),
+        "nuisance_calls_after": len(nuisance_after),
+        "nuisance_diverted_after": sum(1 for c in nuisance_after if c.outcome == "diverted"),
+    }
 
 
 def _as_keyed(stored: PrecinctReport, sheet: PrecinctReport | None) -> bool:
@@ -203,9 +239,24 @@ ROWS: list[tuple[str, str, str]] = [
 ]
 
 
+# Nights with a leak: what rotating the number did (Hotline's run only).
+ROTATION_ROWS: list[tuple[str, str, str]] = [
+    ("Number rotated at", "rotation", "at_s"),
+    ("  chairs texted the new number", "rotation", "chairs_texted"),
+    ("  texts delivered", "rotation", "texts_delivered"),
+    ("  texts failed", "rotation", "texts_failed"),
+    ("  last text delivered after", "rotation", "last_text_s"),
+    ("  chairs calling the new number", "rotation", "chairs_on_new_number"),
+    ("  chairs turned away at the old", "rotation", "chairs_turned_away"),
+    ("  nuisance calls to the old", "rotation", "nuisance_calls_after"),
+    ("    diverted to a message", "rotation", "nuisance_diverted_after"),
+]
+
+
 def render(results: dict[str, dict[str, Any]], *, title: str) -> str:
     columns = {POLICY_TITLES.get(policy, policy): figures for policy, figures in results.items()}
-    return render_table(columns, ROWS, title=title)
+    rotated = any("rotation" in figures for figures in results.values())
+    return render_table(columns, ROWS + (ROTATION_ROWS if rotated else []), title=title)
 
 
 def write_json(path: Path, results: dict[str, dict[str, Any]]) -> Path:

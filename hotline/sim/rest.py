@@ -21,6 +21,8 @@ from werkzeug.exceptions import HTTPException
 from hotline.sim import rest_resources as resources
 from hotline.sim.network import API_VERSION, ApiError, Network, Reply, SimCall
 from hotline.sim.people import Listener
+from hotline.sim.phone_numbers import SETTINGS as NUMBER_SETTINGS
+from hotline.sim.phone_numbers import NumberBookError
 
 PREFIX = f"/{API_VERSION}/Accounts/<AccountSid>"
 
@@ -36,6 +38,10 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("/Queues/<QueueSid>/Members/<CallSid>.json", "GET", "fetch_member"),
     ("/Queues/<QueueSid>/Members/<CallSid>.json", "POST", "update_member"),
     ("/Messages.json", "POST", "create_message"),
+    ("/AvailablePhoneNumbers/<CountryCode>/Local.json", "GET", "list_available_local"),
+    ("/IncomingPhoneNumbers.json", "GET", "list_incoming_numbers"),
+    ("/IncomingPhoneNumbers.json", "POST", "create_incoming_number"),
+    ("/IncomingPhoneNumbers/<Sid>.json", "POST", "update_incoming_number"),
     ("/Conferences.json", "GET", "list_conferences"),
     ("/Conferences/<Sid>.json", "GET", "fetch_conference"),
     ("/Conferences/<ConferenceSid>/Participants.json", "GET", "list_participants"),
@@ -46,6 +52,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
 )  # fmt: skip
 
 _PAGING = ("PageSize", "Page")
+_NUMBER_SETTINGS = tuple(name for name, _ in NUMBER_SETTINGS)
 # What each endpoint reads: form fields of a POST, query parameters of a GET. Handlers see
 # only these (`_params`), so anything else is ignored, as Twilio ignores what it does not know.
 PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -54,7 +61,11 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "list_queues": _PAGING,
     "list_members": _PAGING,
     "update_member": ("Url",),
-    "create_message": ("To", "From", "MessagingServiceSid", "Body"),
+    "create_message": ("To", "From", "MessagingServiceSid", "Body", "StatusCallback"),
+    "list_available_local": ("AreaCode", "InRegion", "VoiceEnabled", "SmsEnabled", *_PAGING),
+    "list_incoming_numbers": ("PhoneNumber", "FriendlyName", *_PAGING),
+    "create_incoming_number": ("PhoneNumber", "AreaCode", *_NUMBER_SETTINGS),
+    "update_incoming_number": _NUMBER_SETTINGS,
     "list_conferences": ("FriendlyName", "Status", *_PAGING),
     "list_participants": ("Muted", "Hold", *_PAGING),
     "update_participant": ("Muted", "Hold", "Coaching", "CallSidToCoach",
@@ -160,6 +171,10 @@ def create_rest_app(network: Network, *, auth_token: str,
     def _api_error(error: ApiError) -> tuple[Response, int]:
         return jsonify(error.to_resource()), error.status
 
+    @app.errorhandler(NumberBookError)
+    def _number_error(error: NumberBookError) -> tuple[Response, int]:
+        return _api_error(ApiError(error.status, error.code, error.message))
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response, int]:
         if error.code == 404:
@@ -197,6 +212,15 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
         return min(max(int(value), low), high) if value is not None else default
     except ValueError:
         return default
+
+
+def _number_settings(params: dict[str, str]) -> dict[str, str | None]:
+    """What a number's create or update sets; an empty URL clears it."""
+    return {
+        attribute: params[name] or None if name.endswith(("Url", "Callback")) else params[name]
+        for name, attribute in NUMBER_SETTINGS
+        if name in params
+    }
 
 
 def _bool(value: str) -> bool:
@@ -292,10 +316,53 @@ class _Api:
         if not params.get("From") and service is None:
             raise ApiError(400, 21603, "A 'From' phone number is required.")
         body = _required(params, "Body", 21602, "Message body is required.")
-        message = self.network.create_message(to=to, from_=params.get("From", ""), body=body)
+        message = self.network.create_message(
+            to=to,
+            from_=params.get("From", ""),
+            body=body,
+            status_callback=params.get("StatusCallback") or None,
+        )
         if service is not None:
             message["messaging_service_sid"] = service  # recorded with the message
         return _json(resources.message(message), 201)
+
+    # Phone numbers: those for sale, and the account's own
+
+    def list_available_local(self, CountryCode: str):
+        params = _params()
+        offers = []
+        if CountryCode == "US":
+            offers = self.network.numbers.for_sale(
+                area_code=params.get("AreaCode"), region=params.get("InRegion")
+            )
+        listed = [resources.available_number(offer) for offer in offers]
+        return _page(listed, "available_phone_numbers", params)
+
+    def list_incoming_numbers(self):
+        params = _params()
+        lines = [
+            line
+            for line in self.network.numbers.owned.values()
+            if params.get("PhoneNumber") in (None, line.number)
+            and params.get("FriendlyName") in (None, line.friendly_name)
+        ]
+        listed = [resources.incoming_number(self.network, line) for line in lines]
+        return _page(listed, "incoming_phone_numbers", params)
+
+    def create_incoming_number(self):
+        params = _params()
+        if not params.get("PhoneNumber") and not params.get("AreaCode"):
+            raise ApiError(400, 21451, "Either PhoneNumber or AreaCode is required.")
+        line = self.network.numbers.buy(
+            number=params.get("PhoneNumber") or None,
+            area_code=params.get("AreaCode") or None,
+            **_number_settings(params),
+        )
+        return _json(resources.incoming_number(self.network, line), 201)
+
+    def update_incoming_number(self, Sid: str):
+        line = self.network.numbers.update(Sid, **_number_settings(_params()))
+        return _json(resources.incoming_number(self.network, line))
 
     # Conferences and their participants
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from hotline.sim.network import API_VERSION, Conference, Network, SimCall, SimQueue
+from hotline.sim.phone_numbers import OfferedNumber, PhoneNumber
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -74,9 +75,75 @@ def message(record: dict[str, object]) -> dict[str, object]:
         "num_media": "0", "api_version": record["api_version"], "uri": uri,
         "messaging_service_sid": record.get("messaging_service_sid"),
         "date_created": created, "date_updated": created, "date_sent": None,
-        "error_code": None, "error_message": None, "price": None, "price_unit": "USD",
+        "error_code": record.get("error_code"), "error_message": None, "price": None,
+        "price_unit": "USD",
         "subresource_uris": {"media": uri.removesuffix(".json") + "/Media.json"},
     }  # fmt: skip
+
+
+# What a number can do: every number the stand-in sells or owns takes calls and texts.
+CAPABILITIES = {"voice": True, "sms": True, "mms": True, "fax": False}
+
+
+def available_number(offer: OfferedNumber) -> dict[str, object]:
+    """A number for sale, as AvailablePhoneNumbers/{Country}/Local lists it."""
+    place = offer.exchange
+    return {
+        "friendly_name": offer.friendly_name,
+        "phone_number": offer.number,
+        "lata": place.lata,
+        "locality": place.locality,
+        "rate_center": place.rate_center,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+        "region": place.region,
+        "postal_code": place.postal_code,
+        "iso_country": "US",
+        "address_requirements": "none",
+        "beta": False,
+        "capabilities": CAPABILITIES,
+    }
+
+
+def incoming_number(network: Network, line: PhoneNumber) -> dict[str, object]:
+    """A number the account owns, as IncomingPhoneNumbers returns it."""
+    return {
+        "account_sid": network.account_sid,
+        "address_sid": None,
+        "address_requirements": "none",
+        "api_version": API_VERSION,
+        "beta": False,
+        "capabilities": CAPABILITIES,
+        "date_created": rfc2822(line.created_at),
+        "date_updated": rfc2822(line.updated_at),
+        "friendly_name": line.friendly_name,
+        "identity_sid": None,
+        "phone_number": line.number,
+        "origin": "twilio",
+        "sid": line.sid,
+        "sms_application_sid": None,
+        "sms_fallback_method": "POST",
+        "sms_fallback_url": None,
+        "sms_method": line.sms_method,
+        "sms_url": line.sms_url,
+        "status_callback": line.status_callback,
+        "status_callback_method": line.status_callback_method,
+        "trunk_sid": None,
+        "uri": f"{account_uri(network)}/IncomingPhoneNumbers/{line.sid}.json",
+        "voice_receive_mode": "voice",
+        "voice_application_sid": None,
+        "voice_caller_id_lookup": False,
+        "voice_fallback_method": "POST",
+        "voice_fallback_url": None,
+        "voice_method": line.voice_method,
+        "voice_url": line.voice_url,
+        "emergency_status": "Inactive",
+        "emergency_address_sid": None,
+        "emergency_address_status": "unregistered",
+        "bundle_sid": None,
+        "status": "in-use",
+        "type": "local",
+    }
 
 
 def conference_status(conference: Conference) -> str:

@@ -3,7 +3,9 @@
 A scenario is a TOML file shipped in hotline/scenarios/ (by name), or anywhere (by path).
 Durations are written as "90s", "15m", "2h"; shares are fractions from 0 to 1. Every
 section is checked on load and a bad value is named with its section. The roster it names
-by a relative path is found beside it, or among the shipped files (hotline/shipped.py).
+by a relative path is found beside it, or among the shipped files (hotline/shipped.py). A
+file that says `extends = "iowa-2020"` is that scenario with its own settings laid over
+it, section by section.
 """
 
 from __future__ import annotations
@@ -91,6 +93,16 @@ class Volunteers:
 
 
 @dataclass(frozen=True)
+class Leak:
+    """The number leaked: `at_s` into the night the admins rotate it (`hotline number
+    rotate`). The flood and people asking for information keep calling the number they
+    know, now retired; chairs texted the new number call that from then on.
+    """
+
+    at_s: float
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
@@ -101,6 +113,7 @@ class Scenario:
     nuisance: Nuisance | None
     info: InfoCallers | None
     volunteers: Volunteers
+    leak: Leak | None = None
 
     def with_volunteers(self, count: int) -> Scenario:
         from dataclasses import replace
@@ -126,16 +139,43 @@ def find_scenario(name_or_path: str) -> Path:
 
 def load_scenario(name_or_path: str) -> Scenario:
     path = find_scenario(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+    data = _read(path, seen=())
     try:
         return _scenario(data, path)
     except KeyError as missing:
         raise ScenarioError(f"{path}: missing setting {missing}") from None
     except (TypeError, ValueError) as bad:
         raise ScenarioError(f"{path}: {bad}") from None
+
+
+def _read(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """The file's settings, laid over those of the scenario it extends, if any."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError(f"{path}: extends must name a scenario, not {base!r}")
+    try:
+        base_path = find_scenario(base)
+    except ScenarioError as error:
+        raise ScenarioError(f"{path}: extends {error}") from None
+    if base_path.resolve() in seen:
+        raise ScenarioError(f"{path}: extends {base!r}, which extends it back")
+    merged = _read(base_path, (*seen, path.resolve()))
+    _lay_over(merged, data)
+    return merged
+
+
+def _lay_over(base: dict[str, Any], override: dict[str, Any]) -> None:
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _lay_over(base[key], value)
+        else:
+            base[key] = value
 
 
 def _scenario(data: dict[str, Any], path: Path) -> Scenario:
@@ -159,6 +199,7 @@ def _scenario(data: dict[str, Any], path: Path) -> Scenario:
             call_in=_arrival(volunteers["call_in"], duration, "volunteers.call_in")
             if "call_in" in volunteers else None,
         ),
+        leak=_leak(data["leak"], duration) if "leak" in data else None,
     )  # fmt: skip
 
 
@@ -214,6 +255,13 @@ def _nuisance(section: dict[str, Any], duration: float) -> Nuisance:
         spoof_chair_share=_share(section, "spoof_chair_share", "nuisance"),
         spoof_volunteer_share=_share(section, "spoof_volunteer_share", "nuisance"),
     )  # fmt: skip
+
+
+def _leak(section: dict[str, Any], duration: float) -> Leak:
+    at = _duration(section, "at", "leak")
+    if not 0 < at < duration:
+        raise ValueError("leak.at must lie within the night")
+    return Leak(at_s=at)
 
 
 def _info(section: dict[str, Any], duration: float) -> InfoCallers:

@@ -12,6 +12,7 @@ from hotline.store.calls import Calls
 from hotline.store.dispatch import Dispatch
 from hotline.store.figures import Figures
 from hotline.store.line import Line
+from hotline.store.numbers import Numbers
 from hotline.store.parked import Parked
 from hotline.store.pin_guard import PinGuard
 from hotline.store.reputation import Reputation
@@ -45,6 +46,7 @@ class Store:
     verifications: Verifications
     results: Results
     figures: Figures
+    numbers: Numbers
 
     @classmethod
     def open(cls, client: redis.Redis, clock: Clock, policy: Policy) -> Store:
@@ -66,4 +68,5 @@ class Store:
             verifications=Verifications(client, scripts, policy.pin_defence),
             results=Results(client),
             figures=Figures(client),
+            numbers=Numbers(client, scripts),
         )

@@ -83,6 +83,7 @@ def facts_from_script(raw: dict[str, Any], request: dict[str, str]) -> CallerFac
         calls_this_minute=int(raw.get("calls_this_minute", 1)),
         withheld_pin_failures=int(raw.get("withheld_pin_failures", 0)),
         chair_satellite=(raw.get("chair_traits") or {}).get("satellite"),
+        called_retired_number=bool(raw.get("called_retired_number", False)),
     )
 
 
@@ -95,7 +96,9 @@ class Calls:
     def arrive(
         self, *, now: float, call_sid: str, number: str | None, request: dict[str, str]
     ) -> Arrival:
-        """Check blocks, count the call and read the caller's facts: one round trip."""
+        """Check blocks, count the call and read the caller's facts (whether the number it
+        called, `request["to"]`, is retired among them): one round trip.
+        """
         owner = number or WITHHELD
         raw = self._scripts.arrive(
             keys=[
@@ -104,12 +107,12 @@ class Calls:
                 keys.caller_hangups(owner), keys.caller(owner),
                 keys.WITHHELD_PIN_FAILURES, keys.ALLOWED, keys.BLOCKS_BY_TIME,
                 keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, keys.CALLS_BY_TIME,
-                keys.PRECINCT_TRAITS,
+                keys.PRECINCT_TRAITS, keys.RETIRED_NUMBERS,
             ],
             args=[
                 repr(now), number or "", call_sid, self._policy.short_window_s,
                 self._policy.long_window_s, CALL_RECORD_TTL_S, RECENT_CALLS_CAP,
-                json.dumps(request, sort_keys=True),
+                json.dumps(request, sort_keys=True), request.get("to", ""),
             ],
         )  # fmt: skip
         result = json.loads(raw)

@@ -98,6 +98,16 @@ JOB_FIGURES = f"{PREFIX}:figures:jobs"
 # most that long and longer than the bound below it ("le:inf" the rest), "sum" their
 # seconds together.
 DISPATCH_FIGURES = f"{PREFIX}:figures:dispatch"
+# The hotline's own numbers (store/numbers.py): field the E.164 number, value JSON {sid,
+# state "current" or "retired", since, retired_at, voice_url, status_callback, rotation}.
+NUMBERS = f"{PREFIX}:numbers"
+# Retired numbers alone, which still answer: field the E.164 number, value the time it was
+# retired. The inbound script reads it on every call.
+RETIRED_NUMBERS = f"{PREFIX}:numbers:retired"
+# Rotations of the hotline's number, oldest first: member the rotation id, score its time.
+ROTATIONS = f"{PREFIX}:rotations"
+# Counter behind rotation ids.
+ROTATION_IDS = f"{PREFIX}:rotation-ids"
 # RQ queue names.
 QUEUE_DEFAULT = "hotline"
 
@@ -221,3 +231,20 @@ def results_draft(precinct_code: str) -> str:
     left, resumed on the chair's next call.
     """
     return f"{PREFIX}:results:{precinct_code}:draft"
+
+
+def rotation(rotation_id: str) -> str:
+    """Hash: one rotation: old and new numbers, who, when, and the texts' pace."""
+    return f"{PREFIX}:rotation:{rotation_id}"
+
+
+def rotation_texts(rotation_id: str) -> str:
+    """Hash: precinct code -> JSON {phone, status, sid, error_code, tries, at}, the text of
+    the new number to that precinct's chair.
+    """
+    return f"{PREFIX}:rotation:{rotation_id}:texts"
+
+
+def rotation_outbox(rotation_id: str) -> str:
+    """List: precinct codes whose chairs are still to be texted, in order."""
+    return f"{PREFIX}:rotation:{rotation_id}:outbox"

@@ -103,5 +103,10 @@ class Roster:
             pipe.execute()
         return True
 
+    def chair_phones(self) -> list[tuple[str, str]]:
+        """(precinct code, registered chair phone) of every precinct that has one, by code."""
+        phones = self._redis.hgetall(keys.CHAIR_PHONES)
+        return sorted((precinct, phone) for phone, precinct in phones.items())
+
     def count(self) -> int:
         return self._redis.scard(keys.PRECINCTS)

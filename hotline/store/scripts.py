@@ -50,6 +50,8 @@ class Scripts:
     prune_blocks: Script
     index_blocks: Script
     step_out: Script
+    take_text: Script
+    text_status: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:

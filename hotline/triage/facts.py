@@ -31,6 +31,9 @@ class CallerFacts:
     calls_this_minute: int = 1
     # Failed PINs from all withheld callers in the long window.
     withheld_pin_failures: int = 0
+    # The call came in on a hotline number retired by a rotation (it leaked): only
+    # registered chairs, numbers an admin allowed and callers verified recently get through.
+    called_retired_number: bool = False
 
     @property
     def withheld(self) -> bool:

@@ -29,6 +29,11 @@ class Action(StrEnum):
 class DivertMessage(StrEnum):
     NUISANCE = "diverted"
     WITHHELD = "diverted_withheld"
+    # The caller dialled a retired number: told it changed, never told the new one.
+    NUMBER_CHANGED = "diverted_number_changed"
+
+
+RETIRED_NUMBER = "called a retired hotline number"
 
 
 @dataclass(frozen=True)
@@ -136,23 +141,30 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
     distrust = distrust_reasons(facts, policy)
     chair = facts.chair_precinct
 
+    # Named among the reasons of whoever still gets through on a retired number.
+    retired = (RETIRED_NUMBER,) if facts.called_retired_number else ()
+
     if facts.admin_allowed:
-        return _let_in(chair, ("allowed by an admin",) + distrust)
+        return _let_in(chair, ("allowed by an admin",) + retired + distrust)
 
     if chair is not None:
         # A registered chair number is never escalated: blocking it would let a
         # troll who spoofs the chair's number lock the chair out. The PIN is
         # still required; a caller ID that failed verification loses the fast
         # track and must also key in the precinct.
-        registered = (f"registered to satellite caucus {chair} (meets in {facts.chair_satellite})"
-                      if facts.chair_satellite else f"registered to precinct {chair}")
+        registered = (
+            (f"registered to satellite caucus {chair} (meets in {facts.chair_satellite})"
+             if facts.chair_satellite else f"registered to precinct {chair}"),
+        ) + retired + distrust  # fmt: skip
         if distrust and facts.stir_verstat and facts.stir_verstat.startswith(STIR_FAILED_PREFIX):
-            return Verdict(Action.CHALLENGE, (registered,) + distrust)
-        return Verdict(Action.FAST_TRACK, (registered,) + distrust, chair_precinct=chair)
+            return Verdict(Action.CHALLENGE, registered)
+        return Verdict(Action.FAST_TRACK, registered, chair_precinct=chair)
 
     flood = _flood_reason(facts, policy)
 
     if facts.withheld:
+        if facts.called_retired_number:
+            return _number_changed(("caller ID withheld",) + distrust)
         if facts.withheld_pin_failures >= policy.pin_failures_withheld:
             return Verdict(
                 Action.DIVERT,
@@ -169,13 +181,18 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
         return Verdict(Action.CHALLENGE, ("caller ID withheld",) + distrust)
 
     if facts.verified_recently:
-        return Verdict(Action.CHALLENGE, ("verified a PIN recently",) + distrust)
+        return Verdict(Action.CHALLENGE, ("verified a PIN recently",) + retired + distrust)
 
-    # Flood mode makes the challenge stricter; it does not spare a redialling number the
-    # escalation it has earned.
+    # Flood mode makes the challenge stricter, and a retired number diverts; neither spares
+    # a redialling number the escalation it has earned (a block costs less than a message).
     escalated = _escalate(facts, policy, distrust)
     if escalated is not None:
         return escalated
+    if facts.called_retired_number:
+        return _number_changed(
+            (f"no PIN verified from this number in the last {_window(policy.long_window_s)}",)
+            + distrust
+        )
     if flood:
         return Verdict(Action.CHALLENGE, (flood,) + distrust, strict=True)
     return Verdict(Action.CHALLENGE, ("unknown caller",) + distrust)
@@ -261,6 +278,16 @@ def decide_after_pin_failure(
     else:
         verdict = Verdict(Action.TEMP_BLOCK, why, block_for_s=policy.pin_temp_block_for_s)
     return _apply_mode(verdict, policy)
+
+
+def _number_changed(why: tuple[str, ...]) -> Verdict:
+    """A caller on a retired number who is neither a chair nor known: told the number
+    changed and that chairs were texted the new one. The new number is never read out: a
+    troll would simply call it.
+    """
+    return Verdict(
+        Action.DIVERT, (RETIRED_NUMBER,) + why, divert_message=DivertMessage.NUMBER_CHANGED
+    )
 
 
 def _let_in(chair: str | None, reasons: tuple[str, ...]) -> Verdict:

@@ -14,8 +14,10 @@ def init_voice(app: Flask) -> None:
     from hotline.voice.keypad_report import bp as keypad_report
     from hotline.voice.proof_calls import bp as proof_calls
     from hotline.voice.routes import bp as chairs_line
+    from hotline.voice.texts import bp as texts
     from hotline.voice.volunteer_line import bp as volunteer_line
 
-    for blueprint in (chairs_line, keypad_report, volunteer_line, callbacks, proof_calls):
+    blueprints = (chairs_line, keypad_report, volunteer_line, callbacks, proof_calls, texts)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     guard_voice_routes(app)

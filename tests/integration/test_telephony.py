@@ -26,6 +26,7 @@ from hotline.store import keys
 from hotline.telephony import (
     AccountRefused,
     CallGone,
+    IncomingNumber,
     QueueNotFound,
     Telephony,
     TelephonyError,
@@ -329,6 +330,126 @@ def test_another_4xx_is_a_plain_telephony_error(telephony, stand_in):
         telephony.send_sms(CHAIR, HOTLINE, "")
     assert type(raised.value) is TelephonyError
     assert (raised.value.status, raised.value.code) == (400, 21602)
+
+
+def test_a_text_with_a_status_callback_reports_sent_then_delivered(telephony, stand_in):
+    callback = f"{APP_URL}/voice/text-status?rotation=r1&precinct=1001"
+    sid = telephony.send_sms(CHAIR, HOTLINE, "Call +15155550200.", status_callback=callback)
+    assert stand_in.recorder.requests[-1][2] == {
+        "To": [CHAIR],
+        "From": [HOTLINE],
+        "Body": ["Call +15155550200."],
+        "StatusCallback": [callback],
+    }
+    stand_in.loop.run(until=stand_in.clock.now() + 3)
+    receipt = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": ACCOUNT,
+        "From": HOTLINE,
+        "To": CHAIR,
+        "ApiVersion": "2010-04-01",
+    }
+    assert stand_in.app_side.posts == [
+        (callback, {**receipt, "MessageStatus": "sent", "SmsStatus": "sent"}),
+        (callback, {**receipt, "MessageStatus": "delivered", "SmsStatus": "delivered"}),
+    ]
+
+
+def test_a_text_to_an_unreachable_phone_is_undelivered_with_twilios_code(telephony, stand_in):
+    stand_in.network.unreachable.add(CHAIR)
+    telephony.send_sms(CHAIR, HOTLINE, "hi", status_callback=f"{APP_URL}/voice/text-status")
+    stand_in.loop.run(until=stand_in.clock.now() + 3)
+    last = stand_in.app_side.posts[-1][1]
+    assert (last["MessageStatus"], last["ErrorCode"]) == ("undelivered", "30003")
+
+
+def test_a_text_twilio_refuses_is_a_plain_telephony_error(telephony, stand_in):
+    stand_in.network.unsubscribed.add(CHAIR)
+    with pytest.raises(TelephonyError) as raised:
+        telephony.send_sms(CHAIR, HOTLINE, "hi")
+    assert type(raised.value) is TelephonyError
+    assert (raised.value.status, raised.value.code) == (400, 21610)
+    assert CHAIR not in str(raised.value)  # a phone number in a message is masked
+    assert CHAIR[-4:] in str(raised.value)
+
+
+# --- Phone numbers ----------------------------------------------------------------------
+
+
+def test_local_numbers_for_sale_in_the_home_state_or_an_area_code(telephony, stand_in):
+    in_iowa = telephony.available_local_numbers("US", region="IA")
+    assert in_iowa == [f"+1515555020{n}" for n in range(10)] + [
+        f"+1319555020{n}" for n in range(10)
+    ]
+    assert telephony.available_local_numbers("US", area_code="563", limit=3) == [
+        "+15635550200",
+        "+15635550201",
+        "+15635550202",
+    ]
+    assert telephony.available_local_numbers("US", region="NE") == []
+    method, path, _ = stand_in.recorder.requests[-1]
+    assert (method, path) == (
+        "GET",
+        f"/2010-04-01/Accounts/{ACCOUNT}/AvailablePhoneNumbers/US/Local.json",
+    )
+
+
+def test_a_number_bought_takes_calls_at_its_webhooks(telephony, stand_in):
+    bought = telephony.buy_number(
+        "+15155550203", voice_url=VOICE_URL, status_callback=STATUS_URL, friendly_name="Hotline"
+    )
+    line = stand_in.network.numbers.owned["+15155550203"]
+    assert bought == IncomingNumber(
+        sid=line.sid, phone_number="+15155550203", voice_url=VOICE_URL, status_callback=STATUS_URL
+    )
+    method, path, form = stand_in.recorder.requests[-1]
+    assert (method, path) == ("POST", f"/2010-04-01/Accounts/{ACCOUNT}/IncomingPhoneNumbers.json")
+    assert form == {
+        "PhoneNumber": ["+15155550203"],
+        "FriendlyName": ["Hotline"],
+        "VoiceUrl": [VOICE_URL],
+        "VoiceMethod": ["POST"],
+        "StatusCallback": [STATUS_URL],
+        "StatusCallbackMethod": ["POST"],
+    }
+    assert "+15155550203" not in telephony.available_local_numbers("US", area_code="515")
+    call = stand_in.network.place_inbound(Listener(), CHAIR, to="+15155550203")
+    url, params = stand_in.app_side.posts[-1]
+    assert (url, params["To"], params["From"]) == (VOICE_URL, "+15155550203", CHAIR)
+    assert call.status_callback == STATUS_URL
+
+
+def test_a_number_sold_meanwhile_is_twilios_21422(telephony, stand_in):
+    telephony.buy_number(
+        "+15155550203", voice_url=VOICE_URL, status_callback=STATUS_URL, friendly_name="Hotline"
+    )
+    with pytest.raises(TelephonyError) as raised:
+        telephony.buy_number(
+            "+15155550203", voice_url=VOICE_URL, status_callback=STATUS_URL, friendly_name="Hotline"
+        )
+    assert (raised.value.status, raised.value.code) == (400, 21422)
+
+
+def test_owned_numbers_are_found_and_their_webhooks_set(telephony, stand_in):
+    hotline = stand_in.network.numbers.owned[HOTLINE]
+    assert telephony.owned_numbers() == [
+        IncomingNumber(hotline.sid, HOTLINE, VOICE_URL, STATUS_URL)
+    ]
+    assert telephony.owned_number(HOTLINE) == IncomingNumber(
+        hotline.sid, HOTLINE, VOICE_URL, STATUS_URL
+    )
+    assert telephony.owned_number("+15155550203") is None
+    moved = telephony.set_webhooks(
+        hotline.sid, voice_url=f"{APP_URL}/elsewhere", status_callback=f"{APP_URL}/elsewhere-status"
+    )
+    assert moved == IncomingNumber(
+        hotline.sid, HOTLINE, f"{APP_URL}/elsewhere", f"{APP_URL}/elsewhere-status"
+    )
+    assert (hotline.voice_url, hotline.voice_method) == (f"{APP_URL}/elsewhere", "POST")
+    with pytest.raises(TelephonyError) as raised:
+        telephony.set_webhooks("PN" + "f" * 32, voice_url=VOICE_URL, status_callback=STATUS_URL)
+    assert raised.value.status == 404
 
 
 # --- Failures ---------------------------------------------------------------------------

@@ -49,6 +49,10 @@ from hotline.store import keys
         ("RESULTS_SAVES", "hotline:results:saves"),
         ("JOB_FIGURES", "hotline:figures:jobs"),
         ("DISPATCH_FIGURES", "hotline:figures:dispatch"),
+        ("NUMBERS", "hotline:numbers"),
+        ("RETIRED_NUMBERS", "hotline:numbers:retired"),
+        ("ROTATIONS", "hotline:rotations"),
+        ("ROTATION_IDS", "hotline:rotation-ids"),
     ],
 )
 def test_constant_keys(name, value):
@@ -80,6 +84,9 @@ def test_constant_keys(name, value):
         (keys.login_attempts_by_device("n0nce"), "hotline:login-attempts:device:n0nce"),
         (keys.login_attempts_untrusted("ann"), "hotline:login-attempts:untrusted:ann"),
         (keys.login_attempts_by_address("10.0.0.7"), "hotline:login-attempts:addr:10.0.0.7"),
+        (keys.rotation("r2"), "hotline:rotation:r2"),
+        (keys.rotation_texts("r2"), "hotline:rotation:r2:texts"),
+        (keys.rotation_outbox("r2"), "hotline:rotation:r2:outbox"),
     ],
 )
 def test_key_functions(key, value):
@@ -134,6 +141,10 @@ def test_every_public_key_is_pinned():
         "RESULTS_SAVES",
         "JOB_FIGURES",
         "DISPATCH_FIGURES",
+        "NUMBERS",
+        "RETIRED_NUMBERS",
+        "ROTATIONS",
+        "ROTATION_IDS",
     }
     assert functions == {
         "precinct",
@@ -158,4 +169,7 @@ def test_every_public_key_is_pinned():
         "verification",
         "given_up_pairing",
         "housekeeping",
+        "rotation",
+        "rotation_texts",
+        "rotation_outbox",
     }

@@ -76,6 +76,7 @@ def test_caller_facts_defaults_describe_a_first_call():
         None,
     )
     assert f.withheld_pin_failures == 0
+    assert f.called_retired_number is False
     assert f.withheld is False
 
 
@@ -91,7 +92,11 @@ def test_action_and_divert_message_values_are_stable():
         "temp-block",
         "block",
     ]
-    assert [m.value for m in DivertMessage] == ["diverted", "diverted_withheld"]
+    assert [m.value for m in DivertMessage] == [
+        "diverted",
+        "diverted_withheld",
+        "diverted_number_changed",
+    ]
     assert STIR_FAILED_PREFIX == "TN-Validation-Failed"
 
 

@@ -657,3 +657,37 @@ def test_a_language_that_leaves_out_a_prompt_is_refused(tmp_path):
     assert message.startswith("config has a bad value: languages.fr.prompts must say every "
                               "prompt [prompts] says (missing: ask_backup_code, ")
     assert message.endswith("; unknown: none)")
+
+
+# --- rotating the number ------------------------------------------------------------------
+
+
+def test_the_numbers_section_is_read_from_an_override(tmp_path):
+    path = write(tmp_path, '[numbers]\ncountry = "ca"\ntext_every = "2s"\n')
+    numbers = Settings.load(env={}, config_path=path).numbers
+    assert (numbers.country, numbers.text_every_s) == ("CA", 2.0)
+
+
+@pytest.mark.parametrize(
+    ("every", "message"),
+    [
+        ('"0s"', "config has a bad value: numbers.text_every must be longer than zero, not '0s'"),
+        ('"soon"', "config has a bad value: not a duration: 'soon' (use e.g. 90s, 15m, 2h30m, 1d)"),
+    ],
+)
+def test_texts_need_a_pace(tmp_path, every, message):
+    path = write(tmp_path, f"[numbers]\ntext_every = {every}\n")
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={}, config_path=path)
+    assert str(error.value) == message
+
+
+def test_the_text_of_the_new_number_is_one_message_segment():
+    """Over 160 characters (or a character outside GSM's alphabet) is two segments, which
+    halves the pace a number may text at.
+    """
+    prompts = Settings.load(env={}).prompts
+    text = prompts["number_changed_sms"].format(number="+15155550200")
+    assert "+15155550200" in text
+    assert len(text) <= 160
+    assert text.isascii() and not set(text) & set("[]{}\\^~|`")

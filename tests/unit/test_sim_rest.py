@@ -391,6 +391,7 @@ def test_create_message_is_recorded(night):
         "body": "We will call you back.", "status": "queued", "direction": "outbound-api",
         "num_segments": "1", "api_version": "2010-04-01",
         "uri": f"{BASE}/Messages/{body['sid']}.json", "sent_at": night.clock.now(),
+        "status_callback": None, "error_code": None,
     }]  # fmt: skip
     assert (body["to"], body["from"], body["body"], body["status"], body["date_created"]) == (
         CHAIR, HOTLINE, "We will call you back.", "queued", START)  # fmt: skip

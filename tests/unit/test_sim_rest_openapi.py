@@ -30,6 +30,8 @@ VOICE_URL = f"{APP_URL}/voice/incoming"
 WAIT_URL = f"{APP_URL}/voice/wait"
 ROOM_URL = f"{APP_URL}/voice/room"
 STATUS_URL = f"{APP_URL}/voice/status"
+# The network's own number (its default), which the account owns.
+HOTLINE = "+15155550000"
 PAUSE = '<Response><Pause length="600"/></Response>'
 ENQUEUE = f'<Response><Enqueue waitUrl="{WAIT_URL}">line</Enqueue></Response>'
 ROOM = "<Response><Dial><Conference>room-1</Conference></Dial></Response>"
@@ -79,7 +81,21 @@ EXAMPLES: dict[str, Example] = {
     "update_member": lambda n: ("POST", f"/Queues/{n.queue.sid}/Members/{n.waiting.sid}.json",
                                 {"Url": ROOM_URL}),
     "create_message": lambda n: ("POST", "/Messages.json", {
-        "To": "+15155550101", "From": "+15155550000", "Body": "We will call you back."}),
+        "To": "+15155550101", "From": "+15155550000", "Body": "We will call you back.",
+        "StatusCallback": f"{APP_URL}/voice/text-status?rotation=r1&precinct=0101"}),
+    "list_available_local": lambda n: ("GET", "/AvailablePhoneNumbers/US/Local.json", {
+        "AreaCode": "515", "InRegion": "IA", "VoiceEnabled": "true", "SmsEnabled": "true",
+        "PageSize": "5"}),
+    "list_incoming_numbers": lambda n: ("GET", "/IncomingPhoneNumbers.json",
+                                        {"PhoneNumber": HOTLINE}),
+    "create_incoming_number": lambda n: ("POST", "/IncomingPhoneNumbers.json", {
+        "PhoneNumber": "+15155550200", "FriendlyName": "Caucus results hotline",
+        "VoiceUrl": VOICE_URL, "VoiceMethod": "POST", "StatusCallback": STATUS_URL,
+        "StatusCallbackMethod": "POST"}),
+    "update_incoming_number": lambda n: (
+        "POST", f"/IncomingPhoneNumbers/{n.network.numbers.owned[HOTLINE].sid}.json",
+        {"VoiceUrl": VOICE_URL, "VoiceMethod": "POST", "StatusCallback": STATUS_URL,
+         "StatusCallbackMethod": "POST"}),
     "list_conferences": lambda n: ("GET", "/Conferences.json",
                                    {"FriendlyName": "room-1", "Status": "init"}),
     "fetch_conference": lambda n: ("GET", f"/Conferences/{n.room.sid}.json", {}),

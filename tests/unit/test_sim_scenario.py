@@ -4,6 +4,7 @@ the file and the setting at fault.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hotline.sim.scenario import (
     Arrival,
     Chairs,
     InfoCallers,
+    Leak,
     Nuisance,
     Scenario,
     ScenarioError,
@@ -24,7 +26,8 @@ from hotline.sim.scenario import (
 )
 
 IOWA_ROSTER = shipped("data", "iowa-2020", "precincts.csv")
-SHIPPED = ["demo", "iowa-2020", "night-under-fire", "pin-guessing", "smoke", "spoofer"]
+SHIPPED = ["demo", "iowa-2020", "iowa-2020-leak", "night-under-fire", "pin-guessing", "smoke",
+           "spoofer"]  # fmt: skip
 
 # A small, valid scenario; each test below breaks one thing in it.
 GOOD = """\
@@ -75,6 +78,21 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
     """GOOD with `old` (which must be in it) replaced by `new`."""
     assert old in GOOD, old
     return write(tmp_path, GOOD.replace(old, new, 1))
+
+
+# A scenario laid over GOOD: its name, its leak, and one chairs' setting of its own.
+EXTENDS = """\
+extends = "{base}"
+
+[night]
+name = "leaky"
+
+[chairs]
+count = 12
+
+[leak]
+at = "30m"
+"""
 
 
 def refusal(path: Path) -> str:
@@ -255,8 +273,10 @@ def test_an_unknown_scenario_lists_the_known_ones():
     with pytest.raises(ScenarioError) as raised:
         load_scenario("nosuch")
 
-    assert str(raised.value) == ("no scenario 'nosuch' (known: demo, iowa-2020, "
-                                 "night-under-fire, pin-guessing, smoke, spoofer)")
+    assert str(raised.value) == (
+        "no scenario 'nosuch' (known: demo, iowa-2020, iowa-2020-leak, night-under-fire, "
+        "pin-guessing, smoke, spoofer)"
+    )
 
 
 def test_the_keypad_knobs_default_to_no_keypad_chairs(tmp_path):
@@ -281,10 +301,72 @@ def test_the_keypad_knobs_are_read_and_checked(tmp_path):
 
 def test_every_shipped_scenario_says_its_keypad_share():
     for path in SCENARIO_DIR.glob("*.toml"):
-        assert "\nkeypad_share = " in path.read_text(), path.name
+        text = path.read_text()
+        stated = (
+            text
+            if "\nextends = " not in text
+            else find_scenario(tomllib.loads(text)["extends"]).read_text()
+        )
+        assert "\nkeypad_share = " in stated, path.name
         share = load_scenario(str(path)).chairs.keypad_share
         if path.stem in ("demo", "night-under-fire"):
             # The live nights are too short for a keypad report read at life's pace.
             assert share == 0, path.name
         else:
             assert 0 < share < 1, path.name  # some chairs on the keypad, some to volunteers
+
+
+# --- a leak, and a scenario that extends another --------------------------------------------
+
+
+def test_a_leak_says_when_the_number_is_rotated(tmp_path):
+    path = write(tmp_path, GOOD + '\n[leak]\nat = "25m"\n')
+    assert load_scenario(str(path)).leak == Leak(at_s=1500.0)
+
+
+def test_no_leak_section_is_no_leak(tmp_path):
+    assert load_scenario(str(write(tmp_path, GOOD))).leak is None
+
+
+@pytest.mark.parametrize("at", ['"0s"', '"1h"', '"2h"'])
+def test_a_leak_outside_the_night_is_refused(tmp_path, at):
+    path = write(tmp_path, GOOD + f"\n[leak]\nat = {at}\n")
+    assert refusal(path) == f"{path}: leak.at must lie within the night"
+
+
+def test_a_leak_without_a_time_is_refused(tmp_path):
+    path = write(tmp_path, GOOD + "\n[leak]\n")
+    assert refusal(path) == f"{path}: missing setting 'leak.at'"
+
+
+def test_an_extending_scenario_is_its_base_with_its_own_settings_laid_over(tmp_path):
+    write(tmp_path, GOOD)
+    path = write(tmp_path, EXTENDS.format(base=tmp_path / "tiny.toml"), "leaky.toml")
+    base = load_scenario(str(tmp_path / "tiny.toml"))
+    assert load_scenario(str(path)) == replace(
+        base,
+        name="leaky",
+        description="a tiny night",
+        leak=Leak(at_s=1800.0),
+        chairs=replace(base.chairs, count=12),
+    )
+
+
+def test_the_shipped_leak_is_iowa_2020_rotated_at_9_15_pm():
+    assert load_scenario("iowa-2020-leak") == replace(
+        load_scenario("iowa-2020"),
+        name="iowa-2020-leak",
+        description="iowa-2020, the leaked number rotated at 9:15 pm",
+        leak=Leak(at_s=8100.0),
+    )
+
+
+def test_extending_an_unknown_scenario_is_refused(tmp_path):
+    path = write(tmp_path, 'extends = "no-such-night"\n', "leaky.toml")
+    assert refusal(path).startswith(f"{path}: extends no scenario 'no-such-night' (known: ")
+
+
+def test_a_scenario_that_extends_itself_is_refused(tmp_path):
+    path = write(tmp_path, "", "loop.toml")
+    path.write_text(f'extends = "{path}"\n', encoding="utf-8")
+    assert refusal(path) == f"{path}: extends {str(path)!r}, which extends it back"

@@ -5,10 +5,12 @@
 -- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
 --       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures,
 --       11 allowed numbers, 12 blocks by time, 13 blocks by expiry, 14 blocks by target
---       (the blocks' indexes), 15 calls by time, 16 precinct traits
+--       (the blocks' indexes), 15 calls by time, 16 precinct traits,
+--       17 retired hotline numbers
 -- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
 --       5 long window s, 6 call record ttl s, 7 recent calls cap,
---       8 request details (JSON, stored on the call record)
+--       8 request details (JSON, stored on the call record),
+--       9 the hotline number called (Twilio's To; "" when not sent)
 local now = tonumber(ARGV[1])
 local number = ARGV[2]
 local call_sid = ARGV[3]
@@ -80,6 +82,10 @@ local facts = {
   calls_this_minute = inbound,
   withheld_pin_failures = redis.call('ZCOUNT', KEYS[10], since_long, '+inf'),
 }
+-- Set only when true: the facts are kept on every call record.
+if ARGV[9] ~= '' and redis.call('HEXISTS', KEYS[17], ARGV[9]) == 1 then
+  facts.called_retired_number = true
+end
 
 if number ~= '' then
   redis.call('ZADD', KEYS[7], now, call_sid)
