@@ -169,7 +169,6 @@ def _rotation(night: Night) -> dict[str, Any]:
             if any(after(c) and c.outcome == "diverted" for c in chair.calls)
         ),
         "nuisance_calls_after": len(nuisance_after),
-        "nuisance_diverted_after": sum(1 for c in nuisance_after if c.outcome == "diverted"),
     }
 
 
@@ -249,7 +248,6 @@ ROTATION_ROWS: list[tuple[str, str, str]] = [
     ("  chairs calling the new number", "rotation", "chairs_on_new_number"),
     ("  chairs turned away at the old", "rotation", "chairs_turned_away"),
     ("  nuisance calls to the old", "rotation", "nuisance_calls_after"),
-    ("    diverted to a message", "rotation", "nuisance_diverted_after"),
 ]
 
 

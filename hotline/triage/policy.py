@@ -29,8 +29,16 @@ class Action(StrEnum):
 class DivertMessage(StrEnum):
     NUISANCE = "diverted"
     WITHHELD = "diverted_withheld"
-    # The caller dialled a retired number: told it changed, never told the new one.
-    NUMBER_CHANGED = "diverted_number_changed"
+
+
+class ChallengeMessage(StrEnum):
+    """The first question of a strict challenge (flood mode's one short chance)."""
+
+    FLOOD = "flood_challenge"
+    # The caller dialled a retired number: told it changed and that chairs were texted the
+    # new one (never the new number itself); a chair without the text keys in as in flood
+    # mode.
+    NUMBER_CHANGED = "number_changed_challenge"
 
 
 RETIRED_NUMBER = "called a retired hotline number"
@@ -84,6 +92,8 @@ class Verdict:
     # alone is never checked; it is asked with the backup code (or a call back). Trolls
     # hear one short prompt and go, and no chair is shut out.
     strict: bool = False
+    # What a strict challenge asks first.
+    challenge_message: ChallengeMessage = ChallengeMessage.FLOOD
 
     @property
     def effective_action(self) -> Action:
@@ -163,8 +173,6 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
     flood = _flood_reason(facts, policy)
 
     if facts.withheld:
-        if facts.called_retired_number:
-            return _number_changed(("caller ID withheld",) + distrust)
         if facts.withheld_pin_failures >= policy.pin_failures_withheld:
             return Verdict(
                 Action.DIVERT,
@@ -176,6 +184,8 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
                 + distrust,
                 divert_message=DivertMessage.WITHHELD,
             )
+        if facts.called_retired_number:
+            return _number_changed(("caller ID withheld",) + distrust)
         if flood:
             return Verdict(Action.CHALLENGE, (flood,) + distrust, strict=True)
         return Verdict(Action.CHALLENGE, ("caller ID withheld",) + distrust)
@@ -183,8 +193,8 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
     if facts.verified_recently:
         return Verdict(Action.CHALLENGE, ("verified a PIN recently",) + retired + distrust)
 
-    # Flood mode makes the challenge stricter, and a retired number diverts; neither spares
-    # a redialling number the escalation it has earned (a block costs less than a message).
+    # Flood mode and a retired number make the challenge stricter; neither spares a
+    # redialling number the escalation it has earned (a block costs less than a prompt).
     escalated = _escalate(facts, policy, distrust)
     if escalated is not None:
         return escalated
@@ -282,12 +292,13 @@ def decide_after_pin_failure(
 
 def _number_changed(why: tuple[str, ...]) -> Verdict:
     """A caller on a retired number who is neither a chair nor known: told the number
-    changed and that chairs were texted the new one. The new number is never read out: a
-    troll would simply call it.
+    changed and that chairs were texted the new one (never the new number: a troll would
+    simply call it), and given flood mode's one short chance to key a precinct, its PIN
+    and its backup code. A chair without a registered phone, who was not texted, still
+    gets through; a troll hears one prompt and goes.
     """
-    return Verdict(
-        Action.DIVERT, (RETIRED_NUMBER,) + why, divert_message=DivertMessage.NUMBER_CHANGED
-    )
+    return Verdict(Action.CHALLENGE, (RETIRED_NUMBER,) + why, strict=True,
+                   challenge_message=ChallengeMessage.NUMBER_CHANGED)  # fmt: skip
 
 
 def _let_in(chair: str | None, reasons: tuple[str, ...]) -> Verdict:

@@ -78,8 +78,10 @@ def incoming() -> Response:
             speak_in(judged.chair_language)  # the precinct's own language, from the start
         return _ask_pin(verdict.chair_precinct, how="registered-phone", tries=0, reprompts=0)
     if verdict.strict and verdict.enforced:
-        # Flood mode: one short chance, no second prompt for a caller who keys nothing.
-        return _ask_precinct(reprompts=settings.voice.reprompts, strict=True)
+        # Flood mode, or a retired number: one short chance, no second prompt for a caller
+        # who keys nothing.
+        return _ask_precinct(reprompts=settings.voice.reprompts, strict=True,
+                             question=verdict.challenge_message.value)  # fmt: skip
     return _ask_precinct(reprompts=0)
 
 
@@ -255,8 +257,11 @@ def _after_check(result: Result, precinct: str, how: str, tries: int, wrong_prom
 
 
 def _ask_precinct(reprompts: int, preface: str = "", preface_text: str = "",
-                  strict: bool = False) -> Response:  # fmt: skip
-    return ask(prompt("flood_challenge" if strict else "ask_precinct"),
+                  strict: bool = False, question: str | None = None) -> Response:  # fmt: skip
+    """Ask for the precinct: `question` names the prompt when the policy chose one (the
+    first question of a strict challenge), else the flood challenge's or the usual.
+    """
+    return ask(prompt(question or ("flood_challenge" if strict else "ask_precinct")),
                url("/voice/precinct", reprompts=reprompts, step=next_step(),
                    **_strict_arg(strict)),
                preface_text or (prompt(preface) if preface else ""),

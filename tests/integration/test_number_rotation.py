@@ -479,22 +479,46 @@ def test_on_the_old_number_an_unknown_caller_hears_it_changed_and_not_the_new_on
     client, services, network, roster, telephony
 ):
     rotate_number(services, telephony, author="ann")
-    answer = PhoneCall(client, "CA1", "+17125550667", To=OLD).ring()
-    message = services.settings.prompts["diverted_number_changed"]
-    assert answer.data.decode() == (
-        f'{HEADER}<Response><Say language="en-US">{message}</Say><Hangup /></Response>'
+    call = PhoneCall(client, "CA1", "+17125550667", To=OLD)
+    answer = call.ring()
+    question = services.settings.prompts["number_changed_challenge"]
+    assert question == (
+        "This hotline has moved to a new number, and precinct chairs have been sent it by "
+        "text message. Chairs without it, enter your precinct number, then press pound."
     )
-    assert message == (
-        "This hotline has moved to a new number. Precinct chairs have been sent it by text "
-        "message. Goodbye."
+    # Flood mode's one short chance: no second prompt for a caller who keys nothing.
+    assert answer.data.decode() == (
+        f"{HEADER}<Response>"
+        f'<Gather action="{PUBLIC_URL}/voice/precinct?reprompts=2&amp;step=0&amp;strict=1" '
+        'actionOnEmptyResult="true" finishOnKey="#" input="dtmf" method="POST" timeout="6">'
+        f'<Say language="en-US">{question}</Say>{SPANISH_OFFER}</Gather></Response>'
     )
     assert NEW not in answer.data.decode() and "5 5 5 0 2 0 0" not in answer.data.decode()
+    call.end()
+    drain(services.queue)  # the call-end job records a challenge's verdict
     record = services.store.calls.get("CA1")
     assert (record.verdict, record.reasons) == (
-        "divert",
+        "challenge",
         ("called a retired hotline number", "no PIN verified from this number in the last 1h"),
     )
     assert record.facts["called_retired_number"] is True
+
+
+def test_on_the_old_number_a_chair_who_was_not_texted_still_gets_through(
+    client, services, network, roster, telephony
+):
+    """A chair with no registered phone was never texted the new number: keying the
+    precinct, the PIN and the backup code on the old one puts them on hold.
+    """
+    rotate_number(services, telephony, author="ann")
+    chair = PhoneCall(client, "CA1", "+17125550669", To=OLD)
+    chair.ring()
+    chair.press("99010")
+    chair.press(ROSTER["99010"][1])
+    assert b"backup code" in chair.last.data
+    chair.press("12345678")
+    assert b"Precinct 9 9 0 1 0 is verified." in chair.last.data
+    assert services.store.calls.get("CA1").verified_at == services.clock.now()
 
 
 def test_on_the_old_number_a_registered_chair_is_asked_for_the_pin_as_today(

@@ -21,7 +21,12 @@ from hotline.triage import (
     decide,
     decide_after_pin_failure,
 )
-from hotline.triage.policy import STIR_FAILED_PREFIX, DivertMessage, distrust_reasons
+from hotline.triage.policy import (
+    STIR_FAILED_PREFIX,
+    ChallengeMessage,
+    DivertMessage,
+    distrust_reasons,
+)
 
 NUMBER = "+15155550100"
 ENFORCE = Policy()
@@ -92,11 +97,8 @@ def test_action_and_divert_message_values_are_stable():
         "temp-block",
         "block",
     ]
-    assert [m.value for m in DivertMessage] == [
-        "diverted",
-        "diverted_withheld",
-        "diverted_number_changed",
-    ]
+    assert [m.value for m in DivertMessage] == ["diverted", "diverted_withheld"]
+    assert [m.value for m in ChallengeMessage] == ["flood_challenge", "number_changed_challenge"]
     assert STIR_FAILED_PREFIX == "TN-Validation-Failed"
 
 

@@ -1,7 +1,9 @@
 """The triage policy on a retired number (the hotline's number leaked and was rotated):
 registered chairs, numbers an admin allowed and callers who verified a PIN recently get
-through as on the current number; anyone else is diverted to the message that the number
-changed, which never names the new one. Exact verdicts, then properties over any facts.
+through as on the current number; anyone else hears that the number changed (never the
+new one) and gets flood mode's one short chance: a chair who was not texted still gets
+in with the precinct, the PIN and the backup code. Exact verdicts, then properties over
+any facts.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.triage import Action, CallerFacts, Policy, decide
-from hotline.triage.policy import RETIRED_NUMBER, DivertMessage
+from hotline.triage.policy import RETIRED_NUMBER, ChallengeMessage
 
 NUMBER = "+15155550100"
 ENFORCE = Policy()
@@ -28,13 +30,12 @@ def test_the_retired_fact_is_named_as_it_is_shown():
     assert RETIRED_NUMBER == "called a retired hotline number"
 
 
-def test_an_unknown_caller_hears_the_number_changed():
+def test_an_unknown_caller_hears_the_number_changed_and_gets_one_short_chance():
     verdict = decide(retired(), ENFORCE)
-    assert verdict.action is Action.DIVERT
+    assert (verdict.action, verdict.strict) == (Action.CHALLENGE, True)
     assert verdict.reasons == (RETIRED_NUMBER, NOT_VERIFIED)
-    assert verdict.divert_message is DivertMessage.NUMBER_CHANGED
+    assert verdict.challenge_message is ChallengeMessage.NUMBER_CHANGED
     assert verdict.enforced is True
-    assert verdict.effective_action is Action.DIVERT
 
 
 def test_the_same_caller_on_the_current_number_is_challenged():
@@ -64,11 +65,16 @@ def test_a_number_an_admin_allowed_gets_through():
     )
 
 
-def test_a_withheld_caller_hears_the_number_changed():
+def test_a_withheld_caller_hears_the_number_changed_and_gets_one_short_chance():
     verdict = decide(retired(number=None), ENFORCE)
-    assert verdict.action is Action.DIVERT
+    assert (verdict.action, verdict.strict) == (Action.CHALLENGE, True)
     assert verdict.reasons == (RETIRED_NUMBER, "caller ID withheld")
-    assert verdict.divert_message is DivertMessage.NUMBER_CHANGED
+    assert verdict.challenge_message is ChallengeMessage.NUMBER_CHANGED
+
+
+def test_withheld_callers_past_their_budget_are_diverted_on_a_retired_number_too():
+    verdict = decide(retired(number=None, withheld_pin_failures=30), ENFORCE)
+    assert verdict.action is Action.DIVERT
 
 
 def test_distrust_is_named_too():
@@ -82,18 +88,15 @@ def test_a_redialling_number_is_still_blocked_rather_than_told_again():
     assert verdict.reasons == ("9 calls in 1h (temporary block at 9)",)
 
 
-def test_the_message_beats_flood_mode():
+def test_the_number_changed_question_beats_flood_modes():
     verdict = decide(retired(flood_switch=True), ENFORCE)
-    assert verdict.action is Action.DIVERT
-    assert verdict.divert_message is DivertMessage.NUMBER_CHANGED
-    assert verdict.strict is False
+    assert (verdict.action, verdict.strict) == (Action.CHALLENGE, True)
+    assert verdict.challenge_message is ChallengeMessage.NUMBER_CHANGED
 
 
-def test_log_only_mode_records_the_divert_and_challenges():
+def test_log_only_mode_records_the_strict_challenge_and_asks_as_usual():
     verdict = decide(retired(), Policy(log_only=True))
-    assert verdict.action is Action.DIVERT
-    assert verdict.enforced is False
-    assert verdict.effective_action is Action.CHALLENGE
+    assert (verdict.action, verdict.strict, verdict.enforced) == (Action.CHALLENGE, False, False)
     assert verdict.reasons == (RETIRED_NUMBER, NOT_VERIFIED, "log-only mode: not enforced")
 
 
@@ -134,14 +137,17 @@ def test_whoever_gets_through_on_the_current_number_as_a_chair_or_known_caller_s
 
 
 @given(facts)
-def test_nobody_else_reaches_a_prompt_on_a_retired_number(f):
-    """Anyone else is diverted or blocked: never the precinct prompt, never the PIN."""
+def test_anyone_else_gets_at_most_the_one_short_chance(f):
+    """Anyone else is challenged strictly (the precinct, then the PIN with the backup
+    code), diverted or blocked: never the usual prompts, never the PIN alone.
+    """
     if f.admin_allowed or f.chair_precinct is not None or (f.verified_recently and f.number):
         return
     verdict = decide(replace(f, called_retired_number=True), ENFORCE)
-    assert verdict.action in (Action.DIVERT, Action.TEMP_BLOCK, Action.BLOCK)
-    if verdict.action is Action.DIVERT and RETIRED_NUMBER in verdict.reasons:
-        assert verdict.divert_message is DivertMessage.NUMBER_CHANGED
+    assert verdict.action in (Action.CHALLENGE, Action.DIVERT, Action.TEMP_BLOCK, Action.BLOCK)
+    if verdict.action is Action.CHALLENGE:
+        assert verdict.strict
+        assert verdict.challenge_message is ChallengeMessage.NUMBER_CHANGED
 
 
 @given(facts)
