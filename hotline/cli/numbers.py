@@ -29,7 +29,8 @@ def number() -> None:
     "(or use one the account owns, --number), point its webhooks at the hotline, and text "
     "every chair with a registered phone the new number. The old number keeps answering "
     "registered chairs and callers who verified a PIN recently; anyone else hears that the "
-    "number changed, never the new one."
+    "number changed (never the new one) and gets one short chance to key a precinct, its "
+    "PIN and its backup code."
 )
 @click.option("--number", "new_number", help="A number the Twilio account owns, to use.")
 @click.option("--area-code", help="Buy a number in this area code, e.g. 515.")
@@ -71,7 +72,7 @@ def rotate(
     click.echo(
         f"Retired {', '.join(rotation.old)}: it still answers registered chairs' phones and "
         f"numbers that verified a PIN in the last {window}; anyone else hears that the "
-        "number changed and is diverted."
+        "number changed and gets one short chance (precinct, PIN and backup code)."
     )
     if not rotation.chairs:
         click.echo("No chair has a registered phone: nobody is texted. Tell the chairs yourself.")
@@ -115,7 +116,8 @@ def status(show_failed: int) -> None:
     click.echo(
         "\nThe current number answers everyone. A retired number answers registered chairs' "
         f"phones, numbers an admin allowed and numbers that verified a PIN in the last {window}; "
-        "anyone else hears that the number changed and is diverted."
+        "anyone else hears that the number changed and gets one short chance (precinct, PIN "
+        "and backup code)."
     )
     for rotation, texts in rotations:
         click.echo(

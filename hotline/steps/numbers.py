@@ -5,7 +5,8 @@ phone texted the new number, at the pace one number may text.
 The old number keeps answering: /voice/incoming learns from the inbound script that a call
 came in on a retired number, and the triage policy lets registered chairs, numbers an admin
 allowed and callers who verified a PIN recently through; anyone else hears that the number
-changed (never the new one) and is diverted.
+changed (never the new one) and gets flood mode's one short chance, so that a chair who
+was not texted still gets in.
 
 `rotate_number` calls Twilio, so it runs in the admins' command, a worker or the simulator,
 never in a web request: a console button calls `request_rotation`, which queues it.

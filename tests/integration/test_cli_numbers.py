@@ -80,8 +80,8 @@ def test_rotate_says_what_it_did(hotline, services, network):
     assert result.output == (
         f"Bought {NEW} for the hotline (voice {VOICE_URL}, status {STATUS_URL}).\n"
         f"Retired {OLD}: it still answers registered chairs' phones and numbers that "
-        "verified a PIN in the last 1h; anyone else hears that the number changed and is "
-        "diverted.\n"
+        "verified a PIN in the last 1h; anyone else hears that the number changed and gets "
+        "one short chance (precinct, PIN and backup code).\n"
         f"Texting 3 chairs from {NEW}, one every 1s (about 1 min). `hotline number status` "
         "shows the receipts.\n"
     )
@@ -173,7 +173,8 @@ def test_status_lists_the_numbers_and_the_receipts(hotline, services, network):
         "\n"
         "The current number answers everyone. A retired number answers registered chairs' "
         "phones, numbers an admin allowed and numbers that verified a PIN in the last 1h; "
-        "anyone else hears that the number changed and is diverted.\n"
+        "anyone else hears that the number changed and gets one short chance (precinct, PIN "
+        "and backup code).\n"
         "\n"
         f"Rotation r1, {when} UTC, by ann: {OLD} -> {NEW}\n"
         "  texts to 3 chairs: 1 delivered, 2 failed, 0 sent, 0 queued, 0 sending, 0 waiting\n"
