@@ -1,6 +1,7 @@
 """The workers' housekeeping: jobs that no call triggers, enqueued on a timer.
 
-Each round reconciles the line with Twilio's queue and sweeps expired blocks.
+Each round reconciles the line with Twilio's queue, sweeps expired blocks and samples
+the night's figures for the admins' board (the line, the top callers).
 Every worker runs the timer; a key per period in Redis lets one of them enqueue each
 round's jobs. A Redis that has restarted (its run_id changed: a crash and a restart from
 the append-only file, or a failover) is reconciled at once, by every worker that sees
@@ -14,7 +15,7 @@ import threading
 
 from redis.exceptions import RedisError
 
-from hotline.jobs import enqueue_reconcile, enqueue_sweep_blocks
+from hotline.jobs import enqueue_night_sample, enqueue_reconcile, enqueue_sweep_blocks
 from hotline.services import Services
 from hotline.store import keys
 
@@ -56,6 +57,7 @@ class Housekeeping(threading.Thread):
                 return False
             enqueue_reconcile(self.services)
             enqueue_sweep_blocks(self.services)
+            enqueue_night_sample(self.services)
             return True
         except RedisError as error:
             log.warning("housekeeping skipped a round: Redis unavailable (%s)",

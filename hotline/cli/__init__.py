@@ -1,12 +1,13 @@
 """The `hotline` command line, one module per group of commands: the processes of the
-night, the roster, callers, the people, simulated nights, elections and results.
+night, the roster, callers, the people, simulated nights, elections and results, and the
+background jobs that failed.
 """
 
 from __future__ import annotations
 
 import click
 
-from hotline.cli import callers, nights, people, processes, results, roster
+from hotline.cli import callers, jobs, nights, people, processes, results, roster
 from hotline.cli.people import PIN_NOTE
 
 __all__ = ["PIN_NOTE", "main"]
@@ -17,6 +18,6 @@ def main() -> None:
     pass
 
 
-for module in (processes, roster, callers, people, nights, results):
+for module in (processes, roster, callers, people, nights, results, jobs):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import redis
 
 from hotline.clock import Clock
+from hotline.store.audit import AuditTrail
 from hotline.store.blocks import Blocks
 from hotline.store.calls import Calls
 from hotline.store.dispatch import Dispatch
+from hotline.store.figures import NightFigures
 from hotline.store.line import Line
 from hotline.store.parked import Parked
 from hotline.store.pin_guard import PinGuard
@@ -18,6 +20,7 @@ from hotline.store.results import Results
 from hotline.store.roster import Roster
 from hotline.store.scripts import Scripts
 from hotline.store.sign_in_attempts import SignInAttempts
+from hotline.store.tonight import Tonight
 from hotline.store.users import Users
 from hotline.store.verifications import Verifications
 from hotline.store.volunteers import Volunteers
@@ -43,14 +46,18 @@ class Store:
     pin_guard: PinGuard
     verifications: Verifications
     results: Results
+    tonight: Tonight
+    figures: NightFigures
+    audit: AuditTrail
 
     @classmethod
     def open(cls, client: redis.Redis, clock: Clock, policy: Policy) -> Store:
         scripts = Scripts.register(client)
+        tonight = Tonight(client, clock, policy)
         return cls(
             redis=client,
             clock=clock,
-            calls=Calls(client, scripts, policy),
+            calls=Calls(client, scripts, policy, tonight),
             blocks=Blocks(client, scripts, clock, policy.remember_caller_for_s),
             line=Line(client, scripts, policy.remember_caller_for_s),
             roster=Roster(client),
@@ -63,4 +70,7 @@ class Store:
             pin_guard=PinGuard(client, scripts, policy.pin_defence, policy.long_window_s),
             verifications=Verifications(client, scripts, policy.pin_defence),
             results=Results(client),
+            tonight=tonight,
+            figures=NightFigures(client),
+            audit=AuditTrail(client, clock),
         )

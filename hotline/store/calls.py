@@ -8,9 +8,10 @@ from typing import Any
 
 import redis
 
-from hotline.store import keys
+from hotline.store import figures, keys
 from hotline.store.blocks import Block
 from hotline.store.scripts import Scripts
+from hotline.store.tonight import Tonight
 from hotline.triage import CallerFacts, Policy, Verdict
 
 # Call records outlive the night they belong to, then go.
@@ -22,10 +23,13 @@ WITHHELD = "withheld"
 
 @dataclass(frozen=True)
 class Arrival:
-    """What the inbound script found: a block in force, or the caller's facts."""
+    """What the inbound script found: a block in force, or the caller's facts and the
+    policy in force (config/'s with tonight's thresholds, store/tonight.py).
+    """
 
     block: Block | None = None
     facts: CallerFacts | None = None
+    policy: Policy | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class CallRecord:
     # A call back booked on this call, to be placed once this call has ended (the phone it
     # rings may be the very one this call is on).
     call_back: str | None = None
+    # What the call was counted as among the night's figures (store/figures.py), once it is.
+    counted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,41 +86,82 @@ def facts_from_script(raw: dict[str, Any], request: dict[str, str]) -> CallerFac
 
 
 class Calls:
-    def __init__(self, client: redis.Redis, scripts: Scripts, policy: Policy) -> None:
+    def __init__(
+        self, client: redis.Redis, scripts: Scripts, policy: Policy, tonight: Tonight
+    ) -> None:
         self._redis = client
         self._scripts = scripts
         self._policy = policy
+        self._tonight = tonight
 
     def arrive(
         self, *, now: float, call_sid: str, number: str | None, request: dict[str, str]
     ) -> Arrival:
-        """Check blocks, count the call and read the caller's facts: one round trip."""
+        """Check blocks, count the call and read the caller's facts and the policy in
+        force: one round trip.
+        """
         owner = number or WITHHELD
+        minute = figures.minute_of(now)
         raw = self._scripts.arrive(
             keys=[
                 keys.BLOCKS, keys.CHAIR_PHONES, keys.FLOOD, keys.inbound_minute(int(now // 60)),
                 keys.call(call_sid), keys.RECENT_CALLS, keys.caller_calls(owner),
                 keys.caller_hangups(owner), keys.caller(owner),
                 keys.WITHHELD_PIN_FAILURES, keys.ALLOWED, keys.BLOCKS_BY_TIME,
-                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET,
+                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, figures.hour_key(minute),
+                keys.top_callers(figures.top_callers_slot(now)), keys.TONIGHT,
             ],
             args=[
                 repr(now), number or "", call_sid, self._policy.short_window_s,
                 self._policy.long_window_s, CALL_RECORD_TTL_S, RECENT_CALLS_CAP,
-                json.dumps(request, sort_keys=True),
+                json.dumps(request, sort_keys=True), minute, figures.FIGURES_TTL_S,
+                figures.TOP_CALLER_SLOT_S * (figures.TOP_CALLER_SLOTS + 1),
+                self._tonight.held_version,
             ],
         )  # fmt: skip
         result = json.loads(raw)
         if result.get("blocked"):
             return Arrival(block=Block.from_json(result["target"], json.dumps(result["block"])))
-        return Arrival(facts=facts_from_script(result, request))
+        facts = result["facts"]
+        policy = self._tonight.resolve(facts["policy_version"], result.get("policy"))
+        return Arrival(facts=facts_from_script(facts, request), policy=policy)
 
     def book_call_back(self, call_sid: str, verification_id: str) -> None:
         """The call asked for a call back (verification_id), placed when this call ends."""
         self._redis.hset(keys.call(call_sid), "call_back", verification_id)
 
-    def record_verdict(self, call_sid: str, verdict: Verdict) -> None:
-        self._redis.hset(keys.call(call_sid), mapping=verdict_fields(verdict))
+    def record_verdict(
+        self, call_sid: str, verdict: Verdict, *, arrived_at: float | None = None
+    ) -> None:
+        """Keep the call's verdict; with `arrived_at`, count it too among the night's
+        figures for the minute the call arrived, unless the call is counted already.
+        """
+        self._count(call_sid, verdict, arrived_at, record=True)
+
+    def count_verdict(self, call_sid: str, verdict: Verdict, *, arrived_at: float) -> None:
+        """Count the verdict a call got on arrival, unless it is counted already, leaving
+        the verdict on its record as it is (a block for failed PINs came after it).
+        """
+        self._count(call_sid, verdict, arrived_at, record=False)
+
+    def _count(
+        self, call_sid: str, verdict: Verdict, arrived_at: float | None, *, record: bool
+    ) -> None:
+        fields = verdict_fields(verdict)
+        minute = figures.minute_of(arrived_at or 0.0)
+        figure = figures.verdict_figure(verdict) if arrived_at is not None else ""
+        self._scripts.record_verdict(
+            keys=[keys.call(call_sid), figures.hour_key(minute)],
+            args=[
+                fields["verdict"],
+                fields["reasons"],
+                fields["enforced"],
+                figure,
+                figures.field(minute, figure),
+                figures.FIGURES_TTL_S,
+                "0" if record else "1",
+            ],
+        )
 
     def take_step(self, call_sid: str, step: int, *, retry: bool = False) -> str:
         """Apply step `step` of a call, once and in order: "ok", or why not ("stale" for a
@@ -210,4 +257,5 @@ def record_from_fields(call_sid: str, fields: dict[str, str]) -> CallRecord:
         kind=fields.get("kind", "caller"),
         volunteer=fields.get("volunteer"),
         call_back=fields.get("call_back"),
+        counted=fields.get("counted"),
     )

@@ -80,6 +80,18 @@ RESULTS_RECEIPTS = f"{PREFIX}:results:receipts"
 # Saves already applied: field an idempotency key (a confirming call's CallSid and step, a
 # form's submission id), value "<precinct>:<version>" it stored.
 RESULTS_SAVES = f"{PREFIX}:results:saves"
+# The policy's thresholds as admins changed them for tonight, over config/'s (store/
+# tonight.py). Hash: "version" (a token, new at each change) and "values" (JSON {setting:
+# value}, only the settings changed). The inbound script reads it with the caller's facts.
+TONIGHT = f"{PREFIX}:policy:tonight"
+# Every version of tonight's values: field the version, value its JSON. A call's record
+# names the version it was judged by, so its bookkeeping judges it the same way later.
+TONIGHT_VERSIONS = f"{PREFIX}:policy:tonight:versions"
+# The changes to tonight's thresholds, newest first: JSON {id, setting, before, value,
+# author, reason, at, reverts}.
+TONIGHT_CHANGES = f"{PREFIX}:policy:tonight:changes"
+# The top callers of the last hour as the last sample found them (JSON), for the board.
+TOP_CALLERS_LAST_HOUR = f"{PREFIX}:top-callers:last-hour"
 # RQ queue names.
 QUEUE_DEFAULT = "hotline"
 
@@ -203,3 +215,18 @@ def results_draft(precinct_code: str) -> str:
     left, resumed on the chair's next call.
     """
     return f"{PREFIX}:results:{precinct_code}:draft"
+
+
+def night_minutes(hour: int) -> str:
+    """Hash: "<minute>:<figure>" -> a count, for each minute of one clock hour (both since
+    the epoch): calls by what they got when they arrived, and the line sampled once a
+    minute (store/figures.py).
+    """
+    return f"{PREFIX}:minutes:{hour}"
+
+
+def top_callers(slot: int) -> str:
+    """Sorted set: number -> calls it placed that got past the blocks, in one five-minute
+    slot (since the epoch).
+    """
+    return f"{PREFIX}:top-callers:{slot}"

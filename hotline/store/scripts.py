@@ -49,6 +49,7 @@ class Scripts:
     prune_blocks: Script
     index_blocks: Script
     step_out: Script
+    record_verdict: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:

@@ -44,6 +44,10 @@ from hotline.store import keys
         ("RESULTS_LATEST", "hotline:results:latest"),
         ("RESULTS_RECEIPTS", "hotline:results:receipts"),
         ("RESULTS_SAVES", "hotline:results:saves"),
+        ("TONIGHT", "hotline:policy:tonight"),
+        ("TONIGHT_VERSIONS", "hotline:policy:tonight:versions"),
+        ("TONIGHT_CHANGES", "hotline:policy:tonight:changes"),
+        ("TOP_CALLERS_LAST_HOUR", "hotline:top-callers:last-hour"),
     ],
 )
 def test_constant_keys(name, value):
@@ -64,6 +68,8 @@ def test_constant_keys(name, value):
         (keys.caller("+15155550100"), "hotline:caller:+15155550100"),
         (keys.inbound_minute(29_000_000), "hotline:inbound:29000000"),
         (keys.kept_place("0042"), "hotline:kept-place:0042"),
+        (keys.night_minutes(438_883), "hotline:minutes:438883"),
+        (keys.top_callers(5_800_000), "hotline:top-callers:5800000"),
         (keys.precinct_pin_failures("0042"), "hotline:precinct:0042:pin-failures"),
         (keys.volunteer_pin_failures("v3"), "hotline:volunteer:v3:pin-failures"),
         (keys.pin_checks(438_883), "hotline:pin-checks:438883"),
@@ -124,6 +130,10 @@ def test_every_public_key_is_pinned():
         "RESULTS_LATEST",
         "RESULTS_RECEIPTS",
         "RESULTS_SAVES",
+        "TONIGHT",
+        "TONIGHT_VERSIONS",
+        "TONIGHT_CHANGES",
+        "TOP_CALLERS_LAST_HOUR",
     }
     assert functions == {
         "precinct",
@@ -148,4 +158,6 @@ def test_every_public_key_is_pinned():
         "verification",
         "given_up_pairing",
         "housekeeping",
+        "night_minutes",
+        "top_callers",
     }

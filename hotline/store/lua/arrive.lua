@@ -2,13 +2,24 @@
 -- blocked; otherwise count it and return everything known about the caller.
 -- One round trip for the common path of /voice/incoming.
 --
+-- It also keeps the night's figures (store/figures.py): calls answered and rejected this
+-- minute, and each number's answered calls in five-minute slots. And it reads which
+-- version of tonight's thresholds is in force (store/tonight.py), so that the web process
+-- judges the call by them without a round trip of its own: the thresholds themselves
+-- come back only when the version is not the one the process already holds.
+--
 -- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
 --       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures,
 --       11 allowed numbers, 12 blocks by time, 13 blocks by expiry, 14 blocks by target
---       (the blocks' indexes)
+--       (the blocks' indexes), 15 this hour's figures, 16 this slot's top callers,
+--       17 tonight's thresholds
 -- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
 --       5 long window s, 6 call record ttl s, 7 recent calls cap,
---       8 request details (JSON, stored on the call record)
+--       8 request details (JSON, stored on the call record), 9 this minute (since the
+--       epoch), 10 figures ttl s, 11 top callers slot ttl s, 12 the version of tonight's
+--       thresholds the web process holds ("" for none)
+-- Returns JSON: {blocked, target, block} for a block in force; otherwise {facts} and,
+-- when tonight's version is not the one held, {policy: tonight's values}.
 local now = tonumber(ARGV[1])
 local number = ARGV[2]
 local call_sid = ARGV[3]
@@ -16,6 +27,11 @@ local short_window = tonumber(ARGV[4])
 local long_window = tonumber(ARGV[5])
 local call_ttl = tonumber(ARGV[6])
 local since_long = now - long_window
+
+local function count(figure)
+  redis.call('HINCRBY', KEYS[15], ARGV[9] .. ':' .. figure, 1)
+  redis.call('EXPIRE', KEYS[15], tonumber(ARGV[10]))
+end
 
 local function record_call(fields)
   local fresh = redis.call('HSETNX', KEYS[5], 'started_at', ARGV[1]) == 1
@@ -54,7 +70,10 @@ if number ~= '' then
   for i, target in ipairs(targets) do
     local block = active_block(target, found[i])
     if block then
-      record_call({'verdict', 'reject', 'block_target', target, 'block', block})
+      if record_call({'verdict', 'reject', 'counted', 'rejected', 'block_target', target,
+                      'block', block}) then
+        count('rejected')
+      end
       return cjson.encode({blocked = true, target = target, block = cjson.decode(block)})
     end
   end
@@ -66,6 +85,11 @@ local inbound
 if fresh then
   inbound = redis.call('INCR', KEYS[4])
   redis.call('EXPIRE', KEYS[4], 120)
+  count('answered')
+  if number ~= '' then
+    redis.call('ZINCRBY', KEYS[16], 1, number)
+    redis.call('EXPIRE', KEYS[16], tonumber(ARGV[11]))
+  end
 else
   inbound = tonumber(redis.call('GET', KEYS[4]) or '1')
 end
@@ -93,6 +117,13 @@ if number ~= '' then
   if chair then facts.chair_precinct = chair end
 end
 
+local tonight = redis.call('HMGET', KEYS[17], 'version', 'values')
+local version = tonight[1] or ''
+facts.policy_version = version
+
 local encoded = cjson.encode(facts)
 redis.call('HSET', KEYS[5], 'facts', encoded)
-return encoded
+if version ~= ARGV[12] and tonight[2] then
+  return '{"facts":' .. encoded .. ',"policy":' .. tonight[2] .. '}'
+end
+return '{"facts":' .. encoded .. '}'
