@@ -9,7 +9,7 @@ so they can be told apart in greyscale and by readers who do not see the colours
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -35,7 +35,23 @@ LEGEND_FONT = 13.5
 # About how wide a character of the page's sans-serif is, per unit of font size.
 CHAR_WIDTH = 0.52
 
-STYLE = """
+# How the chart itself is drawn: a page that shows the chart alone (render_svg), such as
+# the admins' board, links these rules as a style sheet of its own.
+SVG_STYLE = """
+svg { display: block; width: 100%; height: auto; }
+svg text { font-family: inherit; fill: #3e4c59; font-variant-numeric: tabular-nums; }
+.tick text { font-size: 12.5px; }
+.axis-label { font-size: 13px; fill: #52606d; }
+.legend text { font-size: 13.5px; fill: #1f2933; }
+.tick line { stroke: #9aa5b1; stroke-width: 1; }
+.tick line.grid { stroke: #e4e7eb; }
+.axis { stroke: #7b8794; stroke-width: 1; }
+.plot-area { fill: #fff; }
+.series { fill: none; stroke-width: 2.25; stroke-linejoin: round; stroke-linecap: butt; }
+.peak { stroke: #fff; stroke-width: 1.5; }
+"""
+
+PAGE_STYLE = """
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body {
@@ -53,17 +69,6 @@ h1 { font-size: 1.35rem; font-weight: 650; margin: 0 0 4px; letter-spacing: -0.0
 .empty { margin: 24px 0 8px; padding: 32px; text-align: center; color: #52606d;
   background: #f6f7f9; border-radius: 6px; }
 figure { margin: 8px 0 0; }
-svg { display: block; width: 100%; height: auto; }
-svg text { font-family: inherit; fill: #3e4c59; font-variant-numeric: tabular-nums; }
-.tick text { font-size: 12.5px; }
-.axis-label { font-size: 13px; fill: #52606d; }
-.legend text { font-size: 13.5px; fill: #1f2933; }
-.tick line { stroke: #9aa5b1; stroke-width: 1; }
-.tick line.grid { stroke: #e4e7eb; }
-.axis { stroke: #7b8794; stroke-width: 1; }
-.plot-area { fill: #fff; }
-.series { fill: none; stroke-width: 2.25; stroke-linejoin: round; stroke-linecap: butt; }
-.peak { stroke: #fff; stroke-width: 1.5; }
 table { border-collapse: collapse; margin: 20px 0 0; font-size: 0.9rem;
   font-variant-numeric: tabular-nums; min-width: 60%; }
 th, td { padding: 6px 14px 6px 0; text-align: left; border-bottom: 1px solid #e4e7eb; }
@@ -74,6 +79,7 @@ td.num, th.num { text-align: right; padding-right: 0; padding-left: 24px;
 td.key { width: 38px; padding-right: 10px; }
 .swatch { display: block; width: 28px; height: 3px; }
 """
+STYLE = PAGE_STYLE + SVG_STYLE
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,33 @@ def render_chart(
     return f"{head}<body>\n<main>\n{heading}{body}</main>\n</body>\n</html>\n"
 
 
+def render_svg(
+    series: dict[str, list[tuple[float, float]]],
+    *,
+    title: str,
+    y_label: str,
+    x_label: str,
+    chart_id: str = "chart",
+    x_text: Callable[[float], str] | None = None,
+) -> str:
+    """The chart of render_chart alone, as a <figure> holding the <svg>, for a page of its
+    own that styles it with SVG_STYLE; `chart_id` tells two charts on one page apart, and
+    `x_text` writes a tick's time (default: clock). With no points at all, a paragraph
+    that says so.
+    """
+    lines = {name: _clean(points) for name, points in series.items()}
+    if not any(lines.values()):
+        return '<p class="empty">No data to chart.</p>\n'
+    return _figure(
+        lines,
+        title=title,
+        y_label=y_label,
+        x_label=x_label,
+        chart_id=chart_id,
+        x_text=x_text or clock,
+    )
+
+
 def write_chart(path: Path, html: str) -> Path:
     """Write the page to path, making its directory if need be."""
     path = Path(path)
@@ -151,7 +184,13 @@ def _head(title: str) -> str:
 
 
 def _figure(
-    lines: dict[str, list[tuple[float, float]]], *, title: str, y_label: str, x_label: str
+    lines: dict[str, list[tuple[float, float]]],
+    *,
+    title: str,
+    y_label: str,
+    x_label: str,
+    chart_id: str = "chart",
+    x_text: Callable[[float], str] = clock,
 ) -> str:
     points = [point for line in lines.values() for point in line]
     xs = [x for x, _ in points]
@@ -173,9 +212,9 @@ def _figure(
 
     out = [
         f'<figure>\n<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="chart-title" '
+        f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="{chart_id}-title" '
         'preserveAspectRatio="xMidYMid meet">\n'
-        f'<title id="chart-title">{escape(title)}</title>\n',
+        f'<title id="{chart_id}-title">{escape(title)}</title>\n',
         f'<rect class="plot-area" x="{left}" y="{top}" width="{right - left}" '
         f'height="{PLOT_HEIGHT}"/>\n',
     ]
@@ -195,7 +234,7 @@ def _figure(
         x = _num(x_scale(minute))
         out.append(
             f'<g class="tick"><line x1="{x}" y1="{bottom}" x2="{x}" y2="{bottom + 5}"/>'
-            f'<text x="{x}" y="{bottom + 20}" text-anchor="middle">{clock(minute)}</text></g>\n'
+            f'<text x="{x}" y="{bottom + 20}" text-anchor="middle">{x_text(minute)}</text></g>\n'
         )
     out.append("</g>\n")
     middle_y = _num((top + bottom) / 2)
@@ -225,7 +264,7 @@ def _figure(
             f'<circle class="peak" data-series="{index}" cx="{_num(x_scale(peak_x))}" '
             f'cy="{_num(y_scale(peak_y))}" r="4" fill="{colour}">'
             f"<title>{escape(name)}: peak {escape(_value_text(peak_y))} at "
-            f"{clock(peak_x)}</title></circle>\n"
+            f"{x_text(peak_x)}</title></circle>\n"
         )
     out.append("</g>\n")
     out.append(legend)
