@@ -5,6 +5,8 @@ they make.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hotline.triage import Policy
 from hotline.triage.tonight import SETTINGS, apply, checked
@@ -88,3 +90,28 @@ def test_an_untrusted_caller_is_never_let_off_more_lightly():
     assert checked(BASE, values, "escalation.divert_calls_short", "2") == 2
     with pytest.raises(ValueError, match="temp_block_calls_long = 5"):
         checked(BASE, {}, "escalation.temp_block_calls_long", "4")
+
+
+@given(st.dictionaries(st.sampled_from(list(SETTINGS)), st.integers(0, 1000)))
+def test_what_apply_writes_is_what_each_setting_reads(values):
+    policy = apply(BASE, values)
+    for name, setting in SETTINGS.items():
+        assert setting.read(policy) == values.get(name, setting.read(BASE))
+
+
+@given(st.sampled_from(list(SETTINGS)), st.integers(-5, 2000))
+def test_a_value_checked_is_one_the_policy_can_take(name, value):
+    try:
+        kept = checked(BASE, {}, name, str(value))
+    except ValueError:
+        return
+    setting = SETTINGS[name]
+    assert setting.lowest <= kept <= setting.highest
+    after = apply(BASE, {name: kept})
+    assert (
+        after.escalation.untrusted.divert_calls_short <= after.escalation.normal.divert_calls_short
+    )
+    assert (
+        after.escalation.untrusted.temp_block_calls_long
+        <= after.escalation.normal.temp_block_calls_long
+    )
