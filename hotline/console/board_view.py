@@ -74,7 +74,7 @@ def live_state(svc: Services) -> dict[str, Any]:
         alarm_window_s=policy.pin_defence.alarm_window_s,
         job_keys=job_registries.job_keys(svc.queue),
     )
-    return {"figures": _figures(svc, read), "plots": _plots(read), "callers": _callers(read)}
+    return {"figures": _figures(svc, read), "plots": _plots(read), "callers": _callers(svc, read)}
 
 
 def _figures(svc: Services, read: BoardFigures) -> dict[str, Any]:
@@ -164,11 +164,12 @@ def _time_of_day(minutes: float) -> str:
     return clock(minutes % 1440)
 
 
-def _callers(read: BoardFigures) -> dict[str, Any] | None:
+def _callers(svc: Services, read: BoardFigures) -> dict[str, Any] | None:
     top = read.top_callers
     if top is None:
         return None
     return {
+        "window": format_duration(svc.store.tonight.base.long_window_s),
         "at": top.at,
         "rows": [{"number": c.number, "calls": c.calls, "blocked": c.blocked} for c in top.callers],
     }

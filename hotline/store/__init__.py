@@ -71,6 +71,6 @@ class Store:
             verifications=Verifications(client, scripts, policy.pin_defence),
             results=Results(client),
             tonight=tonight,
-            figures=NightFigures(client),
+            figures=NightFigures(client, policy.long_window_s),
             audit=AuditTrail(client, clock),
         )

@@ -64,7 +64,7 @@ def read_board(
             pipe.zcount(keys.PIN_FAILURES, minute * 60, f"({(minute + 1) * 60}")
         pipe.zcount(keys.PIN_FAILURES, now - alarm_window_s, "+inf")
         pipe.get(keys.FLOOD)
-        pipe.get(keys.TOP_CALLERS_LAST_HOUR)
+        pipe.get(keys.TOP_CALLERS_RANKED)
         pipe.llen(job_keys.queued)
         pipe.zcard(job_keys.running)
         pipe.zcard(job_keys.retrying)

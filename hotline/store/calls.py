@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,13 +110,13 @@ class Calls:
                 keys.caller_hangups(owner), keys.caller(owner),
                 keys.WITHHELD_PIN_FAILURES, keys.ALLOWED, keys.BLOCKS_BY_TIME,
                 keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, figures.hour_key(minute),
-                keys.top_callers(figures.top_callers_slot(now)), keys.TONIGHT,
+                keys.TOP_CALLERS, keys.TONIGHT, keys.TOP_CALLERS_SEEN,
             ],
             args=[
                 repr(now), number or "", call_sid, self._policy.short_window_s,
                 self._policy.long_window_s, CALL_RECORD_TTL_S, RECENT_CALLS_CAP,
                 json.dumps(request, sort_keys=True), minute, figures.FIGURES_TTL_S,
-                figures.TOP_CALLER_SLOT_S * (figures.TOP_CALLER_SLOTS + 1),
+                math.ceil(self._policy.long_window_s) + figures.RANKED_EVERY_S,
                 self._tonight.held_version,
             ],
         )  # fmt: skip

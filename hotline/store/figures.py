@@ -3,8 +3,8 @@
 Each is counted where it happens, in the round trip of the write it goes with:
 
 - the inbound script (lua/arrive.lua) counts every call it answers and every call a
-  block in force rejects, and each number's answered calls in five-minute slots (the
-  top callers);
+  block in force rejects, and keeps each number that called more than once within the
+  long window with its count of calls there (the top callers' candidates);
 - a verdict off the common path (a divert, a block) is counted where it is recorded
   (lua/record_verdict.lua), in the webhook that decided it;
 - a challenge or a fast track, the common path, is counted by the call-end job once the
@@ -17,7 +17,8 @@ once; the split of those calls into challenge and fast track comes as they end, 
 board shows the rest as "not over yet".
 
 The line is sampled once a minute by a housekeeping job (workers/night_sample.py), which
-also ranks the top callers of the last hour, once, for every board to read.
+also ranks the top callers, once, for every board to read, and forgets the numbers gone
+quiet for the long window.
 """
 
 from __future__ import annotations
@@ -54,10 +55,11 @@ _VERDICT_FIGURE = {
     Action.BLOCK: BLOCKED,
 }
 
-# The top callers are counted in slots of five minutes; the last hour is twelve of them.
-TOP_CALLER_SLOT_S = 300
-TOP_CALLER_SLOTS = 12
 TOP_CALLERS_SHOWN = 20
+# How often the top callers are ranked (the housekeeping's period).
+RANKED_EVERY_S = 60
+# Numbers gone quiet are forgotten this many at a time.
+FORGET_BATCH = 1000
 
 
 def minute_of(now: float) -> int:
@@ -79,10 +81,6 @@ def verdict_figure(verdict: Verdict) -> str:
     return _VERDICT_FIGURE[verdict.effective_action]
 
 
-def top_callers_slot(now: float) -> int:
-    return int(now // TOP_CALLER_SLOT_S)
-
-
 @dataclass(frozen=True)
 class LineSample:
     depth: int
@@ -92,13 +90,14 @@ class LineSample:
 @dataclass(frozen=True)
 class TopCaller:
     number: str
+    # Calls answered within the long window before (and with) its latest call.
     calls: int
     blocked: bool
 
 
 @dataclass(frozen=True)
 class TopCallers:
-    """The top callers of the last hour as the sample at `at` found them."""
+    """The top callers as the sample at `at` ranked them."""
 
     at: float
     callers: tuple[TopCaller, ...]
@@ -133,8 +132,10 @@ def block_targets(number: str) -> list[str]:
 
 
 class NightFigures:
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, window_s: float) -> None:
         self._redis = client
+        # The long window of the triage policy, over which the top callers are counted.
+        self._window_s = window_s
 
     def sample_line(self, now: float) -> LineSample:
         """The line's depth and longest wait now, kept as this minute's sample."""
@@ -154,20 +155,17 @@ class NightFigures:
         return sample
 
     def rank_top_callers(self, now: float, limit: int = TOP_CALLERS_SHOWN) -> TopCallers:
-        """The numbers with the most answered calls in the last hour (this five-minute slot
-        and the eleven before it), each marked if a block is in force on it now; kept for
-        the board. A flood's hundred thousand numbers are ranked here, once a minute, and
-        not by each of the boards that poll every few seconds.
+        """The numbers with the most answered calls within the long window, each as of its
+        latest call, marked if a block is in force on it now; kept for the board. Numbers
+        whose latest call is older than the window are forgotten first. A flood of one-off
+        numbers never gets here (the inbound script keeps a number from its second call),
+        and the boards that poll every few seconds read only what this ranked.
         """
-        last = top_callers_slot(now)
-        slots = [keys.top_callers(slot) for slot in range(last - TOP_CALLER_SLOTS + 1, last + 1)]
-        scratch = f"{keys.TOP_CALLERS_LAST_HOUR}:ranking"
-        with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zunionstore(scratch, slots)
-            pipe.zrevrange(scratch, 0, limit - 1, withscores=True)
-            pipe.delete(scratch)
-            _, ranked, _ = pipe.execute()
-        ranked = sorted(ranked, key=lambda pair: (-pair[1], pair[0]))  # ties by number
+        self._forget_quiet(f"({now - self._window_s}")
+        ranked = self._redis.zrevrange(keys.TOP_CALLERS, 0, limit * 2 - 1, withscores=True)
+        # The most calls first, ties by number; twice as many are read as shown, so that a
+        # tie at the cut is mostly settled by number too.
+        ranked = sorted(ranked, key=lambda pair: (-pair[1], pair[0]))[:limit]
         blocked = self._blocked_now([number for number, _ in ranked], now)
         top = TopCallers(
             at=now,
@@ -176,8 +174,26 @@ class NightFigures:
                 for number, calls in ranked
             ),
         )
-        self._redis.set(keys.TOP_CALLERS_LAST_HOUR, top.to_json(), ex=FIGURES_TTL_S)
+        self._redis.set(keys.TOP_CALLERS_RANKED, top.to_json(), ex=FIGURES_TTL_S)
         return top
+
+    def _forget_quiet(self, quiet_since: str) -> None:
+        """Drop the numbers whose latest call is older than `quiet_since`, a batch at a
+        time: the end of a flood may leave a hundred thousand, and Redis serves the calls
+        between batches. (One that calls again in the instant between reading a batch and
+        dropping it is forgotten until its next call.)
+        """
+        while True:
+            gone = self._redis.zrangebyscore(
+                keys.TOP_CALLERS_SEEN, "-inf", quiet_since, start=0, num=FORGET_BATCH
+            )
+            if gone:
+                with self._redis.pipeline(transaction=True) as pipe:
+                    pipe.zrem(keys.TOP_CALLERS, *gone)
+                    pipe.zrem(keys.TOP_CALLERS_SEEN, *gone)
+                    pipe.execute()
+            if len(gone) < FORGET_BATCH:
+                return
 
     def _blocked_now(self, numbers: list[str], now: float) -> set[str]:
         """Which of `numbers` a block in force rejects (their own, or a prefix's)."""

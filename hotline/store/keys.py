@@ -90,8 +90,13 @@ TONIGHT_VERSIONS = f"{PREFIX}:policy:tonight:versions"
 # The changes to tonight's thresholds, newest first: JSON {id, setting, before, value,
 # author, reason, at, reverts}.
 TONIGHT_CHANGES = f"{PREFIX}:policy:tonight:changes"
-# The top callers of the last hour as the last sample found them (JSON), for the board.
-TOP_CALLERS_LAST_HOUR = f"{PREFIX}:top-callers:last-hour"
+# Numbers that called more than once within the long window: member the number, score
+# its calls within the window as of its latest call (the inbound script's count) ...
+TOP_CALLERS = f"{PREFIX}:top-callers"
+# ... and the time of that call, so that the numbers gone quiet are dropped.
+TOP_CALLERS_SEEN = f"{PREFIX}:top-callers:seen"
+# The top callers as the last sample ranked them (JSON), for the board.
+TOP_CALLERS_RANKED = f"{PREFIX}:top-callers:ranked"
 # RQ queue names.
 QUEUE_DEFAULT = "hotline"
 
@@ -223,10 +228,3 @@ def night_minutes(hour: int) -> str:
     minute (store/figures.py).
     """
     return f"{PREFIX}:minutes:{hour}"
-
-
-def top_callers(slot: int) -> str:
-    """Sorted set: number -> calls it placed that got past the blocks, in one five-minute
-    slot (since the epoch).
-    """
-    return f"{PREFIX}:top-callers:{slot}"

@@ -267,7 +267,10 @@ def simulated_night(redis_url: str, until_s: float) -> float:
     moment. Redis keeps what the night left.
     """
     scenario = load_scenario(str(BOARD_NIGHT))
-    sampler = NightFigures(redis.Redis.from_url(redis_url, decode_responses=True))
+    sampler = NightFigures(
+        redis.Redis.from_url(redis_url, decode_responses=True),
+        Settings.load(env=settings_env()).policy.long_window_s,
+    )
     span = scenario.duration_s + OVERTIME_S
     stop_at = NIGHT_STARTS_AT + until_s
     last = {"minute": None}

@@ -17,11 +17,9 @@ from hotline.jobs import enqueue, enqueue_night_sample
 from hotline.settings import Settings
 from hotline.store import keys
 from hotline.store.audit import AuditFilter
-from hotline.store.figures import TOP_CALLER_SLOT_S
 from tests.support.calls import PhoneCall
 from tests.support.console import (
     ADMIN_USER,
-    CALLER_NUMBER,
     VOLUNTEER_USER,
     add_admin,
     add_volunteer,
@@ -172,14 +170,13 @@ def test_the_board_shows_the_night_exactly(client, services, clock, run_jobs, ad
         "0",
         "0",
     ]
-    # Calls answered in the last hour, each number's, as the 21:33 sample ranked them; the
-    # out-of-state number's block is in force (its sixth call was rejected, not counted).
+    # Numbers that called more than once, with their calls answered within the hour, as
+    # the 21:33 sample ranked them; the out-of-state number's block is in force (its sixth
+    # call was rejected, not counted).
     assert table_rows(html, "top-callers") == [
         ["Number", "Calls", ""],
         [OUT_OF_STATE, "5", "blocked"],
         [CHAIR_PHONE, "2", "Block"],
-        [CALLER_NUMBER, "1", "Block"],
-        [UNKNOWN, "1", "Block"],
     ]
 
 
@@ -597,11 +594,28 @@ def test_failed_jobs_are_listed_and_retried_from_the_board(client, services, run
     assert "Nothing done: no failed job has the id &#39;no-such-job&#39;." in board(client)
 
 
-def test_the_top_callers_slots_expire_after_the_hour(services, clock):
-    services.store.calls.arrive(now=clock.now(), call_sid="CA1", number=UNKNOWN, request={})
-    (slot,) = services.store.redis.keys(f"{keys.PREFIX}:top-callers:*")
-    assert services.store.redis.ttl(slot) == TOP_CALLER_SLOT_S * 13
-    assert json.loads(services.store.redis.get(keys.TOP_CALLERS_LAST_HOUR) or "null") is None
+def test_the_top_callers_are_numbers_calling_again_and_go_when_quiet(services, clock):
+    figures, redis = services.store.figures, services.store.redis
+
+    def arrive(sid: str, number: str) -> None:
+        services.store.calls.arrive(now=clock.now(), call_sid=sid, number=number, request={})
+
+    arrive("CA1", UNKNOWN)
+    arrive("CA2", REDIALLER)
+    assert redis.zcard(keys.TOP_CALLERS) == 0  # a first call makes no top caller
+    clock.advance(600)
+    arrive("CA3", REDIALLER)
+    arrive("CA4", REDIALLER)
+    assert redis.zrange(keys.TOP_CALLERS, 0, -1, withscores=True) == [(REDIALLER, 3.0)]
+    assert redis.ttl(keys.TOP_CALLERS) == redis.ttl(keys.TOP_CALLERS_SEEN) == 3600 + 60
+    assert [(c.number, c.calls) for c in figures.rank_top_callers(clock.now()).callers] == [
+        (REDIALLER, 3)
+    ]
+    # Over an hour after its latest call the number is forgotten.
+    clock.advance(3601)
+    assert figures.rank_top_callers(clock.now()).callers == ()
+    assert redis.zcard(keys.TOP_CALLERS) == redis.zcard(keys.TOP_CALLERS_SEEN) == 0
+    assert json.loads(redis.get(keys.TOP_CALLERS_RANKED))["callers"] == []
 
 
 def test_the_plots_begin_with_the_night(client, services, clock, admin):

@@ -27,13 +27,13 @@ def minute_figures(services, at: float) -> dict[str, int]:
 
 def test_a_call_twilio_posts_twice_is_counted_once(client, services, clock):
     services.store.blocks.block("+15155550177", reason="x", author="ann")
-    for _ in range(2):
-        PhoneCall(client, "CAone", TROLL).ring()
-        PhoneCall(client, "CAblocked", "+15155550177").ring()
-    assert minute_figures(services, clock.now()) == {"answered": 1, "rejected": 1}
-    assert services.store.redis.zrange(
-        keys.top_callers(figures.top_callers_slot(clock.now())), 0, -1, withscores=True
-    ) == [(TROLL, 1.0)]
+    for sid in ("CAone", "CAtwo"):
+        for _ in range(2):
+            PhoneCall(client, sid, TROLL).ring()
+            PhoneCall(client, f"{sid}blocked", "+15155550177").ring()
+    assert minute_figures(services, clock.now()) == {"answered": 2, "rejected": 2}
+    redis = services.store.redis
+    assert redis.zrange(keys.TOP_CALLERS, 0, -1, withscores=True) == [(TROLL, 2.0)]
 
 
 def test_a_call_blocked_for_its_failed_pins_is_counted_as_the_challenge_it_got(

@@ -47,7 +47,9 @@ from hotline.store import keys
         ("TONIGHT", "hotline:policy:tonight"),
         ("TONIGHT_VERSIONS", "hotline:policy:tonight:versions"),
         ("TONIGHT_CHANGES", "hotline:policy:tonight:changes"),
-        ("TOP_CALLERS_LAST_HOUR", "hotline:top-callers:last-hour"),
+        ("TOP_CALLERS", "hotline:top-callers"),
+        ("TOP_CALLERS_SEEN", "hotline:top-callers:seen"),
+        ("TOP_CALLERS_RANKED", "hotline:top-callers:ranked"),
     ],
 )
 def test_constant_keys(name, value):
@@ -69,7 +71,6 @@ def test_constant_keys(name, value):
         (keys.inbound_minute(29_000_000), "hotline:inbound:29000000"),
         (keys.kept_place("0042"), "hotline:kept-place:0042"),
         (keys.night_minutes(438_883), "hotline:minutes:438883"),
-        (keys.top_callers(5_800_000), "hotline:top-callers:5800000"),
         (keys.precinct_pin_failures("0042"), "hotline:precinct:0042:pin-failures"),
         (keys.volunteer_pin_failures("v3"), "hotline:volunteer:v3:pin-failures"),
         (keys.pin_checks(438_883), "hotline:pin-checks:438883"),
@@ -133,7 +134,9 @@ def test_every_public_key_is_pinned():
         "TONIGHT",
         "TONIGHT_VERSIONS",
         "TONIGHT_CHANGES",
-        "TOP_CALLERS_LAST_HOUR",
+        "TOP_CALLERS",
+        "TOP_CALLERS_SEEN",
+        "TOP_CALLERS_RANKED",
     }
     assert functions == {
         "precinct",
@@ -159,5 +162,4 @@ def test_every_public_key_is_pinned():
         "given_up_pairing",
         "housekeeping",
         "night_minutes",
-        "top_callers",
     }

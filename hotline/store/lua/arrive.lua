@@ -3,7 +3,8 @@
 -- One round trip for the common path of /voice/incoming.
 --
 -- It also keeps the night's figures (store/figures.py): calls answered and rejected this
--- minute, and each number's answered calls in five-minute slots. And it reads which
+-- minute, and the numbers that called more than once within the long window, with how
+-- many times (the top callers' candidates). And it reads which
 -- version of tonight's thresholds is in force (store/tonight.py), so that the web process
 -- judges the call by them without a round trip of its own: the thresholds themselves
 -- come back only when the version is not the one the process already holds.
@@ -11,12 +12,12 @@
 -- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
 --       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures,
 --       11 allowed numbers, 12 blocks by time, 13 blocks by expiry, 14 blocks by target
---       (the blocks' indexes), 15 this hour's figures, 16 this slot's top callers,
---       17 tonight's thresholds
+--       (the blocks' indexes), 15 this hour's figures, 16 top callers, 17 tonight's
+--       thresholds, 18 top callers' latest calls
 -- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
 --       5 long window s, 6 call record ttl s, 7 recent calls cap,
 --       8 request details (JSON, stored on the call record), 9 this minute (since the
---       epoch), 10 figures ttl s, 11 top callers slot ttl s, 12 the version of tonight's
+--       epoch), 10 figures ttl s, 11 top callers ttl s, 12 the version of tonight's
 --       thresholds the web process holds ("" for none)
 -- Returns JSON: {blocked, target, block} for a block in force; otherwise {facts} and,
 -- when tonight's version is not the one held, {policy: tonight's values}.
@@ -86,10 +87,6 @@ if fresh then
   inbound = redis.call('INCR', KEYS[4])
   redis.call('EXPIRE', KEYS[4], 120)
   count('answered')
-  if number ~= '' then
-    redis.call('ZINCRBY', KEYS[16], 1, number)
-    redis.call('EXPIRE', KEYS[16], tonumber(ARGV[11]))
-  end
 else
   inbound = tonumber(redis.call('GET', KEYS[4]) or '1')
 end
@@ -115,6 +112,13 @@ if number ~= '' then
   facts.admin_allowed = redis.call('HEXISTS', KEYS[11], number) == 1
   local chair = redis.call('HGET', KEYS[2], number)
   if chair then facts.chair_precinct = chair end
+  -- A number's first call makes no top caller: a flood of one-off numbers adds nothing.
+  if fresh and facts.calls_long > 1 then
+    redis.call('ZADD', KEYS[16], facts.calls_long, number)
+    redis.call('ZADD', KEYS[18], now, number)
+    redis.call('EXPIRE', KEYS[16], tonumber(ARGV[11]))
+    redis.call('EXPIRE', KEYS[18], tonumber(ARGV[11]))
+  end
 end
 
 local tonight = redis.call('HMGET', KEYS[17], 'version', 'values')
