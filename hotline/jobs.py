@@ -111,3 +111,8 @@ def enqueue_reconcile(services) -> None:
 def enqueue_sweep_blocks(services) -> None:
     # No retry: a sweep that fails or waits too long is done by the next round's.
     enqueue(services, "workers.sweep_blocks.sweep_blocks", wait_s=120, run_s=60)
+
+
+def enqueue_night_sample(services) -> None:
+    # No retry either: a minute's sample taken late is a wrong one; the next round's comes.
+    enqueue(services, "workers.night_sample.sample_the_night", wait_s=60, run_s=60)

@@ -1,15 +1,17 @@
 """Job: the bookkeeping after a call ends, off the webhook's path.
 
-It records the verdict of calls that took the common path (the webhook
-leaves that to keep a challenge at one Redis round trip), and feeds the
-caller's reputation: a call that ended within seconds, unverified, is an
-instant hang-up.
+It records and counts the verdict of calls that took the common path (the webhook
+leaves that to keep a challenge at one Redis round trip), judged again from the facts
+and by the thresholds the call was judged by (its record names their version), and feeds
+the caller's reputation: a call that ended within seconds, unverified, is an instant
+hang-up.
 """
 
 from __future__ import annotations
 
 from hotline.log_context import about_call
 from hotline.store.calls import facts_from_script
+from hotline.store.tonight import NO_VERSION
 from hotline.triage import Action, decide
 from workers import runtime
 
@@ -27,10 +29,15 @@ def _process(call_sid: str) -> dict[str, object]:
         return {"call_sid": call_sid, "skipped": "no ended call"}
 
     verdict_name = record.verdict
-    if verdict_name is None and record.facts:
-        verdict = decide(facts_from_script(record.facts, record.request), policy)
-        store.calls.record_verdict(call_sid, verdict)
-        verdict_name = verdict.action.value
+    if record.facts and (verdict_name is None or record.counted is None):
+        judged_by = store.tonight.policy_at(record.facts.get("policy_version", NO_VERSION))
+        verdict = decide(facts_from_script(record.facts, record.request), judged_by)
+        arrived_at = record.started_at if record.started_at is not None else record.ended_at
+        if verdict_name is None:
+            store.calls.record_verdict(call_sid, verdict, arrived_at=arrived_at)
+            verdict_name = verdict.action.value
+        else:
+            store.calls.count_verdict(call_sid, verdict, arrived_at=arrived_at)
 
     instant_hangup = (
         record.number is not None

@@ -1,7 +1,8 @@
 """The workers' housekeeping: jobs that no call triggers, enqueued on a timer.
 
-Each round reconciles the line with Twilio's queue, sweeps expired blocks, and starts
-again the texts of a number rotation whose job was lost.
+Each round reconciles the line with Twilio's queue, sweeps expired blocks, samples the
+night's figures for the admins' board (the line, the top callers), and starts again the
+texts of a number rotation whose job was lost.
 Every worker runs the timer; a key per period in Redis lets one of them enqueue each
 round's jobs. A Redis that has restarted (its run_id changed: a crash and a restart from
 the append-only file, or a failover) is reconciled at once, by every worker that sees
@@ -15,7 +16,12 @@ import threading
 
 from redis.exceptions import RedisError
 
-from hotline.jobs import enqueue_reconcile, enqueue_rotation_texts, enqueue_sweep_blocks
+from hotline.jobs import (
+    enqueue_night_sample,
+    enqueue_reconcile,
+    enqueue_rotation_texts,
+    enqueue_sweep_blocks,
+)
 from hotline.services import Services
 from hotline.store import keys
 
@@ -65,6 +71,7 @@ class Housekeeping(threading.Thread):
             for rotation_id in stalled:
                 log.warning("texts of rotation %s stalled: sending them again", rotation_id)
                 enqueue_rotation_texts(self.services, rotation_id)
+            enqueue_night_sample(self.services)
             return True
         except RedisError as error:
             log.warning("housekeeping skipped a round: Redis unavailable (%s)",

@@ -1,13 +1,23 @@
 """The `hotline` command line, one module per group of commands: the processes of the
-night, the roster, callers, the people, simulated nights, elections and results, and the
-night's report.
+night, the roster, callers, the hotline's numbers, the people, simulated nights,
+elections and results, the night's report, and the background jobs that failed.
 """
 
 from __future__ import annotations
 
 import click
 
-from hotline.cli import callers, nights, numbers, people, processes, report, results, roster
+from hotline.cli import (
+    callers,
+    jobs,
+    nights,
+    numbers,
+    people,
+    processes,
+    report,
+    results,
+    roster,
+)
 from hotline.cli.people import PIN_NOTE
 
 __all__ = ["PIN_NOTE", "main"]
@@ -18,6 +28,6 @@ def main() -> None:
     pass
 
 
-for module in (processes, roster, callers, numbers, people, nights, results, report):
+for module in (processes, roster, callers, numbers, people, nights, results, report, jobs):
     for command in module.COMMANDS:
         main.add_command(command)

@@ -12,6 +12,7 @@ from hotline.cli.common import (
 )
 from hotline.durations import format_duration
 from hotline.phone import normalise_block_target
+from hotline.steps import admin
 
 
 @click.command(help="Block a number, or a prefix written as +1900*.")
@@ -23,8 +24,9 @@ def block(target: str, duration: str | None, reason: str, author: str | None) ->
     normalised = _target(target)
     seconds = duration_option(duration) if duration else None
     with opened_services() as services:
-        made = services.store.blocks.block(normalised, reason=reason, author=who_acts(author),
-                                           duration_s=seconds)  # fmt: skip
+        made = admin.block(
+            services, normalised, reason=reason, author=who_acts(author), duration_s=seconds
+        )
     until = f"until {utc_time(made.expires_at)} UTC" if made.expires_at else "until unblocked"
     click.echo(f"Blocked {normalised} {until}: {reason}")
 
@@ -36,7 +38,7 @@ def block(target: str, duration: str | None, reason: str, author: str | None) ->
 def unblock(target: str, reason: str, author: str | None) -> None:
     normalised = _target(target)
     with opened_services() as services:
-        removed = services.store.blocks.unblock(normalised, author=who_acts(author), reason=reason)
+        removed = admin.unblock(services, normalised, author=who_acts(author), reason=reason)
     click.echo(f"Unblocked {normalised}" if removed else f"{normalised} was not blocked")
 
 
@@ -69,9 +71,9 @@ def allow(number: str, remove: bool, reason: str, author: str | None) -> None:
         raise click.BadParameter("allow takes a number, not a prefix", param_hint="NUMBER")
     with opened_services() as services:
         if remove:
-            services.store.reputation.disallow(normalised, author=who_acts(author), reason=reason)
+            admin.disallow(services, normalised, author=who_acts(author), reason=reason)
         else:
-            services.store.reputation.allow(normalised, author=who_acts(author), reason=reason)
+            admin.allow(services, normalised, author=who_acts(author), reason=reason)
     click.echo(f"{'No longer allowed' if remove else 'Allowed'}: {normalised}")
 
 
@@ -81,7 +83,7 @@ def allow(number: str, remove: bool, reason: str, author: str | None) -> None:
 def flood(state: str, author: str | None) -> None:
     with opened_services() as services:
         if state != "status":
-            services.store.reputation.set_flood(state == "on", author=who_acts(author))
+            admin.switch_flood(services, state == "on", author=who_acts(author))
         on = services.store.reputation.flood()
     click.echo(f"Flood mode is {'ON' if on else 'off'}.")
 

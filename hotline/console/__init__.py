@@ -14,6 +14,7 @@ import secrets
 from flask import Flask
 
 from hotline.console import (
+    board,  # noqa: F401 - its routes join bp
     capacity,
     results_routes,  # noqa: F401 - its routes join bp
 )

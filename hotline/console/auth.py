@@ -70,13 +70,21 @@ def _still_valid(user: User, now: float) -> bool:
     )
 
 
-def current(services: Services) -> Viewer | None:
-    """Who is signed in, read afresh on every request: a login that was removed, signed
+def current_user(services: Services) -> User | None:
+    """The login signed in, read afresh on every request: a login that was removed, signed
     out elsewhere or given a new password, or a session past its lifetime, is nobody.
     """
     name = session.get("user")
     user = services.store.users.get(name) if name else None
     if user is None or not _still_valid(user, services.clock.now()):
+        return None
+    return user
+
+
+def current(services: Services) -> Viewer | None:
+    """Who is signed in (current_user) and the volunteer their login is linked to."""
+    user = current_user(services)
+    if user is None:
         return None
     return Viewer(user=user, volunteer=volunteer_for(services, user.name))
 

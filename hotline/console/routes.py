@@ -24,7 +24,7 @@ from hotline import sign_in_pace as pace
 from hotline.console import auth, capacity, csrf, device_cookie, pacing, sections
 from hotline.console.auth import Viewer, login_required, services_of
 from hotline.console.views import page_state
-from hotline.steps import desk
+from hotline.steps import admin, desk
 from hotline.store.dispatch import TALKING
 
 # Script and style are files of their own, so the Content-Security-Policy can forbid
@@ -232,8 +232,8 @@ def unblock(viewer: Viewer):
     if not viewer.user.is_admin:
         abort(403, description="Only admins can unblock numbers.")
     target = request.form.get("target", "")
-    if services_of().store.blocks.unblock(target, author=viewer.user.name,
-                                          reason="unblocked in the console"):  # fmt: skip
+    if admin.unblock(services_of(), target, author=viewer.user.name,
+                     reason="unblocked in the console"):  # fmt: skip
         flash(f"Unblocked {target}.")
     else:
         flash(f"{target} was not blocked.")

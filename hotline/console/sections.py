@@ -8,6 +8,7 @@ cheap: each reads a bounded amount from Redis); only sending it is spared.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from flask import render_template
@@ -44,14 +45,14 @@ def etag(current: dict[str, str]) -> str:
     return version(",".join(f"{name}:{v}" for name, v in sorted(current.items())))
 
 
-def parse_have(text: str) -> dict[str, str]:
-    """"line:ab12,admin:cd34" as {"line": "ab12", "admin": "cd34"}; anything else in it
-    is ignored (that section is then sent whole).
+def parse_have(text: str, known: Iterable[str] = TEMPLATES) -> dict[str, str]:
+    """"line:ab12,admin:cd34" as {"line": "ab12", "admin": "cd34"}; anything else in it,
+    and any section not `known` to the page, is ignored (that section is then sent whole).
     """
     have = {}
     for item in text[:MAX_HAVE].split(","):
         name, _, held = item.partition(":")
-        if name in TEMPLATES and held:
+        if name in known and held:
             have[name] = held
     return have
 

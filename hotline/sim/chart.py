@@ -11,7 +11,7 @@ real records puts its figures and several charts on one page (page, chart_figure
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -37,7 +37,23 @@ LEGEND_FONT = 13.5
 # About how wide a character of the page's sans-serif is, per unit of font size.
 CHAR_WIDTH = 0.52
 
-STYLE = """
+# How the chart itself is drawn: a page that shows the chart alone (render_svg), such as
+# the admins' board, links these rules as a style sheet of its own.
+SVG_STYLE = """
+svg { display: block; width: 100%; height: auto; }
+svg text { font-family: inherit; fill: #3e4c59; font-variant-numeric: tabular-nums; }
+.tick text { font-size: 12.5px; }
+.axis-label { font-size: 13px; fill: #52606d; }
+.legend text { font-size: 13.5px; fill: #1f2933; }
+.tick line { stroke: #9aa5b1; stroke-width: 1; }
+.tick line.grid { stroke: #e4e7eb; }
+.axis { stroke: #7b8794; stroke-width: 1; }
+.plot-area { fill: #fff; }
+.series { fill: none; stroke-width: 2.25; stroke-linejoin: round; stroke-linecap: butt; }
+.peak { stroke: #fff; stroke-width: 1.5; }
+"""
+
+PAGE_STYLE = """
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body {
@@ -55,17 +71,6 @@ h1 { font-size: 1.35rem; font-weight: 650; margin: 0 0 4px; letter-spacing: -0.0
 .empty { margin: 24px 0 8px; padding: 32px; text-align: center; color: #52606d;
   background: #f6f7f9; border-radius: 6px; }
 figure { margin: 8px 0 0; }
-svg { display: block; width: 100%; height: auto; }
-svg text { font-family: inherit; fill: #3e4c59; font-variant-numeric: tabular-nums; }
-.tick text { font-size: 12.5px; }
-.axis-label { font-size: 13px; fill: #52606d; }
-.legend text { font-size: 13.5px; fill: #1f2933; }
-.tick line { stroke: #9aa5b1; stroke-width: 1; }
-.tick line.grid { stroke: #e4e7eb; }
-.axis { stroke: #7b8794; stroke-width: 1; }
-.plot-area { fill: #fff; }
-.series { fill: none; stroke-width: 2.25; stroke-linejoin: round; stroke-linecap: butt; }
-.peak { stroke: #fff; stroke-width: 1.5; }
 table { border-collapse: collapse; margin: 20px 0 0; font-size: 0.9rem;
   font-variant-numeric: tabular-nums; min-width: 60%; }
 th, td { padding: 6px 14px 6px 0; text-align: left; border-bottom: 1px solid #e4e7eb; }
@@ -80,6 +85,7 @@ td.level-1 { padding-left: 18px; }
 td.level-2 { padding-left: 36px; }
 ul { margin: 8px 0 0; padding-left: 20px; font-size: 0.9rem; }
 """
+STYLE = PAGE_STYLE + SVG_STYLE
 
 
 @dataclass(frozen=True)
@@ -141,8 +147,35 @@ def chart_figure(
     lines = {name: _clean(points) for name, points in series.items()}
     if not any(lines.values()):
         return '<p class="empty">No data to chart.</p>\n'
-    figure = _figure(lines, title=title, y_label=y_label, x_label=x_label, figure_id=figure_id)
+    figure = _figure(lines, title=title, y_label=y_label, x_label=x_label, chart_id=figure_id)
     return figure + _table(lines, y_label)
+
+
+def render_svg(
+    series: dict[str, list[tuple[float, float]]],
+    *,
+    title: str,
+    y_label: str,
+    x_label: str,
+    chart_id: str = "chart",
+    x_text: Callable[[float], str] | None = None,
+) -> str:
+    """The chart of render_chart alone, as a <figure> holding the <svg>, for a page of its
+    own that styles it with SVG_STYLE; `chart_id` tells two charts on one page apart, and
+    `x_text` writes a tick's time (default: clock). With no points at all, a paragraph
+    that says so.
+    """
+    lines = {name: _clean(points) for name, points in series.items()}
+    if not any(lines.values()):
+        return '<p class="empty">No data to chart.</p>\n'
+    return _figure(
+        lines,
+        title=title,
+        y_label=y_label,
+        x_label=x_label,
+        chart_id=chart_id,
+        x_text=x_text or clock,
+    )
 
 
 def write_chart(path: Path, html: str) -> Path:
@@ -181,7 +214,8 @@ def _figure(
     title: str,
     y_label: str,
     x_label: str,
-    figure_id: str,
+    chart_id: str = "chart",
+    x_text: Callable[[float], str] = clock,
 ) -> str:
     points = [point for line in lines.values() for point in line]
     xs = [x for x, _ in points]
@@ -203,9 +237,9 @@ def _figure(
 
     out = [
         f'<figure>\n<svg xmlns="{SVG_NS}" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="{figure_id}-title" '
+        f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="{chart_id}-title" '
         'preserveAspectRatio="xMidYMid meet">\n'
-        f'<title id="{figure_id}-title">{escape(title)}</title>\n',
+        f'<title id="{chart_id}-title">{escape(title)}</title>\n',
         f'<rect class="plot-area" x="{left}" y="{top}" width="{right - left}" '
         f'height="{PLOT_HEIGHT}"/>\n',
     ]
@@ -225,7 +259,7 @@ def _figure(
         x = _num(x_scale(minute))
         out.append(
             f'<g class="tick"><line x1="{x}" y1="{bottom}" x2="{x}" y2="{bottom + 5}"/>'
-            f'<text x="{x}" y="{bottom + 20}" text-anchor="middle">{clock(minute)}</text></g>\n'
+            f'<text x="{x}" y="{bottom + 20}" text-anchor="middle">{x_text(minute)}</text></g>\n'
         )
     out.append("</g>\n")
     middle_y = _num((top + bottom) / 2)
@@ -255,7 +289,7 @@ def _figure(
             f'<circle class="peak" data-series="{index}" cx="{_num(x_scale(peak_x))}" '
             f'cy="{_num(y_scale(peak_y))}" r="4" fill="{colour}">'
             f"<title>{escape(name)}: peak {escape(_value_text(peak_y))} at "
-            f"{clock(peak_x)}</title></circle>\n"
+            f"{x_text(peak_x)}</title></circle>\n"
         )
     out.append("</g>\n")
     out.append(legend)

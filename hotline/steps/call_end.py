@@ -40,7 +40,9 @@ def _after_call_end(svc: Services, call_sid: str, record: CallRecord) -> None:
     if record.volunteer and svc.store.dispatch.caller_left(record.volunteer, call_sid, now=now):
         enqueue_dispatch(svc)  # the volunteer is free for the next chair
     # Only calls that took the common path leave bookkeeping for the job: a
-    # rejected or diverted call's verdict is already recorded, and it cannot be
-    # an instant hang-up. During a flood that is most calls, and most jobs saved.
-    if record.verdict is None:
+    # rejected or diverted call's verdict is already recorded and counted, and it cannot
+    # be an instant hang-up. During a flood that is most calls, and most jobs saved. (A
+    # call on the common path that a PIN failure blocked has a verdict on record, but its
+    # arrival is still to be counted.)
+    if record.counted is None and record.facts:
         enqueue_call_end(svc, call_sid)

@@ -1,6 +1,7 @@
 """What volunteers and admins do from the console, as steps: a volunteer pauses or comes
-back, finishes a call or flags the caller as a nuisance; an admin unblocks a number or
-puts a parked chair back in line. The console's routes check who may, and answer.
+back, finishes a call or flags the caller as a nuisance; an admin puts a parked chair
+back in line (the rest of what admins do is in admin.py). The console's routes check who
+may, and answer.
 """
 
 from __future__ import annotations

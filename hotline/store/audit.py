@@ -50,8 +50,16 @@ def record(
 
 
 def recent(client: redis.Redis, count: int = 50) -> list[AuditEntry]:
-    entries = client.xrevrange(keys.AUDIT, count=count)
-    return [_entry(entry_id, fields) for entry_id, fields in entries]
+    return [
+        entry_from(entry_id, fields)
+        for entry_id, fields in client.xrevrange(keys.AUDIT, count=count)
+    ]
+
+
+# How far back a search of the trail reads at most, newest first: a filter that matches
+# little must not make one page read a whole night's trail.
+SEARCH_READS_AT_MOST = 5000
+_SEARCH_PAGE = 500
 
 
 def between(client: redis.Redis, start: float, end: float) -> list[AuditEntry]:
@@ -62,12 +70,12 @@ def between(client: redis.Redis, start: float, end: float) -> list[AuditEntry]:
     found: list[AuditEntry] = []
     after = "-"
     while page := client.xrange(keys.AUDIT, min=after, count=READ_PAGE):
-        found += [entry for entry in (_entry(i, f) for i, f in page) if start <= entry.at < end]
+        found += [entry for entry in (entry_from(i, f) for i, f in page) if start <= entry.at < end]
         after = f"({page[-1][0]}"
     return sorted(found, key=lambda entry: entry.at)
 
 
-def _entry(entry_id: str, fields: dict[str, str]) -> AuditEntry:
+def entry_from(entry_id: str, fields: dict[str, str]) -> AuditEntry:
     return AuditEntry(
         id=entry_id,
         at=float(fields["at"]),
@@ -77,3 +85,66 @@ def _entry(entry_id: str, fields: dict[str, str]) -> AuditEntry:
         reason=fields["reason"],
         details=json.loads(fields.get("details") or "{}"),
     )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Entries of one action, by one author, about a target starting with some text,
+    made at or after `since` and before `until`; empty parts match everything.
+    """
+
+    action: str = ""
+    author: str = ""
+    target: str = ""
+    since: float | None = None
+    until: float | None = None
+
+    def matches(self, entry: AuditEntry) -> bool:
+        return (
+            (not self.action or entry.action == self.action)
+            and (not self.author or entry.author.lower() == self.author.lower())
+            and entry.target.startswith(self.target)
+            and (self.until is None or entry.at < self.until)
+        )
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    # False when the search stopped after SEARCH_READS_AT_MOST entries: older ones may match.
+    complete: bool
+
+
+class AuditTrail:
+    def __init__(self, client: redis.Redis, clock) -> None:
+        self._redis = client
+        self._clock = clock
+
+    def note(self, action: str, target: str, author: str, reason: str, **details: Any) -> None:
+        """One entry about something done outside any other change (a job retried)."""
+        with self._redis.pipeline(transaction=True) as pipe:
+            record(pipe, self._clock.now(), action, target, author, reason, **details)
+            pipe.execute()
+
+    def search(self, wanted: AuditFilter, limit: int = 100) -> AuditPage:
+        """The newest entries that match, at most `limit`. The trail is read newest first and
+        entries are written in time order, so the reading stops at the first entry older
+        than `since`.
+        """
+        found: list[AuditEntry] = []
+        upper, read = "+", 0
+        while read < SEARCH_READS_AT_MOST:
+            page = self._redis.xrevrange(keys.AUDIT, max=upper, count=_SEARCH_PAGE)
+            if not page:
+                return AuditPage(found, complete=True)
+            for entry_id, fields in page:
+                read += 1
+                entry = entry_from(entry_id, fields)
+                if wanted.since is not None and entry.at < wanted.since:
+                    return AuditPage(found, complete=True)
+                if wanted.matches(entry):
+                    found.append(entry)
+                    if len(found) == limit:
+                        return AuditPage(found, complete=True)
+            upper = "(" + page[-1][0]  # older than the last entry read
+        return AuditPage(found, complete=False)

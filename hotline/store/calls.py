@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-from hotline.store import keys
+from hotline.store import keys, night_figures
 from hotline.store.blocks import Block
 from hotline.store.scripts import Scripts
+from hotline.store.tonight import Tonight
 from hotline.triage import CallerFacts, Policy, Verdict
 
 # Call records outlive the night they belong to, then go.
@@ -24,10 +26,13 @@ WITHHELD = "withheld"
 
 @dataclass(frozen=True)
 class Arrival:
-    """What the inbound script found: a block in force, or the caller's facts."""
+    """What the inbound script found: a block in force, or the caller's facts and the
+    policy in force (config/'s with tonight's thresholds, store/tonight.py).
+    """
 
     block: Block | None = None
     facts: CallerFacts | None = None
+    policy: Policy | None = None
     # The language of a registered chair's precinct, when it has its own.
     chair_language: str | None = None
 
@@ -57,6 +62,8 @@ class CallRecord:
     call_back: str | None = None
     # When a volunteer answered: the caller arrived in the volunteer's room.
     answered_at: float | None = None
+    # What the call was counted as among the night's figures (store/night_figures.py), once it is.
+    counted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,45 +95,85 @@ def facts_from_script(raw: dict[str, Any], request: dict[str, str]) -> CallerFac
 
 
 class Calls:
-    def __init__(self, client: redis.Redis, scripts: Scripts, policy: Policy) -> None:
+    def __init__(
+        self, client: redis.Redis, scripts: Scripts, policy: Policy, tonight: Tonight
+    ) -> None:
         self._redis = client
         self._scripts = scripts
         self._policy = policy
+        self._tonight = tonight
 
     def arrive(
         self, *, now: float, call_sid: str, number: str | None, request: dict[str, str]
     ) -> Arrival:
         """Check blocks, count the call and read the caller's facts (whether the number it
-        called, `request["to"]`, is retired among them): one round trip.
+        called, `request["to"]`, is retired among them) and the policy in force: one round
+        trip.
         """
         owner = number or WITHHELD
+        minute = night_figures.minute_of(now)
         raw = self._scripts.arrive(
             keys=[
                 keys.BLOCKS, keys.CHAIR_PHONES, keys.FLOOD, keys.inbound_minute(int(now // 60)),
                 keys.call(call_sid), keys.RECENT_CALLS, keys.caller_calls(owner),
                 keys.caller_hangups(owner), keys.caller(owner),
                 keys.WITHHELD_PIN_FAILURES, keys.ALLOWED, keys.BLOCKS_BY_TIME,
-                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, keys.CALLS_BY_TIME,
+                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, night_figures.hour_key(minute),
+                keys.TOP_CALLERS, keys.TONIGHT, keys.TOP_CALLERS_SEEN, keys.CALLS_BY_TIME,
                 keys.PRECINCT_TRAITS, keys.RETIRED_NUMBERS,
             ],
             args=[
                 repr(now), number or "", call_sid, self._policy.short_window_s,
                 self._policy.long_window_s, CALL_RECORD_TTL_S, RECENT_CALLS_CAP,
-                json.dumps(request, sort_keys=True), request.get("to", ""),
+                json.dumps(request, sort_keys=True), minute, night_figures.FIGURES_TTL_S,
+                math.ceil(self._policy.long_window_s) + night_figures.RANKED_EVERY_S,
+                self._tonight.held_version, request.get("to", ""),
             ],
         )  # fmt: skip
         result = json.loads(raw)
         if result.get("blocked"):
             return Arrival(block=Block.from_json(result["target"], json.dumps(result["block"])))
-        return Arrival(facts=facts_from_script(result, request),
-                       chair_language=(result.get("chair_traits") or {}).get("language"))
+        facts = result["facts"]
+        policy = self._tonight.resolve(facts["policy_version"], result.get("policy"))
+        return Arrival(facts=facts_from_script(facts, request), policy=policy,
+                       chair_language=(facts.get("chair_traits") or {}).get("language"))
 
     def book_call_back(self, call_sid: str, verification_id: str) -> None:
         """The call asked for a call back (verification_id), placed when this call ends."""
         self._redis.hset(keys.call(call_sid), "call_back", verification_id)
 
-    def record_verdict(self, call_sid: str, verdict: Verdict) -> None:
-        self._redis.hset(keys.call(call_sid), mapping=verdict_fields(verdict))
+    def record_verdict(
+        self, call_sid: str, verdict: Verdict, *, arrived_at: float | None = None
+    ) -> None:
+        """Keep the call's verdict; with `arrived_at`, count it too among the night's
+        figures for the minute the call arrived, unless the call is counted already.
+        """
+        self._count(call_sid, verdict, arrived_at, record=True)
+
+    def count_verdict(self, call_sid: str, verdict: Verdict, *, arrived_at: float) -> None:
+        """Count the verdict a call got on arrival, unless it is counted already, leaving
+        the verdict on its record as it is (a block for failed PINs came after it).
+        """
+        self._count(call_sid, verdict, arrived_at, record=False)
+
+    def _count(
+        self, call_sid: str, verdict: Verdict, arrived_at: float | None, *, record: bool
+    ) -> None:
+        fields = verdict_fields(verdict)
+        minute = night_figures.minute_of(arrived_at or 0.0)
+        figure = night_figures.verdict_figure(verdict) if arrived_at is not None else ""
+        self._scripts.record_verdict(
+            keys=[keys.call(call_sid), night_figures.hour_key(minute)],
+            args=[
+                fields["verdict"],
+                fields["reasons"],
+                fields["enforced"],
+                figure,
+                night_figures.field(minute, figure),
+                night_figures.FIGURES_TTL_S,
+                "0" if record else "1",
+            ],
+        )
 
     def take_step(self, call_sid: str, step: int, *, retry: bool = False) -> str:
         """Apply step `step` of a call, once and in order: "ok", or why not ("stale" for a
@@ -251,4 +298,5 @@ def record_from_fields(call_sid: str, fields: dict[str, str]) -> CallRecord:
         volunteer=fields.get("volunteer"),
         call_back=fields.get("call_back"),
         answered_at=number("answered_at"),
+        counted=fields.get("counted"),
     )

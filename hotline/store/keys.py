@@ -108,6 +108,23 @@ RETIRED_NUMBERS = f"{PREFIX}:numbers:retired"
 ROTATIONS = f"{PREFIX}:rotations"
 # Counter behind rotation ids.
 ROTATION_IDS = f"{PREFIX}:rotation-ids"
+# The policy's thresholds as admins changed them for tonight, over config/'s (store/
+# tonight.py). Hash: "version" (a token, new at each change) and "values" (JSON {setting:
+# value}, only the settings changed). The inbound script reads it with the caller's facts.
+TONIGHT = f"{PREFIX}:policy:tonight"
+# Every version of tonight's values: field the version, value its JSON. A call's record
+# names the version it was judged by, so its bookkeeping judges it the same way later.
+TONIGHT_VERSIONS = f"{PREFIX}:policy:tonight:versions"
+# The changes to tonight's thresholds, newest first: JSON {id, setting, before, value,
+# author, reason, at, reverts}.
+TONIGHT_CHANGES = f"{PREFIX}:policy:tonight:changes"
+# Numbers that called more than once within the long window: member the number, score
+# its calls within the window as of its latest call (the inbound script's count) ...
+TOP_CALLERS = f"{PREFIX}:top-callers"
+# ... and the time of that call, so that the numbers gone quiet are dropped.
+TOP_CALLERS_SEEN = f"{PREFIX}:top-callers:seen"
+# The top callers as the last sample ranked them (JSON), for the board.
+TOP_CALLERS_RANKED = f"{PREFIX}:top-callers:ranked"
 # RQ queue names.
 QUEUE_DEFAULT = "hotline"
 
@@ -248,3 +265,9 @@ def rotation_texts(rotation_id: str) -> str:
 def rotation_outbox(rotation_id: str) -> str:
     """List: precinct codes whose chairs are still to be texted, in order."""
     return f"{PREFIX}:rotation:{rotation_id}:outbox"
+def night_minutes(hour: int) -> str:
+    """Hash: "<minute>:<figure>" -> a count, for each minute of one clock hour (both since
+    the epoch): calls by what they got when they arrived, and the line sampled once a
+    minute (store/night_figures.py).
+    """
+    return f"{PREFIX}:minutes:{hour}"

@@ -27,6 +27,18 @@ class Reputation:
             audit.record(pipe, self._clock.now(), "disallow", number, author, reason)
             pipe.execute()
 
+    def allowed(self, starting: str = "", limit: int = 50) -> list[tuple[str, float]]:
+        """Numbers an admin allowed that start with `starting` ("+1515", or a whole number),
+        by number, with when each was allowed: at most `limit` + 1, so the caller can tell
+        there are more. `starting` is a "+" and digits, which the match takes literally.
+        """
+        found = []
+        for number, at in self._redis.hscan_iter(keys.ALLOWED, match=f"{starting}*", count=500):
+            found.append((number, float(at)))
+            if len(found) > limit:
+                break
+        return sorted(found)
+
     def flag(
         self, number: str, *, author: str, reason: str = "", call_sid: str | None = None
     ) -> int:

@@ -52,6 +52,7 @@ class Scripts:
     step_out: Script
     take_text: Script
     text_status: Script
+    record_verdict: Script
 
     @classmethod
     def register(cls, client: redis.Redis) -> Scripts:

@@ -1,6 +1,7 @@
 """The console in a real headless Chromium (Selenium): sign in, see a caller's card arrive
 live (the page's script polls GET /console/state and puts the changed section in place,
-without reloading), flag the caller, and find the block in Redis; all under the strict
+without reloading), flag the caller, and find the block in Redis; the admins' board after
+a simulated night, its plots drawn and its flood switch clicked; all under the strict
 Content-Security-Policy, which blocks nothing the console needs.
 
 Needs the distribution's chromium and chromium-driver (`make test` installs them when it
@@ -9,6 +10,7 @@ can). Without them the test is skipped, except in CI (CI set), where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -16,15 +18,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from werkzeug.serving import make_server
 
 from hotline.app import create_app
+from hotline.clock import Clock, ManualClock
 from hotline.services import Services
-from hotline.settings import Settings
+from hotline.settings import PROJECT_ROOT, Settings
+from hotline.sim.night import NIGHT_STARTS_AT, OVERTIME_S, run_night
+from hotline.sim.population import draw_population
+from hotline.sim.scenario import load_scenario
+from hotline.store.audit import AuditFilter
+from hotline.store.night_figures import NightFigures
 from tests.support.console import (
+    ADMIN_USER,
     CALLER_NUMBER,
     PASSWORD,
     VOLUNTEER_USER,
+    add_admin,
     add_volunteer,
     put_caller_through,
     volunteer_ready,
@@ -32,6 +43,9 @@ from tests.support.console import (
 from tests.support.env import settings_env
 from workers import runtime
 
+BOARD_NIGHT = Path(__file__).parent / "scenarios" / "board.toml"
+# Where the board's picture is left, for the README (docs/board.png is a copy of it).
+BOARD_PICTURE = PROJECT_ROOT / "var" / "board.png"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT_S = 15.0
@@ -51,16 +65,23 @@ def require_browser() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture
-def live(redis_url) -> Iterator[tuple[str, Services]]:
-    """The app on a real HTTP server (threaded, as gunicorn's gthread workers are)."""
+@contextlib.contextmanager
+def serving(
+    redis_url: str, *, clock: Clock | None = None, flush: bool = True
+) -> Iterator[tuple[str, Services]]:
+    """The app on a real HTTP server (threaded, as gunicorn's gthread workers are), on an
+    empty Redis unless told to keep what is there.
+    """
     holder = {}
-    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start),
-                         threaded=True)  # fmt: skip
+    server = make_server(
+        "127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True
+    )
     base = f"http://127.0.0.1:{server.server_port}"
-    services = Services.build(Settings.load(env=settings_env(HOTLINE_PUBLIC_URL=base)),
-                              redis_url=redis_url)  # fmt: skip
-    services.store.redis.flushdb()
+    services = Services.build(
+        Settings.load(env=settings_env(HOTLINE_PUBLIC_URL=base)), clock=clock, redis_url=redis_url
+    )
+    if flush:
+        services.store.redis.flushdb()
     runtime.install(services)
     holder["app"] = create_app(services)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -71,6 +92,12 @@ def live(redis_url) -> Iterator[tuple[str, Services]]:
         server.shutdown()
         thread.join(timeout=5)
         services.store.redis.flushdb()
+
+
+@pytest.fixture
+def live(redis_url) -> Iterator[tuple[str, Services]]:
+    with serving(redis_url) as served:
+        yield served
 
 
 @pytest.fixture
@@ -94,6 +121,24 @@ def browser():
         yield driver
     finally:
         driver.quit()
+
+
+def sign_in(browser, base: str, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{base}/console/login")
+    browser.find_element(By.NAME, "name").send_keys(name)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def policy_violations(browser) -> list[str]:
+    """What the Content-Security-Policy blocked, as Chromium logged it."""
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
 
 
 def wait_until(condition, what: str):
@@ -209,3 +254,103 @@ def test_a_volunteer_fills_the_results_form_sees_the_delegates_live_and_saves(br
     blocked = [entry["message"] for entry in browser.get_log("browser")
                if "Content Security Policy" in entry["message"]]  # fmt: skip
     assert blocked == []
+
+
+class NightPaused(Exception):
+    """Raised from the simulated night's progress to leave it where it is."""
+
+
+def simulated_night(redis_url: str, until_s: float) -> float:
+    """The board's night (scenarios/board.toml) played in virtual time against the real app
+    and a real Redis, the workers' minute sample taken in every virtual minute something
+    happened in, and left `until_s` into it, as a board would find it then; returns that
+    moment. Redis keeps what the night left.
+    """
+    scenario = load_scenario(str(BOARD_NIGHT))
+    sampler = NightFigures(
+        redis.Redis.from_url(redis_url, decode_responses=True),
+        Settings.load(env=settings_env()).policy.long_window_s,
+    )
+    span = scenario.duration_s + OVERTIME_S
+    stop_at = NIGHT_STARTS_AT + until_s
+    last = {"minute": None}
+
+    def on_progress(fraction: float) -> None:
+        now = NIGHT_STARTS_AT + fraction * span
+        if now >= stop_at:
+            raise NightPaused
+        if int(now // 60) != last["minute"]:
+            last["minute"] = int(now // 60)
+            sampler.sample_line(now)
+
+    with contextlib.suppress(NightPaused):
+        run_night(
+            scenario,
+            draw_population(scenario, 1),
+            "triage",
+            redis_url=redis_url,
+            on_progress=on_progress,
+        )
+    sampler.rank_top_callers(stop_at)
+    return stop_at
+
+
+def test_the_admins_board_draws_the_night_and_switches_flood_mode(browser, redis_url):
+    from selenium.webdriver.common.by import By
+
+    # Ninety minutes in: the flood of redialling numbers at its height, the chairs' too.
+    now = simulated_night(redis_url, until_s=90 * 60)
+    clock = ManualClock(now)
+    with serving(redis_url, clock=clock, flush=False) as (base, services):
+        add_admin(services)
+        sign_in(browser, base, ADMIN_USER)
+        browser.set_window_size(1280, 1000)
+        browser.get(f"{base}/console/admin")
+        flood = wait_until(
+            lambda: browser.find_element(By.ID, "flood-state").text, "the admins' board"
+        )
+        assert flood in ("ON", "off")
+
+        # The plots: SVG drawn by the server, styled by the chart's style sheet.
+        calls = browser.find_elements(By.CSS_SELECTOR, "#plot-calls svg polyline")
+        assert len(calls) == 6
+        assert calls[0].value_of_css_property("fill") == "none"
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#plot-line svg polyline")) == 1
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#top-callers tr")) > 1
+
+        # Live: a call arriving after the page loaded shows without a reload.
+        browser.execute_script("window.loadedOnce = true;")
+        cell = "#calls-per-minute tr:nth-child(2) td:nth-child(2)"
+        before = int(browser.find_element(By.CSS_SELECTOR, cell).text)
+        services.store.calls.arrive(
+            now=clock.now(), call_sid="CAlate", number="+15155550142", request={}
+        )
+        wait_until(
+            lambda: int(browser.find_element(By.CSS_SELECTOR, cell).text) == before + 1,
+            "the late call counted live",
+        )
+        assert browser.execute_script("return window.loadedOnce === true;")
+
+        # The picture for the README: the live part of the board.
+        bottom = browser.execute_script(
+            "return document.getElementById('callers').getBoundingClientRect().bottom;"
+        )
+        browser.set_window_size(1280, int(bottom) + 140)
+        BOARD_PICTURE.parent.mkdir(parents=True, exist_ok=True)
+        assert browser.save_screenshot(str(BOARD_PICTURE))
+
+        # The flood switch, clicked.
+        wanted = "off" if flood == "ON" else "ON"
+        browser.find_element(By.CSS_SELECTOR, "#flood-switch input[name=reason]").send_keys(
+            "switched on the board"
+        )
+        browser.find_element(By.ID, "flood-button").click()
+        wait_until(
+            lambda: browser.find_element(By.ID, "flood-state").text == wanted,
+            f"flood mode switched {wanted}",
+        )
+        assert services.store.reputation.flood() is (wanted == "ON")
+        assert f"Flood mode is {wanted}." in browser.find_element(By.CLASS_NAME, "flash").text
+        (entry,) = services.store.audit.search(AuditFilter(author=ADMIN_USER)).entries
+        assert (entry.action, entry.reason) == (f"flood-{wanted.lower()}", "switched on the board")
+        assert policy_violations(browser) == []

@@ -11,6 +11,7 @@ import json
 from hotline.store import keys
 from tests.support.redis_state import snapshot
 from workers.housekeeping import Housekeeping
+from workers.night_sample import sample_the_night
 from workers.reconcile import reconcile_line
 from workers.sweep_blocks import sweep_blocks
 
@@ -179,7 +180,7 @@ def test_the_housekeeping_sweeps_expired_blocks(services, clock, run_jobs):
     clock.advance(61)
     assert Housekeeping(services).tick()
     jobs = services.queue.get_jobs()
-    assert [job.func for job in jobs] == [reconcile_line, sweep_blocks]
+    assert [job.func for job in jobs] == [reconcile_line, sweep_blocks, sample_the_night]
     jobs[0].delete()  # the reconcile would ask Twilio (tests/integration/test_reconcile.py)
 
     run_jobs()

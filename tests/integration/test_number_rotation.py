@@ -45,6 +45,7 @@ from tests.support.env import settings_env
 from tests.support.redis_state import snapshot
 from tests.support.twilio import AUTH_TOKEN, PIN_KEY, PUBLIC_URL
 from workers.housekeeping import TEXTS_STALLED_AFTER_S, Housekeeping
+from workers.night_sample import sample_the_night
 from workers.reconcile import reconcile_line
 from workers.rotation import send_texts
 from workers.sweep_blocks import sweep_blocks
@@ -426,6 +427,7 @@ def test_a_rotation_whose_texting_job_was_lost_is_started_again(
         reconcile_line,
         sweep_blocks,
         send_texts,
+        sample_the_night,
     ]
     work(services, network, 8)
     assert Counter(t.status for t in numbers.texts("r1")) == {"delivered": 4}

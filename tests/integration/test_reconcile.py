@@ -16,6 +16,7 @@ from tests.support.phone_night import (
 )
 from tests.support.roster import pin_of
 from workers.housekeeping import Housekeeping
+from workers.night_sample import sample_the_night
 from workers.reconcile import reconcile_line
 from workers.sweep_blocks import sweep_blocks
 
@@ -73,7 +74,11 @@ def test_one_worker_enqueues_each_round_and_every_worker_after_redis_restarts(se
     """Finding 4: a reconcile runs each round, and at once when Redis has restarted."""
     one, other = Housekeeping(services), Housekeeping(services)
     assert (one.tick(), other.tick()) == (True, False)
-    assert [job.func for job in services.queue.get_jobs()] == [reconcile_line, sweep_blocks]
+    assert [job.func for job in services.queue.get_jobs()] == [
+        reconcile_line,
+        sweep_blocks,
+        sample_the_night,
+    ]
     other._run_id = "a Redis that is no more"
     assert other.tick() is True
-    assert services.queue.count == 4
+    assert services.queue.count == 6

@@ -53,6 +53,12 @@ from hotline.store import keys
         ("RETIRED_NUMBERS", "hotline:numbers:retired"),
         ("ROTATIONS", "hotline:rotations"),
         ("ROTATION_IDS", "hotline:rotation-ids"),
+        ("TONIGHT", "hotline:policy:tonight"),
+        ("TONIGHT_VERSIONS", "hotline:policy:tonight:versions"),
+        ("TONIGHT_CHANGES", "hotline:policy:tonight:changes"),
+        ("TOP_CALLERS", "hotline:top-callers"),
+        ("TOP_CALLERS_SEEN", "hotline:top-callers:seen"),
+        ("TOP_CALLERS_RANKED", "hotline:top-callers:ranked"),
     ],
 )
 def test_constant_keys(name, value):
@@ -73,6 +79,7 @@ def test_constant_keys(name, value):
         (keys.caller("+15155550100"), "hotline:caller:+15155550100"),
         (keys.inbound_minute(29_000_000), "hotline:inbound:29000000"),
         (keys.kept_place("0042"), "hotline:kept-place:0042"),
+        (keys.night_minutes(438_883), "hotline:minutes:438883"),
         (keys.precinct_pin_failures("0042"), "hotline:precinct:0042:pin-failures"),
         (keys.volunteer_pin_failures("v3"), "hotline:volunteer:v3:pin-failures"),
         (keys.pin_checks(438_883), "hotline:pin-checks:438883"),
@@ -145,6 +152,12 @@ def test_every_public_key_is_pinned():
         "RETIRED_NUMBERS",
         "ROTATIONS",
         "ROTATION_IDS",
+        "TONIGHT",
+        "TONIGHT_VERSIONS",
+        "TONIGHT_CHANGES",
+        "TOP_CALLERS",
+        "TOP_CALLERS_SEEN",
+        "TOP_CALLERS_RANKED",
     }
     assert functions == {
         "precinct",
@@ -172,4 +185,5 @@ def test_every_public_key_is_pinned():
         "rotation",
         "rotation_texts",
         "rotation_outbox",
+        "night_minutes",
     }

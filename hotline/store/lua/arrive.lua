@@ -2,15 +2,27 @@
 -- blocked; otherwise count it and return everything known about the caller.
 -- One round trip for the common path of /voice/incoming.
 --
+-- It also keeps the night's figures (store/figures.py): calls answered and rejected this
+-- minute, and the numbers that called more than once within the long window, with how
+-- many times (the top callers' candidates). And it reads which
+-- version of tonight's thresholds is in force (store/tonight.py), so that the web process
+-- judges the call by them without a round trip of its own: the thresholds themselves
+-- come back only when the version is not the one the process already holds.
+--
 -- KEYS: 1 blocks, 2 chair-phones, 3 flood, 4 inbound minute counter, 5 call,
 --       6 recent calls, 7 caller calls, 8 caller hangups, 9 caller, 10 withheld pin failures,
 --       11 allowed numbers, 12 blocks by time, 13 blocks by expiry, 14 blocks by target
---       (the blocks' indexes), 15 calls by time, 16 precinct traits,
---       17 retired hotline numbers
+--       (the blocks' indexes), 15 this hour's figures, 16 top callers, 17 tonight's
+--       thresholds, 18 top callers' latest calls, 19 calls by time, 20 precinct traits,
+--       21 retired hotline numbers
 -- ARGV: 1 now, 2 number ("" when withheld), 3 CallSid, 4 short window s,
 --       5 long window s, 6 call record ttl s, 7 recent calls cap,
---       8 request details (JSON, stored on the call record),
---       9 the hotline number called (Twilio's To; "" when not sent)
+--       8 request details (JSON, stored on the call record), 9 this minute (since the
+--       epoch), 10 figures ttl s, 11 top callers ttl s, 12 the version of tonight's
+--       thresholds the web process holds ("" for none), 13 the hotline number called
+--       (Twilio's To; "" when not sent)
+-- Returns JSON: {blocked, target, block} for a block in force; otherwise {facts} and,
+-- when tonight's version is not the one held, {policy: tonight's values}.
 local now = tonumber(ARGV[1])
 local number = ARGV[2]
 local call_sid = ARGV[3]
@@ -18,6 +30,11 @@ local short_window = tonumber(ARGV[4])
 local long_window = tonumber(ARGV[5])
 local call_ttl = tonumber(ARGV[6])
 local since_long = now - long_window
+
+local function count(figure)
+  redis.call('HINCRBY', KEYS[15], ARGV[9] .. ':' .. figure, 1)
+  redis.call('EXPIRE', KEYS[15], tonumber(ARGV[10]))
+end
 
 local function record_call(fields)
   local fresh = redis.call('HSETNX', KEYS[5], 'started_at', ARGV[1]) == 1
@@ -27,9 +44,9 @@ local function record_call(fields)
     redis.call('LPUSH', KEYS[6], call_sid)
     redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[7]) - 1)
     -- The calls by time, for the night's report: kept as long as the records they find.
-    redis.call('ZADD', KEYS[15], now, call_sid)
-    redis.call('ZREMRANGEBYSCORE', KEYS[15], '-inf', '(' .. (now - call_ttl))
-    redis.call('EXPIRE', KEYS[15], call_ttl)
+    redis.call('ZADD', KEYS[19], now, call_sid)
+    redis.call('ZREMRANGEBYSCORE', KEYS[19], '-inf', '(' .. (now - call_ttl))
+    redis.call('EXPIRE', KEYS[19], call_ttl)
   end
   return fresh
 end
@@ -60,7 +77,10 @@ if number ~= '' then
   for i, target in ipairs(targets) do
     local block = active_block(target, found[i])
     if block then
-      record_call({'verdict', 'reject', 'block_target', target, 'block', block})
+      if record_call({'verdict', 'reject', 'counted', 'rejected', 'block_target', target,
+                      'block', block}) then
+        count('rejected')
+      end
       return cjson.encode({blocked = true, target = target, block = cjson.decode(block)})
     end
   end
@@ -72,6 +92,7 @@ local inbound
 if fresh then
   inbound = redis.call('INCR', KEYS[4])
   redis.call('EXPIRE', KEYS[4], 120)
+  count('answered')
 else
   inbound = tonumber(redis.call('GET', KEYS[4]) or '1')
 end
@@ -83,7 +104,7 @@ local facts = {
   withheld_pin_failures = redis.call('ZCOUNT', KEYS[10], since_long, '+inf'),
 }
 -- Set only when true: the facts are kept on every call record.
-if ARGV[9] ~= '' and redis.call('HEXISTS', KEYS[17], ARGV[9]) == 1 then
+if ARGV[13] ~= '' and redis.call('HEXISTS', KEYS[21], ARGV[13]) == 1 then
   facts.called_retired_number = true
 end
 
@@ -103,11 +124,25 @@ if number ~= '' then
   if chair then
     facts.chair_precinct = chair
     -- Where the chair's satellite caucus meets, the language of its prompts (JSON).
-    local traits = redis.call('HGET', KEYS[16], chair)
+    local traits = redis.call('HGET', KEYS[20], chair)
     if traits then facts.chair_traits = cjson.decode(traits) end
+  end
+  -- A number's first call makes no top caller: a flood of one-off numbers adds nothing.
+  if fresh and facts.calls_long > 1 then
+    redis.call('ZADD', KEYS[16], facts.calls_long, number)
+    redis.call('ZADD', KEYS[18], now, number)
+    redis.call('EXPIRE', KEYS[16], tonumber(ARGV[11]))
+    redis.call('EXPIRE', KEYS[18], tonumber(ARGV[11]))
   end
 end
 
+local tonight = redis.call('HMGET', KEYS[17], 'version', 'values')
+local version = tonight[1] or ''
+facts.policy_version = version
+
 local encoded = cjson.encode(facts)
 redis.call('HSET', KEYS[5], 'facts', encoded)
-return encoded
+if version ~= ARGV[12] and tonight[2] then
+  return '{"facts":' .. encoded .. ',"policy":' .. tonight[2] .. '}'
+end
+return '{"facts":' .. encoded .. '}'
