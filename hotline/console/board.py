@@ -18,7 +18,7 @@ from hotline.console.routes import bp
 from hotline.durations import parse_duration
 from hotline.phone import normalise_block_target
 from hotline.sim.chart import SVG_STYLE
-from hotline.steps import admin
+from hotline.steps import admin, numbers
 
 # The board's live sections and their templates.
 LIVE = {
@@ -192,6 +192,33 @@ def board_flood(viewer: Viewer):
     )
     flash(f"Flood mode is {'ON' if wanted == 'on' else 'off'}.")
     return _back("figures")
+
+
+@bp.post("/admin/rotate")
+@login_required
+def board_rotate(viewer: Viewer):
+    """Rotate the hotline's number: queued for a worker (a web request never calls Twilio),
+    which buys or assigns the number and texts the chairs (steps/numbers.py).
+    """
+    _admin(viewer)
+    if request.form.get("confirm") != "1":
+        abort(400, description="Tick the box to confirm the rotation.")
+    number = _form("number") or None
+    area_code = _form("area_code") or None
+    if number is not None:
+        try:
+            number = normalise_block_target(number)
+        except ValueError as error:
+            abort(400, description=str(error))
+        if number.endswith("*") or area_code:
+            abort(400, description="Name a whole number the account owns, or an area code.")
+    if area_code is not None and not (area_code.isdigit() and len(area_code) == 3):
+        abort(400, description="An area code is three digits, e.g. 515.")
+    numbers.request_rotation(services_of(), author=viewer.user.name, number=number,
+                             area_code=area_code)  # fmt: skip
+    flash("Rotation queued: a worker gets the new number, retires the old one and texts the "
+          "chairs. The texts' receipts show below as they come in.")  # fmt: skip
+    return _back("numbers")
 
 
 @bp.post("/admin/threshold")

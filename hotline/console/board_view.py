@@ -216,7 +216,19 @@ def page_state(svc: Services, filters: Filters) -> dict[str, Any]:
         },
         "failed_jobs": job_registries.failed(svc.queue, FAILED_JOBS_SHOWN),
         "audit": _audit(svc, filters),
+        "numbers": _numbers(svc),
     }
+
+
+def _numbers(svc: Services) -> dict[str, Any]:
+    """The hotline's numbers, and the texts of the latest rotation by status."""
+    rotations = svc.store.numbers.rotations()
+    latest = rotations[-1] if rotations else None
+    texts: dict[str, int] = {}
+    if latest is not None:
+        for text in svc.store.numbers.texts(latest.id):
+            texts[text.status] = texts.get(text.status, 0) + 1
+    return {"all": svc.store.numbers.all(), "latest": latest, "texts": sorted(texts.items())}
 
 
 def _lists(svc: Services, find: str) -> dict[str, Any]:

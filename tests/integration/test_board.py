@@ -633,3 +633,42 @@ def test_the_plots_begin_with_the_night(client, services, clock, admin):
         "22:30",
     ]
     assert "<title>all calls: peak 1 at 21:00</title>" in calls
+
+
+# The hotline's number
+
+
+def test_rotating_the_number_from_the_board_queues_it_for_a_worker(client, services, admin):
+    html = board(client)
+    assert table_rows(html, "board-numbers")[1:] == [
+        ["No number on record yet: the first rotation finds the one in use."]
+    ]
+    response = post(client, "rotate", admin, confirm="1", area_code="515")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/console/admin#numbers")
+    # A web request never calls Twilio: a worker rotates (workers/rotation.py).
+    [job] = services.queue.get_jobs()
+    assert (job.func_name, job.args) == ("workers.rotation.rotate", (ADMIN_USER, None, "515", None))
+
+
+@pytest.mark.parametrize(
+    ("form", "status"),
+    [
+        ({"area_code": "515"}, 400),  # not confirmed
+        ({"confirm": "1", "area_code": "51"}, 400),
+        ({"confirm": "1", "number": "+1515*"}, 400),
+        ({"confirm": "1", "number": "+15155550123", "area_code": "515"}, 400),
+    ],
+)
+def test_a_rotation_the_board_cannot_take_is_refused_and_nothing_queued(
+    client, services, admin, form, status
+):
+    assert post(client, "rotate", admin, **form).status_code == status
+    assert services.queue.count == 0
+
+
+def test_only_admins_rotate_the_number(client, services):
+    add_volunteer(services)
+    token = signed_in(client, VOLUNTEER_USER)
+    assert post(client, "rotate", token, confirm="1").status_code == 403
+    assert services.queue.count == 0
