@@ -26,6 +26,7 @@ test: install
 # The console's browser test needs the distribution's Chromium: installed when missing, as root.
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium chromium-driver; } || true
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: install
@@ -41,6 +42,7 @@ fuzz: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Known vulnerabilities in the installed packages, from PyPI's advisory data. --strict fails
 # when a package cannot be looked up, rather than passing with it unchecked; Hotline itself

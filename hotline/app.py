@@ -69,4 +69,5 @@ def init_app(app: Flask, services: Services) -> None:
             return {"ok": False}, 503
         ok = all(check.ok for check in checks)
         return {"ok": ok, "checks": {check.name: check.detail for check in checks}}, (
-            200 if ok else 503)
+            200 if ok else 503
+        )

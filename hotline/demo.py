@@ -81,41 +81,62 @@ def _run_demo(stack: contextlib.ExitStack, port: int, scenario_name: str) -> int
     try:
         settings = Settings.load(env=env)
         services = Services.build(settings)
-        services.store.roster.replace_all(roster_precincts(population,
-                                                           services.settings.pin_key()))
-        _say(f"Roster: {services.store.roster.count():,} Iowa precincts loaded; "
-             f"{sum(1 for c in population.chairs)} of their chairs will call.")  # fmt: skip
+        services.store.roster.replace_all(roster_precincts(population, services.settings.pin_key()))
+        _say(
+            f"Roster: {services.store.roster.count():,} Iowa precincts loaded; "
+            f"{sum(1 for c in population.chairs)} of their chairs will call."
+        )
         log = open(data_dir / "services.log", "ab")  # noqa: SIM115 - lives as long as the processes
         for command in ("serve", "worker"):
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "hotline.cli", command], env=env,
-                stdout=log, stderr=subprocess.STDOUT,
-            ))  # fmt: skip
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "hotline.cli", command],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         _wait_until_healthy(port, processes)
-        _say(f"Hotline is answering on {settings.public_url} (web server and worker running, "
-             f"Redis at {redis_server.url}).\n")  # fmt: skip
+        _say(
+            f"Hotline is answering on {settings.public_url} (web server and worker running, "
+            f"Redis at {redis_server.url}).\n"
+        )
         _say(f"Live: {scenario.description}. Watch the line (every 5 s):")
         started = services.clock.now()
-        live = run_live(scenario, population, public_url=settings.public_url,
-                        auth_token=env["TWILIO_AUTH_TOKEN"], account_sid=ACCOUNT_SID,
-                        queue_name=settings.queue_name, on_sample=_show_line,
-                        rest=rest_stand_in, services=services,
-                        store_volunteer_reports=True)  # fmt: skip
+        live = run_live(
+            scenario,
+            population,
+            public_url=settings.public_url,
+            auth_token=env["TWILIO_AUTH_TOKEN"],
+            account_sid=ACCOUNT_SID,
+            queue_name=settings.queue_name,
+            on_sample=_show_line,
+            rest=rest_stand_in,
+            services=services,
+            store_volunteer_reports=True,
+        )
         time.sleep(2.0)  # the worker finishes the last call-end jobs
         read_pin_defence(live, services)
         read_results(live, services)
         _say("\nThe same night replayed in virtual time on the 2020 line and on a calm night...")
-        others = simulate(scenario, seed=SEED, redis_url=redis_server.url,
-                          policies=("fifo", "calm"))  # fmt: skip
+        others = simulate(
+            scenario, seed=SEED, redis_url=redis_server.url, policies=("fifo", "calm")
+        )
         results = {"triage": figures(live)} | {p: n.figures for p, n in others.items()}
         _say("")
-        _say(render(results, title=f"{scenario.name}: Hotline live over HTTP, the others "
-                                   "simulated"))  # fmt: skip
-        chart = write_chart(data_dir / "demo-night.html", render_chart(
-            {POLICY_TITLES["triage"]: [(m, w) for m, w, _ in live.samples]}
-            | {POLICY_TITLES[p]: [(m, w) for m, w, _ in n.samples] for p, n in others.items()},
-            title="Chairs waiting: the demo night", subtitle=scenario.description,
-            x_label="time into the night (h:mm)"))  # fmt: skip
+        _say(
+            render(results, title=f"{scenario.name}: Hotline live over HTTP, the others simulated")
+        )
+        chart = write_chart(
+            data_dir / "demo-night.html",
+            render_chart(
+                {POLICY_TITLES["triage"]: [(m, w) for m, w, _ in live.samples]}
+                | {POLICY_TITLES[p]: [(m, w) for m, w, _ in n.samples] for p, n in others.items()},
+                title="Chairs waiting: the demo night",
+                subtitle=scenario.description,
+                x_label="time into the night (h:mm)",
+            ),
+        )
         _show_hotline_view(services)
         night_page = _show_night_report(
             services, Window(started, services.clock.now()), data_dir / "night-report.html"
@@ -142,9 +163,11 @@ def _show_line(night: Night) -> None:
     rejected = sum(1 for c in nuisance if c.outcome == "rejected")
     diverted = sum(1 for c in nuisance if c.outcome == "diverted")
     talking = sum(1 for volunteer in night.volunteers if volunteer.talking)
-    _say(f"  {clock_text(minute * 60):>6}  chairs answered {answered:>3}, still trying {waiting:>3}"
-         f" (on hold {in_line:>2}) | volunteers talking {talking}/{len(night.volunteers)}"
-         f" | nuisance calls {len(nuisance):>3}: diverted {diverted:>3}, rejected {rejected:>3}")
+    _say(
+        f"  {clock_text(minute * 60):>6}  chairs answered {answered:>3}, still trying {waiting:>3}"
+        f" (on hold {in_line:>2}) | volunteers talking {talking}/{len(night.volunteers)}"
+        f" | nuisance calls {len(nuisance):>3}: diverted {diverted:>3}, rejected {rejected:>3}"
+    )
 
 
 def _show_hotline_view(services: Services) -> None:

@@ -42,8 +42,13 @@ def parse_urlencoded(text: str) -> list[tuple[str, str]]:
 
 
 class FastFormDataParser(FormDataParser):
-    def _parse_urlencoded(self, stream: t.IO[bytes], mimetype: str, content_length: int | None,
-                          options: dict[str, str]):  # fmt: skip
+    def _parse_urlencoded(
+        self,
+        stream: t.IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str],
+    ):
         # As Werkzeug's, down to decoding the body as strict UTF-8 (a ValueError, which
         # parse() turns into an empty form).
         items = parse_urlencoded(stream.read().decode())

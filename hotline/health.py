@@ -52,9 +52,15 @@ def every_check(services: Services) -> list[Check]:
     if not redis_check.ok:
         return [redis_check, configuration(services)]
     now = redis_time(services)
-    return [redis_check, redis_persistent(services), worker_heartbeat(services, now),
-            queue_backlog(services, now), scheduler_running(services),
-            clock_skew(services, now), configuration(services)]  # fmt: skip
+    return [
+        redis_check,
+        redis_persistent(services),
+        worker_heartbeat(services, now),
+        queue_backlog(services, now),
+        scheduler_running(services),
+        clock_skew(services, now),
+        configuration(services),
+    ]
 
 
 def redis_reachable(services: Services) -> Check:
@@ -76,8 +82,11 @@ def redis_persistent(services: Services) -> Check:
     if info.get("aof_enabled"):
         return Check("persistence", True, "append-only file on")
     if info.get("rdb_last_save_time"):
-        return Check("persistence", False, "snapshots only: a crash loses everything since "
-                                           "the last one (turn appendonly on)")  # fmt: skip
+        return Check(
+            "persistence",
+            False,
+            "snapshots only: a crash loses everything since the last one (turn appendonly on)",
+        )
     return Check("persistence", False, "none: a restart of Redis loses the night")
 
 
@@ -89,8 +98,7 @@ def worker_heartbeat(services: Services, now: float) -> Check:
     newest = max(_epoch(beat) for beat in beats)
     age = now - newest
     if age > HEARTBEAT_WITHIN_S:
-        return Check("worker", False, f"no heartbeat for {age:.0f}s from {len(workers)} "
-                                      "worker(s)")  # fmt: skip
+        return Check("worker", False, f"no heartbeat for {age:.0f}s from {len(workers)} worker(s)")
     return Check("worker", True, f"{len(workers)} worker(s), last heartbeat {age:.0f}s ago")
 
 

@@ -52,21 +52,40 @@ def enqueue_dispatch(services) -> None:
     """A dispatch run (from a webhook: one short pipeline to Redis); retried while Twilio
     cannot be reached.
     """
-    enqueue(services, "workers.dispatch.dispatch_callers", wait_s=120, run_s=30,
-            retry=Retry(max=5, interval=[1, 2, 4, 8, 15]))  # fmt: skip
+    enqueue(
+        services,
+        "workers.dispatch.dispatch_callers",
+        wait_s=120,
+        run_s=30,
+        retry=Retry(max=5, interval=[1, 2, 4, 8, 15]),
+    )
 
 
 def enqueue_hang_up(services, call_sid: str) -> None:
-    enqueue(services, "workers.hang_up.hang_up_call", call_sid, wait_s=120, run_s=30,
-            retry=Retry(max=3, interval=[1, 3, 10]))  # fmt: skip
+    enqueue(
+        services,
+        "workers.hang_up.hang_up_call",
+        call_sid,
+        wait_s=120,
+        run_s=30,
+        retry=Retry(max=3, interval=[1, 3, 10]),
+    )
 
 
 def enqueue_sms(services, to: str, from_: str, body: str) -> None:
     """A text message to `to` from the hotline's number `from_`; a text that could not be
     sent is tried again after a while.
     """
-    enqueue(services, "workers.notify.send_sms", to, from_, body, wait_s=3600, run_s=30,
-            retry=Retry(max=3, interval=[5, 30, 120]))  # fmt: skip
+    enqueue(
+        services,
+        "workers.notify.send_sms",
+        to,
+        from_,
+        body,
+        wait_s=3600,
+        run_s=30,
+        retry=Retry(max=3, interval=[5, 30, 120]),
+    )
 
 
 def enqueue_rotation(
@@ -95,8 +114,14 @@ def enqueue_rotation_texts(services, rotation_id: str, at: float | None = None) 
 
 
 def enqueue_verification_call(services, verification_id: str) -> None:
-    enqueue(services, "workers.verification_call.place_verification_call", verification_id,
-            wait_s=120, run_s=30, retry=Retry(max=3, interval=[2, 5, 15]))  # fmt: skip
+    enqueue(
+        services,
+        "workers.verification_call.place_verification_call",
+        verification_id,
+        wait_s=120,
+        run_s=30,
+        retry=Retry(max=3, interval=[2, 5, 15]),
+    )
 
 
 def enqueue_call_end(services, call_sid: str) -> None:
@@ -104,8 +129,13 @@ def enqueue_call_end(services, call_sid: str) -> None:
 
 
 def enqueue_reconcile(services) -> None:
-    enqueue(services, "workers.reconcile.reconcile_line", wait_s=300, run_s=60,
-            retry=Retry(max=3, interval=[5, 15, 30]))  # fmt: skip
+    enqueue(
+        services,
+        "workers.reconcile.reconcile_line",
+        wait_s=300,
+        run_s=60,
+        retry=Retry(max=3, interval=[5, 15, 30]),
+    )
 
 
 def enqueue_sweep_blocks(services) -> None:

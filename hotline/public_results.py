@@ -46,8 +46,7 @@ def results() -> Response:
         if cache.html is None or not 0 <= now - cache.built_at < CACHE_S:
             election = election_named(services.settings.election)
             figures = totals(election, services.store.results.all_latest())
-            cache.html = render_template("results_public.html", t=figures,
-                                         cache_s=CACHE_S)  # fmt: skip
+            cache.html = render_template("results_public.html", t=figures, cache_s=CACHE_S)
             cache.built_at = now
         html = cache.html
     response = Response(html, mimetype="text/html")

@@ -30,8 +30,7 @@ def render_table(
     lines = [title, "", f"{'':<32}" + "".join(f"{heading:>{width}}" for heading in columns)]
     lines.append("-" * len(lines[-1]))
     for label, section, key in rows:
-        cells = [cell_text(figures.get(section, {}).get(key), key)
-                 for figures in columns.values()]  # fmt: skip
+        cells = [cell_text(figures.get(section, {}).get(key), key) for figures in columns.values()]
         lines.append(f"{label:<32}" + "".join(f"{cell:>{width}}" for cell in cells))
     return "\n".join(lines)
 

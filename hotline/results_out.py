@@ -59,16 +59,18 @@ def export_rows(election: Election, reports: Iterable[StoredReport]) -> list[Exp
         if rules is not None and election.rules == "iowa-caucus-2020":
             sdes = dict(iowa2020.allocate(report, rules).sdes)
         keys = [c.key for c in election.candidates]
-        rows.append(ExportRow(
-            code=stored.precinct,
-            county=rules.county if rules else "",
-            precinct=rules.name if rules else stored.precinct,
-            status=status(stored),
-            version=stored.version,
-            first={key: _count(report.first.get(key)) for key in keys},
-            final={key: _count(report.final.get(key)) for key in keys},
-            sde={key: sdes.get(key, 0.0) for key in keys},
-        ))  # fmt: skip
+        rows.append(
+            ExportRow(
+                code=stored.precinct,
+                county=rules.county if rules else "",
+                precinct=rules.name if rules else stored.precinct,
+                status=status(stored),
+                version=stored.version,
+                first={key: _count(report.first.get(key)) for key in keys},
+                final={key: _count(report.final.get(key)) for key in keys},
+                sde={key: sdes.get(key, 0.0) for key in keys},
+            )
+        )
     return sorted(rows, key=lambda row: (row.county, row.precinct, row.code))
 
 
@@ -82,9 +84,13 @@ def to_csv(election: Election, rows: list[ExportRow]) -> str:
     writer.writerow(["County", "Precinct"] + [""] * (n * len(STAGES)) + ["Status"])
     keys = [c.key for c in election.candidates]
     for row in rows:
-        writer.writerow([row.county, row.precinct]
-                        + [row.first[k] for k in keys] + [row.final[k] for k in keys]
-                        + [f"{row.sde[k]:.4f}" for k in keys] + [row.status])  # fmt: skip
+        writer.writerow(
+            [row.county, row.precinct]
+            + [row.first[k] for k in keys]
+            + [row.final[k] for k in keys]
+            + [f"{row.sde[k]:.4f}" for k in keys]
+            + [row.status]
+        )
     return out.getvalue()
 
 
@@ -94,13 +100,22 @@ def to_json(election: Election, rows: list[ExportRow]) -> str:
     def named(figures: dict[str, Any]) -> dict[str, Any]:
         return {names[key]: value for key, value in figures.items()}
 
-    return json.dumps([
-        {"county": row.county, "precinct": row.precinct, "code": row.code,
-         "status": row.status, "version": row.version,
-         "first": named(row.first), "final": named(row.final),
-         "sde": named({k: round(v, 4) for k, v in row.sde.items()})}
-        for row in rows
-    ], indent=2)  # fmt: skip
+    return json.dumps(
+        [
+            {
+                "county": row.county,
+                "precinct": row.precinct,
+                "code": row.code,
+                "status": row.status,
+                "version": row.version,
+                "first": named(row.first),
+                "final": named(row.final),
+                "sde": named({k: round(v, 4) for k, v in row.sde.items()}),
+            }
+            for row in rows
+        ],
+        indent=2,
+    )
 
 
 def totals(election: Election, reports: Iterable[StoredReport]) -> dict[str, Any]:
@@ -128,8 +143,10 @@ def totals(election: Election, reports: Iterable[StoredReport]) -> dict[str, Any
         "reporting": reporting,
         "total": len(election.precincts),
         "counties": [{"county": name, **figures} for name, figures in sorted(counties.items())],
-        "candidates": [{"name": c.name, "first": first[c.key], "final": final[c.key],
-                        "sde": sde[c.key]} for c in election.candidates],  # fmt: skip
+        "candidates": [
+            {"name": c.name, "first": first[c.key], "final": final[c.key], "sde": sde[c.key]}
+            for c in election.candidates
+        ],
     }
 
 

@@ -72,8 +72,9 @@ class RosterError(ValueError):
         super().__init__(shown)
 
 
-def read_roster(text: str, *, layout: str = "hotline", region: str = "US",
-                allow_short_pins: bool = False) -> list[RosterRow]:  # fmt: skip
+def read_roster(
+    text: str, *, layout: str = "hotline", region: str = "US", allow_short_pins: bool = False
+) -> list[RosterRow]:
     """Validated rows of a roster file's text; raises RosterError listing every problem.
 
     `allow_short_pins` accepts PINs of 4 and 5 digits, which weakens the bound on guessing.
@@ -85,10 +86,18 @@ def read_roster(text: str, *, layout: str = "hotline", region: str = "US",
     required = HOTLINE_REQUIRED if layout == "hotline" else IOWA_REQUIRED
     missing = [column for column in required if column not in header]
     if missing:
-        raise RosterError([Problem(1, f"header lacks column(s): {', '.join(missing)}; "
-                                      f"found: {', '.join(header) or 'nothing'}")])  # fmt: skip
+        raise RosterError(
+            [
+                Problem(
+                    1,
+                    f"header lacks column(s): {', '.join(missing)}; "
+                    f"found: {', '.join(header) or 'nothing'}",
+                )
+            ]
+        )
     min_pin = 4 if allow_short_pins else pins.MIN_PIN_LENGTH
     if layout == "hotline":
+
         def parse(line: int, record: dict[str, str | None], region: str) -> RosterRow:
             return _hotline_row(line, record, region, min_pin)
     else:
@@ -112,14 +121,15 @@ def read_roster(text: str, *, layout: str = "hotline", region: str = "US",
     return rows
 
 
-def _hotline_row(line: int, record: dict[str, str | None], region: str,
-                 min_pin: int) -> RosterRow:  # fmt: skip
+def _hotline_row(line: int, record: dict[str, str | None], region: str, min_pin: int) -> RosterRow:
     code = _field(record, "precinct")
     if not pins.is_valid_precinct_code(code):
         raise ValueError(f"precinct {code!r} must be 1 to 8 digits (what a chair keys in)")
     if code == pins.LANGUAGE_KEY:
-        raise ValueError(f"precinct {code} cannot be keyed: {code} alone switches the "
-                         "language at a call's first prompt")
+        raise ValueError(
+            f"precinct {code} cannot be keyed: {code} alone switches the "
+            "language at a call's first prompt"
+        )
     county = _required(record, "county")
     name = _required(record, "name")
     phone_text = _field(record, "chair_phone")
@@ -139,8 +149,9 @@ def _hotline_row(line: int, record: dict[str, str | None], region: str,
     delegates_text = _field(record, "delegates")
     satellite = _field(record, "satellite").upper() or None
     if satellite is not None and not SATELLITE_PLACE.fullmatch(satellite):
-        raise ValueError(f"satellite {satellite!r} must be where it meets: a country (FR) "
-                         "or a US state (US-AZ)")
+        raise ValueError(
+            f"satellite {satellite!r} must be where it meets: a country (FR) or a US state (US-AZ)"
+        )
     language = _field(record, "language").lower() or None
     if language is not None and not LANGUAGE.fullmatch(language):
         raise ValueError(f"language {language!r} must be a two-letter code (es)")
@@ -192,9 +203,15 @@ def with_satellites(precincts: list[RosterRow], satellites: list[RosterRow]) -> 
     satellite's code is a precinct's.
     """
     codes = {row.code: row.line for row in precincts}
-    clashes = [Problem(row.line, f"satellite code {row.code} is already a precinct's (line "
-                                 f"{codes[row.code]} of the roster)")
-               for row in satellites if row.code in codes]  # fmt: skip
+    clashes = [
+        Problem(
+            row.line,
+            f"satellite code {row.code} is already a precinct's (line "
+            f"{codes[row.code]} of the roster)",
+        )
+        for row in satellites
+        if row.code in codes
+    ]
     if clashes:
         raise RosterError(clashes)
     return precincts + satellites
@@ -213,8 +230,11 @@ def _duplicates(rows: list[RosterRow]) -> list[Problem]:
         if row.chair_phone:
             if row.chair_phone in phones:
                 problems.append(
-                    Problem(row.line, f"chair_phone {row.chair_phone} already appears on line "
-                                      f"{phones[row.chair_phone]}")  # fmt: skip
+                    Problem(
+                        row.line,
+                        f"chair_phone {row.chair_phone} already appears on line "
+                        f"{phones[row.chair_phone]}",
+                    )
                 )
             phones.setdefault(row.chair_phone, row.line)
     return problems
@@ -244,18 +264,104 @@ def _whole_number(text: str, name: str) -> int:
 # Iowa's 99 counties; their alphabetical order is the state's county numbering.
 IOWA_COUNTIES = frozenset(
     (
-        "Adair", "Adams", "Allamakee", "Appanoose", "Audubon", "Benton", "Black Hawk",
-        "Boone", "Bremer", "Buchanan", "Buena Vista", "Butler", "Calhoun", "Carroll", "Cass",
-        "Cedar", "Cerro Gordo", "Cherokee", "Chickasaw", "Clarke", "Clay", "Clayton", "Clinton",
-        "Crawford", "Dallas", "Davis", "Decatur", "Delaware", "Des Moines", "Dickinson",
-        "Dubuque", "Emmet", "Fayette", "Floyd", "Franklin", "Fremont", "Greene", "Grundy",
-        "Guthrie", "Hamilton", "Hancock", "Hardin", "Harrison", "Henry", "Howard", "Humboldt",
-        "Ida", "Iowa", "Jackson", "Jasper", "Jefferson", "Johnson", "Jones", "Keokuk",
-        "Kossuth", "Lee", "Linn", "Louisa", "Lucas", "Lyon", "Madison", "Mahaska", "Marion",
-        "Marshall", "Mills", "Mitchell", "Monona", "Monroe", "Montgomery", "Muscatine",
-        "O'Brien", "Osceola", "Page", "Palo Alto", "Plymouth", "Pocahontas", "Polk",
-        "Pottawattamie", "Poweshiek", "Ringgold", "Sac", "Scott", "Shelby", "Sioux", "Story",
-        "Tama", "Taylor", "Union", "Van Buren", "Wapello", "Warren", "Washington", "Wayne",
-        "Webster", "Winnebago", "Winneshiek", "Woodbury", "Worth", "Wright",
+        "Adair",
+        "Adams",
+        "Allamakee",
+        "Appanoose",
+        "Audubon",
+        "Benton",
+        "Black Hawk",
+        "Boone",
+        "Bremer",
+        "Buchanan",
+        "Buena Vista",
+        "Butler",
+        "Calhoun",
+        "Carroll",
+        "Cass",
+        "Cedar",
+        "Cerro Gordo",
+        "Cherokee",
+        "Chickasaw",
+        "Clarke",
+        "Clay",
+        "Clayton",
+        "Clinton",
+        "Crawford",
+        "Dallas",
+        "Davis",
+        "Decatur",
+        "Delaware",
+        "Des Moines",
+        "Dickinson",
+        "Dubuque",
+        "Emmet",
+        "Fayette",
+        "Floyd",
+        "Franklin",
+        "Fremont",
+        "Greene",
+        "Grundy",
+        "Guthrie",
+        "Hamilton",
+        "Hancock",
+        "Hardin",
+        "Harrison",
+        "Henry",
+        "Howard",
+        "Humboldt",
+        "Ida",
+        "Iowa",
+        "Jackson",
+        "Jasper",
+        "Jefferson",
+        "Johnson",
+        "Jones",
+        "Keokuk",
+        "Kossuth",
+        "Lee",
+        "Linn",
+        "Louisa",
+        "Lucas",
+        "Lyon",
+        "Madison",
+        "Mahaska",
+        "Marion",
+        "Marshall",
+        "Mills",
+        "Mitchell",
+        "Monona",
+        "Monroe",
+        "Montgomery",
+        "Muscatine",
+        "O'Brien",
+        "Osceola",
+        "Page",
+        "Palo Alto",
+        "Plymouth",
+        "Pocahontas",
+        "Polk",
+        "Pottawattamie",
+        "Poweshiek",
+        "Ringgold",
+        "Sac",
+        "Scott",
+        "Shelby",
+        "Sioux",
+        "Story",
+        "Tama",
+        "Taylor",
+        "Union",
+        "Van Buren",
+        "Wapello",
+        "Warren",
+        "Washington",
+        "Wayne",
+        "Webster",
+        "Winnebago",
+        "Winneshiek",
+        "Woodbury",
+        "Worth",
+        "Wright",
     )
 )

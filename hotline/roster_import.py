@@ -65,21 +65,40 @@ def import_roster(
             backup = pins.backup_digest(pin_key, row.code, new_code)
             generated_codes += 1
         if new_pin or new_code:
-            sheet.append({"precinct": row.code, "county": row.county, "name": row.name,
-                          "chair_phone": row.chair_phone or "", "pin": new_pin,
-                          "backup_code": new_code})  # fmt: skip
+            sheet.append(
+                {
+                    "precinct": row.code,
+                    "county": row.county,
+                    "name": row.name,
+                    "chair_phone": row.chair_phone or "",
+                    "pin": new_pin,
+                    "backup_code": new_code,
+                }
+            )
         precincts.append(
-            Precinct(code=row.code, county=row.county, name=row.name, pin_digest=digest,
-                     chair_phone=row.chair_phone, delegates=row.delegates,
-                     backup_digest=backup, satellite=row.satellite,
-                     language=row.language)  # fmt: skip
+            Precinct(
+                code=row.code,
+                county=row.county,
+                name=row.name,
+                pin_digest=digest,
+                chair_phone=row.chair_phone,
+                delegates=row.delegates,
+                backup_digest=backup,
+                satellite=row.satellite,
+                language=row.language,
+            )
         )
     # The sheet is written before the roster changes: if it cannot be written,
     # nothing is imported and no chair is left with a secret nobody knows.
     written = write_pin_sheet(pin_sheet, sheet) if sheet else None
     roster.replace_all(precincts)
-    return ImportResult(imported=len(precincts), generated=generated, kept=kept,
-                        pin_sheet=written, generated_backup_codes=generated_codes)  # fmt: skip
+    return ImportResult(
+        imported=len(precincts),
+        generated=generated,
+        kept=kept,
+        pin_sheet=written,
+        generated_backup_codes=generated_codes,
+    )
 
 
 def write_pin_sheet(path: Path, rows: list[dict[str, str]]) -> Path:

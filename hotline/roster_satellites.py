@@ -45,8 +45,7 @@ def read_satellites(text: str, *, first_code: int = FIRST_CODE) -> list[RosterRo
             problems.append(Problem(line, str(reason)))
             continue
         code = str(first_code + len(rows))
-        rows.append(RosterRow(line=line, code=code, county=district, name=name,
-                              satellite=place))  # fmt: skip
+        rows.append(RosterRow(line=line, code=code, county=district, name=name, satellite=place))
     if problems:
         raise RosterError(problems)
     if not rows:

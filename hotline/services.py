@@ -31,8 +31,9 @@ class Services:
     redis_url: str = field(default="", repr=False)
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock | None = None,
-              redis_url: str | None = None) -> Services:  # fmt: skip
+    def build(
+        cls, settings: Settings, *, clock: Clock | None = None, redis_url: str | None = None
+    ) -> Services:
         url = redis_url or settings.redis_url or embedded_url(settings)
         clock = clock or SystemClock()
         timeouts = {
@@ -44,8 +45,9 @@ class Services:
             # Honours a webhook's time limit (store/deadline.py); nothing else is bound.
             "connection_class": bounded_connection_class(url),
         }
-        client = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30,
-                                      **timeouts)  # fmt: skip
+        client = redis.Redis.from_url(
+            url, decode_responses=True, health_check_interval=30, **timeouts
+        )
         raw = redis.Redis.from_url(url, **timeouts)
         return cls(
             settings=settings,

@@ -226,8 +226,10 @@ def web_threads(env: Mapping[str, str]) -> int:
     value = env.get("HOTLINE_THREADS") or str(DEFAULT_WEB_THREADS)
     threads = _int(value, "HOTLINE_THREADS")
     if threads < 2:
-        raise ConfigError(f"HOTLINE_THREADS must be at least 2 (one for the console, one "
-                          f"for Twilio's webhooks), not {value!r}")  # fmt: skip
+        raise ConfigError(
+            f"HOTLINE_THREADS must be at least 2 (one for the console, one "
+            f"for Twilio's webhooks), not {value!r}"
+        )
     return threads
 
 
@@ -235,8 +237,11 @@ def check_console_threads(console_threads: int, threads: int) -> None:
     """The console may use some of a web worker's threads, never all: Twilio's webhooks
     must always find one free (console/capacity.py).
     """
-    if isinstance(console_threads, bool) or not isinstance(console_threads, int) or not (
-            1 <= console_threads < threads):  # fmt: skip
+    if (
+        isinstance(console_threads, bool)
+        or not isinstance(console_threads, int)
+        or not (1 <= console_threads < threads)
+    ):
         raise ConfigError(
             f"web.console_threads must be a whole number from 1 to {threads - 1} (fewer than "
             f"the {threads} threads of each web worker, HOTLINE_THREADS, so that Twilio's "
@@ -328,20 +333,25 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             home_country=hotline["home_country"].upper(),
         )
         if policy.remember_caller_for_s < policy.long_window_s:
-            raise ValueError("triage.remember_caller_for must be at least triage.long_window, "
-                             "or a verification would be forgotten while it still counts")
+            raise ValueError(
+                "triage.remember_caller_for must be at least triage.long_window, "
+                "or a verification would be forgotten while it still counts"
+            )
         voice = config["voice"]
         return {
             "default_region": hotline["default_region"],
             "queue_name": hotline["queue_name"],
             "keep_place_for_s": parse_duration(config["line"]["keep_place_for"]),
             "callback_attempts": int(config["line"]["callback_attempts"]),
-            "redis_connect_timeout_s": _positive(config["redis"]["connect_timeout"],
-                                                 "redis.connect_timeout"),
-            "redis_read_timeout_s": _positive(config["redis"]["read_timeout"],
-                                              "redis.read_timeout"),
-            "webhook_redis_budget_s": _positive(config["redis"]["webhook_budget"],
-                                                "redis.webhook_budget"),
+            "redis_connect_timeout_s": _positive(
+                config["redis"]["connect_timeout"], "redis.connect_timeout"
+            ),
+            "redis_read_timeout_s": _positive(
+                config["redis"]["read_timeout"], "redis.read_timeout"
+            ),
+            "webhook_redis_budget_s": _positive(
+                config["redis"]["webhook_budget"], "redis.webhook_budget"
+            ),
             "console_threads": config["web"]["console_threads"],
             "withheld_numbers": frozenset(triage["withheld"]["numbers"]),
             "withheld_words": frozenset(w.lower() for w in triage["withheld"]["words"]),
@@ -350,8 +360,9 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             "prompts": dict(config["prompts"]),
             **_languages(voice, config["prompts"], config.get("languages", {})),
             "election": _election(config.get("results", {}).get("election", "iowa-2020")),
-            "results_draft_ttl_s": _positive(config.get("results", {}).get("draft_ttl", "2h"),
-                                             "results.draft_ttl"),
+            "results_draft_ttl_s": _positive(
+                config.get("results", {}).get("draft_ttl", "2h"), "results.draft_ttl"
+            ),
             "numbers": NumberSettings(
                 country=str(config["numbers"]["country"]).upper(),
                 text_every_s=_positive(config["numbers"]["text_every"], "numbers.text_every"),
@@ -363,23 +374,31 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"config has a bad value: {bad}") from None
 
 
-def _languages(voice: Mapping[str, Any], prompts: Mapping[str, str],
-               others: Mapping[str, Any]) -> dict[str, Any]:
+def _languages(
+    voice: Mapping[str, Any], prompts: Mapping[str, str], others: Mapping[str, Any]
+) -> dict[str, Any]:
     """The first language from [voice] and [prompts]; each other from [languages.CODE],
     which must say every prompt the first does, and no other.
     """
-    first = Language(voice["say_language"].split("-")[0].lower(), voice["say_language"],
-                     voice["say_voice"], dict(prompts))
+    first = Language(
+        voice["say_language"].split("-")[0].lower(),
+        voice["say_language"],
+        voice["say_voice"],
+        dict(prompts),
+    )
     languages = {first.code: first}
     for code, table in others.items():
         said, wanted = set(table["prompts"]), set(prompts)
         if said != wanted:
             missing = ", ".join(sorted(wanted - said)) or "none"
             extra = ", ".join(sorted(said - wanted)) or "none"
-            raise ValueError(f"languages.{code}.prompts must say every prompt [prompts] says "
-                             f"(missing: {missing}; unknown: {extra})")
-        languages[code] = Language(code, table["say_language"], table.get("say_voice", ""),
-                                   dict(table["prompts"]))
+            raise ValueError(
+                f"languages.{code}.prompts must say every prompt [prompts] says "
+                f"(missing: {missing}; unknown: {extra})"
+            )
+        languages[code] = Language(
+            code, table["say_language"], table.get("say_voice", ""), dict(table["prompts"])
+        )
     second = next((code for code in languages if code != first.code), None)
     return {"languages": languages, "first_language": first.code, "second_language": second}
 
@@ -395,13 +414,19 @@ def pin_defence(section: Mapping[str, Any]) -> PinDefence:
         callback_spacing_s=parse_duration(section["callback_spacing"]),
         callbacks_per_window=section["callbacks_per_window"],
     )
-    counts = ("per_target", "hotline_wide", "alarm_failures", "flood_failures",
-              "callbacks_per_window")  # fmt: skip
+    counts = (
+        "per_target",
+        "hotline_wide",
+        "alarm_failures",
+        "flood_failures",
+        "callbacks_per_window",
+    )
     for name in counts:
         value = getattr(defence, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"triage.pins.defence.{name} must be a whole number of at "
-                              f"least 1, not {value!r}")  # fmt: skip
+            raise ConfigError(
+                f"triage.pins.defence.{name} must be a whole number of at least 1, not {value!r}"
+            )
     if defence.window_s <= 0 or defence.alarm_window_s <= 0:
         raise ConfigError("triage.pins.defence windows must be longer than zero")
     return defence

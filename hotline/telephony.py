@@ -84,8 +84,7 @@ class TelephonyError(Exception):
     a 4xx other than those below: a bug or bad configuration). Base of the others.
     """
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 code: int | None = None) -> None:  # fmt: skip
+    def __init__(self, message: str, *, status: int | None = None, code: int | None = None) -> None:
         super().__init__(message)
         self.status = status  # HTTP status, when Twilio answered
         self.code = code  # Twilio's error code, when it gave one
@@ -118,8 +117,14 @@ class TransientTelephonyError(TelephonyError):
     timeout, a 5xx); False when it certainly did not (429, no connection was made).
     """
 
-    def __init__(self, message: str, *, status: int | None = None, code: int | None = None,
-                 maybe_done: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        maybe_done: bool = True,
+    ) -> None:
         super().__init__(message, status=status, code=code)
         self.maybe_done = maybe_done
 
@@ -136,13 +141,27 @@ class BaseUrlHttpClient(TwilioHttpClient):
         path = self.base.path.rstrip("/") + parts.path
         return urlunsplit((self.base.scheme, self.base.netloc, path, parts.query, ""))
 
-    def request(self, method: str, url: str, params: dict[str, object] | None = None,
-                data: dict[str, object] | None = None, headers: dict[str, str] | None = None,
-                auth: tuple[str, str] | None = None, timeout: float | None = None,
-                allow_redirects: bool = False) -> Response:  # fmt: skip
-        return super().request(method, self.rewrite(url), params=params, data=data,
-                               headers=headers, auth=auth, timeout=timeout,
-                               allow_redirects=allow_redirects)  # fmt: skip
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        return super().request(
+            method,
+            self.rewrite(url),
+            params=params,
+            data=data,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+        )
 
 
 class Telephony:
@@ -150,9 +169,15 @@ class Telephony:
     (it keeps a connection pool); `redis` must decode replies (decode_responses=True).
     """
 
-    def __init__(self, *, account_sid: str, auth_token: str, redis: redis.Redis,
-                 base_url: str = DEFAULT_BASE_URL,
-                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        redis: redis.Redis,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
         if not account_sid:
             raise ConfigError("TWILIO_ACCOUNT_SID is not set: the workers cannot call Twilio.")
         if not auth_token:
@@ -164,11 +189,16 @@ class Telephony:
         self._client = Client(account_sid, auth_token, http_client=self.http)
 
     @classmethod
-    def from_settings(cls, settings: Settings, redis: redis.Redis, *,
-                      timeout_s: float = DEFAULT_TIMEOUT_S) -> Telephony:  # fmt: skip
-        return cls(account_sid=settings.twilio_account_sid or "",
-                   auth_token=settings.twilio_auth_token or "", redis=redis,
-                   base_url=settings.twilio_api_base_url, timeout_s=timeout_s)  # fmt: skip
+    def from_settings(
+        cls, settings: Settings, redis: redis.Redis, *, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> Telephony:
+        return cls(
+            account_sid=settings.twilio_account_sid or "",
+            auth_token=settings.twilio_auth_token or "",
+            redis=redis,
+            base_url=settings.twilio_api_base_url,
+            timeout_s=timeout_s,
+        )
 
     @classmethod
     def from_services(
@@ -217,28 +247,48 @@ class Telephony:
             queue_sid = self.queue_sid(queue_name)
         except QueueNotFound:
             return []
-        return self._call(f"list members of {queue_name!r}", False, lambda: [
-            str(member.call_sid)
-            for member in self._client.queues(queue_sid).members.stream(
-                page_size=QUEUE_PAGE_SIZE)])  # fmt: skip
+        return self._call(
+            f"list members of {queue_name!r}",
+            False,
+            lambda: [
+                str(member.call_sid)
+                for member in self._client.queues(queue_sid).members.stream(
+                    page_size=QUEUE_PAGE_SIZE
+                )
+            ],
+        )
 
     # Calls
 
     def hang_up(self, call_sid: str) -> None:
         """End a call (Status=completed). CallGone if it had already ended."""
-        self._call(f"hang up {call_sid}", True,
-                   lambda: self._client.calls(call_sid).update(status="completed"))  # fmt: skip
+        self._call(
+            f"hang up {call_sid}",
+            True,
+            lambda: self._client.calls(call_sid).update(status="completed"),
+        )
         log.info("hung up %s", call_sid)
 
-    def place_call(self, to: str, from_: str, url: str, status_callback: str,
-                   timeout_s: int = 25) -> str:  # fmt: skip
+    def place_call(
+        self, to: str, from_: str, url: str, status_callback: str, timeout_s: int = 25
+    ) -> str:
         """Phone `to` from `from_`; when answered the call runs the TwiML at `url`, and
         `status_callback` hears when it completes. Returns the new call's SID.
         """
-        call = self._call(f"call {to}", False, lambda: self._client.calls.create(
-            to=to, from_=from_, url=url, method="POST", status_callback=status_callback,
-            status_callback_method="POST", status_callback_event=["completed"],
-            timeout=int(timeout_s)))  # fmt: skip
+        call = self._call(
+            f"call {to}",
+            False,
+            lambda: self._client.calls.create(
+                to=to,
+                from_=from_,
+                url=url,
+                method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=["completed"],
+                timeout=int(timeout_s),
+            ),
+        )
         log.info("placed call %s to %s", call.sid, mask_number(to))
         return str(call.sid)
 
@@ -340,9 +390,11 @@ class Telephony:
     # Inside
 
     def _member_update(self, queue_sid: str, call_sid: str, url: str) -> None:
-        self._call(f"move {call_sid} out of {queue_sid}", True,
-                   lambda: self._client.queues(queue_sid).members(call_sid).update(
-                       url=url, method="POST"))  # fmt: skip
+        self._call(
+            f"move {call_sid} out of {queue_sid}",
+            True,
+            lambda: self._client.queues(queue_sid).members(call_sid).update(url=url, method="POST"),
+        )
 
     def _look_up_queue(self, queue_name: str) -> str:
         def find() -> str | None:
@@ -353,8 +405,10 @@ class Telephony:
 
         sid = self._call(f"look up queue {queue_name!r}", False, find)
         if sid is None:
-            raise QueueNotFound(f"Twilio has no queue named {queue_name!r} yet: "
-                                "nobody has been enqueued in it", status=404)  # fmt: skip
+            raise QueueNotFound(
+                f"Twilio has no queue named {queue_name!r} yet: nobody has been enqueued in it",
+                status=404,
+            )
         self.redis.hset(keys.TWILIO_QUEUE_SIDS, queue_name, sid)
         return sid
 
@@ -374,8 +428,9 @@ def _incoming(number) -> IncomingNumber:
     )
 
 
-def classify(error: Exception, what: str, *, gone_on_404: bool,
-             where: str = DEFAULT_BASE_URL) -> TelephonyError:  # fmt: skip
+def classify(
+    error: Exception, what: str, *, gone_on_404: bool, where: str = DEFAULT_BASE_URL
+) -> TelephonyError:
     """The exception callers see for a failure of twilio's library or of the HTTP below it.
 
     `gone_on_404`: the request named one call or queue member, so a 404 means it is gone.
@@ -384,12 +439,14 @@ def classify(error: Exception, what: str, *, gone_on_404: bool,
     if isinstance(error, requests.Timeout):
         connect = isinstance(error, requests.ConnectTimeout)
         stage = "connecting" if connect else "waiting for the answer"
-        return TransientTelephonyError(f"{what}: {where} timed out ({stage})",
-                                       maybe_done=not connect)  # fmt: skip
+        return TransientTelephonyError(
+            f"{what}: {where} timed out ({stage})", maybe_done=not connect
+        )
     if isinstance(error, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
         refused = _never_connected(error)
-        return TransientTelephonyError(f"{what}: cannot reach {where} ({_reason(error)})",
-                                       maybe_done=not refused)  # fmt: skip
+        return TransientTelephonyError(
+            f"{what}: cannot reach {where} ({_reason(error)})", maybe_done=not refused
+        )
     if isinstance(error, requests.RequestException):
         return TelephonyError(f"{what}: bad request to Twilio ({type(error).__name__})")
     status, code, detail = _answer(error)
@@ -399,8 +456,7 @@ def classify(error: Exception, what: str, *, gone_on_404: bool,
     message = f"{what}: Twilio answered {status}" + (f" (code {code})" if code else "")
     message += f": {detail}" if detail else ""
     if status == 429 or status >= 500:
-        return TransientTelephonyError(message, status=status, code=code,
-                                       maybe_done=status != 429)  # fmt: skip
+        return TransientTelephonyError(message, status=status, code=code, maybe_done=status != 429)
     if status in (401, 403):
         return AccountRefused(message, status=status, code=code)
     if gone_on_404 and (status == 404 or (status == 400 and code == CALL_NOT_IN_PROGRESS)):

@@ -28,8 +28,10 @@ def redis_url(tmp_path_factory):
     if url:
         client = redis.Redis.from_url(url)
         if client.dbsize():
-            pytest.exit(f"REDIS_URL {url} is not empty; tests flush it, so point it at an "
-                        "empty database", returncode=2)  # fmt: skip
+            pytest.exit(
+                f"REDIS_URL {url} is not empty; tests flush it, so point it at an empty database",
+                returncode=2,
+            )
         yield url
         return
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))

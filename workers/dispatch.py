@@ -47,9 +47,8 @@ def dispatch_callers() -> dict[str, int]:
     store, settings, clock = services.store, services.settings, services.clock
     recovered = sum(
         store.dispatch.give_up(pairing)
-        for pairing in store.dispatch.stale_pairings(now=clock.now(),
-                                                     older_than_s=STALE_PAIRING_S)
-    )  # fmt: skip
+        for pairing in store.dispatch.stale_pairings(now=clock.now(), older_than_s=STALE_PAIRING_S)
+    )
     telephony = telephony_for(services)
     moved = gone = parked = 0
     causes: set[tuple[str, int | None, int | None]] = set()  # of this run's refusals
@@ -60,19 +59,27 @@ def dispatch_callers() -> dict[str, int]:
                 if calling_back:
                     # The chair hung up to be called back: phone them now.
                     sid = telephony.place_call(
-                        pairing.number, pairing.entry.get("to") or "",
+                        pairing.number,
+                        pairing.entry.get("to") or "",
                         pairing_url(settings.public_url, "/voice/callback-answer", pairing),
                         pairing_url(settings.public_url, "/voice/callback-status", pairing),
-                    )  # fmt: skip
+                    )
                     # On record like any call, so that the night's report sees the chair
                     # served.
-                    store.calls.record_leg(now=clock.now(), call_sid=sid, number=pairing.number,
-                                           kind="caller", verdict="call-back",
-                                           precinct=pairing.precinct)  # fmt: skip
+                    store.calls.record_leg(
+                        now=clock.now(),
+                        call_sid=sid,
+                        number=pairing.number,
+                        kind="caller",
+                        verdict="call-back",
+                        precinct=pairing.precinct,
+                    )
                 else:
                     telephony.move_queue_member(
-                        settings.queue_name, pairing.call_sid,
-                        pairing_url(settings.public_url, "/voice/connect", pairing))  # fmt: skip
+                        settings.queue_name,
+                        pairing.call_sid,
+                        pairing_url(settings.public_url, "/voice/connect", pairing),
+                    )
             except CallGone:
                 store.dispatch.undo_gone(pairing, keep_place_s=settings.keep_place_for_s)
                 gone += 1
@@ -84,8 +91,12 @@ def dispatch_callers() -> dict[str, int]:
                 raise
             except TelephonyError as error:
                 # Twilio refused this chair for good: trying again would fail the same way.
-                refusal = Refusal(what=CALL_BACK if calling_back else MOVE, message=str(error),
-                                  status=error.status, code=error.code)  # fmt: skip
+                refusal = Refusal(
+                    what=CALL_BACK if calling_back else MOVE,
+                    message=str(error),
+                    status=error.status,
+                    code=error.code,
+                )
                 if refusal.cause in causes:
                     # A second chair refused the same way: more likely our fault than theirs.
                     # Park no more in this run; the retry parks this chair if it was theirs.
@@ -115,7 +126,8 @@ def park(services, pairing: Pairing, refusal: Refusal) -> bool:
     hotline_number = chair.entry.get("to")
     if refusal.what == CALL_BACK and chair.number and hotline_number:
         body = services.settings.prompts["callback_refused_sms"].format(
-            precinct=chair.precinct, hotline=hotline_number)  # fmt: skip
+            precinct=chair.precinct, hotline=hotline_number
+        )
         enqueue_sms(services, chair.number, hotline_number, body)
     return True
 
@@ -124,6 +136,7 @@ def pairing_url(public_url: str, path: str, pairing: Pairing) -> str:
     """A webhook URL that names the pairing (Twilio signs it, so it cannot be forged; the
     pairing's id makes a replay of it useless once the pairing is done).
     """
-    query = urlencode({"volunteer": pairing.volunteer, "precinct": pairing.precinct,
-                       "pairing": pairing.id})  # fmt: skip
+    query = urlencode(
+        {"volunteer": pairing.volunteer, "precinct": pairing.precinct, "pairing": pairing.id}
+    )
     return f"{public_url}{path}?{query}"

@@ -56,8 +56,11 @@ class Housekeeping(threading.Thread):
             run_id = redis.info("server")["run_id"]
             restarted = self._run_id is not None and run_id != self._run_id
             if restarted:
-                log.warning("Redis restarted (run_id %s, was %s): reconciling the line",
-                            run_id, self._run_id)  # fmt: skip
+                log.warning(
+                    "Redis restarted (run_id %s, was %s): reconciling the line",
+                    run_id,
+                    self._run_id,
+                )
             self._run_id = run_id
             slot = int(self.services.clock.now() // self.every_s)
             mine = redis.set(keys.housekeeping(slot), "1", nx=True, ex=int(self.every_s * 2))
@@ -74,6 +77,7 @@ class Housekeeping(threading.Thread):
             enqueue_night_sample(self.services)
             return True
         except RedisError as error:
-            log.warning("housekeeping skipped a round: Redis unavailable (%s)",
-                        type(error).__name__)  # fmt: skip
+            log.warning(
+                "housekeeping skipped a round: Redis unavailable (%s)", type(error).__name__
+            )
             return False

@@ -24,8 +24,11 @@ def run_worker(services: Services, *, burst: bool = False, fork: bool = True) ->
     worker_class = HotlineWorker if fork else HotlineSimpleWorker
     # Its own connection: waiting for jobs blocks for longer than the short timeouts that
     # the jobs' own Redis calls keep (RQ lengthens this connection's).
-    connection = redis.Redis.from_url(services.redis_url) if services.redis_url else (
-        services.queue.connection)  # fmt: skip
+    connection = (
+        redis.Redis.from_url(services.redis_url)
+        if services.redis_url
+        else (services.queue.connection)
+    )
     worker = worker_class(
         [services.queue], connection=connection, exception_handlers=[count_abandoned]
     )

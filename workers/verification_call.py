@@ -17,7 +17,6 @@ from workers import runtime
 log = logging.getLogger(__name__)
 
 
-
 def place_verification_call(verification_id: str) -> dict[str, object]:
     services = runtime.current()
     verification = services.store.verifications.get(verification_id)
@@ -26,8 +25,9 @@ def place_verification_call(verification_id: str) -> dict[str, object]:
     public_url = services.settings.public_url
     answer = f"{public_url}/voice/verify-answer?{urlencode({'verification': verification_id})}"
     try:
-        sid = telephony_for(services).place_call(verification.phone, verification.from_number,
-                                                 answer, f"{public_url}/voice/status")
+        sid = telephony_for(services).place_call(
+            verification.phone, verification.from_number, answer, f"{public_url}/voice/status"
+        )
     except TransientTelephonyError:
         raise  # RQ retries it
     except TelephonyError as error:

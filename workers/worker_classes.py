@@ -22,8 +22,8 @@ class StopsPromptly:
         self.pubsub = self.connection.pubsub()
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
         self.pubsub_thread = self.pubsub.run_in_thread(
-            sleep_time=COMMAND_POLL_S, daemon=True,
-            exception_handler=self._pubsub_exception_handler)  # fmt: skip
+            sleep_time=COMMAND_POLL_S, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
 
 class HotlineWorker(StopsPromptly, CountsFailures, Worker):

@@ -23,8 +23,9 @@ __all__ = ["Finding", "check", "check_counts"]
 SDE_TOLERANCE = 0.00015
 
 
-def check(report: PrecinctReport, election: Election,
-          published: Mapping[str, float] | None = None) -> tuple[Finding, ...]:  # fmt: skip
+def check(
+    report: PrecinctReport, election: Election, published: Mapping[str, float] | None = None
+) -> tuple[Finding, ...]:
     """Every finding of `report` under the election's rules.
 
     `published`: SDEs per candidate as published (by the party, say); where given, a
@@ -33,14 +34,23 @@ def check(report: PrecinctReport, election: Election,
     rules = election.precinct(report.precinct)
     findings: list[Finding] = []
     if rules is None:
-        findings.append(Finding("unknown-precinct", f"precinct {report.precinct!r} is not in "
-                                f"the {election.name} election", blocking=True))  # fmt: skip
+        findings.append(
+            Finding(
+                "unknown-precinct",
+                f"precinct {report.precinct!r} is not in the {election.name} election",
+                blocking=True,
+            )
+        )
     findings.extend(check_counts(report, election, rules, published))
     return tuple(findings)
 
 
-def check_counts(report: PrecinctReport, election: Election, rules: PrecinctRules | None,
-                 published: Mapping[str, float] | None = None) -> list[Finding]:  # fmt: skip
+def check_counts(
+    report: PrecinctReport,
+    election: Election,
+    rules: PrecinctRules | None,
+    published: Mapping[str, float] | None = None,
+) -> list[Finding]:
     """The findings under the election's rules; with no precinct rules (a satellite caucus
     not on the roster, say) only those that need no delegates."""
     name = _namer(election)
@@ -60,25 +70,47 @@ def _namer(election: Election):
 
 def _bad_counts(report: PrecinctReport, election: Election, name) -> list[Finding]:
     findings = []
-    if report.attendance is not None and not _whole(report.attendance) or (
-        _whole(report.attendance) and report.attendance < 0
+    if (
+        report.attendance is not None
+        and not _whole(report.attendance)
+        or (_whole(report.attendance) and report.attendance < 0)
     ):
-        findings.append(Finding("bad-count", f"attendance {report.attendance!r} is not a whole "
-                                "number of at least 0", blocking=True))  # fmt: skip
+        findings.append(
+            Finding(
+                "bad-count",
+                f"attendance {report.attendance!r} is not a whole number of at least 0",
+                blocking=True,
+            )
+        )
     for stage, counts in (("first", report.first), ("final", report.final)):
         for key, count in sorted(counts.items()):
             if election.candidate(key) is None:
-                findings.append(Finding("unknown-candidate", f"{stage} alignment names "
-                                        f"{key!r}, not a candidate", blocking=True))  # fmt: skip
+                findings.append(
+                    Finding(
+                        "unknown-candidate",
+                        f"{stage} alignment names {key!r}, not a candidate",
+                        blocking=True,
+                    )
+                )
             if not _whole(count) or count < 0:
-                findings.append(Finding("bad-count", f"{stage} alignment: {name(key)}'s count "
-                                        f"{count!r} is not a whole number of at least 0",
-                                        blocking=True))  # fmt: skip
+                findings.append(
+                    Finding(
+                        "bad-count",
+                        f"{stage} alignment: {name(key)}'s count "
+                        f"{count!r} is not a whole number of at least 0",
+                        blocking=True,
+                    )
+                )
     return findings
 
 
-def _iowa_2020(report: PrecinctReport, election: Election, rules: PrecinctRules | None,
-               published: Mapping[str, float] | None, name) -> list[Finding]:  # fmt: skip
+def _iowa_2020(
+    report: PrecinctReport,
+    election: Election,
+    rules: PrecinctRules | None,
+    published: Mapping[str, float] | None,
+    name,
+) -> list[Finding]:
     findings: list[Finding] = []
     first = _counted(report.first)
     final = _counted(report.final)
@@ -86,28 +118,55 @@ def _iowa_2020(report: PrecinctReport, election: Election, rules: PrecinctRules 
     attendance = report.attendance if _whole(report.attendance) else None
     if not attendance or attendance < 0:
         if first or final:
-            findings.append(Finding("no-attendance", "groups are reported but attendance is "
-                                    f"{'missing' if attendance is None else attendance}",
-                                    blocking=True))  # fmt: skip
+            findings.append(
+                Finding(
+                    "no-attendance",
+                    "groups are reported but attendance is "
+                    f"{'missing' if attendance is None else attendance}",
+                    blocking=True,
+                )
+            )
         return findings
     for stage, counts in (("first", first), ("final", final)):
         for key, count in counts.items():
             if count > attendance:
-                findings.append(Finding("count-above-attendance", f"{stage} alignment: "
-                                        f"{name(key)} has {count}, more than the {attendance} "
-                                        "attendees", blocking=True))  # fmt: skip
+                findings.append(
+                    Finding(
+                        "count-above-attendance",
+                        f"{stage} alignment: "
+                        f"{name(key)} has {count}, more than the {attendance} "
+                        "attendees",
+                        blocking=True,
+                    )
+                )
     if first_total > attendance:
-        findings.append(Finding("first-above-attendance", f"the first alignment adds up to "
-                                f"{first_total}, more than the {attendance} attendees",
-                                blocking=True))  # fmt: skip
+        findings.append(
+            Finding(
+                "first-above-attendance",
+                f"the first alignment adds up to "
+                f"{first_total}, more than the {attendance} attendees",
+                blocking=True,
+            )
+        )
     elif first_total < attendance:
-        findings.append(Finding("first-below-attendance", f"the first alignment adds up to "
-                                f"{first_total}, fewer than the {attendance} attendees (people "
-                                "may leave)", blocking=False))  # fmt: skip
+        findings.append(
+            Finding(
+                "first-below-attendance",
+                f"the first alignment adds up to "
+                f"{first_total}, fewer than the {attendance} attendees (people "
+                "may leave)",
+                blocking=False,
+            )
+        )
     if final_total > first_total:
-        findings.append(Finding("final-above-first", f"the final alignment adds up to "
-                                f"{final_total}, more than the first's {first_total}",
-                                blocking=True))  # fmt: skip
+        findings.append(
+            Finding(
+                "final-above-first",
+                f"the final alignment adds up to "
+                f"{final_total}, more than the first's {first_total}",
+                blocking=True,
+            )
+        )
     if rules is None or rules.delegates == 0:
         return findings
     threshold = iowa2020.viability_threshold(attendance, rules.delegates)
@@ -115,59 +174,97 @@ def _iowa_2020(report: PrecinctReport, election: Election, rules: PrecinctRules 
         findings.extend(_viability(first, final, threshold, name))
     allocation = iowa2020.allocate(report, rules)
     for tie in allocation.unsettled:
-        findings.append(Finding("unsettled-coin-toss", f"{_names(tie.between, name)} tie for "
-                                f"{tie.stake}: no coin toss recorded", blocking=False))  # fmt: skip
+        findings.append(
+            Finding(
+                "unsettled-coin-toss",
+                f"{_names(tie.between, name)} tie for {tie.stake}: no coin toss recorded",
+                blocking=False,
+            )
+        )
     given = sum(allocation.delegates.values())
     if allocation.viable and not allocation.unsettled and given != rules.delegates:
-        more = (" (more viable groups than delegates: each viable group gets one)"
-                if len(allocation.viable) > rules.delegates else "")  # fmt: skip
-        findings.append(Finding("delegate-total", f"{len(allocation.viable)} viable groups "
-                                f"get {given} delegates, not the precinct's "
-                                f"{rules.delegates}{more}", blocking=False))  # fmt: skip
+        more = (
+            " (more viable groups than delegates: each viable group gets one)"
+            if len(allocation.viable) > rules.delegates
+            else ""
+        )
+        findings.append(
+            Finding(
+                "delegate-total",
+                f"{len(allocation.viable)} viable groups "
+                f"get {given} delegates, not the precinct's "
+                f"{rules.delegates}{more}",
+                blocking=False,
+            )
+        )
     if published is not None:
         findings.extend(_published(allocation, rules, published, name))
     return findings
 
 
-def _viability(first: dict[str, int], final: dict[str, int], threshold: int,
-               name) -> list[Finding]:  # fmt: skip
+def _viability(first: dict[str, int], final: dict[str, int], threshold: int, name) -> list[Finding]:
     findings = []
     # Only members of groups not viable at first may realign: that is all a group can gain.
     realigners = sum(count for count in first.values() if count < threshold)
     for key in sorted(set(first) | set(final)):
         before, after = first.get(key, 0), final.get(key, 0)
         if before >= threshold and after < before:
-            findings.append(Finding("locked-group-shrank", f"{name(key)} was viable at first "
-                                    f"with {before} but has {after} at the final alignment "
-                                    "(viable groups are locked)", blocking=True))  # fmt: skip
+            findings.append(
+                Finding(
+                    "locked-group-shrank",
+                    f"{name(key)} was viable at first "
+                    f"with {before} but has {after} at the final alignment "
+                    "(viable groups are locked)",
+                    blocking=True,
+                )
+            )
         # Possible, not impossible: members of a group still not viable after realignment
         # may stay in it (the 2020 worksheet records them); they elect no delegate.
         if 0 < after < threshold:
-            findings.append(Finding("final-below-threshold", f"{name(key)} has {after} at the "
-                                    f"final alignment, below the viability threshold of "
-                                    f"{threshold}: no delegate", blocking=False))  # fmt: skip
+            findings.append(
+                Finding(
+                    "final-below-threshold",
+                    f"{name(key)} has {after} at the "
+                    f"final alignment, below the viability threshold of "
+                    f"{threshold}: no delegate",
+                    blocking=False,
+                )
+            )
         if after - before > realigners:
-            findings.append(Finding("grew-past-realigners", f"{name(key)} grew from {before} "
-                                    f"to {after}, more than the {realigners} people in groups "
-                                    "not viable at first could give", blocking=False))  # fmt: skip
+            findings.append(
+                Finding(
+                    "grew-past-realigners",
+                    f"{name(key)} grew from {before} "
+                    f"to {after}, more than the {realigners} people in groups "
+                    "not viable at first could give",
+                    blocking=False,
+                )
+            )
     return findings
 
 
-def _published(allocation: iowa2020.Allocation, rules: PrecinctRules,
-               published: Mapping[str, float], name) -> list[Finding]:  # fmt: skip
+def _published(
+    allocation: iowa2020.Allocation, rules: PrecinctRules, published: Mapping[str, float], name
+) -> list[Finding]:
     differences = []
     for key in sorted(set(published) | set(allocation.sdes)):
         shown, computed = published.get(key, 0.0), allocation.sdes.get(key, 0.0)
         if abs(shown - computed) > SDE_TOLERANCE:
             delegates = allocation.delegates.get(key, 0)
-            shown_delegates = (f" ({_delegates(shown / rules.sde_ratio)})"
-                               if rules.sde_ratio else "")  # fmt: skip
-            differences.append(f"{name(key)} {shown:.4f}{shown_delegates} published, "
-                               f"{computed:.4f} ({_delegates(delegates)}) computed")  # fmt: skip
+            shown_delegates = f" ({_delegates(shown / rules.sde_ratio)})" if rules.sde_ratio else ""
+            differences.append(
+                f"{name(key)} {shown:.4f}{shown_delegates} published, "
+                f"{computed:.4f} ({_delegates(delegates)}) computed"
+            )
     if not differences:
         return []
-    return [Finding("published-differs", "published SDEs differ from the computed ones: "
-                    + "; ".join(differences), blocking=False)]  # fmt: skip
+    return [
+        Finding(
+            "published-differs",
+            "published SDEs differ from the computed ones: " + "; ".join(differences),
+            blocking=False,
+        )
+    ]
 
 
 def _delegates(n: float) -> str:

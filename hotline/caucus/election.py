@@ -134,21 +134,20 @@ def _candidates(rows: Any) -> tuple[Candidate, ...]:
             raise ValueError(f"{where} must be a table with key, name and keypad")
         key, name, keypad = row.get("key"), row.get("name"), row.get("keypad")
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
-            raise ValueError(f"{where}.key must be lowercase letters, digits, - or _, "
-                             f"not {key!r}")  # fmt: skip
+            raise ValueError(f"{where}.key must be lowercase letters, digits, - or _, not {key!r}")
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{where}.name must be a non-empty string")
         if isinstance(keypad, bool) or not isinstance(keypad, int) or keypad < 1:
-            raise ValueError(f"{where}.keypad must be a whole number of at least 1, "
-                             f"not {keypad!r}")  # fmt: skip
+            raise ValueError(f"{where}.keypad must be a whole number of at least 1, not {keypad!r}")
         candidates.append(Candidate(key, name.strip(), keypad))
     for attribute in ("key", "keypad"):
         seen: dict[Any, str] = {}
         for candidate in candidates:
             value = getattr(candidate, attribute)
             if value in seen:
-                raise ValueError(f"candidates {seen[value]!r} and {candidate.key!r} share "
-                                 f"{attribute} {value!r}")  # fmt: skip
+                raise ValueError(
+                    f"candidates {seen[value]!r} and {candidate.key!r} share {attribute} {value!r}"
+                )
             seen[value] = candidate.key
     return tuple(candidates)
 
@@ -188,8 +187,9 @@ def _precincts(section: Any, path: Path) -> dict[str, PrecinctRules]:
 def _check_numbers(rules: PrecinctRules, where: str) -> None:
     delegates = rules.delegates
     if isinstance(delegates, bool) or not isinstance(delegates, int) or delegates < 0:
-        raise ValueError(f"{where}.delegates must be a whole number of at least 0, "
-                         f"not {delegates!r}")  # fmt: skip
+        raise ValueError(
+            f"{where}.delegates must be a whole number of at least 0, not {delegates!r}"
+        )
     if not math.isfinite(rules.sde_ratio) or rules.sde_ratio < 0:
         raise ValueError(f"{where}.sde_ratio must be a number of at least 0")
 
@@ -223,8 +223,9 @@ def _precincts_from_file(section: dict[str, Any], path: Path) -> dict[str, Preci
     precincts: dict[str, PrecinctRules] = {}
     for row in roster:
         ratio = ratios[row.county]
-        if row.delegates and not math.isclose(sdes[row.line] / row.delegates, ratio,
-                                              rel_tol=RATIO_TOLERANCE):  # fmt: skip
+        if row.delegates and not math.isclose(
+            sdes[row.line] / row.delegates, ratio, rel_tol=RATIO_TOLERANCE
+        ):
             raise ValueError(
                 f"{file} line {row.line}: {row.county} {row.name}'s SDE ratio "
                 f"{sdes[row.line] / row.delegates:.6f} differs from its county's {ratio:.6f}"
@@ -249,11 +250,11 @@ def _sde_column(text: str, file: Path) -> dict[int, float]:
         try:
             sde = float(value)
         except ValueError:
-            raise ValueError(f"{file} line {reader.line_num}: {SDE_COLUMN} {value!r} "
-                             "is not a number") from None  # fmt: skip
+            raise ValueError(
+                f"{file} line {reader.line_num}: {SDE_COLUMN} {value!r} is not a number"
+            ) from None
         if not math.isfinite(sde) or sde < 0:
-            raise ValueError(f"{file} line {reader.line_num}: {SDE_COLUMN} must not be "
-                             "negative")  # fmt: skip
+            raise ValueError(f"{file} line {reader.line_num}: {SDE_COLUMN} must not be negative")
         sdes[reader.line_num] = sde
     return sdes
 

@@ -74,8 +74,9 @@ def viability_threshold(attendance: int, delegates: int) -> int | None:
 def allocate(report: PrecinctReport, rules: PrecinctRules) -> Allocation:
     """The delegates and SDEs each final-alignment group earns under the 2020 rules."""
     attendance = report.attendance if _whole(report.attendance) else 0
-    final = {key: count for key, count in sorted(report.final.items())
-             if _whole(count) and count > 0}  # fmt: skip
+    final = {
+        key: count for key, count in sorted(report.final.items()) if _whole(count) and count > 0
+    }
     threshold = viability_threshold(max(attendance, 0), rules.delegates)
     if rules.delegates == 0 or attendance <= 0 or not final:
         return Allocation(threshold=threshold, viable=())
@@ -119,8 +120,13 @@ def _single_delegate(final: dict[str, int], tosses: _Tosses) -> tuple[dict[str, 
     return {winner: 1}, (winner,)
 
 
-def _delegates(final: dict[str, int], viable: tuple[str, ...], attendance: int,
-               precinct_delegates: int, tosses: _Tosses) -> dict[str, int]:  # fmt: skip
+def _delegates(
+    final: dict[str, int],
+    viable: tuple[str, ...],
+    attendance: int,
+    precinct_delegates: int,
+    tosses: _Tosses,
+) -> dict[str, int]:
     raw = {key: raw_delegates(final[key], attendance, precinct_delegates) for key in viable}
     fraction = {key: value - math.floor(value) for key, value in raw.items()}
     # Rounded half up; and (Caucus Guide, minimum) every viable group gets at least one.

@@ -93,8 +93,10 @@ class FileCheck:
                     "county": c.precinct.county,
                     "precinct": c.precinct.name,
                     "code": c.precinct.rules.code if c.precinct.rules else None,
-                    "findings": [{"code": f.code, "message": f.message, "blocking": f.blocking}
-                                 for f in c.findings],  # fmt: skip
+                    "findings": [
+                        {"code": f.code, "message": f.message, "blocking": f.blocking}
+                        for f in c.findings
+                    ],
                 }
                 for c in self.flagged
             ],
@@ -110,7 +112,7 @@ def read_published(text: str, election: Election) -> list[PublishedPrecinct]:
         raise PublishedFileError(1, f"the file needs {HEADER_ROWS} header rows") from None
     # `hotline results export` adds a Status column at the end: read past it.
     status = 1 if header[2] and header[2][-1].strip() == STATUS_COLUMN else 0
-    columns = _columns([row[:len(row) - status] for row in header], election)
+    columns = _columns([row[: len(row) - status] for row in header], election)
     width = 2 + len(columns) + status
     by_name = {(p.county, p.name): p for p in election.precincts.values()}
     precincts = []
@@ -125,7 +127,7 @@ def read_published(text: str, election: Election) -> list[PublishedPrecinct]:
         if name == "Total":
             continue
         figures: dict[str, dict[str, float | int]] = {stage: {} for stage in STAGES}
-        for (stage, key), cell in zip(columns, row[2:width - status], strict=True):
+        for (stage, key), cell in zip(columns, row[2 : width - status], strict=True):
             value = _number(cell, stage, key, line)
             if value:
                 figures[stage][key] = value
@@ -153,8 +155,9 @@ def check_published(text: str, election: Election) -> FileCheck:
     return FileCheck(tuple(checked))
 
 
-def with_inferred_tosses(report: PrecinctReport, rules: PrecinctRules,
-                         sdes: Mapping[str, float]) -> PrecinctReport:  # fmt: skip
+def with_inferred_tosses(
+    report: PrecinctReport, rules: PrecinctRules, sdes: Mapping[str, float]
+) -> PrecinctReport:
     """The report with the coin tosses its published SDEs show the outcome of."""
     if not rules.sde_ratio:
         return report
@@ -166,13 +169,19 @@ def with_inferred_tosses(report: PrecinctReport, rules: PrecinctRules,
         tosses = _tosses(allocation.unsettled[0], allocation.delegates, published)
         if not tosses:
             return report
-        report = PrecinctReport(report.precinct, report.attendance, report.first,
-                                report.final, report.coin_tosses + tosses)  # fmt: skip
+        report = PrecinctReport(
+            report.precinct,
+            report.attendance,
+            report.first,
+            report.final,
+            report.coin_tosses + tosses,
+        )
     return report
 
 
-def _tosses(tie: iowa2020.Tie, computed: Mapping[str, int],
-            published: Mapping[str, int]) -> tuple[CoinToss, ...]:  # fmt: skip
+def _tosses(
+    tie: iowa2020.Tie, computed: Mapping[str, int], published: Mapping[str, int]
+) -> tuple[CoinToss, ...]:
     def shown(key: str) -> int:
         return published.get(key, 0)
 
@@ -209,8 +218,9 @@ def _columns(header: list[list[str]], election: Election) -> list[tuple[str, str
             raise PublishedFileError(1, f"column {stage!r} is not one of {', '.join(STAGES)}")
         key = by_name.get(name.strip().lower())
         if key is None:
-            raise PublishedFileError(2, f"column {name!r} is not a candidate of the "
-                                        f"{election.name} election")  # fmt: skip
+            raise PublishedFileError(
+                2, f"column {name!r} is not a candidate of the {election.name} election"
+            )
         columns.append((stage, key))
     if len(set(columns)) != len(columns):
         raise PublishedFileError(2, "a candidate appears twice in one stage")

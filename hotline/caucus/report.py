@@ -48,8 +48,15 @@ class PrecinctReport:
         return self.to_dict() == other.to_dict()
 
     def __hash__(self) -> int:
-        return hash((self.precinct, self.attendance, tuple(sorted(self.first.items())),
-                     tuple(sorted(self.final.items())), self.coin_tosses))  # fmt: skip
+        return hash(
+            (
+                self.precinct,
+                self.attendance,
+                tuple(sorted(self.first.items())),
+                tuple(sorted(self.final.items())),
+                self.coin_tosses,
+            )
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -33,19 +33,34 @@ def check_votes(report: PrecinctReport, name: Callable[[str], str]) -> list[Find
     total = sum(counted.values())
     if not _whole(ballots) or ballots <= 0:
         if counted:
-            findings.append(Finding("no-attendance", f"{total} votes are reported but no "
-                                    "ballots cast", blocking=True))  # fmt: skip
+            findings.append(
+                Finding(
+                    "no-attendance",
+                    f"{total} votes are reported but no ballots cast",
+                    blocking=True,
+                )
+            )
         return findings
     for key, count in counted.items():
         if count > ballots:
             message = f"{name(key)} has {count} votes, more than the {ballots} ballots cast"
             findings.append(Finding("count-above-attendance", message, blocking=True))
     if total > ballots:
-        findings.append(Finding("votes-above-ballots", f"the votes add up to {total}, more than "
-                                f"the {ballots} ballots cast", blocking=True))  # fmt: skip
+        findings.append(
+            Finding(
+                "votes-above-ballots",
+                f"the votes add up to {total}, more than the {ballots} ballots cast",
+                blocking=True,
+            )
+        )
     if report.first:
-        findings.append(Finding("first-not-used", "a vote count has no first alignment: the "
-                                "first counts are ignored", blocking=False))  # fmt: skip
+        findings.append(
+            Finding(
+                "first-not-used",
+                "a vote count has no first alignment: the first counts are ignored",
+                blocking=False,
+            )
+        )
     return findings
 
 

@@ -53,11 +53,14 @@ def blocks() -> None:
     click.echo(f"{'NUMBER/PREFIX':<18} {'BY':<12} {'SINCE (UTC)':<20} {'EXPIRES (UTC)':<32} REASON")
     for item in active:
         expires = (
-            "never" if item.expires_at is None
+            "never"
+            if item.expires_at is None
             else f"{utc_time(item.expires_at)} (in {format_duration(item.expires_at - now)})"
-        )  # fmt: skip
-        click.echo(f"{item.target:<18} {item.author:<12} {utc_time(item.created_at):<20} "
-                   f"{expires:<32} {item.reason}")  # fmt: skip
+        )
+        click.echo(
+            f"{item.target:<18} {item.author:<12} {utc_time(item.created_at):<20} "
+            f"{expires:<32} {item.reason}"
+        )
 
 
 @click.command(help="Vouch for a number: never escalated (it is still asked for a PIN).")
@@ -101,16 +104,21 @@ def calls(limit: int) -> None:
     if not records:
         click.echo("No calls yet.")
         return
-    click.echo(f"{'STARTED (UTC)':<20} {'FROM':<16} {'VERDICT':<18} {'PRECINCT':<9} "
-               f"{'OUTCOME':<12} REASONS")  # fmt: skip
+    click.echo(
+        f"{'STARTED (UTC)':<20} {'FROM':<16} {'VERDICT':<18} {'PRECINCT':<9} "
+        f"{'OUTCOME':<12} REASONS"
+    )
     for record in records:
         verdict = record.verdict or "(in progress)"
         if not record.enforced:
             verdict += " (log)"
         outcome = "verified" if record.verified_at else (record.status or "in progress")
-        click.echo(f"{utc_time(record.started_at):<20} {record.number or 'withheld':<16} "
-                   f"{verdict:<18} {record.precinct or '-':<9} {outcome:<12} "
-                   f"{'; '.join(record.reasons)}")  # fmt: skip
+        click.echo(
+            f"{utc_time(record.started_at):<20} {record.number or 'withheld':<16} "
+            f"{verdict:<18} {record.precinct or '-':<9} {outcome:<12} "
+            f"{'; '.join(record.reasons)}"
+        )
+
 
 def _target(text: str) -> str:
     try:

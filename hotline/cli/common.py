@@ -17,8 +17,9 @@ from hotline.settings import ConfigError, Settings
 
 
 @contextlib.contextmanager
-def opened_services(settings: Settings | None = None, *,
-                    supervise: bool = False) -> Iterator[Services]:  # fmt: skip
+def opened_services(
+    settings: Settings | None = None, *, supervise: bool = False
+) -> Iterator[Services]:
     """Services for one command; an embedded Redis started for it is stopped after (and,
     with `supervise`, restarted should it die meanwhile: for long-running commands).
     """
@@ -75,7 +76,6 @@ def free_path(path: Path) -> Path:
     return candidate
 
 
-
 def duration_option(text: str, option: str = "--for") -> float:
     try:
         seconds = parse_duration(text)
@@ -84,4 +84,3 @@ def duration_option(text: str, option: str = "--for") -> float:
     if seconds <= 0:
         raise click.BadParameter("must be longer than zero", param_hint=option)
     return seconds
-

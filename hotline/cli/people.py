@@ -28,9 +28,11 @@ def volunteers() -> None:
     pass
 
 
-PIN_NOTE = ("The PIN and backup code will not be shown again: give them to the volunteer now "
-            "(only digests are kept). The backup code is asked for on nights the PIN is "
-            "under attack.")
+PIN_NOTE = (
+    "The PIN and backup code will not be shown again: give them to the volunteer now "
+    "(only digests are kept). The backup code is asked for on nights the PIN is "
+    "under attack."
+)
 
 
 @volunteers.command("add", help="Register a volunteer's phone and issue their PIN.")
@@ -46,11 +48,14 @@ def add_volunteer(name: str, phone: str, author: str | None) -> None:
         pin, code = generate_pin(), generate_backup_code()
         try:
             added = services.store.volunteers.add(
-                name, number, lambda volunteer_id: volunteer_pin_digest(pin_key, volunteer_id, pin),
+                name,
+                number,
+                lambda volunteer_id: volunteer_pin_digest(pin_key, volunteer_id, pin),
                 author=who_acts(author),
-                backup_digest=lambda volunteer_id: volunteer_backup_digest(pin_key, volunteer_id,
-                                                                           code),
-            )  # fmt: skip
+                backup_digest=lambda volunteer_id: volunteer_backup_digest(
+                    pin_key, volunteer_id, code
+                ),
+            )
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Added volunteer {added.id}: {added.name}, {added.phone}")
@@ -88,8 +93,9 @@ def remove_volunteer(volunteer_id: str, reason: str, author: str | None) -> None
     click.echo(f"{volunteer_id} is not a volunteer")
 
 
-@volunteers.command("reset-pin",
-                    help="Issue a volunteer a new PIN and backup code; the old ones stop working.")
+@volunteers.command(
+    "reset-pin", help="Issue a volunteer a new PIN and backup code; the old ones stop working."
+)
 @click.argument("volunteer_id", metavar="ID")
 @click.option("--by", "author", help="Who is resetting (default: your login name).")
 def reset_volunteer_pin(volunteer_id: str, author: str | None) -> None:
@@ -97,13 +103,17 @@ def reset_volunteer_pin(volunteer_id: str, author: str | None) -> None:
         pin_key = _pin_key(services.settings)
         pin, code = generate_pin(), generate_backup_code()
         changed = services.store.volunteers.set_pin_digest(
-            volunteer_id, volunteer_pin_digest(pin_key, volunteer_id, pin),
+            volunteer_id,
+            volunteer_pin_digest(pin_key, volunteer_id, pin),
             backup_digest=volunteer_backup_digest(pin_key, volunteer_id, code),
-            author=who_acts(author))  # fmt: skip
+            author=who_acts(author),
+        )
     if changed is None:
         raise click.ClickException(f"{volunteer_id} is not a volunteer")
-    click.echo(f"New PIN and backup code for volunteer {changed.id} ({changed.name}); "
-               "the old ones no longer work.")  # fmt: skip
+    click.echo(
+        f"New PIN and backup code for volunteer {changed.id} ({changed.name}); "
+        "the old ones no longer work."
+    )
     click.echo(f"PIN for {changed.id}: {pin}")
     click.echo(f"Backup code for {changed.id}: {code}")
     click.echo(PIN_NOTE)
@@ -117,13 +127,17 @@ def users() -> None:
 @users.command("add", help="Create a console login; the password is asked for twice.")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input (for scripts).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (for scripts).",
+)
 @click.option("--by", "author", help="Who is adding (default: your login name).")
 def add_user(name: str, role: str, password_stdin: bool, author: str | None) -> None:
     if not is_valid_user_name(name):
-        raise click.BadParameter(f"{name!r} is not a user name: use 1 to 32 of a-z 0-9 . _ -",
-                                 param_hint="NAME")  # fmt: skip
+        raise click.BadParameter(
+            f"{name!r} is not a user name: use 1 to 32 of a-z 0-9 . _ -", param_hint="NAME"
+        )
     with opened_services() as services:
         if services.store.users.get(name) is not None:
             raise click.ClickException(f"there is already a user called {name}")
@@ -135,11 +149,17 @@ def add_user(name: str, role: str, password_stdin: bool, author: str | None) -> 
     click.echo(f"Added {added.role} {added.name}.")
 
 
-@users.command("passwd", help="Give a console login a new password (asked for twice); "
-                              "every console session of that login ends.")  # fmt: skip
+@users.command(
+    "passwd",
+    help="Give a console login a new password (asked for twice); "
+    "every console session of that login ends.",
+)
 @click.argument("name")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input (for scripts).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (for scripts).",
+)
 @click.option("--by", "author", help="Who is changing it (default: your login name).")
 def change_password(name: str, password_stdin: bool, author: str | None) -> None:
     with opened_services() as services:
@@ -161,8 +181,9 @@ def _new_password(from_stdin: bool) -> str:
     """
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True,
-                        value_proc=_long_enough)  # fmt: skip
+    return click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True, value_proc=_long_enough
+    )
 
 
 @users.command("list", help="Every console login, by name.")
@@ -186,10 +207,14 @@ def remove_user(name: str, reason: str, author: str | None) -> None:
         removed = services.store.users.remove(name, author=who_acts(author), reason=reason)
     click.echo(f"Removed user {name}" if removed else f"{name} is not a user")
 
+
 def _volunteer_phone(text: str, settings: Settings) -> str:
-    number = normalise_caller_id(text, region=settings.default_region,
-                                 withheld_numbers=settings.withheld_numbers,
-                                 withheld_words=settings.withheld_words)  # fmt: skip
+    number = normalise_caller_id(
+        text,
+        region=settings.default_region,
+        withheld_numbers=settings.withheld_numbers,
+        withheld_words=settings.withheld_words,
+    )
     if number is None:
         raise click.BadParameter(f"{text!r} is not a phone number", param_hint="PHONE")
     return number

@@ -54,6 +54,7 @@ def doctor() -> None:
     if not all(check.ok for check in checks):
         raise SystemExit(1)
 
+
 @click.command(help="Start Redis, the web server and a worker, and walk through a few calls.")
 @click.option("--port", default=5055, show_default=True, type=int)
 def demo(port: int) -> None:

@@ -20,8 +20,10 @@ def election() -> None:
     pass
 
 
-@election.command("show", help="Print an election definition (default: the one the config's "
-                  "[results] election selects).")  # fmt: skip
+@election.command(
+    "show",
+    help="Print an election definition (default: the one the config's [results] election selects).",
+)
 @click.argument("name", required=False)
 def show_election(name: str | None) -> None:
     _print_election(_election(name or loaded_settings().election))
@@ -52,8 +54,9 @@ def _print_election(definition) -> None:
         click.echo(f"  {candidate.keypad:>3}  {candidate.key:<14} {candidate.name}")
     delegates = sum(p.delegates for p in definition.precincts.values())
     counties = len({p.county for p in definition.precincts.values()})
-    click.echo(f"precincts:  {len(definition.precincts)} in {counties} counties, "
-               f"{delegates} delegates")  # fmt: skip
+    click.echo(
+        f"precincts:  {len(definition.precincts)} in {counties} counties, {delegates} delegates"
+    )
 
 
 @click.group(help="Precinct results: checking them against the caucus math.")
@@ -61,14 +64,21 @@ def results() -> None:
     pass
 
 
-@results.command("check", help="Check a results file in the party's published shape (as "
-                 "hotline/data/iowa-2020/results-2020-02-08.csv): each flagged precinct with its "
-                 "reasons, then the counts by reason. Exits 0 with findings, 2 on an "
-                 "unreadable file.")  # fmt: skip
+@results.command(
+    "check",
+    help="Check a results file in the party's published shape (as "
+    "hotline/data/iowa-2020/results-2020-02-08.csv): each flagged precinct with its "
+    "reasons, then the counts by reason. Exits 0 with findings, 2 on an "
+    "unreadable file.",
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-@click.option("--election", "election_name", default=None,
-              help="Election definition (default: config's [results] election).")
+@click.option(
+    "--election",
+    "election_name",
+    default=None,
+    help="Election definition (default: config's [results] election).",
+)
 def check_results(file: Path, as_json: bool, election_name: str | None) -> None:
     import json
 
@@ -95,25 +105,39 @@ def check_results(file: Path, as_json: bool, election_name: str | None) -> None:
         for finding in checked.findings:
             click.echo(f"  {finding}")
     summary = outcome.to_dict()
-    click.echo(f"{summary['precincts']} precincts checked ({summary['off_roster']} not on the "
-               f"roster: counts checked, delegates not); {summary['flagged']} flagged, "
-               f"{summary['blocking']} with a blocking error")  # fmt: skip
+    click.echo(
+        f"{summary['precincts']} precincts checked ({summary['off_roster']} not on the "
+        f"roster: counts checked, delegates not); {summary['flagged']} flagged, "
+        f"{summary['blocking']} with a blocking error"
+    )
     blocking = {f.code: f.blocking for c in outcome.flagged for f in c.findings}
     for code, count in sorted(outcome.counts().items(), key=lambda item: (-item[1], item[0])):
         kind = "error" if blocking[code] else "warning"
         click.echo(f"  {count:>5}  {code} ({kind})")
 
 
-@results.command("export", help="The stored results (each reported precinct's latest "
-                 "version) in the shape of the party's published file: County, Precinct, "
-                 "then First Expression, Final Expression and SDE for every candidate, and "
-                 "a Status column (keypad, volunteer, verified or flagged); or as JSON.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True)  # fmt: skip
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to FILE instead of standard output.")  # fmt: skip
-@click.option("--election", "election_name", default=None,
-              help="Election definition (default: config's [results] election).")
+@results.command(
+    "export",
+    help="The stored results (each reported precinct's latest "
+    "version) in the shape of the party's published file: County, Precinct, "
+    "then First Expression, Final Expression and SDE for every candidate, and "
+    "a Status column (keypad, volunteer, verified or flagged); or as JSON.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE instead of standard output.",
+)
+@click.option(
+    "--election",
+    "election_name",
+    default=None,
+    help="Election definition (default: config's [results] election).",
+)
 def export_results(fmt: str, output: Path | None, election_name: str | None) -> None:
     from hotline.results_out import export_rows, to_csv, to_json
 

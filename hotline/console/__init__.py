@@ -37,8 +37,10 @@ def init_console(app: Flask, services: Services) -> None:
     if settings.secret_key:
         app.secret_key = session_key(settings.secret_key)
     else:
-        log.warning("HOTLINE_SECRET_KEY is not set: console sessions last only as long as "
-                    "this process, and only work with a single web worker")  # fmt: skip
+        log.warning(
+            "HOTLINE_SECRET_KEY is not set: console sessions last only as long as "
+            "this process, and only work with a single web worker"
+        )
         app.secret_key = secrets.token_hex(32)
     app.session_interface = CookieSessions()
     app.config.update(

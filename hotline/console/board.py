@@ -214,10 +214,13 @@ def board_rotate(viewer: Viewer):
             abort(400, description="Name a whole number the account owns, or an area code.")
     if area_code is not None and not (area_code.isdigit() and len(area_code) == 3):
         abort(400, description="An area code is three digits, e.g. 515.")
-    numbers.request_rotation(services_of(), author=viewer.user.name, number=number,
-                             area_code=area_code)  # fmt: skip
-    flash("Rotation queued: a worker gets the new number, retires the old one and texts the "
-          "chairs. The texts' receipts show below as they come in.")  # fmt: skip
+    numbers.request_rotation(
+        services_of(), author=viewer.user.name, number=number, area_code=area_code
+    )
+    flash(
+        "Rotation queued: a worker gets the new number, retires the old one and texts the "
+        "chairs. The texts' receipts show below as they come in."
+    )
     return _back("numbers")
 
 

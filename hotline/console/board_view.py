@@ -59,8 +59,12 @@ def calls_in(counts: dict[str, int]) -> dict[str, int]:
     row = {name: counts.get(name, 0) for name in night_figures.VERDICTS}
     answered = counts.get(night_figures.ANSWERED, 0)
     row["all"] = answered + row[night_figures.REJECTED]
-    told_apart = (night_figures.FAST_TRACK, night_figures.CHALLENGE, night_figures.DIVERTED,
-                  night_figures.BLOCKED)  # fmt: skip
+    told_apart = (
+        night_figures.FAST_TRACK,
+        night_figures.CHALLENGE,
+        night_figures.DIVERTED,
+        night_figures.BLOCKED,
+    )
     row["not over yet"] = max(answered - sum(row[name] for name in told_apart), 0)
     return row
 

@@ -49,9 +49,12 @@ def admit() -> Response | None:
     if request.endpoint == "console.static":
         return None
     if not of(current_app).take():
-        return Response("The console is busy. Try again in a moment.\n", 503,
-                        {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"},
-                        mimetype="text/plain")  # fmt: skip
+        return Response(
+            "The console is busy. Try again in a moment.\n",
+            503,
+            {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"},
+            mimetype="text/plain",
+        )
     g.console_slot = True
     return None
 

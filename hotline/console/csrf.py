@@ -38,5 +38,8 @@ def is_valid(sent: str | None) -> bool:
 def protect() -> None:
     """before_request hook: a POST without the session's token gets 403."""
     if request.method == "POST" and not is_valid(request.form.get(FIELD)):
-        abort(403, description="This form has expired or did not come from the console "
-                               "(missing or wrong CSRF token). Reload the page and try again.")
+        abort(
+            403,
+            description="This form has expired or did not come from the console "
+            "(missing or wrong CSRF token). Reload the page and try again.",
+        )

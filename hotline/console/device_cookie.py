@@ -42,8 +42,15 @@ def nonce_for(name: str, now: float) -> str | None:
 
 def issue(response: Response, name: str, now: float) -> None:
     """Give the browser a fresh device cookie for `name` (a new nonce each sign-in)."""
-    value = _serializer().dumps({"user": name, "nonce": secrets.token_urlsafe(16),
-                                 "issued_at": now})  # fmt: skip
-    response.set_cookie(COOKIE, value, max_age=LIFETIME_S, path="/console",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
-                        samesite="Lax")  # fmt: skip
+    value = _serializer().dumps(
+        {"user": name, "nonce": secrets.token_urlsafe(16), "issued_at": now}
+    )
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=LIFETIME_S,
+        path="/console",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )

@@ -38,8 +38,10 @@ def _counted(name: str, address: str, device: str | None) -> list[tuple[str, pac
         # Neither the name's nor the address's failures: a troll sharing the address
         # (or a proxy hiding every address) cannot slow a browser that proved itself.
         return [(keys.login_attempts_by_device(device), pace.BY_DEVICE)]
-    return [(keys.login_attempts_untrusted(name[:_NAME_IN_KEY]), pace.UNTRUSTED_BY_NAME),
-            (keys.login_attempts_by_address(address), pace.BY_ADDRESS)]  # fmt: skip
+    return [
+        (keys.login_attempts_untrusted(name[:_NAME_IN_KEY]), pace.UNTRUSTED_BY_NAME),
+        (keys.login_attempts_by_address(address), pace.BY_ADDRESS),
+    ]
 
 
 def begin(services: Services, *, name: str, address: str, device: str | None) -> Attempt:
@@ -51,12 +53,14 @@ def begin(services: Services, *, name: str, address: str, device: str | None) ->
     counted = _counted(name, address, device)
     attempt_id = secrets.token_hex(8)
     store = services.store.sign_in_attempts
-    earlier = store.record([key for key, _ in counted], attempt_id, now=now,
-                           window_s=pace.WINDOW_S)  # fmt: skip
-    wait = max(pace.wait_s(before, budget, now)
-               for before, (_, budget) in zip(earlier, counted, strict=True))  # fmt: skip
-    attempt = Attempt(id=attempt_id, own_key=counted[0][0],
-                      counted=tuple(key for key, _ in counted), wait_s=wait)  # fmt: skip
+    earlier = store.record([key for key, _ in counted], attempt_id, now=now, window_s=pace.WINDOW_S)
+    wait = max(
+        pace.wait_s(before, budget, now)
+        for before, (_, budget) in zip(earlier, counted, strict=True)
+    )
+    attempt = Attempt(
+        id=attempt_id, own_key=counted[0][0], counted=tuple(key for key, _ in counted), wait_s=wait
+    )
     if wait > 0:
         store.withdraw(attempt.counted, attempt.id)
     return attempt

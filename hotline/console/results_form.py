@@ -62,9 +62,13 @@ def parse(form: Mapping[str, Any], election: Election, precinct: str) -> Precinc
         group = tuple(k for k in between.split(",") if k in keys)
         if len(group) > 1 and winner in group:
             tosses.append(CoinToss(group, winner))
-    return PrecinctReport(precinct=precinct,
-                          attendance=read_value(form.get("attendance"), blank=None),  # type: ignore[arg-type]
-                          first=first, final=final, coin_tosses=tuple(tosses))  # fmt: skip
+    return PrecinctReport(
+        precinct=precinct,
+        attendance=read_value(form.get("attendance"), blank=None),  # type: ignore[arg-type]
+        first=first,
+        final=final,
+        coin_tosses=tuple(tosses),
+    )
 
 
 def nonce(secret: bytes | str, *parts: object) -> str:
@@ -77,11 +81,20 @@ def nonce(secret: bytes | str, *parts: object) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
-def form_view(election: Election, precinct: str, report: PrecinctReport | None, *,
-              mode: str, nonce: str, source: str = "", call_sid: str = "",
-              findings: tuple[Finding, ...] | None = None,
-              accepted: frozenset[str] = frozenset(), version: int | None = None,
-              can_verify: bool = False) -> dict[str, Any]:  # fmt: skip
+def form_view(
+    election: Election,
+    precinct: str,
+    report: PrecinctReport | None,
+    *,
+    mode: str,
+    nonce: str,
+    source: str = "",
+    call_sid: str = "",
+    findings: tuple[Finding, ...] | None = None,
+    accepted: frozenset[str] = frozenset(),
+    version: int | None = None,
+    can_verify: bool = False,
+) -> dict[str, Any]:
     """Everything the form template needs. With `report`, its figures are filled in and
     the server's allocation shown (what the page shows without JavaScript)."""
     rules = election.precinct(precinct)
@@ -92,23 +105,28 @@ def form_view(election: Election, precinct: str, report: PrecinctReport | None, 
         findings = check(report, election) if report is not None and _any(report) else ()
     rows = []
     for c in election.candidates:
-        rows.append({
-            "key": c.key, "name": c.name,
-            "first": _shown(report.first.get(c.key)) if report else "",
-            "final": _shown(report.final.get(c.key)) if report else "",
-            "delegates": allocation.delegates.get(c.key, 0) if allocation else 0,
-            "sde": allocation.sdes.get(c.key, 0.0) if allocation else 0.0,
-        })  # fmt: skip
+        rows.append(
+            {
+                "key": c.key,
+                "name": c.name,
+                "first": _shown(report.first.get(c.key)) if report else "",
+                "final": _shown(report.final.get(c.key)) if report else "",
+                "delegates": allocation.delegates.get(c.key, 0) if allocation else 0,
+                "sde": allocation.sdes.get(c.key, 0.0) if allocation else 0.0,
+            }
+        )
     names = {c.key: c.name for c in election.candidates}
     tosses = []
     for tie in allocation.ties if allocation else ():
-        tosses.append({
-            "between": ",".join(tie.between),
-            "label": " or ".join(names.get(k, k) for k in tie.between),
-            "stake": tie.stake,
-            "options": [(k, names.get(k, k)) for k in tie.between],
-            "winner": tie.settled_by.winner if tie.settled_by else "",
-        })  # fmt: skip
+        tosses.append(
+            {
+                "between": ",".join(tie.between),
+                "label": " or ".join(names.get(k, k) for k in tie.between),
+                "stake": tie.stake,
+                "options": [(k, names.get(k, k)) for k in tie.between],
+                "winner": tie.settled_by.winner if tie.settled_by else "",
+            }
+        )
     attendance = report.attendance if report is not None else None
     return {
         "mode": mode,
@@ -116,27 +134,34 @@ def form_view(election: Election, precinct: str, report: PrecinctReport | None, 
         "name": rules.name if rules else None,
         "county": rules.county if rules else None,
         "delegates": rules.delegates if rules else None,
-        "threshold": (iowa2020.viability_threshold(attendance, rules.delegates)
-                      if rules and isinstance(attendance, int) and attendance >= 0
-                      else None),  # fmt: skip
+        "threshold": (
+            iowa2020.viability_threshold(attendance, rules.delegates)
+            if rules and isinstance(attendance, int) and attendance >= 0
+            else None
+        ),
         "attendance": "" if attendance is None else str(attendance),
         "rows": rows,
         "tosses": tosses,
-        "findings": [{"message": f.message, "blocking": f.blocking,
-                      "accepted": f.message in accepted} for f in findings],  # fmt: skip
+        "findings": [
+            {"message": f.message, "blocking": f.blocking, "accepted": f.message in accepted}
+            for f in findings
+        ],
         "nonce": nonce,
         "source": source,
         "call_sid": call_sid,
         "version": version,
         "can_verify": can_verify,
         "key": f"{mode}:{call_sid}:{precinct}:{nonce}",
-        "math": json.dumps({
-            "name": election.name, "rules": election.rules,
-            "candidates": [{"key": c.key, "name": c.name} for c in election.candidates],
-            "precinct": precinct,
-            "delegates": rules.delegates if rules else None,
-            "sde_ratio": rules.sde_ratio if rules else None,
-        }),  # fmt: skip
+        "math": json.dumps(
+            {
+                "name": election.name,
+                "rules": election.rules,
+                "candidates": [{"key": c.key, "name": c.name} for c in election.candidates],
+                "precinct": precinct,
+                "delegates": rules.delegates if rules else None,
+                "sde_ratio": rules.sde_ratio if rules else None,
+            }
+        ),
     }
 
 
@@ -162,14 +187,27 @@ def call_form(services, user: str, card: Mapping[str, Any], secret: bytes | str)
     if draft is not None:
         report = draft.report(precinct)
         if draft.attendance is None:
-            report = PrecinctReport(precinct, None, draft.first, draft.final,  # type: ignore[arg-type]
-                                    draft.coin_tosses)  # fmt: skip
+            report = PrecinctReport(
+                precinct,
+                None,
+                draft.first,
+                draft.final,  # type: ignore[arg-type]
+                draft.coin_tosses,
+            )
         source = "Pre-filled with what the chair keyed on the phone."
     elif latest is not None:
         report = latest.report
-        source = (f"Pre-filled with version {latest.version}, saved by {latest.author} "
-                  f"({latest.channel}): saving stores a new version.")  # fmt: skip
+        source = (
+            f"Pre-filled with version {latest.version}, saved by {latest.author} "
+            f"({latest.channel}): saving stores a new version."
+        )
     version = latest.version if latest else 0
-    return form_view(election, precinct, report, mode="call", source=source,
-                     call_sid=card["call_sid"],
-                     nonce=nonce(secret, user, card["call_sid"], precinct, version))  # fmt: skip
+    return form_view(
+        election,
+        precinct,
+        report,
+        mode="call",
+        source=source,
+        call_sid=card["call_sid"],
+        nonce=nonce(secret, user, card["call_sid"], precinct, version),
+    )

@@ -49,26 +49,42 @@ def save_results(viewer: Viewer):
     if not nonce:
         problem = "The form has no submission id: reload the page and enter the figures again."
     elif blocking:
-        problem = ("Not saved: the figures are impossible under the caucus rules. "
-                   + " ".join(f"{f.message}." for f in blocking))  # fmt: skip
+        problem = "Not saved: the figures are impossible under the caucus rules. " + " ".join(
+            f"{f.message}." for f in blocking
+        )
     elif unticked:
-        problem = ("Not saved yet: tick each warning to accept it (check it with the chair "
-                   "first). " + " ".join(f"{f.message}." for f in unticked))  # fmt: skip
+        problem = (
+            "Not saved yet: tick each warning to accept it (check it with the chair "
+            "first). " + " ".join(f"{f.message}." for f in unticked)
+        )
     if problem:
-        view = results_form.form_view(election, precinct, report, mode=mode, nonce=nonce,
-                                      call_sid=call_sid, findings=findings,
-                                      accepted=accepted)  # fmt: skip
+        view = results_form.form_view(
+            election,
+            precinct,
+            report,
+            mode=mode,
+            nonce=nonce,
+            call_sid=call_sid,
+            findings=findings,
+            accepted=accepted,
+        )
         return render_template("console/results.html", f=view, problem=problem), 400
     # Taken from the chair on the call: their keypad draft goes with the save.
-    stored = services.store.results.save(report, channel="volunteer", author=viewer.user.name,
-                                          now=services.clock.now(), findings=findings,
-                                          idempotency_key=f"console:{nonce}",
-                                          clear_draft=mode == "call")  # fmt: skip
+    stored = services.store.results.save(
+        report,
+        channel="volunteer",
+        author=viewer.user.name,
+        now=services.clock.now(),
+        findings=findings,
+        idempotency_key=f"console:{nonce}",
+        clear_draft=mode == "call",
+    )
     spaced = " ".join(stored.receipt)
-    flash(f"Saved precinct {precinct}, version {stored.version}: receipt {stored.receipt}. "
-          f"Read it to the chair: {spaced}. The precinct is marked reported.")  # fmt: skip
-    return redirect(url_for("console.index" if mode == "call" else "console.verify_list"),
-                    code=303)  # fmt: skip
+    flash(
+        f"Saved precinct {precinct}, version {stored.version}: receipt {stored.receipt}. "
+        f"Read it to the chair: {spaced}. The precinct is marked reported."
+    )
+    return redirect(url_for("console.index" if mode == "call" else "console.verify_list"), code=303)
 
 
 @bp.get("/verify")
@@ -78,9 +94,16 @@ def verify_list(viewer: Viewer):
     rows = []
     for stored in services_of().store.results.to_verify():
         rules = election.precinct(stored.precinct)
-        rows.append({"precinct": stored.precinct, "name": rules.name if rules else "",
-                     "county": rules.county if rules else "", "version": stored.version,
-                     "at": stored.at, "warnings": len(stored.findings)})  # fmt: skip
+        rows.append(
+            {
+                "precinct": stored.precinct,
+                "name": rules.name if rules else "",
+                "county": rules.county if rules else "",
+                "version": stored.version,
+                "at": stored.at,
+                "warnings": len(stored.findings),
+            }
+        )
     return render_template("console/verify.html", rows=rows)
 
 
@@ -95,12 +118,17 @@ def open_results(viewer: Viewer, precinct: str):
     verified = f"; verified by {latest.verified_by}." if latest.verified_by else "."
     source = f"Version {latest.version}, {latest.channel}, by {latest.author}{verified}"
     view = results_form.form_view(
-        election, precinct, latest.report, mode="verify", source=source,
-        nonce=results_form.nonce(current_app.secret_key, viewer.user.name, "verify",
-                                 precinct, latest.version),
+        election,
+        precinct,
+        latest.report,
+        mode="verify",
+        source=source,
+        nonce=results_form.nonce(
+            current_app.secret_key, viewer.user.name, "verify", precinct, latest.version
+        ),
         version=latest.version,
         can_verify=latest.channel == "keypad" and latest.verified_by is None,
-    )  # fmt: skip
+    )
     return render_template("console/results.html", f=view, problem=None)
 
 
@@ -112,8 +140,9 @@ def verify_results(viewer: Viewer):
     version = request.form.get("version", "")
     if not version.isdigit():
         abort(400, description="version must be a number")
-    if services.store.results.verify(precinct, int(version), author=viewer.user.name,
-                                     now=services.clock.now()):  # fmt: skip
+    if services.store.results.verify(
+        precinct, int(version), author=viewer.user.name, now=services.clock.now()
+    ):
         flash(f"Precinct {precinct}, version {version}: verified.")
     else:
         flash(f"Precinct {precinct}, version {version} was verified already, or is not stored.")
@@ -135,10 +164,17 @@ def flagged(viewer: Viewer):
         if status(stored) != "flagged":
             continue
         rules = election.precinct(stored.precinct)
-        rows.append({"precinct": stored.precinct, "name": rules.name if rules else "",
-                     "county": rules.county if rules else "", "version": stored.version,
-                     "author": stored.author, "channel": stored.channel,
-                     "findings": [f.message for f in stored.findings]})  # fmt: skip
+        rows.append(
+            {
+                "precinct": stored.precinct,
+                "name": rules.name if rules else "",
+                "county": rules.county if rules else "",
+                "version": stored.version,
+                "author": stored.author,
+                "channel": stored.channel,
+                "findings": [f.message for f in stored.findings],
+            }
+        )
     return render_template("console/flagged.html", rows=rows)
 
 
@@ -150,13 +186,26 @@ def results_versions(viewer: Viewer, precinct: str):
     rules = election.precinct(precinct)
     shown = []
     for stored in services_of().store.results.versions(precinct):
-        view = results_form.form_view(election, precinct, stored.report, mode="view",
-                                      nonce="", findings=())  # fmt: skip
-        shown.append({"version": stored.version, "channel": stored.channel,
-                      "author": stored.author, "at": stored.at, "receipt": stored.receipt,
-                      "verified_by": stored.verified_by, "attendance": view["attendance"],
-                      "rows": [r for r in view["rows"] if r["first"] or r["final"]],
-                      "findings": [f.message for f in stored.findings]})  # fmt: skip
-    return render_template("console/versions.html", precinct=precinct, versions=shown,
-                           name=rules.name if rules else None,
-                           county=rules.county if rules else None)  # fmt: skip
+        view = results_form.form_view(
+            election, precinct, stored.report, mode="view", nonce="", findings=()
+        )
+        shown.append(
+            {
+                "version": stored.version,
+                "channel": stored.channel,
+                "author": stored.author,
+                "at": stored.at,
+                "receipt": stored.receipt,
+                "verified_by": stored.verified_by,
+                "attendance": view["attendance"],
+                "rows": [r for r in view["rows"] if r["first"] or r["final"]],
+                "findings": [f.message for f in stored.findings],
+            }
+        )
+    return render_template(
+        "console/versions.html",
+        precinct=precinct,
+        versions=shown,
+        name=rules.name if rules else None,
+        county=rules.county if rules else None,
+    )

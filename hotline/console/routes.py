@@ -29,8 +29,9 @@ from hotline.store.dispatch import TALKING
 
 # Script and style are files of their own, so the Content-Security-Policy can forbid
 # inline code (hotline/security_headers.py).
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-               static_folder="static")  # fmt: skip
+bp = Blueprint(
+    "console", __name__, url_prefix="/console", template_folder="templates", static_folder="static"
+)
 # The console's share of the web threads is checked first: a request past it does nothing.
 bp.before_request(capacity.admit)
 bp.teardown_request(capacity.release)
@@ -47,9 +48,12 @@ def redis_trouble(error: RedisError):
     page's script waits and asks again, a person can press Refresh.
     """
     log.warning("console: Redis unavailable (%s)", type(error).__name__)
-    return ("The hotline's database is not answering right now (it may be restarting). "
-            "Try again in a few seconds.", 503,
-            {"Retry-After": str(REDIS_TROUBLE_RETRY_S), "Content-Type": "text/plain"})  # fmt: skip
+    return (
+        "The hotline's database is not answering right now (it may be restarting). "
+        "Try again in a few seconds.",
+        503,
+        {"Retry-After": str(REDIS_TROUBLE_RETRY_S), "Content-Type": "text/plain"},
+    )
 
 
 # How often an open page asks GET /console/state for changes, in seconds. Each ask holds
@@ -90,14 +94,16 @@ def format_when(timestamp: float | None) -> str:
 @login_required
 def index(viewer: Viewer):
     query = _block_query()
-    state = page_state(services_of(), viewer, block_query=query,
-                       form_secret=current_app.secret_key)
+    state = page_state(services_of(), viewer, block_query=query, form_secret=current_app.secret_key)
     rendered = sections.render(state)
     return render_template(
-        "console/index.html", state=state, block_query=query, poll_every_s=POLL_EVERY_S,
+        "console/index.html",
+        state=state,
+        block_query=query,
+        poll_every_s=POLL_EVERY_S,
         sections={name: Markup(html) for name, html in rendered.items()},
         versions=sections.versions(rendered),
-    )  # fmt: skip
+    )
 
 
 @bp.get("/state")
@@ -113,16 +119,18 @@ def state():
         response = jsonify(error="Sign in first.", login=url_for("console.login"))
         response.status_code = 401
     else:
-        rendered = sections.render(page_state(services, viewer, block_query=_block_query(),
-                                              form_secret=current_app.secret_key))
+        rendered = sections.render(
+            page_state(
+                services, viewer, block_query=_block_query(), form_secret=current_app.secret_key
+            )
+        )
         current = sections.versions(rendered)
         tag = sections.etag(current)
         if request.if_none_match.contains_weak(tag):
             response = Response(status=304)
         else:
             have = sections.parse_have(request.args.get("have", ""))
-            response = jsonify(versions=current,
-                               html=sections.changed(rendered, current, have))  # fmt: skip
+            response = jsonify(versions=current, html=sections.changed(rendered, current, have))
         response.set_etag(tag, weak=True)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -138,20 +146,23 @@ def login():
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
     now = services.clock.now()
-    attempt = pacing.begin(services, name=name, address=auth.client_address(),
-                           device=device_cookie.nonce_for(name, now))  # fmt: skip
+    attempt = pacing.begin(
+        services,
+        name=name,
+        address=auth.client_address(),
+        device=device_cookie.nonce_for(name, now),
+    )
     if attempt.wait_s > 0:
         seconds = pace.retry_after_s(attempt.wait_s)
         page = render_template(
             "console/login.html",
             error=f"Too many failed sign-ins. Wait {seconds} "
-                  f"second{'' if seconds == 1 else 's'} and try again.",
-        )  # fmt: skip
+            f"second{'' if seconds == 1 else 's'} and try again.",
+        )
         return page, 429, {"Retry-After": str(seconds)}
     user = services.store.users.verify(name, password)
     if user is None:
-        return render_template("console/login.html",
-                               error="Wrong user name or password."), 401  # fmt: skip
+        return render_template("console/login.html", error="Wrong user name or password."), 401
     pacing.succeeded(services, attempt)
     auth.sign_in(user, now)
     csrf.rotate()
@@ -184,11 +195,16 @@ def availability(viewer: Viewer):
         abort(400, description="status must be available or paused")
     paused = wanted == "paused"
     if desk.set_paused(services_of(), _volunteer_id(viewer), paused):
-        flash("Paused: no new callers until you are available." if paused
-              else "Available: the next caller comes to you.")  # fmt: skip
+        flash(
+            "Paused: no new callers until you are available."
+            if paused
+            else "Available: the next caller comes to you."
+        )
     else:
-        flash("You can pause only while free, and become available only while paused "
-              "(call the volunteer line first if you are offline).")  # fmt: skip
+        flash(
+            "You can pause only while free, and become available only while paused "
+            "(call the volunteer line first if you are offline)."
+        )
     return _back()
 
 
@@ -218,8 +234,13 @@ def done(viewer: Viewer):
 @login_required
 def flag(viewer: Viewer):
     vid, call_sid, precinct = _current_caller(viewer)
-    if desk.flag_caller(services_of(), volunteer_id=vid, call_sid=call_sid, precinct=precinct,
-                        author=viewer.user.name):  # fmt: skip
+    if desk.flag_caller(
+        services_of(),
+        volunteer_id=vid,
+        call_sid=call_sid,
+        precinct=precinct,
+        author=viewer.user.name,
+    ):
         flash("Flagged as a nuisance: the number is blocked and the call ended.")
     else:
         flash("The caller withheld their number, so it cannot be blocked; the call ended.")
@@ -232,8 +253,9 @@ def unblock(viewer: Viewer):
     if not viewer.user.is_admin:
         abort(403, description="Only admins can unblock numbers.")
     target = request.form.get("target", "")
-    if admin.unblock(services_of(), target, author=viewer.user.name,
-                     reason="unblocked in the console"):  # fmt: skip
+    if admin.unblock(
+        services_of(), target, author=viewer.user.name, reason="unblocked in the console"
+    ):
         flash(f"Unblocked {target}.")
     else:
         flash(f"{target} was not blocked.")

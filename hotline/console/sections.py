@@ -26,10 +26,15 @@ MAX_HAVE = 200
 
 def render(state: dict[str, Any]) -> dict[str, str]:
     """The HTML of each section this viewer sees."""
-    shown = {"line": True, "volunteer": state["volunteer"] is not None,
-             "results": state["volunteer"] is not None, "admin": "admin" in state}  # fmt: skip
-    return {name: render_template(TEMPLATES[name], state=state)
-            for name, show in shown.items() if show}  # fmt: skip
+    shown = {
+        "line": True,
+        "volunteer": state["volunteer"] is not None,
+        "results": state["volunteer"] is not None,
+        "admin": "admin" in state,
+    }
+    return {
+        name: render_template(TEMPLATES[name], state=state) for name, show in shown.items() if show
+    }
 
 
 def version(html: str) -> str:
@@ -46,7 +51,7 @@ def etag(current: dict[str, str]) -> str:
 
 
 def parse_have(text: str, known: Iterable[str] = TEMPLATES) -> dict[str, str]:
-    """"line:ab12,admin:cd34" as {"line": "ab12", "admin": "cd34"}; anything else in it,
+    """ "line:ab12,admin:cd34" as {"line": "ab12", "admin": "cd34"}; anything else in it,
     and any section not `known` to the page, is ignored (that section is then sent whole).
     """
     have = {}
@@ -57,7 +62,8 @@ def parse_have(text: str, known: Iterable[str] = TEMPLATES) -> dict[str, str]:
     return have
 
 
-def changed(sections: dict[str, str], current: dict[str, str],
-            have: dict[str, str]) -> dict[str, str]:  # fmt: skip
+def changed(
+    sections: dict[str, str], current: dict[str, str], have: dict[str, str]
+) -> dict[str, str]:
     """The HTML of the sections whose version is not the one the client holds."""
     return {name: html for name, html in sections.items() if have.get(name) != current[name]}

@@ -58,12 +58,13 @@ def caller_card(services: Services, volunteer_id: str) -> dict[str, Any] | None:
         "county": precinct.county if precinct else None,
         "verified_how": VERIFIED_HOW.get(state.verified_how or "", "PIN"),
         "waited_s": waited,
-        "talking_for_s": None if state.since is None
+        "talking_for_s": None
+        if state.since is None
         else round(max(services.clock.now() - state.since, 0.0)),
         "number": mask_number(number),
         "reported_by": precinct.reported_by if precinct else None,
         "same_precinct": same_precinct(services, volunteer_id, state.precinct),
-    }  # fmt: skip
+    }
 
 
 def same_precinct(services: Services, volunteer_id: str, precinct: str | None) -> list[str]:
@@ -81,8 +82,11 @@ def same_precinct(services: Services, volunteer_id: str, precinct: str | None) -
     if parked:
         others.append(f"{parked} parked (Twilio refused to put it through; the admins see to it)")
     for vid, other in services.store.dispatch.states().items():
-        if vid != volunteer_id and other.precinct == precinct and other.status in (
-                TALKING, CONNECTING):  # fmt: skip
+        if (
+            vid != volunteer_id
+            and other.precinct == precinct
+            and other.status in (TALKING, CONNECTING)
+        ):
             others.append(f"one with volunteer {vid}")
     return others
 
@@ -103,8 +107,9 @@ def block_search_text(raw: str, region: str = "US") -> str:
     return "+" + digits if digits.isdigit() else ""
 
 
-def page_state(services: Services, viewer: Viewer, block_query: str = "",
-               form_secret: bytes | str = b"") -> dict[str, Any]:  # fmt: skip
+def page_state(
+    services: Services, viewer: Viewer, block_query: str = "", form_secret: bytes | str = b""
+) -> dict[str, Any]:
     state: dict[str, Any] = {
         "user": viewer.user.name,
         "role": viewer.user.role,
@@ -122,16 +127,21 @@ def page_state(services: Services, viewer: Viewer, block_query: str = "",
         }
         card = state["volunteer"]["card"]
         # The results form: a section of its own, so the card's refreshes leave it alone.
-        state["results"] = (call_form(services, viewer.user.name, card, form_secret)
-                            if card else None)  # fmt: skip
+        state["results"] = (
+            call_form(services, viewer.user.name, card, form_secret) if card else None
+        )
     if viewer.user.is_admin:
         state["admin"] = admin_state(services, block_query)
     return state
 
 
 def block_row(block) -> dict[str, Any]:
-    return {"target": block.target, "reason": block.reason, "author": block.author,
-            "expires_at": block.expires_at}  # fmt: skip
+    return {
+        "target": block.target,
+        "reason": block.reason,
+        "author": block.author,
+        "expires_at": block.expires_at,
+    }
 
 
 def blocks_state(services: Services, query: str) -> dict[str, Any]:
@@ -161,30 +171,46 @@ def admin_state(services: Services, block_query: str = "") -> dict[str, Any]:
     return {
         "pin_alarm": alarm_notice(services),
         "waiting": [
-            {"precinct": chair.precinct, "number": mask_number(chair.number),
-             "verified_how": VERIFIED_HOW.get(chair.verified_how, chair.verified_how),
-             "waited_s": round(max(now - chair.since, 0.0)),
-             "calls_for_precinct": store.line.calls_for(chair.precinct)}
+            {
+                "precinct": chair.precinct,
+                "number": mask_number(chair.number),
+                "verified_how": VERIFIED_HOW.get(chair.verified_how, chair.verified_how),
+                "waited_s": round(max(now - chair.since, 0.0)),
+                "calls_for_precinct": store.line.calls_for(chair.precinct),
+            }
             for chair in store.line.waiting(limit=WAITING_SHOWN)
         ],
         "parked": [
-            {"call_sid": chair.call_sid, "precinct": chair.precinct,
-             "number": mask_number(chair.number),
-             "refused": REFUSED.get(chair.refusal.what, chair.refusal.what),
-             "reason": chair.refusal.message, "refusals": chair.refusals,
-             "parked_s": round(max(now - chair.parked_at, 0.0))}
+            {
+                "call_sid": chair.call_sid,
+                "precinct": chair.precinct,
+                "number": mask_number(chair.number),
+                "refused": REFUSED.get(chair.refusal.what, chair.refusal.what),
+                "reason": chair.refusal.message,
+                "refusals": chair.refusals,
+                "parked_s": round(max(now - chair.parked_at, 0.0)),
+            }
             for chair in store.parked.all()
         ],
         "blocks": blocks_state(services, block_query),
         "recent": [
-            {"call_sid": c.call_sid, "number": mask_number(c.number), "verdict": c.verdict,
-             "reasons": list(c.reasons), "precinct": c.precinct, "started_at": c.started_at}
+            {
+                "call_sid": c.call_sid,
+                "number": mask_number(c.number),
+                "verdict": c.verdict,
+                "reasons": list(c.reasons),
+                "precinct": c.precinct,
+                "started_at": c.started_at,
+            }
             for c in store.calls.recent(RECENT_CALLS)
         ],
         "volunteers": [
-            {"id": v.id, "name": v.name,
-             "status": states[v.id].status if v.id in states else "offline",
-             "precinct": states[v.id].precinct if v.id in states else None}
+            {
+                "id": v.id,
+                "name": v.name,
+                "status": states[v.id].status if v.id in states else "offline",
+                "precinct": states[v.id].precinct if v.id in states else None,
+            }
             for v in store.volunteers.all()
         ],
-    }  # fmt: skip
+    }

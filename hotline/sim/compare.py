@@ -58,16 +58,16 @@ def simulate(
         for policy in policies:
             on_progress(policy, 0.0)
     if processes <= 1:
-        return {policy: _run(scenario, seed, policy, redis_url, on_progress)
-                for policy in policies}  # fmt: skip
+        return {policy: _run(scenario, seed, policy, redis_url, on_progress) for policy in policies}
     context = multiprocessing.get_context("fork")
     with context.Manager() as manager, ProcessPoolExecutor(processes, mp_context=context) as pool:
         updates = manager.Queue()
         futures = {
-            policy: pool.submit(_run_in_child, scenario, seed, policy,
-                                _database(redis_url, n + 1), updates)
+            policy: pool.submit(
+                _run_in_child, scenario, seed, policy, _database(redis_url, n + 1), updates
+            )
             for n, policy in enumerate(policies)
-        }  # fmt: skip
+        }
         while not all(future.done() for future in futures.values()):
             try:
                 policy, fraction = updates.get(timeout=0.2)
@@ -78,16 +78,22 @@ def simulate(
         return {policy: future.result() for policy, future in futures.items()}
 
 
-def _run(scenario: Scenario, seed: int, policy: str, redis_url: str,
-         on_progress: Callable[[str, float], None] | None) -> NightSummary:
+def _run(
+    scenario: Scenario,
+    seed: int,
+    policy: str,
+    redis_url: str,
+    on_progress: Callable[[str, float], None] | None,
+) -> NightSummary:
     population = draw_population(scenario, seed)
     progress = None if on_progress is None else (lambda f: on_progress(policy, f))
     night = run_night(scenario, population, policy, redis_url=redis_url, on_progress=progress)
     return NightSummary(policy, figures(night), night.samples)
 
 
-def _run_in_child(scenario: Scenario, seed: int, policy: str, redis_url: str,
-                  updates) -> NightSummary:
+def _run_in_child(
+    scenario: Scenario, seed: int, policy: str, redis_url: str, updates
+) -> NightSummary:
     last = [-1]
 
     def report(_policy: str, fraction: float) -> None:

@@ -42,8 +42,9 @@ class Desk:
         """As long as the caller needs (people.py), then the volunteer hangs up."""
         self.caller = call
         seconds = call.agent.talk_seconds()  # type: ignore[attr-defined]
-        self.ending = self.desks.network.loop.after(seconds, self.desks.network.finish_conversation,
-                                                    call)  # fmt: skip
+        self.ending = self.desks.network.loop.after(
+            seconds, self.desks.network.finish_conversation, call
+        )
 
     def party_left(self, call: SimCall) -> None:
         if call is not self.caller:
@@ -83,5 +84,4 @@ class VolunteerDesks:
             desk = self._free.popleft()
             call = queue.members[0]
             self.answered[call.agent.kind] += 1  # type: ignore[attr-defined]
-            self.network.update_queue_member(queue.sid, call.sid,
-                                             twiml=conference_twiml(desk.name))  # fmt: skip
+            self.network.update_queue_member(queue.sid, call.sid, twiml=conference_twiml(desk.name))

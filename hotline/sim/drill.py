@@ -82,12 +82,16 @@ POLLER_USER = "drill-console"
 # How the chair's call ended, in the simulator's words (network.py), when it was the
 # hotline's doing: a TwiML <Hangup> or <Reject>, a REST completion, a divert, or a webhook
 # that failed (Twilio says "an application error has occurred" and hangs up).
-ENDED_BY_HOTLINE = ("hung up by the hotline", "ended by the hotline", "rejected", "diverted",
-                    "application error")  # fmt: skip
+ENDED_BY_HOTLINE = (
+    "hung up by the hotline",
+    "ended by the hotline",
+    "rejected",
+    "diverted",
+    "application error",
+)
 
 # The figures that must be zero under fire, in the order reported.
-TARGETS = ("chairs_lost", "chairs_connected_twice", "chairs_hung_up_by_hotline",
-           "webhooks_late")  # fmt: skip
+TARGETS = ("chairs_lost", "chairs_connected_twice", "chairs_hung_up_by_hotline", "webhooks_late")
 
 
 @dataclass(frozen=True)
@@ -183,10 +187,13 @@ class Processes:
     def _start(self, command: str, name: str) -> subprocess.Popen[bytes]:
         with open(self.logs / f"{name}.log", "ab") as out:
             return subprocess.Popen(
-                [sys.executable, "-m", "hotline.cli", command], env=self.env,
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "hotline.cli", command],
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
 
     def start(self) -> None:
         self.web = self._start("serve", "serve")
@@ -222,14 +229,28 @@ class Processes:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def run_drill(scenario: Scenario, plan: FaultPlan, *, seed: int, with_faults: bool,
-              workdir: Path, say: Callable[[str], None] = print) -> DrillRun:  # fmt: skip
+def run_drill(
+    scenario: Scenario,
+    plan: FaultPlan,
+    *,
+    seed: int,
+    with_faults: bool,
+    workdir: Path,
+    say: Callable[[str], None] = print,
+) -> DrillRun:
     with contextlib.ExitStack() as stack:
         return _run_drill(stack, scenario, plan, seed, with_faults, workdir, say)
 
 
-def _run_drill(stack: contextlib.ExitStack, scenario: Scenario, plan: FaultPlan, seed: int,
-               with_faults: bool, workdir: Path, say) -> DrillRun:  # fmt: skip
+def _run_drill(
+    stack: contextlib.ExitStack,
+    scenario: Scenario,
+    plan: FaultPlan,
+    seed: int,
+    with_faults: bool,
+    workdir: Path,
+    say,
+) -> DrillRun:
     import shutil
 
     shutil.rmtree(workdir, ignore_errors=True)
@@ -248,17 +269,24 @@ def _run_drill(stack: contextlib.ExitStack, scenario: Scenario, plan: FaultPlan,
     rest = stack.enter_context(loopback_server())
     port = _free_port()
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith(("HOTLINE_", "TWILIO_", "REDIS_", "WEB_CONCURRENCY"))
-    }  # fmt: skip
+    }
     # Production (HOTLINE_ENV unset), with keys made for the run.
-    env.update({
-        "REDIS_URL": redis_server.url, "HOTLINE_DATA_DIR": str(workdir / "data"),
-        "HOTLINE_PORT": str(port), "HOTLINE_BIND": "127.0.0.1",
-        "HOTLINE_PUBLIC_URL": PUBLIC_URL, "HOTLINE_SECRET_KEY": secrets.token_hex(32),
-        "TWILIO_AUTH_TOKEN": secrets.token_hex(16), "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_API_BASE_URL": rest.url,
-    })  # fmt: skip
+    env.update(
+        {
+            "REDIS_URL": redis_server.url,
+            "HOTLINE_DATA_DIR": str(workdir / "data"),
+            "HOTLINE_PORT": str(port),
+            "HOTLINE_BIND": "127.0.0.1",
+            "HOTLINE_PUBLIC_URL": PUBLIC_URL,
+            "HOTLINE_SECRET_KEY": secrets.token_hex(32),
+            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_API_BASE_URL": rest.url,
+        }
+    )
     services = Services.build(Settings.load(env=env), redis_url=redis_server.url)
     services.store.roster.replace_all(roster_precincts(population, services.settings.pin_key()))
     processes = Processes(env, logs)
@@ -271,21 +299,41 @@ def _run_drill(stack: contextlib.ExitStack, scenario: Scenario, plan: FaultPlan,
     outage = Outage()
     evidence = Evidence(undialable_precinct=undialable[0] if undialable else None)
     title = "under fire" if with_faults else "without faults"
-    say(f"  {title}: Hotline up on 127.0.0.1:{port}; the night begins "
-        f"({clock_text(scenario.duration_s)})")  # fmt: skip
+    say(
+        f"  {title}: Hotline up on 127.0.0.1:{port}; the night begins "
+        f"({clock_text(scenario.duration_s)})"
+    )
 
     def on_network(network: Network) -> None:
         if undialable is not None:
             network.undialable.add(undialable[1])
         if with_faults:
-            _schedule(network, network.loop.now() + 1.0, plan, processes, redis_server,
-                      services, outage, evidence, say)  # fmt: skip
+            _schedule(
+                network,
+                network.loop.now() + 1.0,
+                plan,
+                processes,
+                redis_server,
+                services,
+                outage,
+                evidence,
+                say,
+            )
 
-    night = run_live(scenario, population, public_url=PUBLIC_URL,
-                     auth_token=env["TWILIO_AUTH_TOKEN"], account_sid=ACCOUNT_SID,
-                     queue_name=services.settings.queue_name, rest=rest, services=services,
-                     on_network=on_network, outage=outage, follow_s=FOLLOW_S,
-                     backends=[f"http://127.0.0.1:{port}"])  # fmt: skip
+    night = run_live(
+        scenario,
+        population,
+        public_url=PUBLIC_URL,
+        auth_token=env["TWILIO_AUTH_TOKEN"],
+        account_sid=ACCOUNT_SID,
+        queue_name=services.settings.queue_name,
+        rest=rest,
+        services=services,
+        on_network=on_network,
+        outage=outage,
+        follow_s=FOLLOW_S,
+        backends=[f"http://127.0.0.1:{port}"],
+    )
     outage.end()
     if pollers is not None:
         evidence.pollers = _stop_pollers(pollers)
@@ -297,12 +345,14 @@ def _run_drill(stack: contextlib.ExitStack, scenario: Scenario, plan: FaultPlan,
     parked = sorted(chair.precinct for chair in services.store.parked.all())
     if with_faults:
         evidence.parked_precincts = parked
-    return DrillRun(night=night, evidence=evidence if with_faults else None,
-                    parked_precincts=parked)
+    return DrillRun(
+        night=night, evidence=evidence if with_faults else None, parked_precincts=parked
+    )
 
 
-def _with_undialable_chair(population: Population, calls_at: float
-                           ) -> tuple[Population, tuple[str, str] | None]:  # fmt: skip
+def _with_undialable_chair(
+    population: Population, calls_at: float
+) -> tuple[Population, tuple[str, str] | None]:
     """The first chair to call at or after `calls_at` asks to be called back, from a phone
     Twilio will not dial; (precinct, phone) of that chair.
     """
@@ -315,8 +365,7 @@ def _with_undialable_chair(population: Population, calls_at: float
     return replace(population, chairs=chairs), (chosen.precinct, chosen.phone)
 
 
-def _wait_up(port: int, processes: Processes, services: Services, workers: int,
-             logs: Path) -> None:  # fmt: skip
+def _wait_up(port: int, processes: Processes, services: Services, workers: int, logs: Path) -> None:
     deadline = time.monotonic() + STARTUP_LIMIT_S
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in processes.all()):
@@ -324,8 +373,9 @@ def _wait_up(port: int, processes: Processes, services: Services, workers: int,
         if _healthy(port) and _live_workers(services) >= workers:
             return
         time.sleep(0.2)
-    tail = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}"
-                     for p in sorted(logs.glob("*.log")))  # fmt: skip
+    tail = "\n".join(
+        f"--- {p.name}\n{p.read_text(errors='replace')[-2000:]}" for p in sorted(logs.glob("*.log"))
+    )
     raise RuntimeError(f"Hotline's processes did not come up\n{tail}")
 
 
@@ -340,17 +390,32 @@ def _run_id(services: Services) -> str | None:
         return None
 
 
-def _start_pollers(stack: contextlib.ExitStack, services: Services, port: int,
-                   plan: FaultPlan, logs: Path, say) -> subprocess.Popen[str]:  # fmt: skip
+def _start_pollers(
+    stack: contextlib.ExitStack, services: Services, port: int, plan: FaultPlan, logs: Path, say
+) -> subprocess.Popen[str]:
     password = secrets.token_urlsafe(18)
     services.store.users.add(POLLER_USER, "admin", password, author="drill")
     process = subprocess.Popen(
-        [sys.executable, "-m", "hotline.sim.pollers", "--url", f"http://127.0.0.1:{port}",
-         "--user", POLLER_USER, "--count", str(plan.pollers), "--every", str(plan.poll_every),
-         "--path", plan.poll_path],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=open(logs / "pollers.log", "ab"), text=True,  # noqa: SIM115
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "hotline.sim.pollers",
+            "--url",
+            f"http://127.0.0.1:{port}",
+            "--user",
+            POLLER_USER,
+            "--count",
+            str(plan.pollers),
+            "--every",
+            str(plan.poll_every),
+            "--path",
+            plan.poll_path,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=open(logs / "pollers.log", "ab"),  # noqa: SIM115
+        text=True,
+    )
 
     def stop() -> None:
         if process.poll() is None:
@@ -363,8 +428,10 @@ def _start_pollers(stack: contextlib.ExitStack, services: Services, port: int,
     process.stdin.close()
     process.stdin = None  # communicate() would flush it
     ready = process.stdout.readline().strip()
-    say(f"  {plan.pollers} console pollers: {ready or 'no answer'} (GET {plan.poll_path} "
-        f"every {clock_text(plan.poll_every)})")  # fmt: skip
+    say(
+        f"  {plan.pollers} console pollers: {ready or 'no answer'} (GET {plan.poll_path} "
+        f"every {clock_text(plan.poll_every)})"
+    )
     return process
 
 
@@ -375,9 +442,17 @@ def _stop_pollers(process: subprocess.Popen[str]) -> dict[str, Any]:
     return json.loads(lines[-1]) if lines else {}
 
 
-def _schedule(network: Network, starts_at: float, plan: FaultPlan, processes: Processes,
-              redis_server: EmbeddedRedis, services: Services, outage: Outage,
-              evidence: Evidence, say) -> None:  # fmt: skip
+def _schedule(
+    network: Network,
+    starts_at: float,
+    plan: FaultPlan,
+    processes: Processes,
+    redis_server: EmbeddedRedis,
+    services: Services,
+    outage: Outage,
+    evidence: Evidence,
+    say,
+) -> None:
     """Put the faults on the night's loop, at their times into the night. Each runs in a
     thread of its own, so the night's calls go on while a fault takes its time.
     """
@@ -404,7 +479,8 @@ def _schedule(network: Network, starts_at: float, plan: FaultPlan, processes: Pr
             pids = {w.pid for w in Worker.all(connection=services.queue.connection)}
             if evidence.worker_restarted_pid in pids:
                 evidence.workers_registered_after_restart = len(
-                    pids & {p.pid for p in processes.workers})
+                    pids & {p.pid for p in processes.workers}
+                )
                 note("restarted worker registered with RQ")
                 return
             time.sleep(0.2)
@@ -437,9 +513,12 @@ def _schedule(network: Network, starts_at: float, plan: FaultPlan, processes: Pr
     loop.at(starts_at + plan.twilio_outage_at, outage_starts)
     loop.at(starts_at + plan.twilio_outage_at + plan.twilio_outage_for, outage_ends)
     if evidence.undialable_precinct:
-        loop.at(starts_at + plan.undialable_chair_calls_at, note,
-                f"precinct {evidence.undialable_precinct}'s chair calls; Twilio will not "
-                "dial their phone (21215)")  # fmt: skip
+        loop.at(
+            starts_at + plan.undialable_chair_calls_at,
+            note,
+            f"precinct {evidence.undialable_precinct}'s chair calls; Twilio will not "
+            "dial their phone (21215)",
+        )
 
 
 def _wait_for_reconcile(services: Services, evidence: Evidence) -> bool:
@@ -463,13 +542,17 @@ def _reconciled_since(services: Services, since: float) -> bool:
     registry = FinishedJobRegistry(queue=services.queue)
     for job_id in registry.get_job_ids():
         job = Job.fetch(job_id, connection=services.queue.connection)
-        if job.func_name.endswith("reconcile_line") and job.ended_at is not None and \
-                job.ended_at.timestamp() >= since:  # fmt: skip
+        if (
+            job.func_name.endswith("reconcile_line")
+            and job.ended_at is not None
+            and job.ended_at.timestamp() >= since
+        ):
             return True
     return False
 
 
 # The figures
+
 
 def outcome_figures(run: DrillRun) -> dict[str, Any]:
     """What the night did to the chairs, defined precisely:
@@ -502,8 +585,13 @@ def outcome_figures(run: DrillRun) -> dict[str, Any]:
     night = run.night
     parked = set(run.parked_precincts)
     called = [chair for chair in night.chairs if chair.first_call_at is not None]
-    lost = [chair for chair in called if chair.answered_at is None
-            and chair.reported_at is None and chair.spec.precinct not in parked]  # fmt: skip
+    lost = [
+        chair
+        for chair in called
+        if chair.answered_at is None
+        and chair.reported_at is None
+        and chair.spec.precinct not in parked
+    ]
     hung_up = [chair for chair in called if _hung_up_by_hotline(chair)]
     latencies = night.webhook_latencies
     late = sum(1 for seconds in latencies if seconds > LATE_WEBHOOK_S)
@@ -536,8 +624,10 @@ def _hung_up_by_hotline(chair) -> bool:
     for call in chair.calls:
         if call.outcome not in ENDED_BY_HOTLINE:
             continue
-        if call.sid in (chair.booked_on, chair.keypad.confirmed_on) or \
-                chair.told_to_expect_a_call_back(call):  # fmt: skip
+        if call.sid in (
+            chair.booked_on,
+            chair.keypad.confirmed_on,
+        ) or chair.told_to_expect_a_call_back(call):
             continue  # the chair's own choice, a proof by call back, or a keypad report done
         return True
     return False
@@ -556,11 +646,16 @@ def missing_faults(evidence: Evidence, plan: FaultPlan) -> list[str]:
     nothing).
     """
     missing = []
-    if evidence.worker_killed_pid is None or evidence.worker_restarted_pid is None or \
-            evidence.workers_registered_after_restart < WORKERS:  # fmt: skip
+    if (
+        evidence.worker_killed_pid is None
+        or evidence.worker_restarted_pid is None
+        or evidence.workers_registered_after_restart < WORKERS
+    ):
         missing.append("worker killed and restarted")
-    if not evidence.redis_run_id_after or \
-            evidence.redis_run_id_after == evidence.redis_run_id_before:  # fmt: skip
+    if (
+        not evidence.redis_run_id_after
+        or evidence.redis_run_id_after == evidence.redis_run_id_before
+    ):
         missing.append("Redis restarted (new run_id)")
     if not evidence.reconciled_after_restart:
         missing.append("line reconciled after Redis restarted")
@@ -568,8 +663,9 @@ def missing_faults(evidence: Evidence, plan: FaultPlan) -> list[str]:
         missing.append("REST 503s served")
     if evidence.undialable_precinct not in evidence.parked_precincts:
         missing.append("the undialable chair parked")
-    if plan.pollers and (evidence.pollers.get("signed_in", 0) < plan.pollers
-                         or evidence.pollers.get("ok", 0) == 0):  # fmt: skip
+    if plan.pollers and (
+        evidence.pollers.get("signed_in", 0) < plan.pollers or evidence.pollers.get("ok", 0) == 0
+    ):
         missing.append("console pollers signed in and polling")
     return missing
 
@@ -602,8 +698,15 @@ def render(results: dict[str, dict[str, Any]], *, title: str) -> str:
         cells = []
         for name in names:
             value = results[name].get(key)
-            cells.append("-" if value is None else clock_text(value) if kind == "time"
-                         else f"{value:,.1f}" if kind == "ms" else f"{value:,}")  # fmt: skip
+            cells.append(
+                "-"
+                if value is None
+                else clock_text(value)
+                if kind == "time"
+                else f"{value:,.1f}"
+                if kind == "ms"
+                else f"{value:,}"
+            )
         lines.append(f"{label:<36}" + "".join(f"{cell:>16}" for cell in cells))
     return "\n".join(lines)
 
@@ -612,17 +715,23 @@ def render_evidence(evidence: Evidence) -> str:
     polled = evidence.pollers
     lines = ["Faults injected:"]
     lines += [f"  {clock_text(max(at, 0.0)):>6}  {text}" for at, text in evidence.timeline]
-    lines.append(f"  Redis run_id {str(evidence.redis_run_id_before)[:8]} -> "
-                 f"{str(evidence.redis_run_id_after)[:8]}, restarts {evidence.redis_restarts}, "
-                 f"line reconciled after: {'yes' if evidence.reconciled_after_restart else 'NO'}")
+    lines.append(
+        f"  Redis run_id {str(evidence.redis_run_id_before)[:8]} -> "
+        f"{str(evidence.redis_run_id_after)[:8]}, restarts {evidence.redis_restarts}, "
+        f"line reconciled after: {'yes' if evidence.reconciled_after_restart else 'NO'}"
+    )
     lines.append(f"  REST requests answered 503: {evidence.rest_503s}")
-    lines.append(f"  parked: {', '.join(evidence.parked_precincts) or 'nobody'} "
-                 f"(undialable chair: precinct {evidence.undialable_precinct})")
+    lines.append(
+        f"  parked: {', '.join(evidence.parked_precincts) or 'nobody'} "
+        f"(undialable chair: precinct {evidence.undialable_precinct})"
+    )
     if polled:
-        lines.append(f"  console pollers: {polled.get('signed_in')}/{polled.get('pollers')} "
-                     f"signed in, {polled.get('requests'):,} requests, "
-                     f"{polled.get('ok'):,} answered 200, {polled.get('failed')} failed, "
-                     f"p50 {polled.get('p50_ms')} ms, p99 {polled.get('p99_ms')} ms")
+        lines.append(
+            f"  console pollers: {polled.get('signed_in')}/{polled.get('pollers')} "
+            f"signed in, {polled.get('requests'):,} requests, "
+            f"{polled.get('ok'):,} answered 200, {polled.get('failed')} failed, "
+            f"p50 {polled.get('p50_ms')} ms, p99 {polled.get('p99_ms')} ms"
+        )
     return "\n".join(lines)
 
 
@@ -638,8 +747,14 @@ def _quiet_sim_logs() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def drill(scenario_name: str, *, seed: int, workdir: Path, baseline: bool = True,
-          say: Callable[[str], None] = print) -> tuple[dict[str, Any], int]:  # fmt: skip
+def drill(
+    scenario_name: str,
+    *,
+    seed: int,
+    workdir: Path,
+    baseline: bool = True,
+    say: Callable[[str], None] = print,
+) -> tuple[dict[str, Any], int]:
     """Run the night under fire (and, with `baseline`, without faults first); print the
     report; returns (everything as JSON-ready figures, exit status: 0 when every target is
     met and every fault happened).
@@ -650,12 +765,19 @@ def drill(scenario_name: str, *, seed: int, workdir: Path, baseline: bool = True
     with _quiet_sim_logs():
         if baseline:
             say(f"{scenario.name}: the night without faults (seed {seed})")
-            calm = run_drill(scenario, plan, seed=seed, with_faults=False,
-                             workdir=workdir / "without-faults", say=say)  # fmt: skip
+            calm = run_drill(
+                scenario,
+                plan,
+                seed=seed,
+                with_faults=False,
+                workdir=workdir / "without-faults",
+                say=say,
+            )
             results["without faults"] = outcome_figures(calm)
         say(f"{scenario.name}: the same night under fire (seed {seed})")
-        fire = run_drill(scenario, plan, seed=seed, with_faults=True,
-                         workdir=workdir / "under-fire", say=say)  # fmt: skip
+        fire = run_drill(
+            scenario, plan, seed=seed, with_faults=True, workdir=workdir / "under-fire", say=say
+        )
         results["under fire"] = outcome_figures(fire)
     assert fire.evidence is not None
     say("")
@@ -665,13 +787,16 @@ def drill(scenario_name: str, *, seed: int, workdir: Path, baseline: bool = True
     missed = missed_targets(results["under fire"])
     missing = missing_faults(fire.evidence, plan)
     for name in missed:
-        extra = results["under fire"].get(name.replace("_connected_twice", "")
-                                           + "_precincts") or ""  # fmt: skip
+        extra = results["under fire"].get(name.replace("_connected_twice", "") + "_precincts") or ""
         say(f"MISSED: {name} = {results['under fire'][name]} {extra}".rstrip())
     for what in missing:
         say(f"FAULT NOT INJECTED: {what}")
     if not missed and not missing:
         say("Every target met, every fault injected.")
-    report = {"figures": results, "evidence": evidence_figures(fire.evidence),
-              "missed": missed, "faults_missing": missing}  # fmt: skip
+    report = {
+        "figures": results,
+        "evidence": evidence_figures(fire.evidence),
+        "missed": missed,
+        "faults_missing": missing,
+    }
     return report, 1 if missed or missing else 0

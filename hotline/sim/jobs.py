@@ -49,8 +49,13 @@ def _forget(job: Job, pipe) -> None:
     worker started it, so it is in no registry and has no executions, dependents or result.
     Job ids are never reused, so deleting after the drain's later jobs ran is the same.
     """
-    pipe.delete(job.key, job.dependents_key, job.dependencies_key, Result.get_key(job.id),
-                ExecutionRegistry(job.id, connection=job.connection).key)  # fmt: skip
+    pipe.delete(
+        job.key,
+        job.dependents_key,
+        job.dependencies_key,
+        Result.get_key(job.id),
+        ExecutionRegistry(job.id, connection=job.connection).key,
+    )
 
 
 def enqueue_due(queue: Queue, now: float) -> int:

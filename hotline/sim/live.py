@@ -54,24 +54,39 @@ def run_live(
     """
     loop = RealTimeLoop()
     transport = HttpTransport(auth_token, backends=backends)
-    network = Network(loop, transport, account_sid=account_sid,
-                      voice_url=f"{public_url}/voice/incoming",
-                      status_url=f"{public_url}/voice/status")  # fmt: skip
+    network = Network(
+        loop,
+        transport,
+        account_sid=account_sid,
+        voice_url=f"{public_url}/voice/incoming",
+        status_url=f"{public_url}/voice/status",
+    )
     dispatched = rest is not None and services is not None
-    desks = None if dispatched else VolunteerDesks(network, scenario.volunteers.count,
-                                                   queue_name)  # fmt: skip
+    desks = None if dispatched else VolunteerDesks(network, scenario.volunteers.count, queue_name)
     if dispatched:
         rest.set_app(create_rest_app(network, auth_token=auth_token, outage=outage))
     if on_network is not None:
         on_network(network)
     starts_at = loop.now() + 1.0
     night = populate(
-        Night("triage", scenario, population, network, queue_name, desks, chairs=[], nuisance=[],
-              info=[],
-              starts_at=starts_at, ends_at=starts_at + scenario.duration_s + follow_s),
-        with_nuisance=True, sample_every_s=LIVE_SAMPLE_EVERY_S, on_sample=on_sample,
+        Night(
+            "triage",
+            scenario,
+            population,
+            network,
+            queue_name,
+            desks,
+            chairs=[],
+            nuisance=[],
+            info=[],
+            starts_at=starts_at,
+            ends_at=starts_at + scenario.duration_s + follow_s,
+        ),
+        with_nuisance=True,
+        sample_every_s=LIVE_SAMPLE_EVERY_S,
+        on_sample=on_sample,
         volunteer_line_url=f"{public_url}/voice/volunteer" if dispatched else None,
-    )  # fmt: skip
+    )
     if dispatched:
         volunteers_call_in(night, services, public_url)
         if store_volunteer_reports:

@@ -62,9 +62,12 @@ class ApiError(Exception):
         self.message = message
 
     def to_resource(self) -> dict[str, object]:
-        return {"code": self.code, "message": self.message,
-                "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
-                "status": self.status}  # fmt: skip
+        return {
+            "code": self.code,
+            "message": self.message,
+            "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
+            "status": self.status,
+        }
 
 
 @dataclass(frozen=True)
@@ -140,11 +143,16 @@ class SimCall:
         if self.ended_at is not None and self.answered_at is not None:
             duration = str(int(self.ended_at - self.answered_at))
         return {
-            "sid": self.sid, "account_sid": account_sid, "to": self.to, "from": self.from_,
-            "status": self.status, "direction": self.direction, "duration": duration,
+            "sid": self.sid,
+            "account_sid": account_sid,
+            "to": self.to,
+            "from": self.from_,
+            "status": self.status,
+            "direction": self.direction,
+            "duration": duration,
             "api_version": API_VERSION,
             "uri": f"/{API_VERSION}/Accounts/{account_sid}/Calls/{self.sid}.json",
-        }  # fmt: skip
+        }
 
 
 @dataclass
@@ -287,8 +295,14 @@ class Network:
             raise ApiError(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
         return call
 
-    def update_call(self, sid: str, *, url: str | None = None, twiml: str | None = None,
-                    status: str | None = None) -> SimCall:  # fmt: skip
+    def update_call(
+        self,
+        sid: str,
+        *,
+        url: str | None = None,
+        twiml: str | None = None,
+        status: str | None = None,
+    ) -> SimCall:
         call = self.get_call(sid)
         if not call.live:
             raise ApiError(400, 21220, "Call is not in-progress. Cannot redirect.")
@@ -315,8 +329,9 @@ class Network:
                 return queue
         raise ApiError(404, 20404, f"The requested resource /Queues/{sid}.json was not found")
 
-    def update_queue_member(self, queue_sid: str, call_sid: str, *, url: str | None = None,
-                            twiml: str | None = None) -> dict[str, object]:  # fmt: skip
+    def update_queue_member(
+        self, queue_sid: str, call_sid: str, *, url: str | None = None, twiml: str | None = None
+    ) -> dict[str, object]:
         """Move a call out of a queue to `url` (or, inside the simulator, to `twiml`).
 
         "Front" names the first member, as it does in Twilio's API.
@@ -329,8 +344,9 @@ class Network:
         else:
             call = next((c for c in queue.members if c.sid == call_sid), None)
             if call is None:
-                raise ApiError(404, 20404,
-                               f"The requested resource /Members/{call_sid}.json was not found")
+                raise ApiError(
+                    404, 20404, f"The requested resource /Members/{call_sid}.json was not found"
+                )
         member = self.member_resource(queue, call)
         self._leave_queue(call, "redirected")
         if twiml is not None:
@@ -341,17 +357,27 @@ class Network:
 
     def member_resource(self, queue: SimQueue, call: SimCall) -> dict[str, object]:
         return {
-            "call_sid": call.sid, "queue_sid": queue.sid, "position": queue.position(call),
+            "call_sid": call.sid,
+            "queue_sid": queue.sid,
+            "position": queue.position(call),
             "wait_time": int(self.loop.now() - (call.enqueued_at or self.loop.now())),
             "date_enqueued": None,
             "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Queues/{queue.sid}/Members/"
-                   f"{call.sid}.json",
-        }  # fmt: skip
+            f"{call.sid}.json",
+        }
 
-    def create_call(self, agent: Agent, *, to: str, from_: str, url: str | None = None,
-                    twiml: str | None = None, status_callback: str | None = None,
-                    answer_after_s: float | None = None,
-                    timeout_s: float = 60.0) -> SimCall:  # fmt: skip
+    def create_call(
+        self,
+        agent: Agent,
+        *,
+        to: str,
+        from_: str,
+        url: str | None = None,
+        twiml: str | None = None,
+        status_callback: str | None = None,
+        answer_after_s: float | None = None,
+        timeout_s: float = 60.0,
+    ) -> SimCall:
         """Phone someone (a callback to a chair). The callee's agent answers after
         `answer_after_s`, or never (None, or later than `timeout_s`, Twilio's Timeout):
         then the call ends no-answer when the timeout runs out.
@@ -359,15 +385,26 @@ class Network:
         if url is None and twiml is None:
             raise ApiError(400, 21205, "Url or Twiml is required to create a call.")
         if to in self.undialable:
-            raise ApiError(400, 21215, f"Account not authorized to call {to}. Perhaps you need "
-                                       "to enable some international permissions: https://"
-                                       "www.twilio.com/console/voice/calls/geo-permissions/"
-                                       "low-risk")  # fmt: skip
+            raise ApiError(
+                400,
+                21215,
+                f"Account not authorized to call {to}. Perhaps you need "
+                "to enable some international permissions: https://"
+                "www.twilio.com/console/voice/calls/geo-permissions/"
+                "low-risk",
+            )
         sid = self._sid("CA")
-        call = SimCall(sid=sid, from_=from_, to=to, direction="outbound-api", agent=agent,
-                       created_at=self.loop.now(),
-                       params={"From": from_, "To": to, "Caller": from_, "Called": to},
-                       status_callback=status_callback, status="queued")  # fmt: skip
+        call = SimCall(
+            sid=sid,
+            from_=from_,
+            to=to,
+            direction="outbound-api",
+            agent=agent,
+            created_at=self.loop.now(),
+            params={"From": from_, "To": to, "Caller": from_, "Called": to},
+            status_callback=status_callback,
+            status="queued",
+        )
         self.calls[sid] = call
         if answer_after_s is None or answer_after_s > timeout_s:
             call.pending = self.loop.after(timeout_s, self._end, call, "no-answer")
@@ -413,8 +450,9 @@ class Network:
         conference = self.conference_by_sid(conference_sid)
         call = next((c for c in conference.participants if c.sid == call_sid), None)
         if call is None:
-            raise ApiError(404, 20404,
-                           f"The requested resource /Participants/{call_sid}.json was not found")
+            raise ApiError(
+                404, 20404, f"The requested resource /Participants/{call_sid}.json was not found"
+            )
         call.outcome = call.outcome or "ended by the hotline"
         self._end(call, "completed")
 
@@ -455,9 +493,14 @@ class Network:
     # Running TwiML
 
     def _fetch_and_run(
-        self, call: SimCall, url: str, *, first: bool = False,
-        extra: dict[str, str] | None = None, waiting: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        call: SimCall,
+        url: str,
+        *,
+        first: bool = False,
+        extra: dict[str, str] | None = None,
+        waiting: bool = False,
+    ) -> None:
         document = self._request(call, url, extra)
         if document is None:
             call.outcome = call.outcome or "application error"
@@ -466,9 +509,15 @@ class Network:
         self._run_document(call, document, waiting=waiting, first=first, url=url)
 
     def _request(self, call: SimCall, url: str, extra: dict[str, str] | None = None) -> str | None:
-        params = {"CallSid": call.sid, "AccountSid": self.account_sid,
-                  "CallStatus": call.status, "Direction": call.direction,
-                  "ApiVersion": API_VERSION, **call.params, **(extra or {})}  # fmt: skip
+        params = {
+            "CallSid": call.sid,
+            "AccountSid": self.account_sid,
+            "CallStatus": call.status,
+            "Direction": call.direction,
+            "ApiVersion": API_VERSION,
+            **call.params,
+            **(extra or {}),
+        }
         call.requests += 1
         self.webhooks += 1
         for hook in self.on_webhook:
@@ -483,8 +532,15 @@ class Network:
             return None
         return body
 
-    def _run_document(self, call: SimCall, document: str, *, waiting: bool,
-                      first: bool = False, url: str | None = None) -> None:  # fmt: skip
+    def _run_document(
+        self,
+        call: SimCall,
+        document: str,
+        *,
+        waiting: bool,
+        first: bool = False,
+        url: str | None = None,
+    ) -> None:
         try:
             verbs = parse(document)
         except TwimlError as error:
@@ -550,8 +606,9 @@ class Network:
             self._fetch_and_run(call, verb.text, waiting=program.waiting)
             return True
         if name == "Hangup" or name == "Reject":
-            call.outcome = call.outcome or ("diverted" if self._diverted(call)
-                                            else "hung up by the hotline")  # fmt: skip
+            call.outcome = call.outcome or (
+                "diverted" if self._diverted(call) else "hung up by the hotline"
+            )
             self._end(call, "completed")
             return True
         if name == "Enqueue":
@@ -574,8 +631,9 @@ class Network:
         if program.waiting:
             # Twilio runs the wait URL again for as long as the caller waits.
             elapsed = self.loop.now() - program.started_at
-            call.pending = self.loop.after(max(MIN_WAIT_CYCLE_S - elapsed, 0.0),
-                                           self._fetch_wait, call)  # fmt: skip
+            call.pending = self.loop.after(
+                max(MIN_WAIT_CYCLE_S - elapsed, 0.0), self._fetch_wait, call
+            )
             return
         call.outcome = call.outcome or "hung up by the hotline"
         self._end(call, "completed")
@@ -601,11 +659,13 @@ class Network:
         else:
             # Silence, or digits without the finishing key: Twilio waits out the timeout.
             submit_at, entered = prompt_s + reply.delay_s + timeout, digits
-        call.pending = self.loop.after(submit_at, self._gathered, call, program, verb, entered,
-                                       finished_on)  # fmt: skip
+        call.pending = self.loop.after(
+            submit_at, self._gathered, call, program, verb, entered, finished_on
+        )
 
-    def _gathered(self, call: SimCall, program: Program, verb: Verb, digits: str,
-                  finished_on: str = "") -> None:  # fmt: skip
+    def _gathered(
+        self, call: SimCall, program: Program, verb: Verb, digits: str, finished_on: str = ""
+    ) -> None:
         if not call.live or not self._current(call, program):
             return
         if not digits and verb.attr("actionOnEmptyResult") != "true":
@@ -648,12 +708,19 @@ class Network:
             call.wait_program = None  # Twilio's own hold music: nothing to fetch
             return
         queue = call.queue
-        self._fetch_and_run(call, wait_url, waiting=True, extra={
-            "QueueSid": queue.sid, "QueuePosition": str(queue.position(call)),
-            "QueueTime": str(int(self.loop.now() - call.enqueued_at)),
-            "AvgQueueTime": str(queue.average_wait_s()),
-            "CurrentQueueSize": str(len(queue.members)), "MaxQueueSize": "1000",
-        })  # fmt: skip
+        self._fetch_and_run(
+            call,
+            wait_url,
+            waiting=True,
+            extra={
+                "QueueSid": queue.sid,
+                "QueuePosition": str(queue.position(call)),
+                "QueueTime": str(int(self.loop.now() - call.enqueued_at)),
+                "AvgQueueTime": str(queue.average_wait_s()),
+                "CurrentQueueSize": str(len(queue.members)),
+                "MaxQueueSize": "1000",
+            },
+        )
 
     def _leave_queue(self, call: SimCall, result: str, *, run_action: bool = False) -> None:
         queue = call.queue
@@ -698,8 +765,10 @@ class Network:
         if room.attr("endConferenceOnExit") == "true":
             conference.end_on_exit.add(call.sid)
         call.conference = conference
-        conference.peak_parties = max(conference.peak_parties, len(conference.participants)
-                                      + (1 if conference.desk is not None else 0))
+        conference.peak_parties = max(
+            conference.peak_parties,
+            len(conference.participants) + (1 if conference.desk is not None else 0),
+        )
         call.agent.on_joined_room(call)
         self._connect_if_paired(conference)
         return True
@@ -764,12 +833,20 @@ class Network:
         duration = 0 if call.answered_at is None else int(call.ended_at - call.answered_at)
         # SequenceNumber counts from 0; Timestamp is RFC 2822, in UTC.
         ended = datetime.fromtimestamp(int(call.ended_at), UTC)
-        params = {"CallSid": call.sid, "AccountSid": self.account_sid, "From": call.from_,
-                  "To": call.to, "Direction": call.direction, "ApiVersion": API_VERSION,
-                  "CallStatus": call.status, "CallDuration": str(duration),
-                  "Duration": str((duration + 59) // 60), "SequenceNumber": str(call.sequence),
-                  "Timestamp": email.utils.format_datetime(ended),
-                  "CallbackSource": "call-progress-events"}  # fmt: skip
+        params = {
+            "CallSid": call.sid,
+            "AccountSid": self.account_sid,
+            "From": call.from_,
+            "To": call.to,
+            "Direction": call.direction,
+            "ApiVersion": API_VERSION,
+            "CallStatus": call.status,
+            "CallDuration": str(duration),
+            "Duration": str((duration + 59) // 60),
+            "SequenceNumber": str(call.sequence),
+            "Timestamp": email.utils.format_datetime(ended),
+            "CallbackSource": "call-progress-events",
+        }
         call.sequence += 1
         try:
             self.webhooks += 1

@@ -129,9 +129,13 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
         stack.callback(transport.close)
     else:
         transport = WsgiTransport(app, SIM_AUTH_TOKEN)
-    network = Network(loop, transport, account_sid=SIM_ACCOUNT_SID,
-                      voice_url=f"{public_url}/voice/incoming",
-                      status_url=f"{public_url}/voice/status")  # fmt: skip
+    network = Network(
+        loop,
+        transport,
+        account_sid=SIM_ACCOUNT_SID,
+        voice_url=f"{public_url}/voice/incoming",
+        status_url=f"{public_url}/voice/status",
+    )
     desks = None
     if services is None:
         desks = VolunteerDesks(network, scenario.volunteers.count, queue_name)
@@ -141,12 +145,23 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
         rest_server.set_app(create_rest_app(network, auth_token=SIM_AUTH_TOKEN))
         jobs = _JobRunner(loop, services.queue)
         network.on_webhook.append(jobs.soon)
-    night = populate(Night(policy, scenario, population, network, queue_name, desks, chairs=[],
-                           nuisance=[], info=[], starts_at=NIGHT_STARTS_AT,
-                           ends_at=NIGHT_STARTS_AT + scenario.duration_s + OVERTIME_S),
-                     with_nuisance=policy != "calm",
-                     volunteer_line_url=None if services is None
-                     else f"{public_url}/voice/volunteer")  # fmt: skip
+    night = populate(
+        Night(
+            policy,
+            scenario,
+            population,
+            network,
+            queue_name,
+            desks,
+            chairs=[],
+            nuisance=[],
+            info=[],
+            starts_at=NIGHT_STARTS_AT,
+            ends_at=NIGHT_STARTS_AT + scenario.duration_s + OVERTIME_S,
+        ),
+        with_nuisance=policy != "calm",
+        volunteer_line_url=None if services is None else f"{public_url}/voice/volunteer",
+    )
     if services is not None:
         volunteers_call_in(night, services, public_url)
         form = VolunteerForm(night, services)
@@ -156,8 +171,9 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
         if scenario.leak is not None and policy == "triage":
             loop.at(night.starts_at + scenario.leak.at_s, _rotate, night, services, jobs)
     span = night.ends_at - night.starts_at
-    tick = None if on_progress is None else (
-        lambda now: on_progress((now - night.starts_at) / span))  # fmt: skip
+    tick = (
+        None if on_progress is None else (lambda now: on_progress((now - night.starts_at) / span))
+    )
     loop.run(night.ends_at, tick)
     if services is not None:
         read_pin_defence(night, services)
@@ -228,14 +244,19 @@ def _rotate(night: Night, services: Services, jobs: _JobRunner) -> None:
     jobs.expect_scheduled()
 
 
-def _hotline_services(clock: ManualClock, redis_url: str, population: Population,
-                      public_url: str, rest_url: str) -> Services:  # fmt: skip
-    settings = Settings.load(env={
-        "HOTLINE_ENV": "development",
-        "HOTLINE_PUBLIC_URL": public_url, "TWILIO_API_BASE_URL": rest_url,
-        "HOTLINE_SECRET_KEY": SIM_SECRET_KEY,
-        "TWILIO_AUTH_TOKEN": SIM_AUTH_TOKEN, "TWILIO_ACCOUNT_SID": SIM_ACCOUNT_SID,
-    })  # fmt: skip
+def _hotline_services(
+    clock: ManualClock, redis_url: str, population: Population, public_url: str, rest_url: str
+) -> Services:
+    settings = Settings.load(
+        env={
+            "HOTLINE_ENV": "development",
+            "HOTLINE_PUBLIC_URL": public_url,
+            "TWILIO_API_BASE_URL": rest_url,
+            "HOTLINE_SECRET_KEY": SIM_SECRET_KEY,
+            "TWILIO_AUTH_TOKEN": SIM_AUTH_TOKEN,
+            "TWILIO_ACCOUNT_SID": SIM_ACCOUNT_SID,
+        }
+    )
     services = Services.build(settings, clock=clock, redis_url=redis_url)
     services.store.redis.flushdb()
     services.store.roster.replace_all(roster_precincts(population, settings.pin_key()))
@@ -261,10 +282,13 @@ class VolunteerForm:
             return None
         self.saves += 1
         return self.services.store.results.save(
-            report, channel="volunteer", author="simulated volunteer",
-            now=self.services.clock.now(), findings=findings,
+            report,
+            channel="volunteer",
+            author="simulated volunteer",
+            now=self.services.clock.now(),
+            findings=findings,
             idempotency_key=f"sim-console:{report.precinct}:{self.saves}",
-        )  # fmt: skip
+        )
 
 
 def read_results(night: Night, services: Services) -> None:
@@ -280,9 +304,11 @@ def read_pin_defence(night: Night, services: Services) -> None:
         checks = services.store.pin_guard.checks(hour)
         if checks:
             night.pin_checks[hour] = checks
-    night.success_bound = guess_bound(services.settings.policy.pin_defence,
-                                      hours=night.scenario.duration_s / 3600,
-                                      pin_digits=MIN_PIN_LENGTH).expected_successes
+    night.success_bound = guess_bound(
+        services.settings.policy.pin_defence,
+        hours=night.scenario.duration_s / 3600,
+        pin_digits=MIN_PIN_LENGTH,
+    ).expected_successes
 
 
 def volunteers_call_in(night: Night, services: Services, public_url: str) -> None:
@@ -296,22 +322,33 @@ def volunteers_call_in(night: Night, services: Services, public_url: str) -> Non
     for n in range(1, night.scenario.volunteers.count + 1):
         spec = drawn[n - 1] if n <= len(drawn) else volunteer_spec(n)
         services.store.volunteers.add(
-            f"Volunteer {spec.index}", spec.phone,
+            f"Volunteer {spec.index}",
+            spec.phone,
             lambda vid, pin=spec.pin: volunteer_pin_digest(key, vid, pin),
-            backup_digest=lambda vid, code=spec.backup_code: volunteer_backup_digest(key, vid,
-                                                                                     code),
-            author="simulation")  # fmt: skip
+            backup_digest=lambda vid, code=spec.backup_code: volunteer_backup_digest(
+                key, vid, code
+            ),
+            author="simulation",
+        )
         volunteer = Volunteer(
-            night.network, spec=spec, voice_url=f"{public_url}/voice/volunteer",
-            starts_at=night.starts_at + spec.calls_in_at, seed=night.population.seed,
-        )  # fmt: skip
+            night.network,
+            spec=spec,
+            voice_url=f"{public_url}/voice/volunteer",
+            starts_at=night.starts_at + spec.calls_in_at,
+            seed=night.population.seed,
+        )
         night.volunteers.append(volunteer)
         volunteer.start()
 
 
-def populate(night: Night, *, with_nuisance: bool, sample_every_s: float = SAMPLE_EVERY_S,
-             on_sample: Callable[[Night], None] | None = None,
-             volunteer_line_url: str | None = None) -> Night:  # fmt: skip
+def populate(
+    night: Night,
+    *,
+    with_nuisance: bool,
+    sample_every_s: float = SAMPLE_EVERY_S,
+    on_sample: Callable[[Night], None] | None = None,
+    volunteer_line_url: str | None = None,
+) -> Night:
     """Bring the night's people to life, and sample the line as the night goes.
 
     `volunteer_line_url`: where nuisance callers spoofing a volunteer's phone call (a line
@@ -331,8 +368,14 @@ def populate(night: Night, *, with_nuisance: bool, sample_every_s: float = SAMPL
         precincts = [row[0] for row in population.roster]
         behaviour = _shift_nuisance(scenario.nuisance, at_night)
         for spec in population.nuisance:
-            caller = NuisanceCaller(network, _shift(spec, at_night), behaviour, precincts, seed,
-                                    volunteer_line_url=volunteer_line_url)  # fmt: skip
+            caller = NuisanceCaller(
+                network,
+                _shift(spec, at_night),
+                behaviour,
+                precincts,
+                seed,
+                volunteer_line_url=volunteer_line_url,
+            )
             night.nuisance.append(caller)
             caller.start()
     if scenario.info is not None:
@@ -353,8 +396,9 @@ def _shift_nuisance(behaviour, at_night):
     return replace(behaviour, end_s=at_night(behaviour.end_s))
 
 
-def _sample(night: Night, loop: EventLoop, every_s: float,
-            on_sample: Callable[[Night], None] | None) -> None:  # fmt: skip
+def _sample(
+    night: Night, loop: EventLoop, every_s: float, on_sample: Callable[[Night], None] | None
+) -> None:
     """Every `every_s`: how many chairs are still trying, and how long the line is."""
     queue_name = night.queue_name
     end = night.starts_at + night.scenario.duration_s
@@ -363,8 +407,9 @@ def _sample(night: Night, loop: EventLoop, every_s: float,
         now = loop.now()
         waiting = sum(1 for chair in night.chairs if chair.waiting)
         queue = night.network.queues.get(queue_name)
-        night.samples.append(((now - night.starts_at) / 60, waiting,
-                              len(queue.members) if queue else 0))  # fmt: skip
+        night.samples.append(
+            ((now - night.starts_at) / 60, waiting, len(queue.members) if queue else 0)
+        )
         if on_sample is not None:
             on_sample(night)
         if now < end or waiting:

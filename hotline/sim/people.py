@@ -141,8 +141,9 @@ class Chair(Person):
         # Where a volunteer's form stores what the chair reads out (night.py sets it on
         # Hotline's nights; the 2020 line stores nothing).
         self.volunteer_form: Callable[[PrecinctReport], object] | None = None
-        self.keypad = KeypadEntry(self, spec, behaviour,
-                                  random.Random(f"{seed}:keypad:{spec.index}"))
+        self.keypad = KeypadEntry(
+            self, spec, behaviour, random.Random(f"{seed}:keypad:{spec.index}")
+        )
         # The number the chair calls: the hotline's published one, until a text from the
         # hotline names another.
         self.number: str | None = None
@@ -176,8 +177,12 @@ class Chair(Person):
     @property
     def waiting(self) -> bool:
         """Has called and is still trying to get through (or to report on the keypad)."""
-        return self.first_call_at is not None and self.answered_at is None and \
-            self.gave_up_at is None and self.reported_at is None  # fmt: skip
+        return (
+            self.first_call_at is not None
+            and self.answered_at is None
+            and self.gave_up_at is None
+            and self.reported_at is None
+        )
 
     def reported(self, channel: str) -> None:
         if self.reported_at is None:
@@ -273,8 +278,9 @@ class Chair(Person):
         if len(self.calls) >= self.behaviour.max_calls:
             self.gave_up_at = self.network.loop.now()
             return
-        self.network.loop.after(_lognormal(self.rng, self.behaviour.call_back_after_s),
-                                self.start_call)  # fmt: skip
+        self.network.loop.after(
+            _lognormal(self.rng, self.behaviour.call_back_after_s), self.start_call
+        )
 
 
 class KeypadEntry:
@@ -285,8 +291,9 @@ class KeypadEntry:
     hotline refuses numbers they cannot change (their worksheet's).
     """
 
-    def __init__(self, chair: Chair, spec: ChairSpec, behaviour: Chairs,
-                 rng: random.Random) -> None:  # fmt: skip
+    def __init__(
+        self, chair: Chair, spec: ChairSpec, behaviour: Chairs, rng: random.Random
+    ) -> None:
         self.chair, self.behaviour, self.rng = chair, behaviour, rng
         self.sheet = spec.worksheet
         self.wanted = spec.keypad and spec.worksheet is not None
@@ -304,8 +311,11 @@ class KeypadEntry:
 
     def _groups(self, stage: str) -> list[tuple[int, str, int]]:
         counts = getattr(self.sheet, stage)
-        return [(c.keypad, c.key, keyed_count(counts[c.key])) for c in _election().candidates
-                if keyed_count(counts.get(c.key, 0))]  # fmt: skip
+        return [
+            (c.keypad, c.key, keyed_count(counts[c.key]))
+            for c in _election().candidates
+            if keyed_count(counts.get(c.key, 0))
+        ]
 
     def _entry(self, keys: str) -> Reply:
         seconds = self.behaviour.keypad_seconds_per_entry * self.rng.uniform(0.7, 1.5)
@@ -393,8 +403,7 @@ class KeypadEntry:
     def _toss(self, text: str) -> str:
         names = {c.key: c.name.lower() for c in _election().candidates}
         for toss in self.sheet.coin_tosses if self.sheet else ():
-            found = re.search(rf"press (\d) if {re.escape(names.get(toss.winner, '?'))} won",
-                              text)  # fmt: skip
+            found = re.search(rf"press (\d) if {re.escape(names.get(toss.winner, '?'))} won", text)
             if found:
                 return found.group(1)
         return str(self.rng.randint(1, max(text.count("won the coin toss"), 1)))
@@ -407,7 +416,7 @@ def _off_by_a_digit(rng: random.Random, count: int, most: int) -> int:
     for step in rng.sample((1, -1), 2):
         digit = int(digits[place]) + step
         if 0 <= digit <= 9:
-            wrong = int(digits[:place] + str(digit) + digits[place + 1:])
+            wrong = int(digits[:place] + str(digit) + digits[place + 1 :])
             if 1 <= wrong <= most and wrong != count:
                 return wrong
     return count
@@ -428,9 +437,15 @@ class NuisanceCaller(Person):
 
     kind = "nuisance"
 
-    def __init__(self, network: Network, spec: NuisanceSpec, behaviour: Nuisance,
-                 precincts: list[str], seed: int,
-                 volunteer_line_url: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        network: Network,
+        spec: NuisanceSpec,
+        behaviour: Nuisance,
+        precincts: list[str],
+        seed: int,
+        volunteer_line_url: str | None = None,
+    ) -> None:
         super().__init__(network, random.Random(f"{seed}:nuisance:{spec.index}"))
         self.spec = spec
         self.behaviour = behaviour
@@ -494,8 +509,7 @@ class InfoCaller(Person):
 
     kind = "info"
 
-    def __init__(self, network: Network, spec: InfoSpec, behaviour: InfoCallers,
-                 seed: int) -> None:  # fmt: skip
+    def __init__(self, network: Network, spec: InfoSpec, behaviour: InfoCallers, seed: int) -> None:
         super().__init__(network, random.Random(f"{seed}:info:{spec.index}"))
         self.spec = spec
         self.behaviour = behaviour
@@ -504,8 +518,12 @@ class InfoCaller(Person):
         self.dial_at(self.spec.first_call_at)
 
     def start_call(self) -> None:
-        self.dial(self.spec.caller_id, FromState="IA", FromCountry="US",
-                  StirVerstat="TN-Validation-Passed-A")  # fmt: skip
+        self.dial(
+            self.spec.caller_id,
+            FromState="IA",
+            FromCountry="US",
+            StirVerstat="TN-Validation-Passed-A",
+        )
 
     def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
         # Asked for a precinct number and a PIN they do not have, they hang up.
@@ -522,8 +540,9 @@ class Volunteer(Person):
 
     kind = "volunteer"
 
-    def __init__(self, network: Network, *, spec: VolunteerSpec, voice_url: str,
-                 starts_at: float, seed: int) -> None:  # fmt: skip
+    def __init__(
+        self, network: Network, *, spec: VolunteerSpec, voice_url: str, starts_at: float, seed: int
+    ) -> None:
         super().__init__(network, random.Random(f"{seed}:volunteer:{spec.index}"))
         self.spec, self.voice_url = spec, voice_url
         self.phone = spec.phone
@@ -557,8 +576,11 @@ class Volunteer(Person):
     @property
     def talking(self) -> bool:
         """With a caller in their room now."""
-        return any(call.conference is not None and len(call.conference.participants) > 1
-                   for call in self.calls if call.live)  # fmt: skip
+        return any(
+            call.conference is not None and len(call.conference.participants) > 1
+            for call in self.calls
+            if call.live
+        )
 
     def on_ended(self, call: SimCall) -> None:
         super().on_ended(call)

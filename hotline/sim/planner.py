@@ -56,8 +56,9 @@ def plan_staffing(
 
     def meets(volunteers: int) -> bool:
         if volunteers not in curve:
-            night = run_night(scenario.with_volunteers(volunteers), population, "triage",
-                              redis_url=redis_url)  # fmt: skip
+            night = run_night(
+                scenario.with_volunteers(volunteers), population, "triage", redis_url=redis_url
+            )
             curve[volunteers] = figures(night)["chairs"]["wait_p90_s"]
             if on_try is not None:
                 on_try(volunteers, curve[volunteers])

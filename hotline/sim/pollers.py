@@ -30,8 +30,16 @@ TIMEOUT_S = 10.0
 
 
 class Poller(threading.Thread):
-    def __init__(self, base: str, name: str, password: str, path: str, every_s: float,
-                 offset_s: float, stop: threading.Event) -> None:  # fmt: skip
+    def __init__(
+        self,
+        base: str,
+        name: str,
+        password: str,
+        path: str,
+        every_s: float,
+        offset_s: float,
+        stop: threading.Event,
+    ) -> None:
         super().__init__(daemon=True, name=f"poller-{offset_s:.2f}")
         self._target = urllib.parse.urlsplit(base)
         self._name, self._password = name, password
@@ -74,8 +82,9 @@ class Poller(threading.Thread):
         token = _CSRF.search(page)
         if status != 200 or token is None:
             return False
-        form = urllib.parse.urlencode({"name": self._name, "password": self._password,
-                                       "csrf_token": token.group(1)})  # fmt: skip
+        form = urllib.parse.urlencode(
+            {"name": self._name, "password": self._password, "csrf_token": token.group(1)}
+        )
         status, _ = self._request("POST", "/console/login", form)
         return status == 303
 
@@ -93,8 +102,7 @@ class Poller(threading.Thread):
 
     def _send(self, method: str, path: str, body: str | None) -> tuple[int, str]:
         if self._connection is None:
-            self._connection = http.client.HTTPConnection(self._target.netloc,
-                                                          timeout=TIMEOUT_S)  # fmt: skip
+            self._connection = http.client.HTTPConnection(self._target.netloc, timeout=TIMEOUT_S)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self._cookies.items())}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -138,9 +146,10 @@ def summary(pollers: list[Poller]) -> dict[str, object]:
         "ok": statuses.get(200, 0),
         "failed": sum(p.failed for p in pollers),
         "by_status": {str(k): v for k, v in sorted(statuses.items())},
-        "p50_ms": _ms(latencies, 0.5), "p99_ms": _ms(latencies, 0.99),
+        "p50_ms": _ms(latencies, 0.5),
+        "p99_ms": _ms(latencies, 0.99),
         "max_ms": round(max(latencies, default=0.0) * 1000, 1),
-    }  # fmt: skip
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,9 +164,18 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    pollers = [Poller(args.url, args.user, password, args.path, args.every,
-                      offset_s=args.every * n / max(args.count, 1), stop=stop)
-               for n in range(args.count)]  # fmt: skip
+    pollers = [
+        Poller(
+            args.url,
+            args.user,
+            password,
+            args.path,
+            args.every,
+            offset_s=args.every * n / max(args.count, 1),
+            stop=stop,
+        )
+        for n in range(args.count)
+    ]
     ready = sum(1 for poller in pollers if not stop.is_set() and poller.sign_in())
     print(f"ready {ready}", flush=True)
     for poller in pollers:

@@ -77,10 +77,13 @@ def volunteer_spec(index: int, calls_in_at: float | None = None) -> VolunteerSpe
     """The night's volunteer number `index` (from 1): a phone and secrets of their own.
     Unless told otherwise they call in as the night opens, a second apart.
     """
-    return VolunteerSpec(index=index, phone=f"+1515444{index:04d}",
-                         pin=f"{(index * 7919) % 10**6:06d}",
-                         backup_code=f"{(index * 104729) % 10**8:08d}",
-                         calls_in_at=float(index) if calls_in_at is None else calls_in_at)
+    return VolunteerSpec(
+        index=index,
+        phone=f"+1515444{index:04d}",
+        pin=f"{(index * 7919) % 10**6:06d}",
+        backup_code=f"{(index * 104729) % 10**8:08d}",
+        calls_in_at=float(index) if calls_in_at is None else calls_in_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -99,40 +102,59 @@ class Population:
 def roster_precincts(population: Population, pin_key: bytes) -> list[Precinct]:
     """The night's roster as Hotline stores it: PINs and backup codes as keyed digests."""
     codes = population.backup_codes
-    return [Precinct(code=code, county=county, name=name,
-                     pin_digest=pin_digest(pin_key, code, pin), chair_phone=phone,
-                     backup_digest=backup_digest(pin_key, code, codes[code]))
-            for code, county, name, pin, phone in population.roster]  # fmt: skip
+    return [
+        Precinct(
+            code=code,
+            county=county,
+            name=name,
+            pin_digest=pin_digest(pin_key, code, pin),
+            chair_phone=phone,
+            backup_digest=backup_digest(pin_key, code, codes[code]),
+        )
+        for code, county, name, pin, phone in population.roster
+    ]
 
 
 def draw_population(scenario: Scenario, seed: int) -> Population:
     rng = random.Random(f"population:{seed}")
-    rows = read_roster(scenario.roster_file.read_text(encoding="utf-8"),
-                       layout=scenario.roster_format)  # fmt: skip
-    phones = _unique_numbers(rng, IOWA_AREA_CODES, len(rows) + (scenario.info.count
-                                                                 if scenario.info else 0))
+    rows = read_roster(
+        scenario.roster_file.read_text(encoding="utf-8"), layout=scenario.roster_format
+    )
+    phones = _unique_numbers(
+        rng, IOWA_AREA_CODES, len(rows) + (scenario.info.count if scenario.info else 0)
+    )
     pins = {row.code: f"{rng.randrange(10**6):06d}" for row in rows}
     spec = scenario.chairs
     registered = {row.code: rng.random() < spec.registered_phone_share for row in rows}
     roster = tuple(
-        (row.code, row.county, row.name, pins[row.code],
-         phones[i] if registered[row.code] else None)
+        (
+            row.code,
+            row.county,
+            row.name,
+            pins[row.code],
+            phones[i] if registered[row.code] else None,
+        )
         for i, row in enumerate(rows)
-    )  # fmt: skip
+    )
     calling = rows if spec.count is None else rng.sample(rows, min(spec.count, len(rows)))
     position = {row.code: i for i, row in enumerate(rows)}
     # Its own stream, so adding the choice did not change any other draw of a seed.
     callbacks = random.Random(f"callbacks:{seed}")
     chairs = tuple(
         ChairSpec(
-            index=n, precinct=row.code, county=row.county, name=row.name, pin=pins[row.code],
-            phone=phones[position[row.code]], registered=registered[row.code],
+            index=n,
+            precinct=row.code,
+            county=row.county,
+            name=row.name,
+            pin=pins[row.code],
+            phone=phones[position[row.code]],
+            registered=registered[row.code],
             first_call_at=_arrival_time(rng, spec.arrival),
             mistypes_pin=rng.random() < spec.mistype_pin_share,
             asks_callback=callbacks.random() < spec.asks_callback_share,
         )
         for n, row in enumerate(calling)
-    )  # fmt: skip
+    )
     volunteers = _volunteers(scenario, random.Random(f"volunteers:{seed}"))
     # Their own streams, so that adding them changed no other draw of a seed.
     codes = random.Random(f"backup-codes:{seed}")
@@ -140,20 +162,32 @@ def draw_population(scenario: Scenario, seed: int) -> Population:
     chairs = tuple(replace(chair, backup_code=backup_codes[chair.precinct]) for chair in chairs)
     sheets = worksheets(scenario.roster_format, [row.code for row in rows], seed)
     keypad = random.Random(f"keypad:{seed}")
-    chairs = tuple(replace(chair, worksheet=sheets[chair.precinct],
-                           keypad=keypad.random() < spec.keypad_share)
-                   for chair in chairs)  # fmt: skip
-    nuisance = _spoofing(scenario, _nuisance(scenario, rng), roster, volunteers,
-                         random.Random(f"spoofing:{seed}"))  # fmt: skip
+    chairs = tuple(
+        replace(chair, worksheet=sheets[chair.precinct], keypad=keypad.random() < spec.keypad_share)
+        for chair in chairs
+    )
+    nuisance = _spoofing(
+        scenario, _nuisance(scenario, rng), roster, volunteers, random.Random(f"spoofing:{seed}")
+    )
     info = ()
     if scenario.info is not None:
         info = tuple(
-            InfoSpec(index=n, caller_id=phones[len(rows) + n],
-                     first_call_at=_arrival_time(rng, scenario.info.arrival))
+            InfoSpec(
+                index=n,
+                caller_id=phones[len(rows) + n],
+                first_call_at=_arrival_time(rng, scenario.info.arrival),
+            )
             for n in range(scenario.info.count)
-        )  # fmt: skip
-    return Population(seed=seed, chairs=chairs, nuisance=nuisance, info=info, roster=roster,
-                      volunteers=volunteers, backup_codes=backup_codes)  # fmt: skip
+        )
+    return Population(
+        seed=seed,
+        chairs=chairs,
+        nuisance=nuisance,
+        info=info,
+        roster=roster,
+        volunteers=volunteers,
+        backup_codes=backup_codes,
+    )
 
 
 def _nuisance(scenario: Scenario, rng: random.Random) -> tuple[NuisanceSpec, ...]:
@@ -170,12 +204,18 @@ def _nuisance(scenario: Scenario, rng: random.Random) -> tuple[NuisanceSpec, ...
         else:
             caller_id, state = f"+1{rng.choice(IOWA_AREA_CODES)}666{n:04d}", "IA"
         stir = STIR_FAILED if rng.random() < spec.stir_failed_share else STIR_PASSED
-        callers.append(NuisanceSpec(
-            index=n, caller_id=caller_id, from_state=state, stir_verstat=stir,
-            first_call_at=rng.uniform(spec.start_s, min(spec.start_s + spec.redial_every_s,
-                                                        spec.end_s)),
-            guesses_pins=rng.random() < spec.guess_pins_share,
-        ))  # fmt: skip
+        callers.append(
+            NuisanceSpec(
+                index=n,
+                caller_id=caller_id,
+                from_state=state,
+                stir_verstat=stir,
+                first_call_at=rng.uniform(
+                    spec.start_s, min(spec.start_s + spec.redial_every_s, spec.end_s)
+                ),
+                guesses_pins=rng.random() < spec.guess_pins_share,
+            )
+        )
     return tuple(callers)
 
 
@@ -187,9 +227,13 @@ def _volunteers(scenario: Scenario, rng: random.Random) -> tuple[VolunteerSpec, 
     )
 
 
-def _spoofing(scenario: Scenario, callers: tuple[NuisanceSpec, ...], roster,
-              volunteers: tuple[VolunteerSpec, ...],
-              rng: random.Random) -> tuple[NuisanceSpec, ...]:  # fmt: skip
+def _spoofing(
+    scenario: Scenario,
+    callers: tuple[NuisanceSpec, ...],
+    roster,
+    volunteers: tuple[VolunteerSpec, ...],
+    rng: random.Random,
+) -> tuple[NuisanceSpec, ...]:
     """Give some nuisance callers a registered chair's or volunteer's phone as caller ID."""
     spec = scenario.nuisance
     if spec is None or not (spec.spoof_chair_share or spec.spoof_volunteer_share):
@@ -200,11 +244,13 @@ def _spoofing(scenario: Scenario, callers: tuple[NuisanceSpec, ...], roster,
     for caller in callers:
         draw = rng.random()
         if draw < spec.spoof_chair_share and chair_phones:
-            caller = replace(caller, caller_id=rng.choice(chair_phones), spoofs="chair",
-                             from_state="IA")  # fmt: skip
+            caller = replace(
+                caller, caller_id=rng.choice(chair_phones), spoofs="chair", from_state="IA"
+            )
         elif draw < spec.spoof_chair_share + spec.spoof_volunteer_share and volunteer_phones:
-            caller = replace(caller, caller_id=rng.choice(volunteer_phones), spoofs="volunteer",
-                             from_state="IA")  # fmt: skip
+            caller = replace(
+                caller, caller_id=rng.choice(volunteer_phones), spoofs="volunteer", from_state="IA"
+            )
         spoofed.append(caller)
     return tuple(spoofed)
 

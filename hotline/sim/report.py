@@ -39,8 +39,9 @@ def figures(night: Night) -> dict[str, Any]:
         until = chair.answered_at or chair.reported_at or chair.gave_up_at or end
         waits.append(until - chair.first_call_at)
         getting_in.append((chair.verified_at or until) - chair.first_call_at)
-    on_duty = [(volunteer.on_duty_at or end) - volunteer.starts_at
-               for volunteer in night.volunteers]  # fmt: skip
+    on_duty = [
+        (volunteer.on_duty_at or end) - volunteer.starts_at for volunteer in night.volunteers
+    ]
     checks = [count for hour in night.pin_checks.values() for count in hour.values()]
     nuisance_calls = [call for caller in night.nuisance for call in caller.calls]
     info_calls = [call for caller in night.info for call in caller.calls]
@@ -48,8 +49,11 @@ def figures(night: Night) -> dict[str, Any]:
         "chairs": {
             "count": sum(1 for c in night.chairs if c.first_call_at is not None),
             "answered": sum(1 for c in night.chairs if c.answered_at is not None),
-            "abandoned": sum(1 for c in night.chairs if c.first_call_at is not None
-                             and c.answered_at is None and c.reported_at is None),
+            "abandoned": sum(
+                1
+                for c in night.chairs
+                if c.first_call_at is not None and c.answered_at is None and c.reported_at is None
+            ),
             "calls": sum(len(c.calls) for c in night.chairs),
             "called_back": sum(1 for c in night.chairs if c.booked_callback),
             "wait_p50_s": round(percentile(waits, 50), 1),
@@ -87,14 +91,12 @@ def figures(night: Night) -> dict[str, Any]:
             "pin_checks_peak": max(checks, default=0),
             "pin_successes": sum(caller.pin_successes for caller in night.nuisance),
             # Expected successes over the night at most, by the PIN defence's bound.
-            "success_bound": None if night.success_bound is None
-            else round(night.success_bound, 6),
+            "success_bound": None if night.success_bound is None else round(night.success_bound, 6),
         },
         "reports": _reports(night),
         **({"rotation": _rotation(night)} if night.rotation is not None else {}),
-        "run": {"wall_s": round(night.wall_s, 2),
-                "webhooks": night.network.webhooks},
-    }  # fmt: skip
+        "run": {"wall_s": round(night.wall_s, 2), "webhooks": night.network.webhooks},
+    }
 
 
 def _reports(night: Night) -> dict[str, Any]:
@@ -107,10 +109,13 @@ def _reports(night: Night) -> dict[str, Any]:
     """
     end = night.ends_at
     calling = [chair for chair in night.chairs if chair.first_call_at is not None]
-    to_report = [(chair.reported_at or chair.gave_up_at or end) - chair.first_call_at
-                 for chair in calling]  # fmt: skip
-    by_channel = {channel: sum(1 for chair in calling if chair.report_channel == channel)
-                  for channel in ("keypad", "volunteer")}  # fmt: skip
+    to_report = [
+        (chair.reported_at or chair.gave_up_at or end) - chair.first_call_at for chair in calling
+    ]
+    by_channel = {
+        channel: sum(1 for chair in calling if chair.report_channel == channel)
+        for channel in ("keypad", "volunteer")
+    }
     sheets = {chair.spec.precinct: chair.spec.worksheet for chair in night.chairs}
     versions = [stored for kept in night.stored.values() for stored in kept]
     election = election_named(IOWA_2020)
@@ -122,21 +127,31 @@ def _reports(night: Night) -> dict[str, Any]:
         "keypad": by_channel["keypad"],
         "volunteer": by_channel["volunteer"],
         "volunteer_minutes_per_report": round(minutes / by_channel["volunteer"], 2)
-        if by_channel["volunteer"] else 0.0,
+        if by_channel["volunteer"]
+        else 0.0,
         "stored": len(night.stored) if stores else None,
         "held_back": night.held_back if stores else None,
-        "stored_blocking": sum(1 for stored in versions
-                               if any(f.blocking for f in stored.findings)
-                               or any(f.blocking for f in check(stored.report, election)))
-        if stores else None,
+        "stored_blocking": sum(
+            1
+            for stored in versions
+            if any(f.blocking for f in stored.findings)
+            or any(f.blocking for f in check(stored.report, election))
+        )
+        if stores
+        else None,
         "keypad_mistakes": sum(chair.keypad.made_mistakes for chair in calling),
-        "keypad_uncaught": sum(1 for stored in versions if stored.channel == "keypad"
-                               and not _as_keyed(stored.report, sheets.get(stored.precinct)))
-        if stores else None,
+        "keypad_uncaught": sum(
+            1
+            for stored in versions
+            if stored.channel == "keypad"
+            and not _as_keyed(stored.report, sheets.get(stored.precinct))
+        )
+        if stores
+        else None,
         "time_p50_s": round(percentile(to_report, 50), 1),
         "time_p90_s": round(percentile(to_report, 90), 1),
         "time_max_s": round(max(to_report, default=0.0), 1),
-    }  # fmt: skip
+    }
 
 
 def _rotation(night: Night) -> dict[str, Any]:
@@ -180,20 +195,27 @@ def _as_keyed(stored: PrecinctReport, sheet: PrecinctReport | None) -> bool:
     def counts(mapping) -> dict[str, int]:
         return {key: keyed_count(n) for key, n in mapping.items() if keyed_count(n)}
 
-    return (keyed_count(stored.attendance) == keyed_count(sheet.attendance)
-            and counts(stored.first) == counts(sheet.first)
-            and counts(stored.final) == counts(sheet.final))  # fmt: skip
+    return (
+        keyed_count(stored.attendance) == keyed_count(sheet.attendance)
+        and counts(stored.first) == counts(sheet.first)
+        and counts(stored.final) == counts(sheet.final)
+    )
 
 
 def _talk_seconds(night: Night, kind: str) -> float:
     """Volunteer time one kind of caller took: from being put through until the call
     ended, calls back included.
     """
-    return round(sum(
-        call.ended_at - call.connected_at for call in night.network.calls.values()
-        if call.agent.kind == kind and call.connected_at is not None
-        and call.ended_at is not None
-    ), 1)  # fmt: skip
+    return round(
+        sum(
+            call.ended_at - call.connected_at
+            for call in night.network.calls.values()
+            if call.agent.kind == kind
+            and call.connected_at is not None
+            and call.ended_at is not None
+        ),
+        1,
+    )
 
 
 ROWS: list[tuple[str, str, str]] = [

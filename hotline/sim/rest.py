@@ -47,9 +47,8 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("/Conferences/<ConferenceSid>/Participants.json", "GET", "list_participants"),
     ("/Conferences/<ConferenceSid>/Participants/<CallSid>.json", "GET", "fetch_participant"),
     ("/Conferences/<ConferenceSid>/Participants/<CallSid>.json", "POST", "update_participant"),
-    ("/Conferences/<ConferenceSid>/Participants/<CallSid>.json", "DELETE",
-     "delete_participant"),
-)  # fmt: skip
+    ("/Conferences/<ConferenceSid>/Participants/<CallSid>.json", "DELETE", "delete_participant"),
+)
 
 _PAGING = ("PageSize", "Page")
 _NUMBER_SETTINGS = tuple(name for name, _ in NUMBER_SETTINGS)
@@ -68,9 +67,8 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "update_incoming_number": _NUMBER_SETTINGS,
     "list_conferences": ("FriendlyName", "Status", *_PAGING),
     "list_participants": ("Muted", "Hold", *_PAGING),
-    "update_participant": ("Muted", "Hold", "Coaching", "CallSidToCoach",
-                           "EndConferenceOnExit"),
-}  # fmt: skip
+    "update_participant": ("Muted", "Hold", "Coaching", "CallSidToCoach", "EndConferenceOnExit"),
+}
 
 DEFAULT_TIMEOUT_S = 60
 MAX_TIMEOUT_S = 600
@@ -116,9 +114,13 @@ class NoOne(Listener):
         return Reply(hang_up=True)
 
 
-def create_rest_app(network: Network, *, auth_token: str,
-                    api_keys: Mapping[str, str] | None = None,
-                    outage: Outage | None = None) -> Flask:  # fmt: skip
+def create_rest_app(
+    network: Network,
+    *,
+    auth_token: str,
+    api_keys: Mapping[str, str] | None = None,
+    outage: Outage | None = None,
+) -> Flask:
     """The REST API over `network`. Credentials: the network's account SID with
     `auth_token`, or an API key SID from `api_keys` with that key's secret. While
     `outage` is on, every request is answered 503 before anything else is looked at.
@@ -127,8 +129,13 @@ def create_rest_app(network: Network, *, auth_token: str,
     credentials = {network.account_sid: auth_token, **(api_keys or {})}
     api = _Api(network)
     for path, method, endpoint in ROUTES:
-        app.add_url_rule(PREFIX + path, endpoint, getattr(api, endpoint), methods=[method],
-                         provide_automatic_options=False)  # fmt: skip
+        app.add_url_rule(
+            PREFIX + path,
+            endpoint,
+            getattr(api, endpoint),
+            methods=[method],
+            provide_automatic_options=False,
+        )
 
     @app.before_request
     def _unavailable() -> tuple[Response, int] | None:
@@ -144,8 +151,9 @@ def create_rest_app(network: Network, *, auth_token: str,
     def _authenticate() -> Response | None:
         auth = request.authorization
         secret = credentials.get(auth.username or "") if auth and auth.type == "basic" else None
-        if secret is None or not hmac.compare_digest((auth.password or "").encode(),
-                                                     secret.encode()):  # fmt: skip
+        if secret is None or not hmac.compare_digest(
+            (auth.password or "").encode(), secret.encode()
+        ):
             body = ApiError(401, 20003, "Authenticate").to_resource()
             body["detail"] = "Your AccountSid or AuthToken was incorrect."
             response = jsonify(body)
@@ -197,8 +205,9 @@ def _not_found() -> ApiError:
 def _params() -> dict[str, str]:
     """The declared parameters of this endpoint (PARAMETERS) that the request carries."""
     source = request.form if request.method == "POST" else request.args
-    return {name: source[name] for name in PARAMETERS.get(request.endpoint or "", ())
-            if name in source}  # fmt: skip
+    return {
+        name: source[name] for name in PARAMETERS.get(request.endpoint or "", ()) if name in source
+    }
 
 
 def _required(params: dict[str, str], name: str, code: int, message: str) -> str:
@@ -256,10 +265,15 @@ class _Api:
         factory = self.network.callees.get(to)
         agent, answer_after_s = factory() if factory is not None else (NoOne(), None)
         call = self.network.create_call(
-            agent, to=to, from_=from_, url=params.get("Url") or None,
-            twiml=params.get("Twiml") or None, status_callback=params.get("StatusCallback"),
+            agent,
+            to=to,
+            from_=from_,
+            url=params.get("Url") or None,
+            twiml=params.get("Twiml") or None,
+            status_callback=params.get("StatusCallback"),
             answer_after_s=answer_after_s,
-            timeout_s=_int(params.get("Timeout"), DEFAULT_TIMEOUT_S, 1, MAX_TIMEOUT_S))  # fmt: skip
+            timeout_s=_int(params.get("Timeout"), DEFAULT_TIMEOUT_S, 1, MAX_TIMEOUT_S),
+        )
         return _json(resources.call(self.network, call), 201)
 
     def fetch_call(self, Sid: str):
@@ -270,9 +284,9 @@ class _Api:
         status = params.get("Status")
         if status is not None and status not in ("completed", "canceled"):
             raise ApiError(400, 20001, f"Invalid Status: {status}")
-        call = self.network.update_call(Sid, url=params.get("Url") or None,
-                                        twiml=params.get("Twiml") or None,
-                                        status=status)  # fmt: skip
+        call = self.network.update_call(
+            Sid, url=params.get("Url") or None, twiml=params.get("Twiml") or None, status=status
+        )
         return _json(resources.call(self.network, call))
 
     # Queues and their members
@@ -286,8 +300,10 @@ class _Api:
 
     def list_members(self, QueueSid: str):
         queue = self.network.queue_by_sid(QueueSid)
-        members = [resources.member(self.network, self.network.member_resource(queue, call))
-                   for call in queue.members]  # fmt: skip
+        members = [
+            resources.member(self.network, self.network.member_resource(queue, call))
+            for call in queue.members
+        ]
         return _page(members, "queue_members", _params())
 
     def fetch_member(self, QueueSid: str, CallSid: str):
@@ -368,11 +384,15 @@ class _Api:
 
     def list_conferences(self):
         params = _params()
-        rooms = [room for room in self.network.conferences.values()
-                 if params.get("FriendlyName") in (None, room.name)
-                 and params.get("Status") in (None, resources.conference_status(room))]  # fmt: skip
-        return _page([resources.conference(self.network, room) for room in rooms],
-                     "conferences", params)  # fmt: skip
+        rooms = [
+            room
+            for room in self.network.conferences.values()
+            if params.get("FriendlyName") in (None, room.name)
+            and params.get("Status") in (None, resources.conference_status(room))
+        ]
+        return _page(
+            [resources.conference(self.network, room) for room in rooms], "conferences", params
+        )
 
     def fetch_conference(self, Sid: str):
         return _json(resources.conference(self.network, self.network.conference_by_sid(Sid)))
@@ -381,9 +401,14 @@ class _Api:
         params = _params()
         room = self.network.conference_by_sid(ConferenceSid)
         listed = [self._participant(room.sid, call.sid) for call in room.participants]
-        listed = [p for p in listed
-                  if all(name not in params or p[name.lower()] == _bool(params[name])
-                         for name in ("Muted", "Hold"))]  # fmt: skip
+        listed = [
+            p
+            for p in listed
+            if all(
+                name not in params or p[name.lower()] == _bool(params[name])
+                for name in ("Muted", "Hold")
+            )
+        ]
         return _page(listed, "participants", params)
 
     def fetch_participant(self, ConferenceSid: str, CallSid: str):

@@ -34,28 +34,44 @@ def call(network: Network, sim_call: SimCall) -> dict[str, object]:
     resource = sim_call.to_resource(network.account_sid)
     updated = sim_call.ended_at or sim_call.answered_at or sim_call.created_at
     base = str(resource["uri"]).removesuffix(".json")
-    resource.update({
-        "date_created": rfc2822(sim_call.created_at), "date_updated": rfc2822(updated),
-        "start_time": None if sim_call.status == "queued" else rfc2822(sim_call.created_at),
-        "end_time": rfc2822(sim_call.ended_at), "parent_call_sid": None,
-        "phone_number_sid": None, "to_formatted": sim_call.to,
-        "from_formatted": sim_call.from_, "answered_by": None, "forwarded_from": None,
-        "caller_name": None, "group_sid": None, "trunk_sid": None, "queue_time": "0",
-        "price": None, "price_unit": "USD",
-        "subresource_uris": {name: f"{base}/{name.title()}.json"
-                             for name in ("notifications", "recordings")},
-    })  # fmt: skip
+    resource.update(
+        {
+            "date_created": rfc2822(sim_call.created_at),
+            "date_updated": rfc2822(updated),
+            "start_time": None if sim_call.status == "queued" else rfc2822(sim_call.created_at),
+            "end_time": rfc2822(sim_call.ended_at),
+            "parent_call_sid": None,
+            "phone_number_sid": None,
+            "to_formatted": sim_call.to,
+            "from_formatted": sim_call.from_,
+            "answered_by": None,
+            "forwarded_from": None,
+            "caller_name": None,
+            "group_sid": None,
+            "trunk_sid": None,
+            "queue_time": "0",
+            "price": None,
+            "price_unit": "USD",
+            "subresource_uris": {
+                name: f"{base}/{name.title()}.json" for name in ("notifications", "recordings")
+            },
+        }
+    )
     return resource
 
 
 def queue(network: Network, sim_queue: SimQueue) -> dict[str, object]:
     return {
-        "sid": sim_queue.sid, "account_sid": network.account_sid,
-        "friendly_name": sim_queue.name, "current_size": len(sim_queue.members),
-        "max_size": MAX_QUEUE_SIZE, "average_wait_time": sim_queue.average_wait_s(),
-        "date_created": None, "date_updated": None,
+        "sid": sim_queue.sid,
+        "account_sid": network.account_sid,
+        "friendly_name": sim_queue.name,
+        "current_size": len(sim_queue.members),
+        "max_size": MAX_QUEUE_SIZE,
+        "average_wait_time": sim_queue.average_wait_s(),
+        "date_created": None,
+        "date_updated": None,
         "uri": f"{account_uri(network)}/Queues/{sim_queue.sid}.json",
-    }  # fmt: skip
+    }
 
 
 def member(network: Network, resource: dict[str, object]) -> dict[str, object]:
@@ -69,16 +85,27 @@ def message(record: dict[str, object]) -> dict[str, object]:
     created = rfc2822(record["sent_at"])  # type: ignore[arg-type]
     uri = str(record["uri"])
     return {
-        "sid": record["sid"], "account_sid": record["account_sid"], "to": record["to"],
-        "from": record["from"] or None, "body": record["body"], "status": record["status"],
-        "direction": record["direction"], "num_segments": record["num_segments"],
-        "num_media": "0", "api_version": record["api_version"], "uri": uri,
+        "sid": record["sid"],
+        "account_sid": record["account_sid"],
+        "to": record["to"],
+        "from": record["from"] or None,
+        "body": record["body"],
+        "status": record["status"],
+        "direction": record["direction"],
+        "num_segments": record["num_segments"],
+        "num_media": "0",
+        "api_version": record["api_version"],
+        "uri": uri,
         "messaging_service_sid": record.get("messaging_service_sid"),
-        "date_created": created, "date_updated": created, "date_sent": None,
-        "error_code": record.get("error_code"), "error_message": None, "price": None,
+        "date_created": created,
+        "date_updated": created,
+        "date_sent": None,
+        "error_code": record.get("error_code"),
+        "error_message": None,
+        "price": None,
         "price_unit": "USD",
         "subresource_uris": {"media": uri.removesuffix(".json") + "/Media.json"},
-    }  # fmt: skip
+    }
 
 
 # What a number can do: every number the stand-in sells or owns takes calls and texts.
@@ -157,33 +184,50 @@ def conference_status(conference: Conference) -> str:
 def conference(network: Network, room: Conference) -> dict[str, object]:
     uri = f"{account_uri(network)}/Conferences/{room.sid}.json"
     return {
-        "sid": room.sid, "account_sid": network.account_sid, "friendly_name": room.name,
-        "status": conference_status(room), "region": "us1", "api_version": API_VERSION,
-        "date_created": None, "date_updated": None, "uri": uri,
-        "reason_conference_ended": None, "call_sid_ending_conference": None,
-        "subresource_uris": {"participants": uri.removesuffix(".json") + "/Participants.json",
-                             "recordings": uri.removesuffix(".json") + "/Recordings.json"},
-    }  # fmt: skip
+        "sid": room.sid,
+        "account_sid": network.account_sid,
+        "friendly_name": room.name,
+        "status": conference_status(room),
+        "region": "us1",
+        "api_version": API_VERSION,
+        "date_created": None,
+        "date_updated": None,
+        "uri": uri,
+        "reason_conference_ended": None,
+        "call_sid_ending_conference": None,
+        "subresource_uris": {
+            "participants": uri.removesuffix(".json") + "/Participants.json",
+            "recordings": uri.removesuffix(".json") + "/Recordings.json",
+        },
+    }
 
 
-def participant(network: Network, room: Conference, sim_call: SimCall,
-                settings: dict[str, object]) -> dict[str, object]:  # fmt: skip
+def participant(
+    network: Network, room: Conference, sim_call: SimCall, settings: dict[str, object]
+) -> dict[str, object]:
     """A call in a conference; `settings` holds what REST updates set (Hold, Muted, ...)."""
     return {
-        "account_sid": network.account_sid, "call_sid": sim_call.sid,
-        "conference_sid": room.sid, "label": None, "status": "connected",
-        "hold": bool(settings.get("hold", False)), "muted": bool(settings.get("muted", False)),
+        "account_sid": network.account_sid,
+        "call_sid": sim_call.sid,
+        "conference_sid": room.sid,
+        "label": None,
+        "status": "connected",
+        "hold": bool(settings.get("hold", False)),
+        "muted": bool(settings.get("muted", False)),
         "coaching": bool(settings.get("coaching", False)),
         "call_sid_to_coach": settings.get("call_sid_to_coach"),
         "end_conference_on_exit": sim_call.sid in room.end_on_exit,
-        "start_conference_on_enter": True, "queue_time": None,
-        "date_created": rfc2822(sim_call.connected_at), "date_updated": None,
+        "start_conference_on_enter": True,
+        "queue_time": None,
+        "date_created": rfc2822(sim_call.connected_at),
+        "date_updated": None,
         "uri": f"{account_uri(network)}/Conferences/{room.sid}/Participants/{sim_call.sid}.json",
-    }  # fmt: skip
+    }
 
 
-def page(items: Sequence[dict[str, object]], key: str, uri: str, *,
-         page_size: int, page_number: int) -> dict[str, object]:  # fmt: skip
+def page(
+    items: Sequence[dict[str, object]], key: str, uri: str, *, page_size: int, page_number: int
+) -> dict[str, object]:
     """One page of a list, in Twilio's envelope (first page: Page=0)."""
     start = page_size * page_number
     chunk = list(items[start : start + page_size])
@@ -192,9 +236,13 @@ def page(items: Sequence[dict[str, object]], key: str, uri: str, *,
         return f"{uri}?{urlencode({'PageSize': page_size, 'Page': number})}"
 
     return {
-        key: chunk, "uri": page_uri(page_number), "first_page_uri": page_uri(0),
+        key: chunk,
+        "uri": page_uri(page_number),
+        "first_page_uri": page_uri(0),
         "next_page_uri": page_uri(page_number + 1) if start + page_size < len(items) else None,
         "previous_page_uri": page_uri(page_number - 1) if page_number > 0 else None,
-        "page": page_number, "page_size": page_size, "start": start,
+        "page": page_number,
+        "page_size": page_size,
+        "start": start,
         "end": start + max(len(chunk) - 1, 0),
-    }  # fmt: skip
+    }

@@ -194,13 +194,15 @@ def _scenario(data: dict[str, Any], path: Path) -> Scenario:
         nuisance=_nuisance(data["nuisance"], duration) if "nuisance" in data else None,
         info=_info(data["info"], duration) if "info" in data else None,
         volunteers=Volunteers(
-            count=_count(_require(volunteers, "count", "volunteers"), "volunteers.count",
-                         minimum=1),
+            count=_count(
+                _require(volunteers, "count", "volunteers"), "volunteers.count", minimum=1
+            ),
             call_in=_arrival(volunteers["call_in"], duration, "volunteers.call_in")
-            if "call_in" in volunteers else None,
+            if "call_in" in volunteers
+            else None,
         ),
         leak=_leak(data["leak"], duration) if "leak" in data else None,
-    )  # fmt: skip
+    )
 
 
 def _chairs(section: dict[str, Any], duration: float) -> Chairs:
@@ -212,16 +214,14 @@ def _chairs(section: dict[str, Any], duration: float) -> Chairs:
         mistype_pin_share=_share(section, "mistype_pin_share", "chairs"),
         asks_callback_share=_share(section, "asks_callback_share", "chairs"),
         keypad_share=_share(section, "keypad_share", "chairs"),
-        keypad_seconds_per_entry=_duration(section, "keypad_seconds_per_entry", "chairs",
-                                           "4s"),
+        keypad_seconds_per_entry=_duration(section, "keypad_seconds_per_entry", "chairs", "4s"),
         keypad_mistake_rate=_share(section, "keypad_mistake_rate", "chairs"),
         readback_catch_share=_share(section, "readback_catch_share", "chairs"),
         patience_s=_duration(section, "patience", "chairs"),
         call_back_after_s=_duration(section, "call_back_after", "chairs"),
-        max_calls=_count(_require(section, "max_calls", "chairs"), "chairs.max_calls",
-                         minimum=1),
+        max_calls=_count(_require(section, "max_calls", "chairs"), "chairs.max_calls", minimum=1),
         talk_s=_duration(section, "talk", "chairs"),
-    )  # fmt: skip
+    )
 
 
 def _nuisance(section: dict[str, Any], duration: float) -> Nuisance:
@@ -232,29 +232,31 @@ def _nuisance(section: dict[str, Any], duration: float) -> Nuisance:
     redial_every = _duration(section, "redial_every", "nuisance")
     if redial_every <= 0:
         raise ValueError("nuisance.redial_every must be longer than zero")
-    spoofing = (_share(section, "spoof_chair_share", "nuisance")
-                + _share(section, "spoof_volunteer_share", "nuisance"))  # fmt: skip
+    spoofing = _share(section, "spoof_chair_share", "nuisance") + _share(
+        section, "spoof_volunteer_share", "nuisance"
+    )
     if spoofing > 1:
-        raise ValueError("nuisance.spoof_chair_share and spoof_volunteer_share add up to more "
-                         "than 1")  # fmt: skip
+        raise ValueError(
+            "nuisance.spoof_chair_share and spoof_volunteer_share add up to more than 1"
+        )
     return Nuisance(
-        numbers=_count(_require(section, "numbers", "nuisance"), "nuisance.numbers",
-                       minimum=0),
+        numbers=_count(_require(section, "numbers", "nuisance"), "nuisance.numbers", minimum=0),
         start_s=start,
         end_s=end,
         redial_every_s=redial_every,
         hang_up_after_s=_duration(section, "hang_up_after", "nuisance"),
         hold_patience_s=_duration(section, "hold_patience", "nuisance"),
         talk_s=_duration(section, "talk", "nuisance"),
-        gives_up_after_busy=_count(section.get("gives_up_after_busy", 1_000_000),
-                                   "nuisance.gives_up_after_busy", minimum=1),
+        gives_up_after_busy=_count(
+            section.get("gives_up_after_busy", 1_000_000), "nuisance.gives_up_after_busy", minimum=1
+        ),
         guess_pins_share=_share(section, "guess_pins_share", "nuisance"),
         withheld_share=_share(section, "withheld_share", "nuisance"),
         out_of_state_share=_share(section, "out_of_state_share", "nuisance"),
         stir_failed_share=_share(section, "stir_failed_share", "nuisance"),
         spoof_chair_share=_share(section, "spoof_chair_share", "nuisance"),
         spoof_volunteer_share=_share(section, "spoof_volunteer_share", "nuisance"),
-    )  # fmt: skip
+    )
 
 
 def _leak(section: dict[str, Any], duration: float) -> Leak:
@@ -282,8 +284,13 @@ def _arrival(section: dict[str, Any], duration: float, where: str) -> Arrival:
     if shape == "uniform":
         return Arrival(shape, start, end)
     if shape == "normal":
-        return Arrival(shape, start, end, _duration(section, "peak", where),
-                       _duration(section, "spread", where))  # fmt: skip
+        return Arrival(
+            shape,
+            start,
+            end,
+            _duration(section, "peak", where),
+            _duration(section, "spread", where),
+        )
     raise ValueError(f'{where}.shape must be "normal" or "uniform", not {shape!r}')
 
 
@@ -295,8 +302,9 @@ def _require(section: dict[str, Any], key: str, where: str) -> Any:
         raise KeyError(f"{where}.{key}" if where else key) from None
 
 
-def _duration(section: dict[str, Any], key: str, where: str,
-              default: str | float | None = None) -> float:  # fmt: skip
+def _duration(
+    section: dict[str, Any], key: str, where: str, default: str | float | None = None
+) -> float:
     value = _require(section, key, where) if default is None else section.get(key, default)
     try:
         return parse_duration(value)

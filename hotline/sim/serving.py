@@ -37,8 +37,9 @@ class LoopbackServer:
     def __call__(self, environ, start_response):
         if self._app is None:
             # Up before its app: a server that is not ready yet, as a client would find one.
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain"),
-                                                       ("Retry-After", "1")])  # fmt: skip
+            start_response(
+                "503 Service Unavailable", [("Content-Type", "text/plain"), ("Retry-After", "1")]
+            )
             return [b"not ready"]
         return self._app(environ, start_response)
 
@@ -46,11 +47,13 @@ class LoopbackServer:
 @contextlib.contextmanager
 def loopback_server() -> Iterator[LoopbackServer]:
     holder: dict[str, LoopbackServer] = {}
-    server = make_server("127.0.0.1", 0, lambda e, s: holder["app"](e, s), threaded=False,
-                         request_handler=_Quiet)  # fmt: skip
+    server = make_server(
+        "127.0.0.1", 0, lambda e, s: holder["app"](e, s), threaded=False, request_handler=_Quiet
+    )
     holder["app"] = LoopbackServer(server)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="sim-http", daemon=True)  # fmt: skip
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sim-http", daemon=True
+    )
     thread.start()
     try:
         yield holder["app"]

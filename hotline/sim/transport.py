@@ -29,8 +29,7 @@ _quoted = lru_cache(maxsize=1 << 16)(urllib.parse.quote_plus)
 
 def form_body(params: dict[str, str]) -> str:
     """`urllib.parse.urlencode(params)` for a form of strings, byte for byte."""
-    return "&".join(f"{_quoted(str(name))}={_quoted(str(value))}"
-                    for name, value in params.items())  # fmt: skip
+    return "&".join(f"{_quoted(str(name))}={_quoted(str(value))}" for name, value in params.items())
 
 
 class _Signer:
@@ -109,8 +108,9 @@ class HttpTransport:
     does. Each request's time to its answer is kept in `latencies` (seconds).
     """
 
-    def __init__(self, auth_token: str, *, timeout_s: float = 15.0,
-                 backends: list[str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, auth_token: str, *, timeout_s: float = 15.0, backends: list[str] | None = None
+    ) -> None:
         self._signer = _Signer(auth_token)
         self._timeout = timeout_s
         self._connections: dict[str, http.client.HTTPConnection] = {}
@@ -154,8 +154,11 @@ class HttpTransport:
     def _connection(self, parts: urllib.parse.SplitResult) -> http.client.HTTPConnection:
         connection = self._connections.get(parts.netloc)
         if connection is None:
-            factory = (http.client.HTTPSConnection if parts.scheme == "https"
-                       else http.client.HTTPConnection)  # fmt: skip
+            factory = (
+                http.client.HTTPSConnection
+                if parts.scheme == "https"
+                else http.client.HTTPConnection
+            )
             connection = factory(parts.netloc, timeout=self._timeout)
             self._connections[parts.netloc] = connection
         return connection

@@ -11,8 +11,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Enqueue", "Dial", "Reject",
-                   "Hangup", "Leave"})  # fmt: skip
+VERBS = frozenset(
+    {"Say", "Play", "Pause", "Gather", "Redirect", "Enqueue", "Dial", "Reject", "Hangup", "Leave"}
+)
 # What Twilio allows inside a wait URL's document (Enqueue's waitUrl).
 WAIT_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Leave", "Hangup"})
 

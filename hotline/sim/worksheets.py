@@ -44,8 +44,9 @@ def published_reports() -> dict[str, PrecinctReport]:
     for precinct in read_published(PUBLISHED_FILE.read_text(encoding="utf-8"), election()):
         if precinct.rules is None:
             continue  # a satellite caucus: not on the roster, no chair calls for it
-        reports[precinct.rules.code] = with_inferred_tosses(precinct.report, precinct.rules,
-                                                            precinct.sdes)  # fmt: skip
+        reports[precinct.rules.code] = with_inferred_tosses(
+            precinct.report, precinct.rules, precinct.sdes
+        )
     return reports
 
 

@@ -24,15 +24,17 @@ class Judged:
     chair_language: str | None = None
 
 
-def judge(svc: Services, *, call_sid: str, number: str | None,
-          request: dict[str, str]) -> Judged | None:  # fmt: skip
+def judge(
+    svc: Services, *, call_sid: str, number: str | None, request: dict[str, str]
+) -> Judged | None:
     """The verdict on an arriving call, or None when a block is already in force (the
     call is refused without a verdict). It is judged by the policy in force, tonight's
     thresholds included (store/tonight.py), which the same round trip brought. A verdict
     off the common path is recorded and counted now, with any block it calls for.
     """
-    arrival = svc.store.calls.arrive(now=svc.clock.now(), call_sid=call_sid, number=number,
-                                     request=request)  # fmt: skip
+    arrival = svc.store.calls.arrive(
+        now=svc.clock.now(), call_sid=call_sid, number=number, request=request
+    )
     if arrival.block is not None:
         return None
     verdict = decide(arrival.facts, arrival.policy)

@@ -12,8 +12,9 @@ from hotline.store.calls import CallRecord
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
-def status_changed(svc: Services, *, call_sid: str, status: str, sequence: int | None,
-                   duration_s: int | None) -> None:  # fmt: skip
+def status_changed(
+    svc: Services, *, call_sid: str, status: str, sequence: int | None, duration_s: int | None
+) -> None:
     """Twilio's status callback: idempotent and order-tolerant (a late or repeated
     callback changes nothing). Calls this hotline never answered are ignored.
     """
@@ -21,10 +22,16 @@ def status_changed(svc: Services, *, call_sid: str, status: str, sequence: int |
     if record is None:
         return
     terminal = status in TERMINAL_STATUSES
-    ended = svc.store.calls.end(now=svc.clock.now(), call_sid=call_sid, status=status,
-                                sequence=sequence, duration_s=duration_s, terminal=terminal,
-                                precinct=record.precinct,
-                                keep_place_s=svc.settings.keep_place_for_s)  # fmt: skip
+    ended = svc.store.calls.end(
+        now=svc.clock.now(),
+        call_sid=call_sid,
+        status=status,
+        sequence=sequence,
+        duration_s=duration_s,
+        terminal=terminal,
+        precinct=record.precinct,
+        keep_place_s=svc.settings.keep_place_for_s,
+    )
     if ended.applied and terminal:
         _after_call_end(svc, call_sid, record)
 

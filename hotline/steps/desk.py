@@ -29,8 +29,9 @@ def finish_call(svc: Services, volunteer_id: str, call_sid: str) -> None:
     enqueue_dispatch(svc)
 
 
-def flag_caller(svc: Services, *, volunteer_id: str, call_sid: str, precinct: str,
-                author: str) -> bool:  # fmt: skip
+def flag_caller(
+    svc: Services, *, volunteer_id: str, call_sid: str, precinct: str, author: str
+) -> bool:
     """A volunteer says the caller is a nuisance: their number blocked and flagged, the
     call ended. False when the caller withheld their number (nothing to block).
     """
@@ -48,8 +49,9 @@ def put_back(svc: Services, call_sid: str, author: str) -> ParkedChair | None:
     """A parked chair back in line, in their place, and dispatch run; None when that
     chair is no longer parked.
     """
-    chair = svc.store.parked.put_back(call_sid, author=author,
-                                      reason="put back in line in the console")  # fmt: skip
+    chair = svc.store.parked.put_back(
+        call_sid, author=author, reason="put back in line in the console"
+    )
     if chair is not None:
         enqueue_dispatch(svc)
     return chair

@@ -8,8 +8,15 @@ from hotline.jobs import enqueue_dispatch
 from hotline.services import Services
 
 
-def place_in_line(svc: Services, *, call_sid: str, precinct: str, number: str | None,
-                  hotline_number: str | None, waited_s: int) -> int | None:  # fmt: skip
+def place_in_line(
+    svc: Services,
+    *,
+    call_sid: str,
+    precinct: str,
+    number: str | None,
+    hotline_number: str | None,
+    waited_s: int,
+) -> int | None:
     """The holding chair's 1-based place in the line, or None when they are not in it.
     `precinct` is the one the wait URL names ("" when it names none).
     """
@@ -17,10 +24,14 @@ def place_in_line(svc: Services, *, call_sid: str, precinct: str, number: str | 
     if position is None and precinct:
         # Redis lost this chair (a restart): Twilio's queue still holds the call, and the
         # reconcile job has said so; the wait URL, which Twilio keeps, names the precinct.
-        position = svc.store.line.adopt(now=svc.clock.now(), call_sid=call_sid,
-                                        precinct=precinct, number=number,
-                                        hotline_number=hotline_number,
-                                        waited_s=waited_s)  # fmt: skip
+        position = svc.store.line.adopt(
+            now=svc.clock.now(),
+            call_sid=call_sid,
+            precinct=precinct,
+            number=number,
+            hotline_number=hotline_number,
+            waited_s=waited_s,
+        )
         first = position is not None
     if first:
         enqueue_dispatch(svc)  # now the call can be moved out of the queue

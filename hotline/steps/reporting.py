@@ -76,8 +76,10 @@ def parse_group(digits: str, election: Election, attendance: int) -> Entry | Pro
     if candidate is None:
         return Problem("report_unknown_candidate", {"number": str(number)})
     if count > attendance or count > MAX_COUNT:
-        return Problem("report_count_too_high", {"count": str(count), "name": candidate.name,
-                                                 "attendance": str(attendance)})  # fmt: skip
+        return Problem(
+            "report_count_too_high",
+            {"count": str(count), "name": candidate.name, "attendance": str(attendance)},
+        )
     return Entry(candidate, count)
 
 
@@ -100,8 +102,7 @@ def current(svc: Services, precinct: str) -> Draft | None:
 
 def keep(svc: Services, precinct: str, caller: Caller, draft: Draft) -> Draft:
     draft = replace(draft, call_sid=caller.call_sid, updated_at=svc.clock.now())
-    svc.store.results.save_draft(precinct, caller.call_sid, draft,
-                                 svc.settings.results_draft_ttl_s)  # fmt: skip
+    svc.store.results.save_draft(precinct, caller.call_sid, draft, svc.settings.results_draft_ttl_s)
     return draft
 
 
@@ -120,9 +121,15 @@ def to_volunteer(svc: Services, caller: Caller, precinct: str) -> None:
     """
     record = svc.store.calls.get(caller.call_sid)
     arrived_at = record.started_at if record and record.started_at else None
-    svc.store.line.join(now=svc.clock.now(), precinct=precinct, call_sid=caller.call_sid,
-                        number=caller.number, verified_how="keypad-report",
-                        hotline_number=caller.dialled, arrived_at=arrived_at)  # fmt: skip
+    svc.store.line.join(
+        now=svc.clock.now(),
+        precinct=precinct,
+        call_sid=caller.call_sid,
+        number=caller.number,
+        verified_how="keypad-report",
+        hotline_number=caller.dialled,
+        arrived_at=arrived_at,
+    )
 
 
 def with_count(draft: Draft, stage: str, key: str, count: int) -> Draft:
@@ -151,8 +158,7 @@ class Review:
     @property
     def warnings(self) -> tuple[Finding, ...]:
         # An unsettled toss is asked about, never read out as a warning.
-        return tuple(f for f in self.findings
-                     if not f.blocking and f.code != "unsettled-coin-toss")  # fmt: skip
+        return tuple(f for f in self.findings if not f.blocking and f.code != "unsettled-coin-toss")
 
     @property
     def toss(self) -> iowa2020.Tie | None:
@@ -172,8 +178,9 @@ def with_toss(draft: Draft, between: tuple[str, ...], winner: str) -> Draft:
     return replace(draft, coin_tosses=(*draft.coin_tosses, CoinToss(between, winner)))
 
 
-def confirm(svc: Services, caller: Caller, precinct: str, draft: Draft,
-            idempotency_key: str) -> StoredReport | Review:  # fmt: skip
+def confirm(
+    svc: Services, caller: Caller, precinct: str, draft: Draft, idempotency_key: str
+) -> StoredReport | Review:
     """Store the draft as the precinct's next version (the draft deleted with it, in one
     transaction), or the review that refuses it.
     """
@@ -181,8 +188,12 @@ def confirm(svc: Services, caller: Caller, precinct: str, draft: Draft,
     if checked.blocking or checked.toss is not None:
         return checked
     stored = svc.store.results.save(
-        checked.report, channel="keypad", author=f"keypad:{mask_number(caller.number)}",
-        now=svc.clock.now(), findings=checked.findings, idempotency_key=idempotency_key,
+        checked.report,
+        channel="keypad",
+        author=f"keypad:{mask_number(caller.number)}",
+        now=svc.clock.now(),
+        findings=checked.findings,
+        idempotency_key=idempotency_key,
         clear_draft=True,
-    )  # fmt: skip
+    )
     return stored

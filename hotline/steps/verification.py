@@ -102,8 +102,16 @@ def volunteer_secret(svc: Services, volunteer: Volunteer) -> Secret:
 # Chairs
 
 
-def check_chair_pin(svc: Services, caller: Caller, precinct: Precinct, digits: str, *,
-                    attempt: int, how: str, strict: bool = False) -> Outcome:  # fmt: skip
+def check_chair_pin(
+    svc: Services,
+    caller: Caller,
+    precinct: Precinct,
+    digits: str,
+    *,
+    attempt: int,
+    how: str,
+    strict: bool = False,
+) -> Outcome:
     """A chair keyed a PIN; verified, they join the line. `strict` (flood mode, for a
     caller not on a registered chair phone): the PIN alone is never enough.
     """
@@ -116,8 +124,9 @@ def check_chair_pin(svc: Services, caller: Caller, precinct: Precinct, digits: s
     return outcome
 
 
-def check_chair_backup(svc: Services, caller: Caller, precinct: Precinct, code: str, *,
-                       attempt: int) -> Outcome:  # fmt: skip
+def check_chair_backup(
+    svc: Services, caller: Caller, precinct: Precinct, code: str, *, attempt: int
+) -> Outcome:
     """A chair keyed the backup code after the PIN; verified, they join the line."""
     outcome = _check_backup(svc, caller, chair_secret(svc, precinct), code, attempt)
     if outcome.result is Result.VERIFIED:
@@ -125,19 +134,27 @@ def check_chair_backup(svc: Services, caller: Caller, precinct: Precinct, code: 
     return outcome
 
 
-def _join_line(svc: Services, caller: Caller, precinct: str, how: str,
-               arrived_at: float | None = None) -> None:  # fmt: skip
+def _join_line(
+    svc: Services, caller: Caller, precinct: str, how: str, arrived_at: float | None = None
+) -> None:
     # Dispatch waits for the wait URL: Twilio queues the call only after "verified".
-    svc.store.line.join(now=svc.clock.now(), precinct=precinct, call_sid=caller.call_sid,
-                        number=caller.number, verified_how=how, hotline_number=caller.dialled,
-                        arrived_at=arrived_at)  # fmt: skip
+    svc.store.line.join(
+        now=svc.clock.now(),
+        precinct=precinct,
+        call_sid=caller.call_sid,
+        number=caller.number,
+        verified_how=how,
+        hotline_number=caller.dialled,
+        arrived_at=arrived_at,
+    )
 
 
 # Volunteers
 
 
-def check_volunteer_pin(svc: Services, caller: Caller, volunteer: Volunteer, digits: str, *,
-                        attempt: int) -> Outcome:  # fmt: skip
+def check_volunteer_pin(
+    svc: Services, caller: Caller, volunteer: Volunteer, digits: str, *, attempt: int
+) -> Outcome:
     """A volunteer keyed their PIN; verified, they are on duty in their room."""
     outcome = _check_pin(svc, caller, volunteer_secret(svc, volunteer), digits, attempt)
     if outcome.result is Result.VERIFIED:
@@ -145,8 +162,9 @@ def check_volunteer_pin(svc: Services, caller: Caller, volunteer: Volunteer, dig
     return outcome
 
 
-def check_volunteer_backup(svc: Services, caller: Caller, volunteer: Volunteer, code: str, *,
-                           attempt: int) -> Outcome:  # fmt: skip
+def check_volunteer_backup(
+    svc: Services, caller: Caller, volunteer: Volunteer, code: str, *, attempt: int
+) -> Outcome:
     outcome = _check_backup(svc, caller, volunteer_secret(svc, volunteer), code, attempt)
     if outcome.result is Result.VERIFIED:
         _on_duty(svc, caller, volunteer.id)
@@ -154,8 +172,9 @@ def check_volunteer_backup(svc: Services, caller: Caller, volunteer: Volunteer, 
 
 
 def _on_duty(svc: Services, caller: Caller, volunteer_id: str) -> None:
-    svc.store.dispatch.volunteer_ready(volunteer_id, call_sid=caller.call_sid,
-                                       room=room_for(volunteer_id), now=svc.clock.now())
+    svc.store.dispatch.volunteer_ready(
+        volunteer_id, call_sid=caller.call_sid, room=room_for(volunteer_id), now=svc.clock.now()
+    )
     enqueue_dispatch(svc)
 
 
@@ -170,21 +189,24 @@ def answer_call_back(svc: Services, verification_id: str, call_sid: str) -> Veri
     if verification is not None:
         volunteer = verification.kind == "volunteer"
         svc.store.calls.record_leg(
-            now=svc.clock.now(), call_sid=call_sid, number=verification.phone,
-            kind="volunteer" if volunteer else "caller", verdict="call-back",
+            now=svc.clock.now(),
+            call_sid=call_sid,
+            number=verification.phone,
+            kind="volunteer" if volunteer else "caller",
+            verdict="call-back",
             volunteer_id=verification.target if volunteer else None,
-        )  # fmt: skip
+        )
     return verification
 
 
-def check_call_back_pin(svc: Services, verification: Verification, call_sid: str,
-                        digits: str, *, attempt: int) -> Outcome:  # fmt: skip
+def check_call_back_pin(
+    svc: Services, verification: Verification, call_sid: str, digits: str, *, attempt: int
+) -> Outcome:
     """The PIN keyed on a call back. Only the registered phone's holder is on this call,
     so no budget applies; a chair keeps the place of the call that asked for it.
     """
     store = svc.store
-    caller = Caller(call_sid=call_sid, number=verification.phone,
-                    dialled=verification.from_number)  # fmt: skip
+    caller = Caller(call_sid=call_sid, number=verification.phone, dialled=verification.from_number)
     if verification.kind == "volunteer":
         volunteer = store.volunteers.get(verification.target)
         secret = volunteer_secret(svc, volunteer) if volunteer else None
@@ -197,8 +219,9 @@ def check_call_back_pin(svc: Services, verification: Verification, call_sid: str
     if verification.kind == "volunteer":
         _on_duty(svc, caller, verification.target)
     else:
-        _join_line(svc, caller, verification.target, "call-back",
-                   arrived_at=verification.arrived_at)  # fmt: skip
+        _join_line(
+            svc, caller, verification.target, "call-back", arrived_at=verification.arrived_at
+        )
     return Outcome(Result.VERIFIED)
 
 
@@ -218,9 +241,11 @@ def alarm_notice(svc: Services) -> str | None:
     if not alarm.raised:
         return None
     defence = svc.settings.policy.pin_defence
-    notice = (f"PIN alarm: {alarm.failures} failed PINs across the hotline in the last "
-              f"{int(alarm.window_s // 60)} minutes (alarm at {defence.alarm_failures}, "
-              f"flood mode at {defence.flood_failures}).")  # fmt: skip
+    notice = (
+        f"PIN alarm: {alarm.failures} failed PINs across the hotline in the last "
+        f"{int(alarm.window_s // 60)} minutes (alarm at {defence.alarm_failures}, "
+        f"flood mode at {defence.flood_failures})."
+    )
     if svc.store.reputation.flood_switched_by() == PIN_ALARM_AUTHOR:
         notice += " Flood mode was switched on by the alarm; switch it off when it is over."
     return notice
@@ -229,11 +254,9 @@ def alarm_notice(svc: Services) -> str | None:
 # Inside
 
 
-def _check_pin(svc: Services, caller: Caller, secret: Secret, digits: str,
-               attempt: int) -> Outcome:  # fmt: skip
+def _check_pin(svc: Services, caller: Caller, secret: Secret, digits: str, attempt: int) -> Outcome:
     attempt_id = f"{caller.call_sid}:{attempt}"
-    check = svc.store.pin_guard.reserve(secret.target, now=svc.clock.now(),
-                                        attempt_id=attempt_id)  # fmt: skip
+    check = svc.store.pin_guard.reserve(secret.target, now=svc.clock.now(), attempt_id=attempt_id)
     _mind_alarm(svc, check)
     if not check.reserved:
         return _second_factor(svc, caller, secret, digits)
@@ -243,21 +266,24 @@ def _check_pin(svc: Services, caller: Caller, secret: Secret, digits: str,
     return _failed(svc, caller, attempt_id)
 
 
-def _check_backup(svc: Services, caller: Caller, secret: Secret, code: str,
-                  attempt: int) -> Outcome:  # fmt: skip
+def _check_backup(
+    svc: Services, caller: Caller, secret: Secret, code: str, attempt: int
+) -> Outcome:
     held = svc.store.pin_guard.take_held_pin(caller.call_sid)
     # Both compared every time, so the time taken does not tell which one was wrong.
     pin_right = pins.digests_match(held, secret.stored_pin)
     code_right = pins.is_valid_backup_code(code) and pins.digests_match(
-        secret.backup_digest(code), secret.stored_backup)
+        secret.backup_digest(code), secret.stored_backup
+    )
     if pin_right and code_right:
         return Outcome(Result.VERIFIED)
     return _failed(svc, caller, f"{caller.call_sid}:{attempt}")
 
 
 def _pin_matches(secret: Secret, digits: str) -> bool:
-    return pins.is_valid_pin(digits) and pins.digests_match(secret.pin_digest(digits),
-                                                            secret.stored_pin)
+    return pins.is_valid_pin(digits) and pins.digests_match(
+        secret.pin_digest(digits), secret.stored_pin
+    )
 
 
 def _second_factor(svc: Services, caller: Caller, secret: Secret, digits: str) -> Outcome:
@@ -269,8 +295,13 @@ def _second_factor(svc: Services, caller: Caller, secret: Secret, digits: str) -
         record = store.calls.get(caller.call_sid)
         arrived_at = record.started_at if record and record.started_at else now
         verification = store.verifications.book(
-            now=now, kind=secret.target.kind, target=secret.target.id, phone=secret.phone,
-            from_number=caller.dialled, arrived_at=arrived_at)  # fmt: skip
+            now=now,
+            kind=secret.target.kind,
+            target=secret.target.id,
+            phone=secret.phone,
+            from_number=caller.dialled,
+            arrived_at=arrived_at,
+        )
         if verification is not None:
             # Placed when this call ends: the phone to ring may be the one on this call.
             store.calls.book_call_back(caller.call_sid, verification.id)
@@ -282,10 +313,12 @@ def _second_factor(svc: Services, caller: Caller, secret: Secret, digits: str) -
 
 def _failed(svc: Services, caller: Caller, attempt_id: str) -> Outcome:
     store, policy = svc.store, svc.settings.policy
-    failure = store.pin_guard.count_failure(now=svc.clock.now(), call_sid=caller.call_sid,
-                                            number=caller.number, attempt_id=attempt_id)
-    block = decide_after_pin_failure(failure.caller_failures, failure.temp_blocks, policy,
-                                     protected=failure.protected)  # fmt: skip
+    failure = store.pin_guard.count_failure(
+        now=svc.clock.now(), call_sid=caller.call_sid, number=caller.number, attempt_id=attempt_id
+    )
+    block = decide_after_pin_failure(
+        failure.caller_failures, failure.temp_blocks, policy, protected=failure.protected
+    )
     if block is not None:
         store.calls.record_verdict(caller.call_sid, block)
         apply_block(store, caller.number, block)
@@ -311,9 +344,11 @@ def _mind_alarm(svc: Services, check: Check) -> None:
             now=svc.clock.now(), author=PIN_ALARM_AUTHOR, reason=reason, failures=alarm.failures
         )
     if alarm.level is AlarmLevel.FLOOD and not check.flood_on and not policy.log_only:
-        reason = (f"{alarm.failures} failed PINs across the hotline in the last "
-                  f"{int(alarm.window_s // 60)} minutes (flood mode at "
-                  f"{policy.pin_defence.flood_failures})")  # fmt: skip
+        reason = (
+            f"{alarm.failures} failed PINs across the hotline in the last "
+            f"{int(alarm.window_s // 60)} minutes (flood mode at "
+            f"{policy.pin_defence.flood_failures})"
+        )
         svc.store.reputation.set_flood(True, author=PIN_ALARM_AUTHOR, reason=reason)
 
 

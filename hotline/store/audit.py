@@ -41,7 +41,12 @@ def audit_fields(
 
 
 def record(
-    pipe: redis.Redis, at: float, action: str, target: str, author: str, reason: str,
+    pipe: redis.Redis,
+    at: float,
+    action: str,
+    target: str,
+    author: str,
+    reason: str,
     **details: Any,
 ) -> None:
     """Queue an audit entry on `pipe` (a pipeline, so it commits with the change it records)."""

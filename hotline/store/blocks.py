@@ -68,8 +68,9 @@ class Block:
 
 
 class Blocks:
-    def __init__(self, client: redis.Redis, scripts: Scripts, clock: Clock,
-                 remember_caller_s: float) -> None:
+    def __init__(
+        self, client: redis.Redis, scripts: Scripts, clock: Clock, remember_caller_s: float
+    ) -> None:
         self._redis = client
         self._prune: Script = scripts.prune_blocks
         self._index: Script = scripts.index_blocks
@@ -109,8 +110,16 @@ class Blocks:
             if automatic and duration_s is not None and not block.is_prefix:
                 pipe.hincrby(keys.caller(target), "temp_blocks", 1)
                 pipe.expire(keys.caller(target), round(self._remember_caller_s))
-            audit.record(pipe, now, "block", target, author, reason,
-                         expires_at=block.expires_at, automatic=automatic)  # fmt: skip
+            audit.record(
+                pipe,
+                now,
+                "block",
+                target,
+                author,
+                reason,
+                expires_at=block.expires_at,
+                automatic=automatic,
+            )
             pipe.execute()
         return block
 
@@ -181,9 +190,9 @@ class Blocks:
             return []
         covering = [text[:end] + "*" for end in range(len(text), 1, -1)]
         start = text.encode()
-        starting = self._redis.zrangebylex(keys.BLOCKS_BY_TARGET, b"[" + start,
-                                           b"[" + start + b"\xff", start=0,
-                                           num=limit + 1)  # fmt: skip
+        starting = self._redis.zrangebylex(
+            keys.BLOCKS_BY_TARGET, b"[" + start, b"[" + start + b"\xff", start=0, num=limit + 1
+        )
         now = self._clock.now()
         found = [b for b in self._load([*covering, *starting]) if b.active(now)]
         unique = {b.target: b for b in found}.values()
@@ -229,5 +238,6 @@ class Blocks:
         if not targets:
             return []
         raws = self._redis.hmget(keys.BLOCKS, targets)
-        return [Block.from_json(t, raw) for t, raw in zip(targets, raws, strict=True)
-                if raw is not None]  # fmt: skip
+        return [
+            Block.from_json(t, raw) for t, raw in zip(targets, raws, strict=True) if raw is not None
+        ]

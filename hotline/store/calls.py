@@ -114,29 +114,54 @@ class Calls:
         minute = night_figures.minute_of(now)
         raw = self._scripts.arrive(
             keys=[
-                keys.BLOCKS, keys.CHAIR_PHONES, keys.FLOOD, keys.inbound_minute(int(now // 60)),
-                keys.call(call_sid), keys.RECENT_CALLS, keys.caller_calls(owner),
-                keys.caller_hangups(owner), keys.caller(owner),
-                keys.WITHHELD_PIN_FAILURES, keys.ALLOWED, keys.BLOCKS_BY_TIME,
-                keys.BLOCKS_BY_EXPIRY, keys.BLOCKS_BY_TARGET, night_figures.hour_key(minute),
-                keys.TOP_CALLERS, keys.TONIGHT, keys.TOP_CALLERS_SEEN, keys.CALLS_BY_TIME,
-                keys.PRECINCT_TRAITS, keys.RETIRED_NUMBERS,
+                keys.BLOCKS,
+                keys.CHAIR_PHONES,
+                keys.FLOOD,
+                keys.inbound_minute(int(now // 60)),
+                keys.call(call_sid),
+                keys.RECENT_CALLS,
+                keys.caller_calls(owner),
+                keys.caller_hangups(owner),
+                keys.caller(owner),
+                keys.WITHHELD_PIN_FAILURES,
+                keys.ALLOWED,
+                keys.BLOCKS_BY_TIME,
+                keys.BLOCKS_BY_EXPIRY,
+                keys.BLOCKS_BY_TARGET,
+                night_figures.hour_key(minute),
+                keys.TOP_CALLERS,
+                keys.TONIGHT,
+                keys.TOP_CALLERS_SEEN,
+                keys.CALLS_BY_TIME,
+                keys.PRECINCT_TRAITS,
+                keys.RETIRED_NUMBERS,
             ],
             args=[
-                repr(now), number or "", call_sid, self._policy.short_window_s,
-                self._policy.long_window_s, CALL_RECORD_TTL_S, RECENT_CALLS_CAP,
-                json.dumps(request, sort_keys=True), minute, night_figures.FIGURES_TTL_S,
+                repr(now),
+                number or "",
+                call_sid,
+                self._policy.short_window_s,
+                self._policy.long_window_s,
+                CALL_RECORD_TTL_S,
+                RECENT_CALLS_CAP,
+                json.dumps(request, sort_keys=True),
+                minute,
+                night_figures.FIGURES_TTL_S,
                 math.ceil(self._policy.long_window_s) + night_figures.RANKED_EVERY_S,
-                self._tonight.held_version, request.get("to", ""),
+                self._tonight.held_version,
+                request.get("to", ""),
             ],
-        )  # fmt: skip
+        )
         result = json.loads(raw)
         if result.get("blocked"):
             return Arrival(block=Block.from_json(result["target"], json.dumps(result["block"])))
         facts = result["facts"]
         policy = self._tonight.resolve(facts["policy_version"], result.get("policy"))
-        return Arrival(facts=facts_from_script(facts, request), policy=policy,
-                       chair_language=(facts.get("chair_traits") or {}).get("language"))
+        return Arrival(
+            facts=facts_from_script(facts, request),
+            policy=policy,
+            chair_language=(facts.get("chair_traits") or {}).get("language"),
+        )
 
     def book_call_back(self, call_sid: str, verification_id: str) -> None:
         """The call asked for a call back (verification_id), placed when this call ends."""
@@ -180,8 +205,9 @@ class Calls:
         step the call has passed, "ended", or "unknown" for a call with no record). A
         `retry` of the step just taken runs again (lua/take_step.lua says why).
         """
-        return self._scripts.take_step(keys=[keys.call(call_sid)],
-                                       args=[step, "1" if retry else "0"])  # fmt: skip
+        return self._scripts.take_step(
+            keys=[keys.call(call_sid)], args=[step, "1" if retry else "0"]
+        )
 
     def record_leg(
         self,
@@ -227,13 +253,28 @@ class Calls:
         keep_place_s: float,
     ) -> CallEnd:
         applied, left = self._scripts.call_ended(
-            keys=[keys.call(call_sid), keys.LINE, keys.WAITING,
-                  keys.kept_place(precinct or WITHHELD), keys.HOLDING,
-                  keys.PRECINCT_PLACES, keys.PRECINCT_CALLS, keys.PARKED],
-            args=[repr(now), status, -1 if sequence is None else sequence,
-                  "" if duration_s is None else repr(duration_s), "1" if terminal else "0",
-                  precinct or "", int(keep_place_s), call_sid, CALL_RECORD_TTL_S],
-        )  # fmt: skip
+            keys=[
+                keys.call(call_sid),
+                keys.LINE,
+                keys.WAITING,
+                keys.kept_place(precinct or WITHHELD),
+                keys.HOLDING,
+                keys.PRECINCT_PLACES,
+                keys.PRECINCT_CALLS,
+                keys.PARKED,
+            ],
+            args=[
+                repr(now),
+                status,
+                -1 if sequence is None else sequence,
+                "" if duration_s is None else repr(duration_s),
+                "1" if terminal else "0",
+                precinct or "",
+                int(keep_place_s),
+                call_sid,
+                CALL_RECORD_TTL_S,
+            ],
+        )
         return CallEnd(applied=bool(applied), left_line=bool(left))
 
     def get(self, call_sid: str) -> CallRecord | None:
@@ -277,8 +318,9 @@ def record_from_fields(call_sid: str, fields: dict[str, str]) -> CallRecord:
     reasons = fields.get("reasons")
     block = fields.get("block")
     if reasons is None and block:
-        reasons = json.dumps([f"blocked ({fields.get('block_target')}): "
-                              f"{json.loads(block)['reason']}"])  # fmt: skip
+        reasons = json.dumps(
+            [f"blocked ({fields.get('block_target')}): {json.loads(block)['reason']}"]
+        )
     return CallRecord(
         call_sid=call_sid,
         number=fields.get("from") or None,

@@ -33,8 +33,12 @@ from hotline.store.scripts import Scripts
 GIVEN_UP_MEMORY_S = 600
 
 OFFLINE, AVAILABLE, PAUSED, CONNECTING, TALKING = (
-    "offline", "available", "paused", "connecting", "talking"
-)  # fmt: skip
+    "offline",
+    "available",
+    "paused",
+    "connecting",
+    "talking",
+)
 
 
 @dataclass(frozen=True)
@@ -57,13 +61,19 @@ class Pairing:
         data = json.loads(raw)
         entry = data["entry"]
         return cls(
-            id=data["id"], volunteer=data["volunteer"], precinct=data["precinct"],
-            call_sid=data["call_sid"], number=entry.get("number"),
+            id=data["id"],
+            volunteer=data["volunteer"],
+            precinct=data["precinct"],
+            call_sid=data["call_sid"],
+            number=entry.get("number"),
             verified_how=entry.get("verified_how", ""),
-            waiting_since=float(entry.get("since", 0.0)), score=float(data["score"]),
-            free_since=float(data["free_since"]), paired_at=float(data["paired_at"]),
-            room=data.get("room"), entry=entry,
-        )  # fmt: skip
+            waiting_since=float(entry.get("since", 0.0)),
+            score=float(data["score"]),
+            free_since=float(data["free_since"]),
+            paired_at=float(data["paired_at"]),
+            room=data.get("room"),
+            entry=entry,
+        )
 
 
 @dataclass(frozen=True)
@@ -106,8 +116,9 @@ class Dispatch:
                 return False
             pipe.multi()
             pipe.zrem(keys.FREE_VOLUNTEERS, volunteer_id)
-            pipe.hset(keys.VOLUNTEER_STATES, volunteer_id,
-                      json.dumps({"status": OFFLINE, "since": now}))  # fmt: skip
+            pipe.hset(
+                keys.VOLUNTEER_STATES, volunteer_id, json.dumps({"status": OFFLINE, "since": now})
+            )
             return True
 
         return self._redis.transaction(change, keys.VOLUNTEER_STATES, value_from_callable=True)
@@ -139,8 +150,9 @@ class Dispatch:
                 return False
             if state.get("status") != TALKING:
                 return False
-            state.update(status=AVAILABLE, precinct=None, caller_call_sid=None, since=now,
-                         verified_how=None)  # fmt: skip
+            state.update(
+                status=AVAILABLE, precinct=None, caller_call_sid=None, since=now, verified_how=None
+            )
             pipe.multi()
             pipe.hset(keys.VOLUNTEER_STATES, volunteer_id, json.dumps(state))
             pipe.zadd(keys.FREE_VOLUNTEERS, {volunteer_id: now})
@@ -152,26 +164,44 @@ class Dispatch:
 
     def pair(self, *, now: float) -> Pairing | None:
         raw = self._scripts.pair(
-            keys=[keys.FREE_VOLUNTEERS, keys.LINE, keys.WAITING, keys.PAIRINGS,
-                  keys.VOLUNTEER_STATES, keys.HOLDING, keys.PRECINCT_PLACES,
-                  keys.PRECINCT_CALLS],
+            keys=[
+                keys.FREE_VOLUNTEERS,
+                keys.LINE,
+                keys.WAITING,
+                keys.PAIRINGS,
+                keys.VOLUNTEER_STATES,
+                keys.HOLDING,
+                keys.PRECINCT_PLACES,
+                keys.PRECINCT_CALLS,
+            ],
             args=[repr(now), secrets.token_hex(8)],
-        )  # fmt: skip
+        )
         return None if raw is None else Pairing.from_json(raw)
 
-    def confirm(self, volunteer_id: str, pairing_id: str, caller_call_sid: str, *,
-                precinct: str, now: float) -> bool:  # fmt: skip
+    def confirm(
+        self, volunteer_id: str, pairing_id: str, caller_call_sid: str, *, precinct: str, now: float
+    ) -> bool:
         """The caller (on `caller_call_sid`, a call back's own SID for a chair who asked to
         be called back) has arrived in the volunteer's room. False when `pairing_id` is
         neither in flight nor just given up: a replayed or repeated request.
         """
-        return bool(self._scripts.confirm_pairing(
-            keys=[keys.PAIRINGS, keys.VOLUNTEER_STATES, keys.LINE, keys.WAITING,
-                  keys.FREE_VOLUNTEERS, keys.call(caller_call_sid), keys.HOLDING,
-                  keys.PRECINCT_PLACES, keys.PRECINCT_CALLS,
-                  keys.given_up_pairing(pairing_id)],
-            args=[volunteer_id, pairing_id, caller_call_sid, repr(now), precinct],
-        ))  # fmt: skip
+        return bool(
+            self._scripts.confirm_pairing(
+                keys=[
+                    keys.PAIRINGS,
+                    keys.VOLUNTEER_STATES,
+                    keys.LINE,
+                    keys.WAITING,
+                    keys.FREE_VOLUNTEERS,
+                    keys.call(caller_call_sid),
+                    keys.HOLDING,
+                    keys.PRECINCT_PLACES,
+                    keys.PRECINCT_CALLS,
+                    keys.given_up_pairing(pairing_id),
+                ],
+                args=[volunteer_id, pairing_id, caller_call_sid, repr(now), precinct],
+            )
+        )
 
     def undo_gone(self, pairing: Pairing, *, keep_place_s: float) -> None:
         """The caller had already gone: the volunteer is first in line for the next one, and
@@ -180,8 +210,9 @@ class Dispatch:
         with self._redis.pipeline(transaction=True) as pipe:
             pipe.hdel(keys.PAIRINGS, pairing.volunteer)
             self._free_again(pipe, pairing)
-            pipe.set(keys.kept_place(pairing.precinct), repr(pairing.score),
-                     ex=max(int(keep_place_s), 1))  # fmt: skip
+            pipe.set(
+                keys.kept_place(pairing.precinct), repr(pairing.score), ex=max(int(keep_place_s), 1)
+            )
             pipe.execute()
 
     def undo_retry(self, pairing: Pairing) -> None:
@@ -211,8 +242,9 @@ class Dispatch:
 
         return self._redis.transaction(change, keys.PAIRINGS, value_from_callable=True)
 
-    def callback_failed(self, volunteer_id: str, pairing_id: str, *,
-                        max_attempts: int) -> dict[str, Any] | None:  # fmt: skip
+    def callback_failed(
+        self, volunteer_id: str, pairing_id: str, *, max_attempts: int
+    ) -> dict[str, Any] | None:
         """A call back to a chair was not answered (or not taken up).
 
         The volunteer is free again. The chair goes back to their place in line
@@ -268,8 +300,10 @@ class Dispatch:
         return None if raw is None else _state(json.loads(raw))
 
     def states(self) -> dict[str, VolunteerState]:
-        return {vid: _state(json.loads(raw))
-                for vid, raw in self._redis.hgetall(keys.VOLUNTEER_STATES).items()}  # fmt: skip
+        return {
+            vid: _state(json.loads(raw))
+            for vid, raw in self._redis.hgetall(keys.VOLUNTEER_STATES).items()
+        }
 
     # Helpers
 
@@ -278,8 +312,13 @@ class Dispatch:
         """The chair back in their place (still holding in Twilio's queue, unless they are
         waiting for a call back).
         """
-        requeue(pipe, pairing.call_sid, pairing.entry, pairing.score,
-                holding=not pairing.entry.get("callback"))  # fmt: skip
+        requeue(
+            pipe,
+            pairing.call_sid,
+            pairing.entry,
+            pairing.score,
+            holding=not pairing.entry.get("callback"),
+        )
 
     def _free_again(self, pipe: redis.client.Pipeline, pairing: Pairing) -> None:
         state = {"status": AVAILABLE, "room": pairing.room, "since": pairing.free_since}
@@ -298,7 +337,11 @@ class Dispatch:
 
 def _state(data: dict[str, Any]) -> VolunteerState:
     return VolunteerState(
-        status=data.get("status", OFFLINE), call_sid=data.get("call_sid"), room=data.get("room"),
-        precinct=data.get("precinct"), caller_call_sid=data.get("caller_call_sid"),
-        since=data.get("since"), verified_how=data.get("verified_how"),
-    )  # fmt: skip
+        status=data.get("status", OFFLINE),
+        call_sid=data.get("call_sid"),
+        room=data.get("room"),
+        precinct=data.get("precinct"),
+        caller_call_sid=data.get("caller_call_sid"),
+        since=data.get("since"),
+        verified_how=data.get("verified_how"),
+    )

@@ -64,8 +64,9 @@ class EmbeddedRedis:
         if not self.socket_path.exists():
             return False
         # No retries: a stale socket file must answer "not running" at once.
-        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1,
-                             retry=Retry(NoBackoff(), 0))  # fmt: skip
+        client = redis.Redis(
+            unix_socket_path=str(self.socket_path), socket_timeout=1, retry=Retry(NoBackoff(), 0)
+        )
         try:
             return bool(client.ping())
         except redis.RedisError:
@@ -92,21 +93,34 @@ class EmbeddedRedis:
         self.socket_path.unlink(missing_ok=True)
         args = [
             str(redis_server_binary()),
-            "--port", "0",  # no TCP listener: only processes on this machine reach it
-            "--unixsocket", str(self.socket_path),
-            "--unixsocketperm", "700",
-            "--dir", str(self.data_dir),
-            "--pidfile", str(self.pid_path),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "",
-            "--maxmemory-policy", "noeviction",
-            "--logfile", str(self.data_dir / "redis.log"),
-        ]  # fmt: skip
+            "--port",
+            "0",  # no TCP listener: only processes on this machine reach it
+            "--unixsocket",
+            str(self.socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.data_dir),
+            "--pidfile",
+            str(self.pid_path),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--maxmemory-policy",
+            "noeviction",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
+        ]
         self._process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
             umask=_SERVER_UMASK,
-        )  # fmt: skip
+        )
         if self.restarts == 0:
             atexit.register(self.stop)
         deadline = time.monotonic() + _START_TIMEOUT_S
@@ -133,8 +147,10 @@ class EmbeddedRedis:
                 process = self._process
                 if process is None or process.poll() is None:
                     continue
-                log.warning("embedded Redis exited with %s; restarting it from its "
-                            "append-only file", process.returncode)  # fmt: skip
+                log.warning(
+                    "embedded Redis exited with %s; restarting it from its append-only file",
+                    process.returncode,
+                )
                 self.restarts += 1
                 try:
                     self.start()

@@ -265,6 +265,8 @@ def rotation_texts(rotation_id: str) -> str:
 def rotation_outbox(rotation_id: str) -> str:
     """List: precinct codes whose chairs are still to be texted, in order."""
     return f"{PREFIX}:rotation:{rotation_id}:outbox"
+
+
 def night_minutes(hour: int) -> str:
     """Hash: "<minute>:<figure>" -> a count, for each minute of one clock hour (both since
     the epoch): calls by what they got when they arrived, and the line sampled once a

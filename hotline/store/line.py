@@ -30,8 +30,14 @@ class WaitingChair:
     score: float
 
 
-def requeue(pipe: redis.client.Pipeline, call_sid: str, entry: dict[str, Any], score: float,
-            *, holding: bool) -> None:  # fmt: skip
+def requeue(
+    pipe: redis.client.Pipeline,
+    call_sid: str,
+    entry: dict[str, Any],
+    score: float,
+    *,
+    holding: bool,
+) -> None:
     """Queue on `pipe` the return of a call to the line, in its place (dispatch undone).
 
     `holding`: the call is still in Twilio's queue (not waiting for a call back).
@@ -69,28 +75,58 @@ class Line:
         by a call back keeps the place of the call that asked for it).
         """
         entry = json.dumps(
-            {"precinct": precinct, "call_sid": call_sid, "number": number,
-             "verified_how": verified_how, "since": now, "to": hotline_number},
+            {
+                "precinct": precinct,
+                "call_sid": call_sid,
+                "number": number,
+                "verified_how": verified_how,
+                "since": now,
+                "to": hotline_number,
+            },
             sort_keys=True,
-        )  # fmt: skip
+        )
         caller_key = keys.caller(number) if number else keys.caller("withheld")
         score = now if arrived_at is None else min(arrived_at, now)
         return int(
             self._scripts.verified(
-                keys=[keys.LINE, keys.WAITING, keys.kept_place(precinct), keys.call(call_sid),
-                      caller_key, keys.PRECINCT_PLACES, keys.PRECINCT_CALLS],
-                args=[repr(now), precinct, repr(score), entry, number or "", call_sid,
-                      round(self._remember_caller_s)],
+                keys=[
+                    keys.LINE,
+                    keys.WAITING,
+                    keys.kept_place(precinct),
+                    keys.call(call_sid),
+                    caller_key,
+                    keys.PRECINCT_PLACES,
+                    keys.PRECINCT_CALLS,
+                ],
+                args=[
+                    repr(now),
+                    precinct,
+                    repr(score),
+                    entry,
+                    number or "",
+                    call_sid,
+                    round(self._remember_caller_s),
+                ],
             )
-        )  # fmt: skip
+        )
 
     def step_out(self, call_sid: str) -> bool:
         """A waiting call leaves the line but stays verified (a chair reporting on the
         keypad); False when it was not waiting. `join` puts it back.
         """
-        return bool(self._scripts.step_out(
-            keys=[keys.LINE, keys.WAITING, keys.HOLDING, keys.PRECINCT_PLACES,
-                  keys.PRECINCT_CALLS, keys.call(call_sid)], args=[call_sid]))  # fmt: skip
+        return bool(
+            self._scripts.step_out(
+                keys=[
+                    keys.LINE,
+                    keys.WAITING,
+                    keys.HOLDING,
+                    keys.PRECINCT_PLACES,
+                    keys.PRECINCT_CALLS,
+                    keys.call(call_sid),
+                ],
+                args=[call_sid],
+            )
+        )
 
     def request_callback(self, call_sid: str, *, now: float) -> bool:
         """The waiting call `call_sid` asked to be called back, keeping its place.
@@ -111,8 +147,9 @@ class Line:
             pipe.hset(keys.WAITING, call_sid, json.dumps(entry, sort_keys=True))
             return True
 
-        return self._redis.transaction(change, keys.WAITING, keys.call(call_sid),
-                                       value_from_callable=True)  # fmt: skip
+        return self._redis.transaction(
+            change, keys.WAITING, keys.call(call_sid), value_from_callable=True
+        )
 
     def holding(self, call_sid: str) -> tuple[int | None, bool]:
         """The call is in Twilio's queue (its wait URL was requested).
@@ -121,7 +158,8 @@ class Line:
         first time the call was seen holding: only then can a dispatch reach it.
         """
         position, first = self._scripts.holding(
-            keys=[keys.LINE, keys.WAITING, keys.HOLDING, keys.call(call_sid)], args=[call_sid])
+            keys=[keys.LINE, keys.WAITING, keys.HOLDING, keys.call(call_sid)], args=[call_sid]
+        )
         return (int(position) or None), bool(first)
 
     def waiting(self, limit: int = 100) -> list[WaitingChair]:
@@ -170,17 +208,31 @@ class Line:
                 pipe.execute()
         return lost
 
-    def adopt(self, *, now: float, call_sid: str, precinct: str, number: str | None,
-              hotline_number: str | None, waited_s: float) -> int | None:  # fmt: skip
+    def adopt(
+        self,
+        *,
+        now: float,
+        call_sid: str,
+        precinct: str,
+        number: str | None,
+        hotline_number: str | None,
+        waited_s: float,
+    ) -> int | None:
         """Put an orphan (see mark_lost) back in line, holding, with the place its time in
         Twilio's queue gives it; None when the call is no orphan (a replay, a call that
         ended, one already back).
         """
         if not self._redis.srem(keys.ORPHANS, call_sid):
             return None
-        self.join(now=now, precinct=precinct, call_sid=call_sid, number=number,
-                  verified_how="recovered", hotline_number=hotline_number,
-                  arrived_at=now - max(waited_s, 0.0))  # fmt: skip
+        self.join(
+            now=now,
+            precinct=precinct,
+            call_sid=call_sid,
+            number=number,
+            verified_how="recovered",
+            hotline_number=hotline_number,
+            arrived_at=now - max(waited_s, 0.0),
+        )
         position, _ = self.holding(call_sid)
         return position
 

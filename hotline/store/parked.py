@@ -64,39 +64,75 @@ class ParkedChair:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"call_sid": self.call_sid, "precinct": self.precinct, "score": self.score,
-             "entry": self.entry, "parked_at": self.parked_at, "what": self.refusal.what,
-             "reason": self.refusal.message, "status": self.refusal.status,
-             "code": self.refusal.code},
+            {
+                "call_sid": self.call_sid,
+                "precinct": self.precinct,
+                "score": self.score,
+                "entry": self.entry,
+                "parked_at": self.parked_at,
+                "what": self.refusal.what,
+                "reason": self.refusal.message,
+                "status": self.refusal.status,
+                "code": self.refusal.code,
+            },
             sort_keys=True,
-        )  # fmt: skip
+        )
 
     @classmethod
     def from_json(cls, raw: str) -> ParkedChair:
         data = json.loads(raw)
-        refusal = Refusal(what=data["what"], message=data["reason"], status=data["status"],
-                          code=data["code"])  # fmt: skip
-        return cls(call_sid=data["call_sid"], precinct=data["precinct"],
-                   score=float(data["score"]), entry=data["entry"],
-                   parked_at=float(data["parked_at"]), refusal=refusal)  # fmt: skip
+        refusal = Refusal(
+            what=data["what"], message=data["reason"], status=data["status"], code=data["code"]
+        )
+        return cls(
+            call_sid=data["call_sid"],
+            precinct=data["precinct"],
+            score=float(data["score"]),
+            entry=data["entry"],
+            parked_at=float(data["parked_at"]),
+            refusal=refusal,
+        )
 
 
-def park(pipe: redis.client.Pipeline, call_sid: str, entry: dict[str, Any], score: float,
-         refusal: Refusal, *, now: float) -> ParkedChair:  # fmt: skip
+def park(
+    pipe: redis.client.Pipeline,
+    call_sid: str,
+    entry: dict[str, Any],
+    score: float,
+    refusal: Refusal,
+    *,
+    now: float,
+) -> ParkedChair:
     """Queue on `pipe` the parking of a call the pairing took out of the line (so it no
     longer counts for its precinct), with the audit entry that tells the admins.
     """
     counted = {**entry, "refusals": int(entry.get("refusals", 0)) + 1}
-    chair = ParkedChair(call_sid=call_sid, precinct=entry["precinct"], score=score,
-                        entry=counted, parked_at=now, refusal=refusal)  # fmt: skip
+    chair = ParkedChair(
+        call_sid=call_sid,
+        precinct=entry["precinct"],
+        score=score,
+        entry=counted,
+        parked_at=now,
+        refusal=refusal,
+    )
     pipe.hset(keys.PARKED, call_sid, chair.to_json())
     # Counted for the precinct again, whose place is this call's score if no other call
     # for it waits: the place survives the parking.
     pipe.hincrby(keys.PRECINCT_CALLS, chair.precinct, 1)
     pipe.hsetnx(keys.PRECINCT_PLACES, chair.precinct, repr(score))
-    audit.record(pipe, now, "chair-parked", chair.precinct, DISPATCH_AUTHOR, refusal.message,
-                 call_sid=call_sid, what=refusal.what, status=refusal.status,
-                 code=refusal.code, refusals=chair.refusals)  # fmt: skip
+    audit.record(
+        pipe,
+        now,
+        "chair-parked",
+        chair.precinct,
+        DISPATCH_AUTHOR,
+        refusal.message,
+        call_sid=call_sid,
+        what=refusal.what,
+        status=refusal.status,
+        code=refusal.code,
+        refusals=chair.refusals,
+    )
     return chair
 
 
@@ -128,8 +164,15 @@ class Parked:
             pipe.hset(keys.WAITING, call_sid, json.dumps(chair.entry, sort_keys=True))
             if not chair.entry.get("callback"):
                 pipe.sadd(keys.HOLDING, call_sid)  # still in Twilio's queue
-            audit.record(pipe, self._clock.now(), "chair-put-back", chair.precinct, author,
-                         reason, call_sid=call_sid)  # fmt: skip
+            audit.record(
+                pipe,
+                self._clock.now(),
+                "chair-put-back",
+                chair.precinct,
+                author,
+                reason,
+                call_sid=call_sid,
+            )
             return chair
 
         return self._redis.transaction(change, keys.PARKED, value_from_callable=True)

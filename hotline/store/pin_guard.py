@@ -66,8 +66,9 @@ class Failure:
 
 
 class PinGuard:
-    def __init__(self, client: redis.Redis, scripts: Scripts, defence: PinDefence,
-                 caller_window_s: float) -> None:  # fmt: skip
+    def __init__(
+        self, client: redis.Redis, scripts: Scripts, defence: PinDefence, caller_window_s: float
+    ) -> None:
         self._redis = client
         self._scripts = scripts
         self._defence = defence
@@ -76,13 +77,30 @@ class PinGuard:
     def reserve(self, target: Target, *, now: float, attempt_id: str) -> Check:
         defence = self._defence
         reserved, alarm_failures, flood = self._scripts.pin_check(
-            keys=[target.failures_key, keys.PIN_FAILURES, keys.pin_checks(int(now // 3600)),
-                  keys.FLOOD],
-            args=[repr(now), defence.window_s, attempt_id, defence.per_target,
-                  defence.hotline_wide, target.label, CHECKS_TTL_S, defence.alarm_window_s],
-        )  # fmt: skip
-        return Check(target=target, attempt_id=attempt_id, reserved=bool(reserved),
-                     alarm_failures=int(alarm_failures), flood_on=bool(flood))  # fmt: skip
+            keys=[
+                target.failures_key,
+                keys.PIN_FAILURES,
+                keys.pin_checks(int(now // 3600)),
+                keys.FLOOD,
+            ],
+            args=[
+                repr(now),
+                defence.window_s,
+                attempt_id,
+                defence.per_target,
+                defence.hotline_wide,
+                target.label,
+                CHECKS_TTL_S,
+                defence.alarm_window_s,
+            ],
+        )
+        return Check(
+            target=target,
+            attempt_id=attempt_id,
+            reserved=bool(reserved),
+            alarm_failures=int(alarm_failures),
+            flood_on=bool(flood),
+        )
 
     def release(self, check: Check) -> None:
         """The PIN was right: its reservation is not a failure."""
@@ -91,18 +109,24 @@ class PinGuard:
             pipe.zrem(keys.PIN_FAILURES, check.attempt_id)
             pipe.execute()
 
-    def count_failure(self, *, now: float, call_sid: str, number: str | None,
-                      attempt_id: str) -> Failure:  # fmt: skip
-        caller_failures = (
-            keys.caller_pin_failures(number) if number else keys.WITHHELD_PIN_FAILURES
-        )
+    def count_failure(
+        self, *, now: float, call_sid: str, number: str | None, attempt_id: str
+    ) -> Failure:
+        caller_failures = keys.caller_pin_failures(number) if number else keys.WITHHELD_PIN_FAILURES
         failures, temp_blocks, protected = self._scripts.count_failure(
-            keys=[caller_failures, keys.caller(number or WITHHELD), keys.CHAIR_PHONES,
-                  keys.VOLUNTEER_PHONES, keys.call(call_sid), keys.ALLOWED],
+            keys=[
+                caller_failures,
+                keys.caller(number or WITHHELD),
+                keys.CHAIR_PHONES,
+                keys.VOLUNTEER_PHONES,
+                keys.call(call_sid),
+                keys.ALLOWED,
+            ],
             args=[repr(now), self._caller_window_s, attempt_id, number or ""],
-        )  # fmt: skip
-        return Failure(caller_failures=int(failures), temp_blocks=int(temp_blocks),
-                       protected=bool(protected))  # fmt: skip
+        )
+        return Failure(
+            caller_failures=int(failures), temp_blocks=int(temp_blocks), protected=bool(protected)
+        )
 
     def hold_pin(self, call_sid: str, digest: str) -> None:
         self._redis.set(keys.held_pin(call_sid), digest, ex=HELD_PIN_TTL_S)
@@ -139,5 +163,6 @@ class PinGuard:
 
     def checks(self, hour: int) -> dict[str, int]:
         """PIN checks made in one clock hour (hours since the epoch), by target label."""
-        return {label: int(count)
-                for label, count in self._redis.hgetall(keys.pin_checks(hour)).items()}
+        return {
+            label: int(count) for label, count in self._redis.hgetall(keys.pin_checks(hour)).items()
+        }

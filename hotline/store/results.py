@@ -75,9 +75,13 @@ class Draft:
         object.__setattr__(self, "coin_tosses", tuple(self.coin_tosses))
 
     def report(self, precinct: str) -> PrecinctReport:
-        return PrecinctReport(precinct=precinct, attendance=self.attendance or 0,
-                              first=self.first, final=self.final,
-                              coin_tosses=self.coin_tosses)  # fmt: skip
+        return PrecinctReport(
+            precinct=precinct,
+            attendance=self.attendance or 0,
+            first=self.first,
+            final=self.final,
+            coin_tosses=self.coin_tosses,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,21 +109,28 @@ class Draft:
 
 def new_receipt() -> str:
     """A receipt code: 6 digits from the operating system's secure generator."""
-    return f"{secrets.randbelow(10 ** RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
+    return f"{secrets.randbelow(10**RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
 
 
 class Results:
-    def __init__(self, client: redis.Redis,
-                 draw_receipt: Callable[[], str] = new_receipt) -> None:  # fmt: skip
+    def __init__(self, client: redis.Redis, draw_receipt: Callable[[], str] = new_receipt) -> None:
         self._redis = client
         # Tests pass their own draw to pin receipts; the hotline's is new_receipt.
         self._draw_receipt = draw_receipt
 
     # Saving
 
-    def save(self, report: PrecinctReport, *, channel: str, author: str, now: float,
-             findings: tuple[Finding, ...], idempotency_key: str,
-             clear_draft: bool = False) -> StoredReport:  # fmt: skip
+    def save(
+        self,
+        report: PrecinctReport,
+        *,
+        channel: str,
+        author: str,
+        now: float,
+        findings: tuple[Finding, ...],
+        idempotency_key: str,
+        clear_draft: bool = False,
+    ) -> StoredReport:
         """Store `report` as the precinct's next version, or return the version this
         idempotency key already stored. Atomic (WATCH/MULTI): the version, the receipt, the
         precinct's "reported" mark, the audit entry and, with `clear_draft`, the deletion of
@@ -149,22 +160,39 @@ class Results:
                     if pipe.hexists(keys.RESULTS_RECEIPTS, receipt):
                         continue
                     on_roster = pipe.sismember(keys.PRECINCTS, code)
-                    stored = StoredReport(precinct=code, version=version, report=report,
-                                          channel=channel, author=author, at=now,
-                                          receipt=receipt, findings=tuple(findings))  # fmt: skip
+                    stored = StoredReport(
+                        precinct=code,
+                        version=version,
+                        report=report,
+                        channel=channel,
+                        author=author,
+                        at=now,
+                        receipt=receipt,
+                        findings=tuple(findings),
+                    )
                     reference = f"{code}:{version}"
                     pipe.multi()
-                    pipe.hset(versions_key, str(version), json.dumps(_body(stored),
-                                                                     sort_keys=True))
+                    pipe.hset(versions_key, str(version), json.dumps(_body(stored), sort_keys=True))
                     pipe.hset(keys.RESULTS_LATEST, code, str(version))
                     pipe.hset(keys.RESULTS_RECEIPTS, receipt, reference)
                     pipe.hset(keys.RESULTS_SAVES, idempotency_key, reference)
                     if on_roster:
-                        pipe.hset(keys.precinct(code), mapping={"reported_at": repr(now),
-                                                                "reported_by": author})
-                    audit.record(pipe, now, "results-saved", code, author, "",
-                                 version=version, channel=channel, receipt=receipt,
-                                 warnings=[f.code for f in findings])  # fmt: skip
+                        pipe.hset(
+                            keys.precinct(code),
+                            mapping={"reported_at": repr(now), "reported_by": author},
+                        )
+                    audit.record(
+                        pipe,
+                        now,
+                        "results-saved",
+                        code,
+                        author,
+                        "",
+                        version=version,
+                        channel=channel,
+                        receipt=receipt,
+                        warnings=[f.code for f in findings],
+                    )
                     if clear_draft:
                         pipe.delete(keys.results_draft(code))
                     pipe.execute()
@@ -192,8 +220,9 @@ class Results:
             pipe.hgetall(keys.results_versions(precinct))
             pipe.hgetall(keys.results_verified(precinct))
             bodies, verified = pipe.execute()
-        return [_stored(precinct, int(n), bodies[n], verified.get(n))
-                for n in sorted(bodies, key=int)]  # fmt: skip
+        return [
+            _stored(precinct, int(n), bodies[n], verified.get(n)) for n in sorted(bodies, key=int)
+        ]
 
     def by_receipt(self, code: str) -> StoredReport | None:
         reference = self._redis.hget(keys.RESULTS_RECEIPTS, code.strip())
@@ -207,7 +236,7 @@ class Results:
         latest = self._redis.hgetall(keys.RESULTS_LATEST)
         codes = sorted(latest)
         for start in range(0, len(codes), 500):
-            chunk = codes[start:start + 500]
+            chunk = codes[start : start + 500]
             with self._redis.pipeline(transaction=False) as pipe:
                 for code in chunk:
                     pipe.hget(keys.results_versions(code), latest[code])
@@ -236,8 +265,11 @@ class Results:
 
     def to_verify(self) -> list[StoredReport]:
         """Latest versions taken on the keypad that no volunteer has verified yet."""
-        return [stored for stored in self.all_latest()
-                if stored.channel == "keypad" and stored.verified_by is None]  # fmt: skip
+        return [
+            stored
+            for stored in self.all_latest()
+            if stored.channel == "keypad" and stored.verified_by is None
+        ]
 
     # Keypad drafts
 
@@ -247,8 +279,9 @@ class Results:
 
     def save_draft(self, precinct: str, call_sid: str, draft: Draft, ttl_s: float) -> None:
         data = draft.to_dict() | {"call_sid": call_sid}
-        self._redis.set(keys.results_draft(precinct), json.dumps(data, sort_keys=True),
-                        ex=max(1, int(ttl_s)))  # fmt: skip
+        self._redis.set(
+            keys.results_draft(precinct), json.dumps(data, sort_keys=True), ex=max(1, int(ttl_s))
+        )
 
     def clear_draft(self, precinct: str) -> None:
         self._redis.delete(keys.results_draft(precinct))
@@ -265,8 +298,9 @@ def _body(stored: StoredReport) -> dict[str, Any]:
         "author": stored.author,
         "at": stored.at,
         "receipt": stored.receipt,
-        "findings": [{"code": f.code, "message": f.message, "blocking": f.blocking}
-                     for f in stored.findings],  # fmt: skip
+        "findings": [
+            {"code": f.code, "message": f.message, "blocking": f.blocking} for f in stored.findings
+        ],
     }
 
 
@@ -281,8 +315,9 @@ def _stored(precinct: str, version: int, body: str, verified: str | None) -> Sto
         author=data["author"],
         at=float(data["at"]),
         receipt=data["receipt"],
-        findings=tuple(Finding(f["code"], f["message"], bool(f["blocking"]))
-                       for f in data.get("findings", ())),  # fmt: skip
+        findings=tuple(
+            Finding(f["code"], f["message"], bool(f["blocking"])) for f in data.get("findings", ())
+        ),
         verified_by=mark.get("by"),
         verified_at=float(mark["at"]) if "at" in mark else None,
     )

@@ -64,8 +64,11 @@ class Roster:
                 if precinct.traits():
                     fields.update(precinct.traits())
                     # Read by the inbound script for a registered chair's number.
-                    pipe.hset(keys.PRECINCT_TRAITS, precinct.code,
-                              json.dumps(precinct.traits(), sort_keys=True))
+                    pipe.hset(
+                        keys.PRECINCT_TRAITS,
+                        precinct.code,
+                        json.dumps(precinct.traits(), sort_keys=True),
+                    )
                 pipe.hset(keys.precinct(precinct.code), mapping=fields)
                 pipe.sadd(keys.PRECINCTS, precinct.code)
             pipe.execute()
@@ -97,8 +100,9 @@ class Roster:
         if not self._redis.sismember(keys.PRECINCTS, code):
             return False
         with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.precinct(code), mapping={"reported_at": repr(now),
-                                                    "reported_by": author})  # fmt: skip
+            pipe.hset(
+                keys.precinct(code), mapping={"reported_at": repr(now), "reported_by": author}
+            )
             audit.record(pipe, now, "precinct-reported", code, author, "")
             pipe.execute()
         return True

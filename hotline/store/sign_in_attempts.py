@@ -22,11 +22,13 @@ class SignInAttempts:
         self._redis = client
         self._scripts = scripts
 
-    def record(self, counted: Sequence[str], attempt: str, *, now: float,
-               window_s: float) -> list[Earlier]:  # fmt: skip
+    def record(
+        self, counted: Sequence[str], attempt: str, *, now: float, window_s: float
+    ) -> list[Earlier]:
         """Add `attempt` to each key; what each held before it, in the same order."""
-        flat = self._scripts.sign_in_attempt(keys=list(counted), args=[repr(now), window_s,
-                                                                       attempt])  # fmt: skip
+        flat = self._scripts.sign_in_attempt(
+            keys=list(counted), args=[repr(now), window_s, attempt]
+        )
         return [
             Earlier(failures=int(count), last_at=float(latest) if latest else None)
             for count, latest in zip(flat[::2], flat[1::2], strict=True)

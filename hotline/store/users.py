@@ -48,10 +48,14 @@ class User:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"role": self.role, "password_hash": self.password_hash, "created_at": self.created_at,
-             "session_version": self.session_version},
+            {
+                "role": self.role,
+                "password_hash": self.password_hash,
+                "created_at": self.created_at,
+                "session_version": self.session_version,
+            },
             sort_keys=True,
-        )  # fmt: skip
+        )
 
     @classmethod
     def from_json(cls, name: str, raw: str) -> User:
@@ -91,8 +95,7 @@ class Users:
                     if pipe.hexists(keys.USERS, name):
                         raise ValueError(f"there is already a user called {name}")
                     now = self._clock.now()
-                    user = User(name=name, role=role, password_hash=password_hash,
-                                created_at=now)  # fmt: skip
+                    user = User(name=name, role=role, password_hash=password_hash, created_at=now)
                     pipe.multi()
                     pipe.hset(keys.USERS, name, user.to_json())
                     audit.record(pipe, now, "user-add", name, author, "", role=role)
@@ -123,8 +126,9 @@ class Users:
                     role = User.from_json(name, raw).role
                     pipe.multi()
                     pipe.hdel(keys.USERS, name)
-                    audit.record(pipe, self._clock.now(), "user-remove", name, author, reason,
-                                 role=role)  # fmt: skip
+                    audit.record(
+                        pipe, self._clock.now(), "user-remove", name, author, reason, role=role
+                    )
                     pipe.execute()
                     return True
                 except redis.WatchError:
@@ -138,11 +142,12 @@ class Users:
         password_hash = self._hasher.hash(password)  # slow on purpose: before the lock
         return self._change(
             name,
-            lambda user: replace(user, password_hash=password_hash,
-                                 session_version=user.session_version + 1),
+            lambda user: replace(
+                user, password_hash=password_hash, session_version=user.session_version + 1
+            ),
             audit_action="user-passwd",
             author=author,
-        )  # fmt: skip
+        )
 
     def end_sessions(self, name: str) -> User | None:
         """End every console session of a login (signing out); None if there is no such login."""
@@ -150,8 +155,14 @@ class Users:
             name, lambda user: replace(user, session_version=user.session_version + 1)
         )
 
-    def _change(self, name: str, change: Callable[[User], User], *,
-                audit_action: str | None = None, author: str = "") -> User | None:  # fmt: skip
+    def _change(
+        self,
+        name: str,
+        change: Callable[[User], User],
+        *,
+        audit_action: str | None = None,
+        author: str = "",
+    ) -> User | None:
         """Read, change and write one login atomically (retrying if it changed meanwhile)."""
         with self._redis.pipeline(transaction=True) as pipe:
             while True:
@@ -165,8 +176,15 @@ class Users:
                     pipe.multi()
                     pipe.hset(keys.USERS, name, changed.to_json())
                     if audit_action is not None:
-                        audit.record(pipe, self._clock.now(), audit_action, name, author, "",
-                                     role=changed.role)  # fmt: skip
+                        audit.record(
+                            pipe,
+                            self._clock.now(),
+                            audit_action,
+                            name,
+                            author,
+                            "",
+                            role=changed.role,
+                        )
                     pipe.execute()
                     return changed
                 except redis.WatchError:

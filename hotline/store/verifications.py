@@ -33,9 +33,14 @@ class Verification:
 
     @classmethod
     def from_fields(cls, verification_id: str, fields: dict[str, str]) -> Verification:
-        return cls(id=verification_id, kind=fields["kind"], target=fields["target"],
-                   phone=fields["phone"], from_number=fields["from_number"],
-                   arrived_at=float(fields["arrived_at"]))  # fmt: skip
+        return cls(
+            id=verification_id,
+            kind=fields["kind"],
+            target=fields["target"],
+            phone=fields["phone"],
+            from_number=fields["from_number"],
+            arrived_at=float(fields["arrived_at"]),
+        )
 
 
 class Verifications:
@@ -44,21 +49,39 @@ class Verifications:
         self._scripts = scripts
         self._defence = defence
 
-    def book(self, *, now: float, kind: str, target: str, phone: str, from_number: str,
-             arrived_at: float) -> Verification | None:  # fmt: skip
+    def book(
+        self, *, now: float, kind: str, target: str, phone: str, from_number: str, arrived_at: float
+    ) -> Verification | None:
         """Book a call back to `phone`; None when its allowance does not permit one now."""
-        verification = Verification(id=secrets.token_hex(12), kind=kind, target=target,
-                                    phone=phone, from_number=from_number,
-                                    arrived_at=arrived_at)  # fmt: skip
-        fields = {"kind": kind, "target": target, "phone": phone, "from_number": from_number,
-                  "arrived_at": repr(arrived_at), "booked_at": repr(now)}  # fmt: skip
+        verification = Verification(
+            id=secrets.token_hex(12),
+            kind=kind,
+            target=target,
+            phone=phone,
+            from_number=from_number,
+            arrived_at=arrived_at,
+        )
+        fields = {
+            "kind": kind,
+            "target": target,
+            "phone": phone,
+            "from_number": from_number,
+            "arrived_at": repr(arrived_at),
+            "booked_at": repr(now),
+        }
         defence = self._defence
         booked = self._scripts.book_call_back(
             keys=[keys.call_backs(phone), keys.verification(verification.id)],
-            args=[repr(now), defence.window_s, defence.callback_spacing_s,
-                  defence.callbacks_per_window, verification.id, json.dumps(fields),
-                  VERIFICATION_TTL_S],
-        )  # fmt: skip
+            args=[
+                repr(now),
+                defence.window_s,
+                defence.callback_spacing_s,
+                defence.callbacks_per_window,
+                verification.id,
+                json.dumps(fields),
+                VERIFICATION_TTL_S,
+            ],
+        )
         return verification if booked else None
 
     def get(self, verification_id: str) -> Verification | None:

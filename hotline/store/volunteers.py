@@ -69,7 +69,12 @@ class Volunteers:
         self._clock = clock
 
     def add(
-        self, name: str, phone: str, pin_digest: Callable[[str], str], *, author: str,
+        self,
+        name: str,
+        phone: str,
+        pin_digest: Callable[[str], str],
+        *,
+        author: str,
         backup_digest: Callable[[str], str] | None = None,
     ) -> Volunteer:
         """Register a volunteer with a normalised phone; `pin_digest(id)` gives the PIN's
@@ -93,15 +98,19 @@ class Volunteers:
                     volunteer_id = f"{ID_PREFIX}{self._redis.incr(keys.VOLUNTEER_IDS)}"
                     now = self._clock.now()
                     volunteer = Volunteer(
-                        id=volunteer_id, name=name, phone=phone,
-                        pin_digest=pin_digest(volunteer_id), created_at=now,
+                        id=volunteer_id,
+                        name=name,
+                        phone=phone,
+                        pin_digest=pin_digest(volunteer_id),
+                        created_at=now,
                         backup_digest=backup_digest(volunteer_id) if backup_digest else None,
-                    )  # fmt: skip
+                    )
                     pipe.multi()
                     pipe.hset(keys.VOLUNTEERS, volunteer_id, volunteer.to_json())
                     pipe.hset(keys.VOLUNTEER_PHONES, phone, volunteer_id)
-                    audit.record(pipe, now, "volunteer-add", volunteer_id, author, "",
-                                 name=name, phone=phone)  # fmt: skip
+                    audit.record(
+                        pipe, now, "volunteer-add", volunteer_id, author, "", name=name, phone=phone
+                    )
                     pipe.execute()
                     return volunteer
                 except redis.WatchError:
@@ -151,16 +160,28 @@ class Volunteers:
                         pipe.hdel(keys.VOLUNTEER_PHONES, volunteer.phone)
                     pipe.hdel(keys.VOLUNTEER_STATES, volunteer_id)
                     pipe.zrem(keys.FREE_VOLUNTEERS, volunteer_id)
-                    audit.record(pipe, self._clock.now(), "volunteer-remove", volunteer_id,
-                                 author, reason, name=volunteer.name,
-                                 phone=volunteer.phone)  # fmt: skip
+                    audit.record(
+                        pipe,
+                        self._clock.now(),
+                        "volunteer-remove",
+                        volunteer_id,
+                        author,
+                        reason,
+                        name=volunteer.name,
+                        phone=volunteer.phone,
+                    )
                     pipe.execute()
                     return True
                 except redis.WatchError:
                     continue
 
     def set_pin_digest(
-        self, volunteer_id: str, pin_digest: str, *, author: str, reason: str = "",
+        self,
+        volunteer_id: str,
+        pin_digest: str,
+        *,
+        author: str,
+        reason: str = "",
         backup_digest: str | None = None,
     ) -> Volunteer | None:
         """Replace a volunteer's PIN digest, and with `backup_digest` their backup code's
@@ -174,14 +195,16 @@ class Volunteers:
                     if raw is None:
                         pipe.unwatch()
                         return None
-                    volunteer = replace(Volunteer.from_json(volunteer_id, raw),
-                                        pin_digest=pin_digest)  # fmt: skip
+                    volunteer = replace(
+                        Volunteer.from_json(volunteer_id, raw), pin_digest=pin_digest
+                    )
                     if backup_digest:
                         volunteer = replace(volunteer, backup_digest=backup_digest)
                     pipe.multi()
                     pipe.hset(keys.VOLUNTEERS, volunteer_id, volunteer.to_json())
-                    audit.record(pipe, self._clock.now(), "volunteer-reset-pin", volunteer_id,
-                                 author, reason)  # fmt: skip
+                    audit.record(
+                        pipe, self._clock.now(), "volunteer-reset-pin", volunteer_id, author, reason
+                    )
                     pipe.execute()
                     return volunteer
                 except redis.WatchError:

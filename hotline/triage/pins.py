@@ -95,6 +95,11 @@ def guess_bound(defence: PinDefence, *, hours: float, pin_digits: int) -> GuessB
     evaluations = windows * defence.hotline_wide
     per_target = windows * defence.per_target
     space = 10**pin_digits - per_target
-    return GuessBound(hours=hours, pin_digits=pin_digits, windows=windows,
-                      evaluations=evaluations, per_target=per_target,
-                      expected_successes=evaluations / space)  # fmt: skip
+    return GuessBound(
+        hours=hours,
+        pin_digits=pin_digits,
+        windows=windows,
+        evaluations=evaluations,
+        per_target=per_target,
+        expected_successes=evaluations / space,
+    )

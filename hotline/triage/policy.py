@@ -140,10 +140,15 @@ def _apply_mode(verdict: Verdict, policy: Policy) -> Verdict:
     """In log-only mode a verdict that would stop the call (or make it strict) is recorded,
     not enforced.
     """
-    if policy.log_only and (verdict.strict or verdict.action not in (Action.FAST_TRACK,
-                                                                      Action.CHALLENGE)):
-        return replace(verdict, reasons=verdict.reasons + ("log-only mode: not enforced",),
-                       enforced=False, strict=False)  # fmt: skip
+    if policy.log_only and (
+        verdict.strict or verdict.action not in (Action.FAST_TRACK, Action.CHALLENGE)
+    ):
+        return replace(
+            verdict,
+            reasons=verdict.reasons + ("log-only mode: not enforced",),
+            enforced=False,
+            strict=False,
+        )
     return verdict
 
 
@@ -163,9 +168,16 @@ def _decide_enforced(facts: CallerFacts, policy: Policy) -> Verdict:
         # still required; a caller ID that failed verification loses the fast
         # track and must also key in the precinct.
         registered = (
-            (f"registered to satellite caucus {chair} (meets in {facts.chair_satellite})"
-             if facts.chair_satellite else f"registered to precinct {chair}"),
-        ) + retired + distrust  # fmt: skip
+            (
+                (
+                    f"registered to satellite caucus {chair} (meets in {facts.chair_satellite})"
+                    if facts.chair_satellite
+                    else f"registered to precinct {chair}"
+                ),
+            )
+            + retired
+            + distrust
+        )
         if distrust and facts.stir_verstat and facts.stir_verstat.startswith(STIR_FAILED_PREFIX):
             return Verdict(Action.CHALLENGE, registered)
         return Verdict(Action.FAST_TRACK, registered, chair_precinct=chair)
@@ -297,8 +309,12 @@ def _number_changed(why: tuple[str, ...]) -> Verdict:
     and its backup code. A chair without a registered phone, who was not texted, still
     gets through; a troll hears one prompt and goes.
     """
-    return Verdict(Action.CHALLENGE, (RETIRED_NUMBER,) + why, strict=True,
-                   challenge_message=ChallengeMessage.NUMBER_CHANGED)  # fmt: skip
+    return Verdict(
+        Action.CHALLENGE,
+        (RETIRED_NUMBER,) + why,
+        strict=True,
+        challenge_message=ChallengeMessage.NUMBER_CHANGED,
+    )
 
 
 def _let_in(chair: str | None, reasons: tuple[str, ...]) -> Verdict:

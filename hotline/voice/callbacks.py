@@ -35,12 +35,15 @@ FAILED = frozenset({"no-answer", "busy", "failed", "canceled", "completed"})
 def callback_answer() -> Response:
     call_sid()
     volunteer, precinct, pairing = _pairing_args()
-    connect = webhook_url("/voice/connect", volunteer=volunteer, precinct=precinct,
-                          pairing=pairing)  # fmt: skip
-    return respond(twiml.press_any_key(
-        prompt("callback_greeting").format(precinct=spell(precinct)), connect,
-        ANSWER_TIMEOUT_S, speech(),
-    ))  # fmt: skip
+    connect = webhook_url("/voice/connect", volunteer=volunteer, precinct=precinct, pairing=pairing)
+    return respond(
+        twiml.press_any_key(
+            prompt("callback_greeting").format(precinct=spell(precinct)),
+            connect,
+            ANSWER_TIMEOUT_S,
+            speech(),
+        )
+    )
 
 
 @bp.post("/callback-status")
@@ -52,8 +55,9 @@ def callback_status() -> Response:
     if request.form.get("CallStatus", "") not in FAILED:
         return respond(twiml.empty())
     now = svc.clock.now()
-    entry = svc.store.dispatch.callback_failed(volunteer, pairing,
-                                               max_attempts=svc.settings.callback_attempts)
+    entry = svc.store.dispatch.callback_failed(
+        volunteer, pairing, max_attempts=svc.settings.callback_attempts
+    )
     if entry is None:
         # The chair was put through and the call has now ended: the volunteer is free.
         if svc.store.dispatch.caller_left(volunteer, sid, now=now):

@@ -146,24 +146,21 @@ def reject_busy() -> Response:
 def keep_holding() -> Response:
     """Back to this very wait URL after a spell of music or quiet."""
     voice = services().settings.voice
-    return respond(twiml.hold_then_return(voice.hold_music_url, TROUBLE_PAUSE_S,
-                                          _this_url()))  # fmt: skip
+    return respond(twiml.hold_then_return(voice.hold_music_url, TROUBLE_PAUSE_S, _this_url()))
 
 
 def retry_this_step() -> Response:
-    """"One moment", then this very step again; after a few tries, the apology."""
+    """ "One moment", then this very step again; after a few tries, the apology."""
     tries = int_arg("retried")
     if tries >= STEP_RETRIES:
         return respond(twiml.goodbye(prompt("trouble"), speech()))
     query = [(k, v) for k, v in request.args.items(multi=True) if k != "retried"]
     target = url(request.path, **dict(query), retried=tries + 1)
-    return respond(twiml.moment_then_retry(prompt("one_moment"), TROUBLE_PAUSE_S, target,
-                                           speech()))  # fmt: skip
+    return respond(twiml.moment_then_retry(prompt("one_moment"), TROUBLE_PAUSE_S, target, speech()))
 
 
 def _this_url() -> str:
-    return public_request_url(services().settings.public_url, request.path,
-                              request.query_string)  # fmt: skip
+    return public_request_url(services().settings.public_url, request.path, request.query_string)
 
 
 def _log_failure(error: Exception) -> None:
@@ -185,8 +182,9 @@ def count_check(result: Result, kind: str) -> None:
 
 def this_caller() -> Caller:
     """The call a keypad answer came on: its SID, its number, the number it dialled."""
-    return Caller(call_sid=call_sid(), number=caller_number(),
-                  dialled=request.form.get("To") or None)  # fmt: skip
+    return Caller(
+        call_sid=call_sid(), number=caller_number(), dialled=request.form.get("To") or None
+    )
 
 
 def caller_number() -> str | None:
@@ -259,13 +257,16 @@ def other_language() -> Language | None:
     if settings.second_language is None:
         return None
     current = language().code
-    other = settings.second_language if current == settings.first_language else (
-        settings.first_language)  # fmt: skip
+    other = (
+        settings.second_language
+        if current == settings.first_language
+        else (settings.first_language)
+    )
     return settings.languages[other]
 
 
 def language_offer() -> tuple[str, twiml.Speech] | None:
-    """"Para español, oprima 9", said in the language offered, at a call's first prompt."""
+    """ "Para español, oprima 9", said in the language offered, at a call's first prompt."""
     other = other_language()
     return None if other is None else (other.prompts["switch_language"], _speech_for(other))
 
@@ -297,8 +298,7 @@ def one_step(restart: str | None = None) -> Callable:
         @functools.wraps(view)
         def wrapped(*args, **kwargs) -> Response:
             step = int_arg("step")
-            state = services().store.calls.take_step(call_sid(), step,
-                                                     retry=int_arg("retried") > 0)  # fmt: skip
+            state = services().store.calls.take_step(call_sid(), step, retry=int_arg("retried") > 0)
             if state == "ok":
                 g.next_step = step + 1
                 return view(*args, **kwargs)
@@ -341,18 +341,24 @@ def hold_answer(precinct: str, message_name: str = "verified") -> Response:
     which Twilio keeps for as long as the call waits.
     """
     settings = services().settings
-    return respond(twiml.hold_in_line(
-        prompt(message_name).format(precinct=spell(precinct)), settings.queue_name,
-        url("/voice/wait", precinct=precinct), url("/voice/queue-exit"), speech(),
-    ))  # fmt: skip
+    return respond(
+        twiml.hold_in_line(
+            prompt(message_name).format(precinct=spell(precinct)),
+            settings.queue_name,
+            url("/voice/wait", precinct=precinct),
+            url("/voice/queue-exit"),
+            speech(),
+        )
+    )
 
 
 def room_answer(room: str, message_name: str, *, volunteer: bool) -> Response:
     """Into a volunteer's conference room: the volunteer's own leg ends the room when it
     hangs up, a caller's does not.
     """
-    return respond(twiml.conference_room(prompt(message_name), room, end_on_exit=volunteer,
-                                         speech=speech()))  # fmt: skip
+    return respond(
+        twiml.conference_room(prompt(message_name), room, end_on_exit=volunteer, speech=speech())
+    )
 
 
 def goodbye(message_name: str, **fields: str) -> Response:
@@ -364,5 +370,8 @@ def ask(text: str, action: str, preface: str = "", *, first: bool = False) -> Re
     of a call also offers the other language (9).
     """
     offer = language_offer() if first else None
-    return respond(twiml.ask_digits(text, action, services().settings.voice.gather_timeout_s,
-                                    speech(), preface, offer))  # fmt: skip
+    return respond(
+        twiml.ask_digits(
+            text, action, services().settings.voice.gather_timeout_s, speech(), preface, offer
+        )
+    )

@@ -51,10 +51,8 @@ def report_choice(precinct: str, reprompts: int = 0, preface: str | None = None)
         preface = prompt("verified_choice").format(precinct=spell(precinct))
         stored = services().store.results.latest(precinct)
         if stored is not None:
-            preface += " " + prompt("report_already_stored").format(
-                receipt=spell(stored.receipt))  # fmt: skip
-    return _ask_key(prompt("report_choice"), "/voice/report-choice", precinct, reprompts,
-                    preface)  # fmt: skip
+            preface += " " + prompt("report_already_stored").format(receipt=spell(stored.receipt))
+    return _ask_key(prompt("report_choice"), "/voice/report-choice", precinct, reprompts, preface)
 
 
 @bp.post("/report-choice")
@@ -66,8 +64,9 @@ def choice() -> Response:
         draft = reporting.current(services(), precinct)
         if draft is not None and draft.attendance is not None:
             return _ask_key(prompt("report_resume"), "/voice/report-resume", precinct, 0)
-        return _next_question(precinct, reporting.begin(services(), this_caller(), precinct,
-                                                        fresh=True))  # fmt: skip
+        return _next_question(
+            precinct, reporting.begin(services(), this_caller(), precinct, fresh=True)
+        )
     if digits == "2" or reprompts >= _limit():
         return hold_answer(precinct, "hold_for_volunteer")
     return report_choice(precinct, reprompts + 1, _problem_text(digits))
@@ -79,8 +78,13 @@ def choice() -> Response:
 def resume() -> Response:
     precinct, reprompts, digits = _args()
     if digits not in ("1", "2") and reprompts < _limit():
-        return _ask_key(prompt("report_resume"), "/voice/report-resume", precinct,
-                        reprompts + 1, _problem_text(digits))  # fmt: skip
+        return _ask_key(
+            prompt("report_resume"),
+            "/voice/report-resume",
+            precinct,
+            reprompts + 1,
+            _problem_text(digits),
+        )
     draft = reporting.begin(services(), this_caller(), precinct, fresh=digits == "2")
     return _next_question(precinct, draft)
 
@@ -97,8 +101,10 @@ def attendance() -> Response:
     if isinstance(parsed, Problem):
         return _again(precinct, draft, reprompts, _problem_text(digits, parsed))
     fixing = draft.stage == "fix:attendance"
-    draft = _keep(precinct, Draft(**{**_fields(draft), "attendance": parsed,
-                                     "stage": "review" if fixing else "first"}))
+    draft = _keep(
+        precinct,
+        Draft(**{**_fields(draft), "attendance": parsed, "stage": "review" if fixing else "first"}),
+    )
     return _next_question(precinct, draft)
 
 
@@ -121,12 +127,12 @@ def group() -> Response:
     parsed = reporting.parse_group(digits, reporting.election(services()), draft.attendance)
     if isinstance(parsed, Problem):
         return _again(precinct, draft, reprompts, _problem_text(digits, parsed))
-    draft = _keep(precinct, reporting.with_count(draft, stage, parsed.candidate.key,
-                                                 parsed.count))  # fmt: skip
-    taken = (prompt("report_group_taken").format(name=parsed.candidate.name,
-                                                 count=parsed.count)
-             if parsed.count else
-             prompt("report_group_removed").format(name=parsed.candidate.name))  # fmt: skip
+    draft = _keep(precinct, reporting.with_count(draft, stage, parsed.candidate.key, parsed.count))
+    taken = (
+        prompt("report_group_taken").format(name=parsed.candidate.name, count=parsed.count)
+        if parsed.count
+        else prompt("report_group_removed").format(name=parsed.candidate.name)
+    )
     return _ask_group(precinct, 0, taken, first_of_stage=False)
 
 
@@ -142,8 +148,9 @@ def toss() -> Response:
     if tie is None:
         return _review(precinct, draft)
     if digits.isdigit() and 1 <= int(digits) <= len(tie.between):
-        draft = _keep(precinct, reporting.with_toss(draft, tie.between,
-                                                    tie.between[int(digits) - 1]))
+        draft = _keep(
+            precinct, reporting.with_toss(draft, tie.between, tie.between[int(digits) - 1])
+        )
         return _next_question(precinct, draft)
     return _review(precinct, draft, reprompts + 1, _problem_text(digits))
 
@@ -161,8 +168,9 @@ def review() -> Response:
         key = f"{this_caller().call_sid}:{int_arg('step')}"
         outcome = reporting.confirm(svc, this_caller(), precinct, draft, key)
         if isinstance(outcome, StoredReport):
-            return goodbye("report_stored", precinct=spell(precinct),
-                           receipt=spell(outcome.receipt))  # fmt: skip
+            return goodbye(
+                "report_stored", precinct=spell(precinct), receipt=spell(outcome.receipt)
+            )
         return _review(precinct, draft, 0, prompt("report_cannot_confirm"))
     if digits == "2":
         _keep(precinct, _with_stage(draft, "fix"))
@@ -183,17 +191,23 @@ def fix() -> Response:
         return _draft_gone(precinct)
     if digits == "0":
         _keep(precinct, _with_stage(draft, "fix:attendance"))
-        return _ask_digits(prompt("report_ask_attendance"), "/voice/report-attendance",
-                           precinct, 0)  # fmt: skip
-    candidate = (reporting.election(services()).by_keypad(int(digits))
-                 if digits.isdigit() and len(digits) <= 3 else None)  # fmt: skip
+        return _ask_digits(prompt("report_ask_attendance"), "/voice/report-attendance", precinct, 0)
+    candidate = (
+        reporting.election(services()).by_keypad(int(digits))
+        if digits.isdigit() and len(digits) <= 3
+        else None
+    )
     if candidate is None:
-        preface = (prompt("report_unknown_candidate").format(number=digits)
-                   if digits.isdigit() else _problem_text(digits))  # fmt: skip
+        preface = (
+            prompt("report_unknown_candidate").format(number=digits)
+            if digits.isdigit()
+            else _problem_text(digits)
+        )
         if reprompts >= _limit():
             return _review(precinct, _keep(precinct, _with_stage(draft, "review")))
-        return _ask_digits(prompt("report_ask_fix"), "/voice/report-fix", precinct,
-                           reprompts + 1, preface)  # fmt: skip
+        return _ask_digits(
+            prompt("report_ask_fix"), "/voice/report-fix", precinct, reprompts + 1, preface
+        )
     _keep(precinct, _with_stage(draft, f"fix:{candidate.key}:first"))
     return _ask_fix_count(precinct, candidate.name, "first", 0)
 
@@ -214,8 +228,9 @@ def fix_count() -> Response:
     if isinstance(parsed, Problem):
         if reprompts >= _limit():
             return _review(precinct, _keep(precinct, _with_stage(draft, "review")))
-        return _ask_fix_count(precinct, candidate.name, stage, reprompts + 1,
-                              _problem_text(digits, parsed))  # fmt: skip
+        return _ask_fix_count(
+            precinct, candidate.name, stage, reprompts + 1, _problem_text(digits, parsed)
+        )
     draft = reporting.with_count(draft, stage, key, parsed)
     if stage == "first":
         _keep(precinct, _with_stage(draft, f"fix:{key}:final"))
@@ -229,15 +244,17 @@ def fix_count() -> Response:
 def _next_question(precinct: str, draft: Draft, preface: str = "") -> Response:
     """The question the draft is at: where a resumed report picks up, too."""
     if draft.attendance is None or draft.stage in ("attendance", "fix:attendance"):
-        return _ask_digits(prompt("report_ask_attendance"), "/voice/report-attendance",
-                           precinct, 0, preface)  # fmt: skip
+        return _ask_digits(
+            prompt("report_ask_attendance"), "/voice/report-attendance", precinct, 0, preface
+        )
     if draft.stage in reporting.STAGES:
         return _ask_group(precinct, 0, preface, first_of_stage=True, stage=draft.stage)
     return _review(precinct, _with_stage(draft, "review"), 0, preface)
 
 
-def _ask_group(precinct: str, reprompts: int, preface: str = "", *, first_of_stage: bool,
-               stage: str = "first") -> Response:  # fmt: skip
+def _ask_group(
+    precinct: str, reprompts: int, preface: str = "", *, first_of_stage: bool, stage: str = "first"
+) -> Response:
     if not first_of_stage:
         text = prompt("report_ask_next")
     elif stage == "first":
@@ -255,10 +272,20 @@ def _again(precinct: str, draft: Draft, reprompts: int, preface: str) -> Respons
         reporting.to_volunteer(services(), this_caller(), precinct)
         return hold_answer(precinct, "report_to_volunteer")
     if draft.stage in reporting.STAGES and draft.attendance is not None:
-        return _ask_group(precinct, reprompts + 1, preface,
-                          first_of_stage=not getattr(draft, draft.stage), stage=draft.stage)
-    return _ask_digits(prompt("report_ask_attendance"), "/voice/report-attendance", precinct,
-                       reprompts + 1, preface)  # fmt: skip
+        return _ask_group(
+            precinct,
+            reprompts + 1,
+            preface,
+            first_of_stage=not getattr(draft, draft.stage),
+            stage=draft.stage,
+        )
+    return _ask_digits(
+        prompt("report_ask_attendance"),
+        "/voice/report-attendance",
+        precinct,
+        reprompts + 1,
+        preface,
+    )
 
 
 def _review(precinct: str, draft: Draft, reprompts: int = 0, preface: str = "") -> Response:
@@ -270,19 +297,29 @@ def _review(precinct: str, draft: Draft, reprompts: int = 0, preface: str = "") 
     if tie is not None and not checked.blocking:  # a toss only once the counts can stand
         return _ask_key(_toss_text(tie), "/voice/report-toss", precinct, reprompts, preface)
     parts = [preface] if preface else []
-    parts.append(prompt("report_readback").format(precinct=spell(precinct),
-                                                  attendance=checked.report.attendance))
+    parts.append(
+        prompt("report_readback").format(
+            precinct=spell(precinct), attendance=checked.report.attendance
+        )
+    )
     delegates = checked.allocation.delegates if checked.allocation else {}
     election = reporting.election(services())
-    groups = [(c, checked.report.final[c.key]) for c in election.candidates
-              if checked.report.final.get(c.key)]  # fmt: skip
+    groups = [
+        (c, checked.report.final[c.key])
+        for c in election.candidates
+        if checked.report.final.get(c.key)
+    ]
     if not groups:
         parts.append(prompt("report_no_final_groups"))
     for candidate, count in groups:
         given = delegates.get(candidate.key, 0)
-        parts.append(prompt("report_group_line").format(
-            name=candidate.name, people=_counted(count, "person", "people"),
-            delegates=_counted(given, "delegate", "delegates")))  # fmt: skip
+        parts.append(
+            prompt("report_group_line").format(
+                name=candidate.name,
+                people=_counted(count, "person", "people"),
+                delegates=_counted(given, "delegate", "delegates"),
+            )
+        )
     for finding in checked.blocking:
         parts.append(prompt("report_blocking").format(message=finding.message))
     for finding in checked.warnings:
@@ -294,16 +331,24 @@ def _review(precinct: str, draft: Draft, reprompts: int = 0, preface: str = "") 
 def _toss_text(tie) -> str:
     election = reporting.election(services())
     names = [election.candidate(key).name for key in tie.between]
-    choices = " ".join(prompt("report_toss_choice").format(key=n, name=name)
-                       for n, name in enumerate(names, start=1))  # fmt: skip
+    choices = " ".join(
+        prompt("report_toss_choice").format(key=n, name=name)
+        for n, name in enumerate(names, start=1)
+    )
     listed = ", ".join(names[:-1]) + " and " + names[-1]
     return prompt("report_ask_toss").format(names=listed, stake=tie.stake, choices=choices)
 
 
-def _ask_fix_count(precinct: str, name: str, stage: str, reprompts: int,
-                   preface: str = "") -> Response:  # fmt: skip
-    return _ask_digits(prompt(f"report_ask_fix_{stage}").format(name=name),
-                       "/voice/report-fix-count", precinct, reprompts, preface)  # fmt: skip
+def _ask_fix_count(
+    precinct: str, name: str, stage: str, reprompts: int, preface: str = ""
+) -> Response:
+    return _ask_digits(
+        prompt(f"report_ask_fix_{stage}").format(name=name),
+        "/voice/report-fix-count",
+        precinct,
+        reprompts,
+        preface,
+    )
 
 
 def _draft_gone(precinct: str) -> Response:
@@ -322,7 +367,7 @@ def _args() -> tuple[str, int, str]:
 
 
 def _pound_alone(digits: str) -> bool:
-    """"#" alone: Twilio posts no digits and says the finish key ended the entry."""
+    """ "#" alone: Twilio posts no digits and says the finish key ended the entry."""
     return digits == "" and request.form.get("FinishedOnKey", "") == "#"
 
 
@@ -356,7 +401,7 @@ def _fields(draft: Draft) -> dict:
 
 
 def _counted(n: int, one: str, many: str) -> str:
-    """"1 person", "8 people", in the call's language (prompts count_<one>, count_<many>)."""
+    """ "1 person", "8 people", in the call's language (prompts count_<one>, count_<many>)."""
     return prompt(f"count_{one if n == 1 else many}").format(count=n)
 
 
@@ -366,15 +411,12 @@ def _candidate_numbers() -> str:
     return prompt("report_candidates").format(candidates=listed)
 
 
-def _ask_digits(text: str, path: str, precinct: str, reprompts: int,
-                preface: str = "") -> Response:  # fmt: skip
-    return ask(text, url(path, precinct=precinct, reprompts=reprompts, step=next_step()),
-               preface)  # fmt: skip
+def _ask_digits(text: str, path: str, precinct: str, reprompts: int, preface: str = "") -> Response:
+    return ask(text, url(path, precinct=precinct, reprompts=reprompts, step=next_step()), preface)
 
 
-def _ask_key(text: str, path: str, precinct: str, reprompts: int,
-             preface: str = "") -> Response:  # fmt: skip
+def _ask_key(text: str, path: str, precinct: str, reprompts: int, preface: str = "") -> Response:
     action = url(path, precinct=precinct, reprompts=reprompts, step=next_step())
-    return respond(twiml.ask_key(text, action, services().settings.voice.gather_timeout_s,
-                                 speech(), preface))  # fmt: skip
-
+    return respond(
+        twiml.ask_key(text, action, services().settings.voice.gather_timeout_s, speech(), preface)
+    )

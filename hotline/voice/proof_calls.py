@@ -63,8 +63,7 @@ def verify_pin() -> Response:
         return hold_answer(found.target)
     if tries + 1 >= svc.settings.policy.pin_tries_per_call:
         return goodbye("goodbye_pin_failed")
-    return _ask_pin(found, tries=tries + 1,
-                    preface=prompt("wrong_pin" if digits else "no_input"))  # fmt: skip
+    return _ask_pin(found, tries=tries + 1, preface=prompt("wrong_pin" if digits else "no_input"))
 
 
 def _verification_id() -> str:
@@ -78,7 +77,8 @@ def _ask_pin(found: Verification, *, tries: int, preface: str = "") -> Response:
     if found.kind == "volunteer":
         volunteer = services().store.volunteers.get(found.target)
         text = prompt("volunteer_call_back_greeting").format(
-            name=volunteer.name if volunteer else "volunteer")
+            name=volunteer.name if volunteer else "volunteer"
+        )
     else:
         text = prompt("call_back_greeting").format(precinct=spell(found.target))
     action = url("/voice/verify-pin", verification=found.id, tries=tries, step=next_step())

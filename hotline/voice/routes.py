@@ -58,12 +58,17 @@ START = "/voice/incoming"
 def incoming() -> Response:
     settings = services().settings
     form = request.form
-    judged = arrival.judge(services(), call_sid=call_sid(), number=caller_number(), request={
-        "to": form.get("To", ""),
-        "stir_verstat": form.get("StirVerstat", ""),
-        "from_state": form.get("FromState", ""),
-        "from_country": form.get("FromCountry", ""),
-    })  # fmt: skip
+    judged = arrival.judge(
+        services(),
+        call_sid=call_sid(),
+        number=caller_number(),
+        request={
+            "to": form.get("To", ""),
+            "stir_verstat": form.get("StirVerstat", ""),
+            "from_state": form.get("FromState", ""),
+            "from_country": form.get("FromCountry", ""),
+        },
+    )
     web_metrics().count_call(judged.verdict if judged else None)
     if judged is None:  # a block in force
         return respond(twiml.reject_busy())
@@ -80,8 +85,11 @@ def incoming() -> Response:
     if verdict.strict and verdict.enforced:
         # Flood mode, or a retired number: one short chance, no second prompt for a caller
         # who keys nothing.
-        return _ask_precinct(reprompts=settings.voice.reprompts, strict=True,
-                             question=verdict.challenge_message.value)  # fmt: skip
+        return _ask_precinct(
+            reprompts=settings.voice.reprompts,
+            strict=True,
+            question=verdict.challenge_message.value,
+        )
     return _ask_precinct(reprompts=0)
 
 
@@ -94,12 +102,14 @@ def precinct_entered() -> Response:
     if _switching_language(code):
         return _ask_precinct(reprompts, strict=strict)
     if not pins.is_valid_precinct_code(code):
-        return _reprompt_or_end(reprompts, lambda n: _ask_precinct(n, preface="no_input",
-                                                                   strict=strict))
+        return _reprompt_or_end(
+            reprompts, lambda n: _ask_precinct(n, preface="no_input", strict=strict)
+        )
     if services().store.roster.get(code) is None:
         preface = prompt("unknown_precinct").format(precinct=spell(code))
-        return _reprompt_or_end(reprompts, lambda n: _ask_precinct(n, preface_text=preface,
-                                                                   strict=strict))
+        return _reprompt_or_end(
+            reprompts, lambda n: _ask_precinct(n, preface_text=preface, strict=strict)
+        )
     return _ask_pin(code, how="keyed-precinct", tries=0, reprompts=0, strict=strict)
 
 
@@ -115,18 +125,22 @@ def pin_entered() -> Response:
         return _ask_pin(precinct, how=how, tries=tries, reprompts=reprompts, strict=strict)
     if not digits:
         return _reprompt_or_end(
-            reprompts, lambda n: _ask_pin(precinct, how=how, tries=tries, reprompts=n,
-                                          preface="no_input", strict=strict)  # fmt: skip
+            reprompts,
+            lambda n: _ask_pin(
+                precinct, how=how, tries=tries, reprompts=n, preface="no_input", strict=strict
+            ),
         )
     record = svc.store.roster.get(precinct)
     if record is None:  # the roster changed under the call: ask again
         preface = prompt("unknown_precinct").format(precinct=spell(precinct))
         return _ask_precinct(0, preface_text=preface, strict=strict)
-    outcome = verification.check_chair_pin(svc, this_caller(), record, digits, attempt=tries,
-                                           how=how, strict=strict)  # fmt: skip
+    outcome = verification.check_chair_pin(
+        svc, this_caller(), record, digits, attempt=tries, how=how, strict=strict
+    )
     if outcome.result is Result.CALL_BACK:
-        return goodbye("verify_by_call_back", precinct=spell(precinct),
-                       last_digits=spell(outcome.phone[-4:]))  # fmt: skip
+        return goodbye(
+            "verify_by_call_back", precinct=spell(precinct), last_digits=spell(outcome.phone[-4:])
+        )
     if outcome.result is Result.BACKUP_CODE:
         return _ask_backup(precinct, how=how, tries=tries, reprompts=0, strict=strict)
     return _after_check(outcome.result, precinct, how, tries, "wrong_pin", strict)
@@ -145,8 +159,10 @@ def backup_code_entered() -> Response:
     code = request.form.get("Digits", "").strip()
     if not code:
         return _reprompt_or_end(
-            reprompts, lambda n: _ask_backup(precinct, how=how, tries=tries, reprompts=n,
-                                             preface="no_input", strict=strict)  # fmt: skip
+            reprompts,
+            lambda n: _ask_backup(
+                precinct, how=how, tries=tries, reprompts=n, preface="no_input", strict=strict
+            ),
         )
     record = svc.store.roster.get(precinct)
     if record is None:
@@ -164,18 +180,29 @@ def wait() -> Response:
     if not pins.is_valid_precinct_code(precinct):
         precinct = ""
     position = holding.place_in_line(
-        services(), call_sid=call_sid(), precinct=precinct, number=caller_number(),
+        services(),
+        call_sid=call_sid(),
+        precinct=precinct,
+        number=caller_number(),
         hotline_number=request.form.get("To") or None,
-        waited_s=optional_int(request.form.get("QueueTime")) or 0)  # fmt: skip
+        waited_s=optional_int(request.form.get("QueueTime")) or 0,
+    )
     if position is None or not precinct:
-        return respond(twiml.waiting("", settings.voice.hold_music_url,
-                                     settings.voice.hold_pause_s, speech()))  # fmt: skip
-    place = prompt("position_first") if position == 1 else prompt("position").format(
-        position=position)  # fmt: skip
-    return respond(twiml.waiting(
-        f"{place} {prompt('offer_callback')}", settings.voice.hold_music_url,
-        settings.voice.hold_pause_s, speech(), url("/voice/hold-key", precinct=precinct),
-    ))  # fmt: skip
+        return respond(
+            twiml.waiting("", settings.voice.hold_music_url, settings.voice.hold_pause_s, speech())
+        )
+    place = (
+        prompt("position_first") if position == 1 else prompt("position").format(position=position)
+    )
+    return respond(
+        twiml.waiting(
+            f"{place} {prompt('offer_callback')}",
+            settings.voice.hold_music_url,
+            settings.voice.hold_pause_s,
+            speech(),
+            url("/voice/hold-key", precinct=precinct),
+        )
+    )
 
 
 @bp.post("/hold-key")
@@ -192,8 +219,9 @@ def hold_key() -> Response:
         return respond(twiml.redirect(back_to_hold))
     number = caller_number()
     if not number or not svc.store.line.request_callback(sid, now=svc.clock.now()):
-        return respond(twiml.say_then_redirect(prompt("callback_no_number"), back_to_hold,
-                                               speech()))  # fmt: skip
+        return respond(
+            twiml.say_then_redirect(prompt("callback_no_number"), back_to_hold, speech())
+        )
     return goodbye("callback_booked", last_digits=spell(number[-4:]))
 
 
@@ -213,9 +241,13 @@ def status() -> Response:
     call_status = request.form.get("CallStatus", "").strip().lower()
     if not call_status:
         abort(400)
-    call_end.status_changed(services(), call_sid=call_sid(), status=call_status,
-                            sequence=sequence_number(request.form.get("SequenceNumber")),
-                            duration_s=optional_int(request.form.get("CallDuration")))  # fmt: skip
+    call_end.status_changed(
+        services(),
+        call_sid=call_sid(),
+        status=call_status,
+        sequence=sequence_number(request.form.get("SequenceNumber")),
+        duration_s=optional_int(request.form.get("CallDuration")),
+    )
     return respond(twiml.empty())
 
 
@@ -226,8 +258,12 @@ def _pin_args() -> tuple[str, str, int, int]:
     precinct = request.args.get("precinct", "")
     if not pins.is_valid_precinct_code(precinct):
         abort(400)
-    return precinct, request.args.get("how", "keyed-precinct"), int_arg("tries"), int_arg(
-        "reprompts")  # fmt: skip
+    return (
+        precinct,
+        request.args.get("how", "keyed-precinct"),
+        int_arg("tries"),
+        int_arg("reprompts"),
+    )
 
 
 def _strict() -> bool:
@@ -240,8 +276,9 @@ def _strict_arg(strict: bool) -> dict[str, str]:
     return {"strict": "1"} if strict else {}
 
 
-def _after_check(result: Result, precinct: str, how: str, tries: int, wrong_prompt: str,
-                 strict: bool) -> Response:  # fmt: skip
+def _after_check(
+    result: Result, precinct: str, how: str, tries: int, wrong_prompt: str, strict: bool
+) -> Response:
     """The answer to a PIN or backup code that was checked: on hold, or another try, or
     goodbye when the tries are used up or the number was blocked.
     """
@@ -252,31 +289,46 @@ def _after_check(result: Result, precinct: str, how: str, tries: int, wrong_prom
     tries += 1
     if result is Result.BLOCKED or tries >= services().settings.policy.pin_tries_per_call:
         return goodbye("goodbye_pin_failed")
-    return _ask_pin(precinct, how=how, tries=tries, reprompts=0, preface=wrong_prompt,
-                    strict=strict)  # fmt: skip
+    return _ask_pin(
+        precinct, how=how, tries=tries, reprompts=0, preface=wrong_prompt, strict=strict
+    )
 
 
-def _ask_precinct(reprompts: int, preface: str = "", preface_text: str = "",
-                  strict: bool = False, question: str | None = None) -> Response:  # fmt: skip
+def _ask_precinct(
+    reprompts: int,
+    preface: str = "",
+    preface_text: str = "",
+    strict: bool = False,
+    question: str | None = None,
+) -> Response:
     """Ask for the precinct: `question` names the prompt when the policy chose one (the
     first question of a strict challenge), else the flood challenge's or the usual.
     """
-    return ask(prompt(question or ("flood_challenge" if strict else "ask_precinct")),
-               url("/voice/precinct", reprompts=reprompts, step=next_step(),
-                   **_strict_arg(strict)),
-               preface_text or (prompt(preface) if preface else ""),
-               first=_first_prompt())  # fmt: skip
+    return ask(
+        prompt(question or ("flood_challenge" if strict else "ask_precinct")),
+        url("/voice/precinct", reprompts=reprompts, step=next_step(), **_strict_arg(strict)),
+        preface_text or (prompt(preface) if preface else ""),
+        first=_first_prompt(),
+    )
 
 
-def _ask_pin(precinct: str, *, how: str, tries: int, reprompts: int, preface: str = "",
-             strict: bool = False) -> Response:  # fmt: skip
+def _ask_pin(
+    precinct: str, *, how: str, tries: int, reprompts: int, preface: str = "", strict: bool = False
+) -> Response:
     text = (
         prompt("ask_pin_known_chair").format(precinct=spell(precinct))
         if how == "registered-phone" and tries == 0 and reprompts == 0
         else prompt("ask_pin")
     )
-    action = url("/voice/pin", precinct=precinct, how=how, tries=tries, reprompts=reprompts,
-                 step=next_step(), **_strict_arg(strict))  # fmt: skip
+    action = url(
+        "/voice/pin",
+        precinct=precinct,
+        how=how,
+        tries=tries,
+        reprompts=reprompts,
+        step=next_step(),
+        **_strict_arg(strict),
+    )
     return ask(text, action, prompt(preface) if preface else "", first=_first_prompt())
 
 
@@ -294,12 +346,23 @@ def _switching_language(digits: str) -> bool:
     return True
 
 
-def _ask_backup(precinct: str, *, how: str, tries: int, reprompts: int,
-                preface: str = "", strict: bool = False) -> Response:  # fmt: skip
-    action = url("/voice/backup-code", precinct=precinct, how=how, tries=tries,
-                 reprompts=reprompts, step=next_step(), **_strict_arg(strict))  # fmt: skip
-    return ask(prompt("ask_backup_code").format(precinct=spell(precinct)), action,
-               prompt(preface) if preface else "")  # fmt: skip
+def _ask_backup(
+    precinct: str, *, how: str, tries: int, reprompts: int, preface: str = "", strict: bool = False
+) -> Response:
+    action = url(
+        "/voice/backup-code",
+        precinct=precinct,
+        how=how,
+        tries=tries,
+        reprompts=reprompts,
+        step=next_step(),
+        **_strict_arg(strict),
+    )
+    return ask(
+        prompt("ask_backup_code").format(precinct=spell(precinct)),
+        action,
+        prompt(preface) if preface else "",
+    )
 
 
 def _reprompt_or_end(reprompts: int, ask_again) -> Response:

@@ -75,14 +75,19 @@ def ask_digits(
 
 
 @lru_cache(maxsize=1024)
-def ask_key(prompt: str, action_url: str, timeout_s: int, speech: Speech,
-            preface: str = "") -> str:  # fmt: skip
+def ask_key(prompt: str, action_url: str, timeout_s: int, speech: Speech, preface: str = "") -> str:
     """Ask for one key (a menu choice). Silence still posts to `action_url` (empty Digits)."""
     response = VoiceResponse()
     if preface:
         speech.say(response, preface)
-    gather = Gather(input="dtmf", action=action_url, method="POST", num_digits=1,
-                    timeout=timeout_s, action_on_empty_result=True)  # fmt: skip
+    gather = Gather(
+        input="dtmf",
+        action=action_url,
+        method="POST",
+        num_digits=1,
+        timeout=timeout_s,
+        action_on_empty_result=True,
+    )
     speech.say(gather, prompt)
     response.append(gather)
     return response.to_xml()
@@ -95,14 +100,16 @@ def hold_in_line(
     """Hand the caller's audio to a Twilio queue; the wait URL keeps them informed."""
     response = VoiceResponse()
     speech.say(response, message)
-    response.enqueue(queue_name, wait_url=wait_url, wait_url_method="POST", action=action_url,
-                     method="POST")  # fmt: skip
+    response.enqueue(
+        queue_name, wait_url=wait_url, wait_url_method="POST", action=action_url, method="POST"
+    )
     return response.to_xml()
 
 
 @lru_cache(maxsize=1024)
-def waiting(message: str, hold_music_url: str, pause_s: int, speech: Speech,
-            callback_url: str = "") -> str:  # fmt: skip
+def waiting(
+    message: str, hold_music_url: str, pause_s: int, speech: Speech, callback_url: str = ""
+) -> str:
     """One cycle of the wait URL: where the caller stands, then music or quiet.
 
     With `callback_url`, the cycle listens for one key while it plays: the
@@ -112,8 +119,13 @@ def waiting(message: str, hold_music_url: str, pause_s: int, speech: Speech,
     response = VoiceResponse()
     parent: VoiceResponse | Gather = response
     if callback_url:
-        parent = Gather(input="dtmf", num_digits=1, action=callback_url, method="POST",
-                        timeout=1 if hold_music_url else pause_s)  # fmt: skip
+        parent = Gather(
+            input="dtmf",
+            num_digits=1,
+            action=callback_url,
+            method="POST",
+            timeout=1 if hold_music_url else pause_s,
+        )
     if message:
         speech.say(parent, message)
     if hold_music_url:
@@ -136,8 +148,9 @@ def conference_room(message: str, room: str, *, end_on_exit: bool, speech: Speec
     if message:
         speech.say(response, message)
     dial = Dial()
-    dial.conference(room, start_conference_on_enter=True, end_conference_on_exit=end_on_exit,
-                    beep=False)  # fmt: skip
+    dial.conference(
+        room, start_conference_on_enter=True, end_conference_on_exit=end_on_exit, beep=False
+    )
     response.append(dial)
     return response.to_xml()
 
@@ -146,8 +159,7 @@ def conference_room(message: str, room: str, *, end_on_exit: bool, speech: Speec
 def press_any_key(message: str, action_url: str, timeout_s: int, speech: Speech) -> str:
     """Say `message` and wait for one key; silence hangs up."""
     response = VoiceResponse()
-    gather = Gather(input="dtmf", num_digits=1, action=action_url, method="POST",
-                    timeout=timeout_s)  # fmt: skip
+    gather = Gather(input="dtmf", num_digits=1, action=action_url, method="POST", timeout=timeout_s)
     speech.say(gather, message)
     response.append(gather)
     response.hangup()

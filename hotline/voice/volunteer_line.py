@@ -54,9 +54,14 @@ def volunteer_line() -> Response:
     volunteer = svc.store.volunteers.by_phone(number) if number else None
     if volunteer is None:
         return _not_a_volunteer(sid, number)
-    svc.store.calls.record_leg(now=svc.clock.now(), call_sid=sid, number=number,
-                               kind="volunteer", verdict="volunteer",
-                               volunteer_id=volunteer.id)  # fmt: skip
+    svc.store.calls.record_leg(
+        now=svc.clock.now(),
+        call_sid=sid,
+        number=number,
+        kind="volunteer",
+        verdict="volunteer",
+        volunteer_id=volunteer.id,
+    )
     return _ask_pin(volunteer, tries=0)
 
 
@@ -69,8 +74,7 @@ def volunteer_pin() -> Response:
     digits = request.form.get("Digits", "").strip()
     if not digits:
         return _another_try(volunteer, tries, "no_input")
-    outcome = verification.check_volunteer_pin(svc, this_caller(), volunteer, digits,
-                                               attempt=tries)  # fmt: skip
+    outcome = verification.check_volunteer_pin(svc, this_caller(), volunteer, digits, attempt=tries)
     if outcome.result is Result.CALL_BACK:
         return goodbye("volunteer_verify_by_call_back")
     if outcome.result is Result.BACKUP_CODE:
@@ -87,8 +91,9 @@ def volunteer_backup_code() -> Response:
     code = request.form.get("Digits", "").strip()
     if not code:
         return _another_try(volunteer, tries, "no_input")
-    outcome = verification.check_volunteer_backup(svc, this_caller(), volunteer, code,
-                                                  attempt=tries)  # fmt: skip
+    outcome = verification.check_volunteer_backup(
+        svc, this_caller(), volunteer, code, attempt=tries
+    )
     return _after_check(outcome.result, volunteer, tries, "wrong_backup_code")
 
 
@@ -107,8 +112,9 @@ def connect() -> Response:
     precinct = request.args.get("precinct", "")
     if not volunteer_id or not pairing_id or not pins.is_valid_precinct_code(precinct):
         abort(400)
-    if not svc.store.dispatch.confirm(volunteer_id, pairing_id, sid, precinct=precinct,
-                                      now=svc.clock.now()):  # fmt: skip
+    if not svc.store.dispatch.confirm(
+        volunteer_id, pairing_id, sid, precinct=precinct, now=svc.clock.now()
+    ):
         return hold_answer(precinct, "back_on_hold")
     return room_answer(room_for(volunteer_id), "connecting", volunteer=False)
 
@@ -120,8 +126,7 @@ def _volunteer_args() -> tuple[Volunteer, int]:
     return volunteer, int_arg("tries")
 
 
-def _after_check(result: Result, volunteer: Volunteer, tries: int,
-                 wrong_prompt: str) -> Response:  # fmt: skip
+def _after_check(result: Result, volunteer: Volunteer, tries: int, wrong_prompt: str) -> Response:
     count_check(result, "volunteer")
     if result is Result.VERIFIED:
         return room_answer(room_for(volunteer.id), "volunteer_ready", volunteer=True)
@@ -137,21 +142,25 @@ def _another_try(volunteer: Volunteer, tries: int, preface: str) -> Response:
 
 
 def _ask_pin(volunteer: Volunteer, *, tries: int, preface: str = "") -> Response:
-    return ask(prompt("volunteer_ask_pin").format(name=volunteer.name),
-               url("/voice/volunteer-pin", volunteer=volunteer.id, tries=tries,
-                   step=next_step()), preface)  # fmt: skip
+    return ask(
+        prompt("volunteer_ask_pin").format(name=volunteer.name),
+        url("/voice/volunteer-pin", volunteer=volunteer.id, tries=tries, step=next_step()),
+        preface,
+    )
 
 
 def _ask_backup(volunteer: Volunteer, *, tries: int) -> Response:
-    return ask(prompt("volunteer_ask_backup_code"),
-               url("/voice/volunteer-backup-code", volunteer=volunteer.id, tries=tries,
-                   step=next_step()))  # fmt: skip
+    return ask(
+        prompt("volunteer_ask_backup_code"),
+        url("/voice/volunteer-backup-code", volunteer=volunteer.id, tries=tries, step=next_step()),
+    )
 
 
 def _not_a_volunteer(sid: str, number: str | None) -> Response:
     """Counted and judged like any caller; at best told this line is not for them."""
-    judged = arrival.judge(services(), call_sid=sid, number=number,
-                           request={"to": request.form.get("To", "")})  # fmt: skip
+    judged = arrival.judge(
+        services(), call_sid=sid, number=number, request={"to": request.form.get("To", "")}
+    )
     if judged is None or judged.verdict.rejects:
         return respond(twiml.reject_busy())
     reasons = ("not a registered volunteer",) + judged.verdict.reasons

@@ -79,8 +79,10 @@ class EnqueueStub:
 
     def __init__(self, app_transport: WsgiTransport, queue_name: str) -> None:
         self.app = app_transport
-        self.enqueue = ('<?xml version="1.0" encoding="UTF-8"?>'
-                        f"<Response><Enqueue>{queue_name}</Enqueue></Response>")  # fmt: skip
+        self.enqueue = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f"<Response><Enqueue>{queue_name}</Enqueue></Response>"
+        )
 
     def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
         if url == INCOMING_URL:
@@ -107,8 +109,9 @@ class Stamps:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.dispatch",
-                                     description=__doc__.split("\n\n")[0])  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.dispatch", description=__doc__.split("\n\n")[0]
+    )
     add = parser.add_argument
     add("--rounds", type=int, default=500, help="volunteer-free events measured")
     add("--warmup", type=int, default=50, help="rounds run first, not measured")
@@ -146,10 +149,16 @@ class Bench:
         self.services.store.redis.flushdb()
         runtime.install(self.services)
         self.loop = EventLoop(self.clock)
-        transport = EnqueueStub(WsgiTransport(create_app(self.services), AUTH_TOKEN),
-                                self.settings.queue_name)  # fmt: skip
-        self.network = Network(self.loop, transport, account_sid=self.settings.twilio_account_sid,
-                               voice_url=INCOMING_URL, status_url=None)  # fmt: skip
+        transport = EnqueueStub(
+            WsgiTransport(create_app(self.services), AUTH_TOKEN), self.settings.queue_name
+        )
+        self.network = Network(
+            self.loop,
+            transport,
+            account_sid=self.settings.twilio_account_sid,
+            voice_url=INCOMING_URL,
+            status_url=None,
+        )
         self.stamps = Stamps(create_rest_app(self.network, auth_token=AUTH_TOKEN))
         rest_server.set_app(self.stamps)
         self.next_code = FIRST_PRECINCT
@@ -166,8 +175,13 @@ class Bench:
         self.next_code += 1
         phone = f"+1515{int(code) % 10_000_000:07d}"
         call = self.network.place_inbound(Listener(), phone)
-        self.services.store.line.join(now=self.clock.now(), precinct=code, call_sid=call.sid,
-                                      number=phone, verified_how="registered-phone")  # fmt: skip
+        self.services.store.line.join(
+            now=self.clock.now(),
+            precinct=code,
+            call_sid=call.sid,
+            number=phone,
+            verified_how="registered-phone",
+        )
         # The call is in Twilio's queue already (what its first wait-URL request tells Hotline).
         self.services.store.line.holding(call.sid)
         self.clock.advance(0.001)  # first come, first served
@@ -224,8 +238,9 @@ def run(args: argparse.Namespace, redis_url: str, rest_server) -> dict[str, Any]
 
     def one_dispatch(vid: str, via_rq: bool) -> dict[str, float]:
         n = len(stamps.updates)
-        worker = SimpleWorker([services.queue], connection=services.queue.connection) \
-            if via_rq else None  # fmt: skip
+        worker = (
+            SimpleWorker([services.queue], connection=services.queue.connection) if via_rq else None
+        )
         chair_sid, t0 = bench.free(vid)
         if not store.dispatch.caller_left(vid, chair_sid, now=bench.clock.now()):
             raise RuntimeError(f"{vid} was not talking to {chair_sid}")
@@ -244,24 +259,28 @@ def run(args: argparse.Namespace, redis_url: str, rest_server) -> dict[str, Any]
         bench.settle()
         if vid not in bench.talking:
             raise RuntimeError(f"{vid} has no chair after the dispatch")
-        return {"latency": arrived - t0, "free": t_free - t0, "job_to_arrival": arrived - t_free,
-                "job": t_done - t_free}  # fmt: skip
+        return {
+            "latency": arrived - t0,
+            "free": t_free - t0,
+            "job_to_arrival": arrived - t_free,
+            "job": t_done - t_free,
+        }
 
     def one_baseline(telephony: Telephony | None) -> float:
         n = len(stamps.fetches)
         member = bench.queue.members[0].sid
         t0 = time.perf_counter()
         client = telephony or telephony_for(services)
-        client._client.queues(client.queue_sid(bench.settings.queue_name)) \
-            .members(member).fetch()  # fmt: skip
+        client._client.queues(client.queue_sid(bench.settings.queue_name)).members(member).fetch()
         return stamps.fetches[n][0] - t0
 
     rounds = {"dispatch": [], "fresh": [], "kept": [], "rq": []}
     parts: list[dict[str, float]] = []
     rq_parts: list[dict[str, float]] = []
     total = args.warmup + args.rounds
-    progress(f"{args.warmup} warm-up rounds, then {args.rounds} measured "
-              f"(at most {args.deadline:.0f} s)")  # fmt: skip
+    progress(
+        f"{args.warmup} warm-up rounds, then {args.rounds} measured (at most {args.deadline:.0f} s)"
+    )
     deadline = None
     cut_short = False
     for r in range(total):
@@ -305,7 +324,7 @@ def run(args: argparse.Namespace, redis_url: str, rest_server) -> dict[str, Any]
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
-        },  # fmt: skip
+        },
         "setup": {
             "chairs": args.chairs,
             "volunteers": args.volunteers,
@@ -323,17 +342,17 @@ def run(args: argparse.Namespace, redis_url: str, rest_server) -> dict[str, Any]
             "how": "caller_left, then workers.dispatch.dispatch_callers() called directly "
             "with workers.runtime installed; end: the stand-in's middleware receives "
             "the Queue Member update (time.perf_counter, same process)",
-        },  # fmt: skip
+        },
         "cold_start": {
             "moved": cold["moved"],
             "job_s": cold_s,
             "first_update_arrived_s": cold_first,
             "last_update_arrived_s": cold_last,
-        },  # fmt: skip
+        },
         "latency_ms": summary,
         "dispatch_parts_ms": {
             key: _summary([p[key] for p in parts]) for key in ("free", "job_to_arrival", "job")
-        },  # fmt: skip
+        },
         "rq_parts_ms": {
             key: _summary([p[key] for p in rq_parts]) for key in ("free", "job_to_arrival", "job")
         }
@@ -354,11 +373,12 @@ def time_pieces(services: Services, queue_name: str, n: int = 200) -> dict[str, 
     telephony = telephony_for(services)
     pieces = {
         "telephony_for (new twilio Client)": lambda: telephony_for(services),
-        "stale_pairings (HVALS)": lambda: store.dispatch.stale_pairings(now=clock.now(),
-                                                                       older_than_s=30.0),
+        "stale_pairings (HVALS)": lambda: store.dispatch.stale_pairings(
+            now=clock.now(), older_than_s=30.0
+        ),
         "queue_sid (HGET)": lambda: telephony.queue_sid(queue_name),
         "Redis PING": store.redis.ping,
-    }  # fmt: skip
+    }
     result = {}
     for name, piece in pieces.items():
         times = []
@@ -372,19 +392,28 @@ def time_pieces(services: Services, queue_name: str, n: int = 200) -> dict[str, 
 
 
 def _summary(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "p50": percentile_ms(values, 50), "p90": percentile_ms(values, 90),
-            "p99": percentile_ms(values, 99), "max": max(values) * 1000}  # fmt: skip
+    return {
+        "n": len(values),
+        "p50": percentile_ms(values, 50),
+        "p90": percentile_ms(values, 90),
+        "p99": percentile_ms(values, 99),
+        "max": max(values) * 1000,
+    }
 
 
 def print_report(report: dict[str, Any]) -> None:
     setup, lat = report["setup"], report["latency_ms"]
     print()
-    print(f"Dispatch latency: {setup['chairs']} chairs waiting, {setup['volunteers']} "
-          f"volunteers, {setup['rounds']} volunteer-free events after {setup['warmup']} "
-          f"warm-up{' (cut short)' if setup['cut_short'] else ''}, "
-          f"{report['machine']['cpus']} CPUs")  # fmt: skip
-    print("from caller_left to the stand-in receiving the Queue Member update "
-          "(dispatch_callers called directly)")  # fmt: skip
+    print(
+        f"Dispatch latency: {setup['chairs']} chairs waiting, {setup['volunteers']} "
+        f"volunteers, {setup['rounds']} volunteer-free events after {setup['warmup']} "
+        f"warm-up{' (cut short)' if setup['cut_short'] else ''}, "
+        f"{report['machine']['cpus']} CPUs"
+    )
+    print(
+        "from caller_left to the stand-in receiving the Queue Member update "
+        "(dispatch_callers called directly)"
+    )
     print()
     head = f"{'measure':<44}{'n':>5}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
     print(head)
@@ -398,33 +427,47 @@ def print_report(report: dict[str, Any]) -> None:
     for name, label in labels.items():
         row = lat.get(name)
         if row:
-            print(f"{label:<44}{row['n']:>5}{row['p50']:>9.2f}{row['p90']:>9.2f}"
-                  f"{row['p99']:>9.2f}{row['max']:>9.2f}")  # fmt: skip
+            print(
+                f"{label:<44}{row['n']:>5}{row['p50']:>9.2f}{row['p90']:>9.2f}"
+                f"{row['p99']:>9.2f}{row['max']:>9.2f}"
+            )
     print()
     print("where the dispatch rounds spend it (ms):")
-    for key, label in (("free", "caller_left (WATCH/MULTI transaction)"),
-                       ("job_to_arrival", "dispatch_callers start -> update received"),
-                       ("job", "dispatch_callers, whole (incl. the answer)")):  # fmt: skip
+    for key, label in (
+        ("free", "caller_left (WATCH/MULTI transaction)"),
+        ("job_to_arrival", "dispatch_callers start -> update received"),
+        ("job", "dispatch_callers, whole (incl. the answer)"),
+    ):
         row = report["dispatch_parts_ms"][key]
         print(f"  {label:<44} p50 {row['p50']:7.2f}  p99 {row['p99']:7.2f}")
-    print("parts of the job timed on their own (median ms): " + ", ".join(
-        f"{name} {ms:.3f}" for name, ms in report["pieces_ms"].items()))  # fmt: skip
+    print(
+        "parts of the job timed on their own (median ms): "
+        + ", ".join(f"{name} {ms:.3f}" for name, ms in report["pieces_ms"].items())
+    )
     cold = report["cold_start"]
-    print(f"cold start: one dispatch moved {cold['moved']} chairs in {cold['job_s'] * 1000:.1f} "
-          f"ms, one after another: first update received after "
-          f"{cold['first_update_arrived_s'] * 1000:.1f} ms (queue SID looked up), last after "
-          f"{cold['last_update_arrived_s'] * 1000:.1f} ms")  # fmt: skip
+    print(
+        f"cold start: one dispatch moved {cold['moved']} chairs in {cold['job_s'] * 1000:.1f} "
+        f"ms, one after another: first update received after "
+        f"{cold['first_update_arrived_s'] * 1000:.1f} ms (queue SID looked up), last after "
+        f"{cold['last_update_arrived_s'] * 1000:.1f} ms"
+    )
     waiting = setup["chairs_waiting_at_end"]
-    print(f"chairs still waiting at the end: {waiting['twilio_queue']} in Twilio's queue, "
-          f"{waiting['hotline_line']} in Hotline's line")  # fmt: skip
+    print(
+        f"chairs still waiting at the end: {waiting['twilio_queue']} in Twilio's queue, "
+        f"{waiting['hotline_line']} in Hotline's line"
+    )
     print()
     ratio, kept = report["ratio_over_baseline"], report["ratio_over_kept_client"]
-    print(f"ratio over baseline (new client, GET member): p50 {ratio['p50']:.2f}x, "
-          f"p99 {ratio['p99']:.2f}x; over a kept client: p50 {kept['p50']:.2f}x, "
-          f"p99 {kept['p99']:.2f}x")  # fmt: skip
+    print(
+        f"ratio over baseline (new client, GET member): p50 {ratio['p50']:.2f}x, "
+        f"p99 {ratio['p99']:.2f}x; over a kept client: p50 {kept['p50']:.2f}x, "
+        f"p99 {kept['p99']:.2f}x"
+    )
     verdict = "MET" if report["met"] else "MISSED"
-    print(f"p99 free -> member update: {lat['dispatch']['p99']:.2f} ms "
-          f"(target < {report['target_p99_ms']:.0f} ms): {verdict}")  # fmt: skip
+    print(
+        f"p99 free -> member update: {lat['dispatch']['p99']:.2f} ms "
+        f"(target < {report['target_p99_ms']:.0f} ms): {verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,9 @@ class Tally:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "5xx": self.faults["5xx"],
             "invalid_twiml": self.faults["invalid-twiml"],
-            "other_faults": sum(n for k, n in self.faults.items()
-                                if k not in ("5xx", "invalid-twiml")),  # fmt: skip
+            "other_faults": sum(
+                n for k, n in self.faults.items() if k not in ("5xx", "invalid-twiml")
+            ),
             "logged_failures": self.logged_failures,
             "samples": self.samples,
             "seconds": self.seconds,
@@ -80,12 +81,18 @@ class _FailureCounter(logging.Handler):
         self.count += 1
 
 
-def fuzz_webhook(client, services: Services, path: str, examples: int,
-                 failures: _FailureCounter) -> Tally:  # fmt: skip
+def fuzz_webhook(
+    client, services: Services, path: str, examples: int, failures: _FailureCounter
+) -> Tally:
     tally = Tally()
 
-    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(form=forms, query=queries)
     def one(form: dict[str, str], query: dict[str, str]) -> None:
         # Counted, not asserted: an assertion would make Hypothesis stop at the first fault.
@@ -96,9 +103,15 @@ def fuzz_webhook(client, services: Services, path: str, examples: int,
         if problem is not None:
             tally.faults[problem] += 1
             if len(tally.samples) < SAMPLES_KEPT:
-                tally.samples.append({"fault": problem, "form": form, "query": query,
-                                      "status": response.status_code,
-                                      "body": response.data[:300].decode(errors="replace")})
+                tally.samples.append(
+                    {
+                        "fault": problem,
+                        "form": form,
+                        "query": query,
+                        "status": response.status_code,
+                        "body": response.data[:300].decode(errors="replace"),
+                    }
+                )
 
     services.store.redis.flushdb()
     load_small_roster(services)
@@ -111,8 +124,11 @@ def fuzz_webhook(client, services: Services, path: str, examples: int,
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.fuzz", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.fuzz",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--examples", type=int, default=EXAMPLES, help="per webhook")
     parser.add_argument("--only", nargs="*", help="these webhook paths alone")
     parser.add_argument("--output", type=Path, default=OUTPUT)
@@ -130,9 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     hotline_log.propagate = False
     try:
         redis_server.start()
-        services = Services.build(Settings.load(env=settings_env(
-            HOTLINE_DATA_DIR=str(workdir))), clock=ManualClock(), redis_url=redis_server.url)
-        runtime.install(services)  # fmt: skip
+        services = Services.build(
+            Settings.load(env=settings_env(HOTLINE_DATA_DIR=str(workdir))),
+            clock=ManualClock(),
+            redis_url=redis_server.url,
+        )
+        runtime.install(services)
         app = create_app(services)
         client = app.test_client()
         paths = args.only or webhook_paths(app)
@@ -156,26 +175,39 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_report(report: dict[str, Any]) -> bool:
     wanted = report["examples_per_webhook"]
-    print(f"\nwebhook fuzz, long form: {wanted} examples per webhook "
-          "(tests/support/fuzz.py's strategies)")  # fmt: skip
-    head = (f"{'webhook':<32}{'examples':>9}{'5xx':>5}{'invalid':>8}{'other':>6}"
-            f"{'logged':>7}  answers by status")  # fmt: skip
+    print(
+        f"\nwebhook fuzz, long form: {wanted} examples per webhook "
+        "(tests/support/fuzz.py's strategies)"
+    )
+    head = (
+        f"{'webhook':<32}{'examples':>9}{'5xx':>5}{'invalid':>8}{'other':>6}"
+        f"{'logged':>7}  answers by status"
+    )
     print(head)
     print("-" * (len(head) + 20))
     ok = True
     for path, row in report["webhooks"].items():
         statuses = ", ".join(f"{k} {v}" for k, v in row["statuses"].items())
-        print(f"{path:<32}{row['examples']:>9}{row['5xx']:>5}{row['invalid_twiml']:>8}"
-              f"{row['other_faults']:>6}{row['logged_failures']:>7}  {statuses}")  # fmt: skip
+        print(
+            f"{path:<32}{row['examples']:>9}{row['5xx']:>5}{row['invalid_twiml']:>8}"
+            f"{row['other_faults']:>6}{row['logged_failures']:>7}  {statuses}"
+        )
         for sample in row["samples"]:
             print(f"    {sample}")
-        ok = ok and row["examples"] >= wanted and not (
-            row["5xx"] or row["invalid_twiml"] or row["other_faults"])
+        ok = (
+            ok
+            and row["examples"] >= wanted
+            and not (row["5xx"] or row["invalid_twiml"] or row["other_faults"])
+        )
     total = sum(row["examples"] for row in report["webhooks"].values())
-    print(f"{total} examples in all; 5xx, invalid TwiML and other faults must all be 0: "
-          f"{'PASSED' if ok else 'FAILED'}")  # fmt: skip
-    print("(logged: failures the app logged while still answering valid TwiML; "
-          "not faults, but worth a look when not 0)")  # fmt: skip
+    print(
+        f"{total} examples in all; 5xx, invalid TwiML and other faults must all be 0: "
+        f"{'PASSED' if ok else 'FAILED'}"
+    )
+    print(
+        "(logged: failures the app logged while still answering valid TwiML; "
+        "not faults, but worth a look when not 0)"
+    )
     return ok
 
 

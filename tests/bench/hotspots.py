@@ -116,8 +116,13 @@ def _serve(app: Callable, environs: Iterable[dict[str, Any]]) -> None:
                 close()
 
 
-def profile(app: Callable, requests: list[bytes], *, warmup: int = 200,
-            reset: Callable[[], None] | None = None) -> Profile:  # fmt: skip
+def profile(
+    app: Callable,
+    requests: list[bytes],
+    *,
+    warmup: int = 200,
+    reset: Callable[[], None] | None = None,
+) -> Profile:
     """Serve `requests` to `app` twice (after `reset()` each time, if given): once timed
     without the profiler, once under it.
     """
@@ -189,9 +194,11 @@ def _package(filename: str, function: str) -> str:
 
 def print_profiles(profiles: dict[str, Profile], labels: dict[str, str]) -> None:
     for name, prof in profiles.items():
-        print(f"\nprofile of {labels[name]} in-process, {prof.requests} requests: "
-              f"{prof.cpu_us:.0f} µs CPU per request "
-              f"({prof.profiled_us:.0f} µs under the profiler)")  # fmt: skip
+        print(
+            f"\nprofile of {labels[name]} in-process, {prof.requests} requests: "
+            f"{prof.cpu_us:.0f} µs CPU per request "
+            f"({prof.profiled_us:.0f} µs under the profiler)"
+        )
         print(f"  {'own µs':>7} {'total µs':>8} {'calls':>6}  function (top {TOP} by own time)")
         for h in prof.by_own:
             print(f"  {h.own_us:>7.1f} {h.total_us:>8.1f} {h.calls:>6.1f}  {h.where}")
@@ -199,12 +206,16 @@ def print_profiles(profiles: dict[str, Profile], labels: dict[str, str]) -> None
         print(f"  own µs by package: {packages}")
     if len(profiles) == 2:
         bare, other = profiles.values()
-        print(f"\nextra CPU per request over the bare route, in-process: "
-              f"{other.cpu_us - bare.cpu_us:.0f} µs")  # fmt: skip
+        print(
+            f"\nextra CPU per request over the bare route, in-process: "
+            f"{other.cpu_us - bare.cpu_us:.0f} µs"
+        )
         extra = {k: v - bare.by_package.get(k, 0.0) for k, v in other.by_package.items()}
         top = sorted(extra.items(), key=lambda kv: -kv[1])[:8]
-        print("  of which, by package (own µs, profiled): "
-              + ", ".join(f"{k} {v:+.0f}" for k, v in top))  # fmt: skip
+        print(
+            "  of which, by package (own µs, profiled): "
+            + ", ".join(f"{k} {v:+.0f}" for k, v in top)
+        )
 
 
 def main() -> int:

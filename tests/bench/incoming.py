@@ -102,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _profiles(args: argparse.Namespace, env: dict[str, str], port: int,
-              reset: Callable[[], None]) -> dict[str, hotspots.Profile]:  # fmt: skip
+def _profiles(
+    args: argparse.Namespace, env: dict[str, str], port: int, reset: Callable[[], None]
+) -> dict[str, hotspots.Profile]:
     calls = traffic.calls(args.profile_requests + 200, seed=3)
     wire = [traffic.http_request(c, host=HOST, port=port, auth_token=AUTH_TOKEN) for c in calls]
     profiles = {}
@@ -148,8 +149,11 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
     )
     profiles = _profiles(args, env, port, fresh_state)
     if args.profile_only:
-        return {"round_trips": _round_trips(trips), **_machine(),
-                "profiles": {k: p.as_json() for k, p in profiles.items()}}  # fmt: skip
+        return {
+            "round_trips": _round_trips(trips),
+            **_machine(),
+            "profiles": {k: p.as_json() for k, p in profiles.items()},
+        }
     config = servers.gunicorn_config(env)
 
     # 2. Throughput and latency through gunicorn, the same bytes to every server.
@@ -175,8 +179,12 @@ def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) ->
                 status, answers[name] = loadgen.exchange(server.address, probe, 10.0)
                 if status != 200:
                     raise RuntimeError(f"{label} answered {status}:\n{server.tail()}")
-                loadgen.run(server.address, wire[: args.warmup], concurrency=args.concurrency,
-                            deadline_s=args.deadline)  # fmt: skip
+                loadgen.run(
+                    server.address,
+                    wire[: args.warmup],
+                    concurrency=args.concurrency,
+                    deadline_s=args.deadline,
+                )
                 runs[name].append(
                     measure(server, wire[args.warmup :], args, client, redis_pid=redis_pid)
                 )
@@ -282,9 +290,13 @@ def measure(
             "scripts": _script_calls(client),
         }
 
-    result = loadgen.run(server.address, requests, concurrency=args.concurrency,
-                         deadline_s=args.deadline,
-                         on_start=lambda: before.update(sample()))  # fmt: skip
+    result = loadgen.run(
+        server.address,
+        requests,
+        concurrency=args.concurrency,
+        deadline_s=args.deadline,
+        on_start=lambda: before.update(sample()),
+    )
     after = sample()
     used = {key: after[key] - before[key] for key in after}
     if result.timed_out:
@@ -317,8 +329,11 @@ def summarise(label: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     answers: dict[str, int] = {}
     errors: dict[str, int] = {}
     for run in runs:
-        for table, counts in ((statuses, run["statuses"]), (answers, run["answers"]),
-                              (errors, run["errors"])):  # fmt: skip
+        for table, counts in (
+            (statuses, run["statuses"]),
+            (answers, run["answers"]),
+            (errors, run["errors"]),
+        ):
             for key, n in counts.items():
                 table[str(key)] = table.get(str(key), 0) + n
     cpus = os.cpu_count() or 1
@@ -366,24 +381,32 @@ def _print_throughput(report: dict[str, Any]) -> None:
     setup, triage = report["setup"], report["triage"]
     rows = [report[name] for name in TARGETS]
     print()
-    print(f"POST /voice/incoming through gunicorn on {setup['address']}: {setup['workers']} "
-          f"{setup['worker_class']} workers x {setup['threads']} threads, "
-          f"{report['machine']['cpus']} CPUs, {setup['concurrency']} concurrent "
-          "clients,")  # fmt: skip
-    print(f"{setup['connection']}; {setup['rounds']} rounds of {setup['requests']} measured "
-          f"requests per target after {setup['warmup']} warm-up")  # fmt: skip
+    print(
+        f"POST /voice/incoming through gunicorn on {setup['address']}: {setup['workers']} "
+        f"{setup['worker_class']} workers x {setup['threads']} threads, "
+        f"{report['machine']['cpus']} CPUs, {setup['concurrency']} concurrent "
+        "clients,"
+    )
+    print(
+        f"{setup['connection']}; {setup['rounds']} rounds of {setup['requests']} measured "
+        f"requests per target after {setup['warmup']} warm-up"
+    )
     print("callers: " + ", ".join(f"{k} {v}" for k, v in setup["callers"].items()))
     print()
-    head = (f"{'target':<17}{'req/s':>8}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}{'failed':>7}"
-            f"{'server':>8}{'Redis':>7}{'client':>8}{'other':>7}")  # fmt: skip
+    head = (
+        f"{'target':<17}{'req/s':>8}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}{'failed':>7}"
+        f"{'server':>8}{'Redis':>7}{'client':>8}{'other':>7}"
+    )
     print(head)
     print(f"{'(median of rounds)':<17}{'':>39}{'CPU µs per request':>23}{'load':>7}")
     print("-" * len(head))
     for row in rows:
         lat, cpu = row["latency_ms"], row["cpu_us_per_request"]
-        print(f"{row['label']:<17}{row['rps']:>8.0f}{lat['p50']:>8.2f}{lat['p90']:>8.2f}"
-              f"{lat['p99']:>8.2f}{row['failed']:>7}{cpu['server']:>8.0f}{cpu['redis']:>7.0f}"
-              f"{cpu['client']:>8.0f}{row['other_load_share']:>7.0%}")  # fmt: skip
+        print(
+            f"{row['label']:<17}{row['rps']:>8.0f}{lat['p50']:>8.2f}{lat['p90']:>8.2f}"
+            f"{lat['p99']:>8.2f}{row['failed']:>7}{cpu['server']:>8.0f}{cpu['redis']:>7.0f}"
+            f"{cpu['client']:>8.0f}{row['other_load_share']:>7.0%}"
+        )
     print()
     for row in rows:
         rounds = "  ".join(f"{x:.0f}" for x in row["rps_by_round"])
@@ -393,19 +416,29 @@ def _print_throughput(report: dict[str, Any]) -> None:
     print()
     verdict = "MET" if report["throughput_met"] else "MISSED"
     by_round = ", ".join(f"{x:.0%}" for x in report["throughput_ratios"])
-    print(f"throughput triage/bare: {report['throughput_ratio']:.1%} (rounds: {by_round}; "
-          f"target >= {report['throughput_target']:.0%}): {verdict}")  # fmt: skip
-    print(f"  for scale: bare + Redis PING / bare {report['ping_over_bare']:.1%}, "
-          f"/voice/incoming / (bare + Redis PING) {report['triage_over_ping']:.1%}")  # fmt: skip
-    print(f"  CPU per request of gunicorn, Redis and the load generator together, bare / "
-          f"/voice/incoming: {report['cpu_ratio']:.1%} (the ratio a machine doing nothing "
-          "else would show)")  # fmt: skip
+    print(
+        f"throughput triage/bare: {report['throughput_ratio']:.1%} (rounds: {by_round}; "
+        f"target >= {report['throughput_target']:.0%}): {verdict}"
+    )
+    print(
+        f"  for scale: bare + Redis PING / bare {report['ping_over_bare']:.1%}, "
+        f"/voice/incoming / (bare + Redis PING) {report['triage_over_ping']:.1%}"
+    )
+    print(
+        f"  CPU per request of gunicorn, Redis and the load generator together, bare / "
+        f"/voice/incoming: {report['cpu_ratio']:.1%} (the ratio a machine doing nothing "
+        "else would show)"
+    )
     cpu = report["server_cpu_ms_per_request"]
-    print(f"server CPU per request (gunicorn master and workers, /proc; median of rounds): "
-          f"bare {cpu['bare']:.2f} ms, /voice/incoming {cpu['triage']:.2f} ms "
-          f"(+{cpu['triage'] - cpu['bare']:.2f} ms)")  # fmt: skip
-    print(f"scripts run per /voice/incoming under gunicorn: "
-          f"{triage['redis_scripts_per_request']:.2f} (Redis's commandstats)")  # fmt: skip
+    print(
+        f"server CPU per request (gunicorn master and workers, /proc; median of rounds): "
+        f"bare {cpu['bare']:.2f} ms, /voice/incoming {cpu['triage']:.2f} ms "
+        f"(+{cpu['triage'] - cpu['bare']:.2f} ms)"
+    )
+    print(
+        f"scripts run per /voice/incoming under gunicorn: "
+        f"{triage['redis_scripts_per_request']:.2f} (Redis's commandstats)"
+    )
 
 
 def _print_round_trips(report: dict[str, Any]) -> None:
@@ -413,12 +446,16 @@ def _print_round_trips(report: dict[str, Any]) -> None:
     trips = report["round_trips"]
     verdict = "MET" if trips["met"] else "MISSED"
     by_answer = ", ".join(f"{k} {v:.2f}" for k, v in trips["by_answer"].items())
-    print(f"Redis round trips per /voice/incoming: {trips['per_request']:.2f} ({by_answer}; "
-          f"{trips['requests']} requests counted on the wire; target exactly "
-          f"{trips['target']}): {verdict}")  # fmt: skip
+    print(
+        f"Redis round trips per /voice/incoming: {trips['per_request']:.2f} ({by_answer}; "
+        f"{trips['requests']} requests counted on the wire; target exactly "
+        f"{trips['target']}): {verdict}"
+    )
     first = trips["first_request_of_a_process"]
-    print(f"  (the first request of a process makes {first}: the connection's handshake, "
-          "and loading the script into a Redis that lacks it)")  # fmt: skip
+    print(
+        f"  (the first request of a process makes {first}: the connection's handshake, "
+        "and loading the script into a Redis that lacks it)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,18 +41,24 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             at = replace(scenario, chairs=replace(scenario.chairs, keypad_share=share))
             night = simulate(at, seed=args.seed, redis_url=redis_url, policies=("triage",))
             reports = night["triage"].figures["reports"]
-            rows.append({"keypad_share": share, **reports,
-                         "of_2020_line": round(reports["time_p90_s"] / line_p90, 3)})
-            print(f"keypad share {share:4.2f}: {reports['keypad']:>5} keypad "
-                  f"{reports['volunteer']:>5} volunteer, "
-                  f"{reports['volunteer_minutes_per_report']:.1f} min each; time to report "
-                  f"p50 {clock_text(reports['time_p50_s'])}, "
-                  f"p90 {clock_text(reports['time_p90_s'])} "
-                  f"({rows[-1]['of_2020_line']:.2f} of the 2020 line's "
-                  f"{clock_text(line_p90)}), longest {clock_text(reports['time_max_s'])}",
-                  flush=True)  # fmt: skip
-    result = {"scenario": scenario.name, "seed": args.seed, "line_p90_s": line_p90,
-              "shares": rows}  # fmt: skip
+            rows.append(
+                {
+                    "keypad_share": share,
+                    **reports,
+                    "of_2020_line": round(reports["time_p90_s"] / line_p90, 3),
+                }
+            )
+            print(
+                f"keypad share {share:4.2f}: {reports['keypad']:>5} keypad "
+                f"{reports['volunteer']:>5} volunteer, "
+                f"{reports['volunteer_minutes_per_report']:.1f} min each; time to report "
+                f"p50 {clock_text(reports['time_p50_s'])}, "
+                f"p90 {clock_text(reports['time_p90_s'])} "
+                f"({rows[-1]['of_2020_line']:.2f} of the 2020 line's "
+                f"{clock_text(line_p90)}), longest {clock_text(reports['time_max_s'])}",
+                flush=True,
+            )
+    result = {"scenario": scenario.name, "seed": args.seed, "line_p90_s": line_p90, "shares": rows}
     write_report(result, OUTPUT)
     return result
 

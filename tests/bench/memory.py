@@ -77,8 +77,7 @@ def night(redis_url: str, seed: int) -> dict[str, Any]:
 
 def flood(redis_url: str, numbers: int) -> dict[str, Any]:
     clock = ManualClock()
-    services = Services.build(Settings.load(env=settings_env()), clock=clock,
-                              redis_url=redis_url)  # fmt: skip
+    services = Services.build(Settings.load(env=settings_env()), clock=clock, redis_url=redis_url)
     client = services.store.redis
     client.flushdb()
     baseline = used_memory(client)
@@ -103,10 +102,14 @@ def flood(redis_url: str, numbers: int) -> dict[str, Any]:
             progress(f"  {n:,} numbers, {time.perf_counter() - started:.0f} s")
     run_worker(services, burst=True, fork=False)
     after = held(client, baseline)
-    return {"numbers": numbers, "before": before, "after": after,
-            "bytes_per_number": (after["used_bytes"] - before["used_bytes"]) / numbers,
-            "lasting_growth_bytes": after["lasting_bytes"] - before["lasting_bytes"],
-            "wall_s": time.perf_counter() - started}  # fmt: skip
+    return {
+        "numbers": numbers,
+        "before": before,
+        "after": after,
+        "bytes_per_number": (after["used_bytes"] - before["used_bytes"]) / numbers,
+        "lasting_growth_bytes": after["lasting_bytes"] - before["lasting_bytes"],
+        "wall_s": time.perf_counter() - started,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -116,18 +119,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     logging.getLogger("rq.worker").setLevel(logging.WARNING)  # a line per burst otherwise
     with simulation_redis() as redis_url:
-        report = {"iowa_2020_night": night(redis_url, args.seed),
-                  "flood": flood(redis_url, args.numbers)}  # fmt: skip
+        report = {
+            "iowa_2020_night": night(redis_url, args.seed),
+            "flood": flood(redis_url, args.numbers),
+        }
     mib = 1024 * 1024
     n, f = report["iowa_2020_night"], report["flood"]
-    print(f"iowa-2020 night (seed {args.seed}): {n['keys']:,} keys, "
-          f"{n['used_bytes'] / mib:.1f} MiB; lasting {n['lasting_keys']:,} keys, "
-          f"{n['lasting_bytes'] / mib:.1f} MiB")
-    print(f"flood of {f['numbers']:,} numbers: {f['after']['keys']:,} keys, "
-          f"{f['after']['used_bytes'] / mib:.1f} MiB ({f['bytes_per_number']:.0f} bytes a "
-          f"number until it expires); lasting {f['after']['lasting_keys']:,} keys, "
-          f"{f['after']['lasting_bytes'] / mib:.2f} MiB, "
-          f"{f['lasting_growth_bytes']:,} bytes more than before the flood")
+    print(
+        f"iowa-2020 night (seed {args.seed}): {n['keys']:,} keys, "
+        f"{n['used_bytes'] / mib:.1f} MiB; lasting {n['lasting_keys']:,} keys, "
+        f"{n['lasting_bytes'] / mib:.1f} MiB"
+    )
+    print(
+        f"flood of {f['numbers']:,} numbers: {f['after']['keys']:,} keys, "
+        f"{f['after']['used_bytes'] / mib:.1f} MiB ({f['bytes_per_number']:.0f} bytes a "
+        f"number until it expires); lasting {f['after']['lasting_keys']:,} keys, "
+        f"{f['after']['lasting_bytes'] / mib:.2f} MiB, "
+        f"{f['lasting_growth_bytes']:,} bytes more than before the flood"
+    )
     write_report(report, OUTPUT)
     return report
 

@@ -59,8 +59,9 @@ def _counting(client: redis.Redis) -> None:
         pool._created_connections
     ):
         raise RuntimeError("round trips are counted on a fresh Unix-socket pool only")
-    pool.connection_class = type("Counting" + pool.connection_class.__name__,
-                                 (CountsSends, pool.connection_class), {})  # fmt: skip
+    pool.connection_class = type(
+        "Counting" + pool.connection_class.__name__, (CountsSends, pool.connection_class), {}
+    )
 
 
 def count(settings: Settings, warmup: list[Call], measured: list[Call]) -> RoundTrips:

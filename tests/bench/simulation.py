@@ -45,21 +45,30 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "wall_s": round(wall, 2),
         "times_faster_than_real_time": round(night_s / wall, 1),
         "runs": {
-            policy: {"wall_s": n.figures["run"]["wall_s"],
-                     "webhooks": n.figures["run"]["webhooks"],
-                     "webhooks_per_s": round(n.figures["run"]["webhooks"]
-                                             / max(n.figures["run"]["wall_s"], 1e-9))}
+            policy: {
+                "wall_s": n.figures["run"]["wall_s"],
+                "webhooks": n.figures["run"]["webhooks"],
+                "webhooks_per_s": round(
+                    n.figures["run"]["webhooks"] / max(n.figures["run"]["wall_s"], 1e-9)
+                ),
+            }
             for policy, n in nights.items()
         },
-    }  # fmt: skip
-    print(f"{scenario.name} (seed {args.seed}), {scenario.duration_s / 3600:g} h night, "
-          f"three runs in parallel on {os.cpu_count()} CPUs")  # fmt: skip
+    }
+    print(
+        f"{scenario.name} (seed {args.seed}), {scenario.duration_s / 3600:g} h night, "
+        f"three runs in parallel on {os.cpu_count()} CPUs"
+    )
     print(f"{'run':<8}{'wall s':>9}{'webhooks':>10}{'webhooks/s':>12}")
     for policy, figures in result["runs"].items():
-        print(f"{policy:<8}{figures['wall_s']:>9.1f}{figures['webhooks']:>10,}"
-              f"{figures['webhooks_per_s']:>12,}")  # fmt: skip
-    print(f"whole simulation: {wall:.1f} s of wall time, "
-          f"{result['times_faster_than_real_time']}x faster than the night itself")
+        print(
+            f"{policy:<8}{figures['wall_s']:>9.1f}{figures['webhooks']:>10,}"
+            f"{figures['webhooks_per_s']:>12,}"
+        )
+    print(
+        f"whole simulation: {wall:.1f} s of wall time, "
+        f"{result['times_faster_than_real_time']}x faster than the night itself"
+    )
     write_report(result, OUTPUT)
     return result
 

@@ -50,23 +50,39 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         groups[name] = {
             "chairs": len(members),
             "above_p90": sum(1 for time, _ in members if time > cut),
-            **{f"{part}_p50_s": percentile([_parts(c, t, night.ends_at)[part] for t, c in members],
-                                            50) for part in ("get_in", "wait", "rest")},
+            **{
+                f"{part}_p50_s": percentile(
+                    [_parts(c, t, night.ends_at)[part] for t, c in members], 50
+                )
+                for part in ("get_in", "wait", "rest")
+            },
             "time_p50_s": percentile([time for time, _ in members], 50),
             "time_p90_s": percentile([time for time, _ in members], 90),
-        }  # fmt: skip
-    result = {"scenario": scenario.name, "seed": args.seed, "keypad_share":
-              scenario.chairs.keypad_share, "time_p90_s": cut, "line_p90_s": line_p90,
-              "a_tenth_of_the_line_s": round(line_p90 / 10, 1), "groups": groups}  # fmt: skip
-    print(f"{scenario.name} (seed {args.seed}, keypad share {scenario.chairs.keypad_share:g}): "
-          f"time to report p90 {clock_text(cut)}, the 2020 line's {clock_text(line_p90)} "
-          f"(a tenth: {clock_text(line_p90 / 10)})")  # fmt: skip
-    print(f"{'':<24}{'chairs':>7}{'above p90':>10}{'get in':>9}{'wait':>8}{'rest':>8}"
-          f"{'p50':>8}{'p90':>8}   (medians of the parts)")  # fmt: skip
+        }
+    result = {
+        "scenario": scenario.name,
+        "seed": args.seed,
+        "keypad_share": scenario.chairs.keypad_share,
+        "time_p90_s": cut,
+        "line_p90_s": line_p90,
+        "a_tenth_of_the_line_s": round(line_p90 / 10, 1),
+        "groups": groups,
+    }
+    print(
+        f"{scenario.name} (seed {args.seed}, keypad share {scenario.chairs.keypad_share:g}): "
+        f"time to report p90 {clock_text(cut)}, the 2020 line's {clock_text(line_p90)} "
+        f"(a tenth: {clock_text(line_p90 / 10)})"
+    )
+    print(
+        f"{'':<24}{'chairs':>7}{'above p90':>10}{'get in':>9}{'wait':>8}{'rest':>8}"
+        f"{'p50':>8}{'p90':>8}   (medians of the parts)"
+    )
     for name, g in groups.items():
-        print(f"{name:<24}{g['chairs']:>7}{g['above_p90']:>10}{clock_text(g['get_in_p50_s']):>9}"
-              f"{clock_text(g['wait_p50_s']):>8}{clock_text(g['rest_p50_s']):>8}"
-              f"{clock_text(g['time_p50_s']):>8}{clock_text(g['time_p90_s']):>8}")  # fmt: skip
+        print(
+            f"{name:<24}{g['chairs']:>7}{g['above_p90']:>10}{clock_text(g['get_in_p50_s']):>9}"
+            f"{clock_text(g['wait_p50_s']):>8}{clock_text(g['rest_p50_s']):>8}"
+            f"{clock_text(g['time_p50_s']):>8}{clock_text(g['time_p90_s']):>8}"
+        )
     write_report(result, OUTPUT)
     return result
 

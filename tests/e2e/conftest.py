@@ -119,32 +119,47 @@ def stack(redis_url, tmp_path_factory, stack_env) -> Iterator[Stack]:
     logs = base / "logs"
     logs.mkdir()
     env = {
-        key: value for key, value in os.environ.items()
-        if key not in ("HOTLINE_CONFIG", "TWILIO_API_BASE_URL", "HOTLINE_ACCESS_LOG",
-                       "HOTLINE_METRICS_TOKEN", "PROMETHEUS_MULTIPROC_DIR")
-    }  # fmt: skip
-    env.update({
-        "HOTLINE_ENV": "development",
-        "REDIS_URL": redis_url,
-        "HOTLINE_PORT": str(port),
-        "HOTLINE_BIND": "127.0.0.1",
-        "HOTLINE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "HOTLINE_DATA_DIR": str(base / "data"),
-        "HOTLINE_SECRET_KEY": SECRET_KEY,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "WEB_CONCURRENCY": "2",
-    })  # fmt: skip
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in (
+            "HOTLINE_CONFIG",
+            "TWILIO_API_BASE_URL",
+            "HOTLINE_ACCESS_LOG",
+            "HOTLINE_METRICS_TOKEN",
+            "PROMETHEUS_MULTIPROC_DIR",
+        )
+    }
+    env.update(
+        {
+            "HOTLINE_ENV": "development",
+            "REDIS_URL": redis_url,
+            "HOTLINE_PORT": str(port),
+            "HOTLINE_BIND": "127.0.0.1",
+            "HOTLINE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "HOTLINE_DATA_DIR": str(base / "data"),
+            "HOTLINE_SECRET_KEY": SECRET_KEY,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "WEB_CONCURRENCY": "2",
+        }
+    )
     env.update(stack_env)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for command in ("serve", "worker"):
             with open(logs / f"{command}.log", "wb") as log:
-                processes.append(subprocess.Popen(
-                    [sys.executable, "-m", "hotline.cli", command], env=env, cwd=REPO_ROOT,
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                ))  # fmt: skip
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "hotline.cli", command],
+                        env=env,
+                        cwd=REPO_ROOT,
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
         raw = redis.Redis.from_url(redis_url)
 
         def up() -> bool:
@@ -208,8 +223,7 @@ class WorkerJobs:
     def jobs(self) -> list[Job]:
         """Every job finished during the test, in the order the worker finished them."""
         new = finished_jobs(self.services) - self.finished_before
-        found = [Job.fetch(job_id, connection=self.services.queue.connection)
-                 for job_id in new]  # fmt: skip
+        found = [Job.fetch(job_id, connection=self.services.queue.connection) for job_id in new]
         return sorted(found, key=lambda job: job.ended_at)
 
     def finished(self, call_sid: str) -> Job | None:
@@ -238,8 +252,12 @@ def network(stack) -> Iterator[Network]:
     time); the stack keeps its own.
     """
     transport = HttpTransport(AUTH_TOKEN)
-    built = Network(EventLoop(ManualClock()), transport,
-                    account_sid=ACCOUNT_SID, voice_url=f"{stack.public_url}/voice/incoming",
-                    status_url=f"{stack.public_url}/voice/status")  # fmt: skip
+    built = Network(
+        EventLoop(ManualClock()),
+        transport,
+        account_sid=ACCOUNT_SID,
+        voice_url=f"{stack.public_url}/voice/incoming",
+        status_url=f"{stack.public_url}/voice/status",
+    )
     yield built
     transport.close()

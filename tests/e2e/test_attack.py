@@ -38,11 +38,17 @@ def transport() -> Iterator[HttpTransport]:
 class Caller:
     """One call, driven by hand: each answer's <Gather> action gets the next keys."""
 
-    def __init__(self, transport: HttpTransport, base: str, sid: str, number: str,
-                 **extra: str) -> None:  # fmt: skip
+    def __init__(
+        self, transport: HttpTransport, base: str, sid: str, number: str, **extra: str
+    ) -> None:
         self.transport, self.base = transport, base
-        self.params = {"CallSid": sid, "From": number, "To": HOTLINE, "CallStatus": "ringing",
-                       **extra}  # fmt: skip
+        self.params = {
+            "CallSid": sid,
+            "From": number,
+            "To": HOTLINE,
+            "CallStatus": "ringing",
+            **extra,
+        }
         self.answers: list[ET.Element] = []
 
     def post(self, url: str, **extra: str) -> tuple[int, str]:
@@ -80,8 +86,7 @@ def guesses(caller: Caller, keys_: tuple[str, ...]) -> None:
         caller.press(digits)
 
 
-def test_a_spoofed_chair_number_gets_five_checks_and_is_never_blocked(services, stack,
-                                                                       transport):  # fmt: skip
+def test_a_spoofed_chair_number_gets_five_checks_and_is_never_blocked(services, stack, transport):
     for n in range(10):
         troll = Caller(transport, stack.public_url, f"CATROLL{n}", REGISTERED)
         troll.ring()
@@ -112,8 +117,7 @@ def test_a_replayed_pin_request_is_refused_and_changes_nothing(services, stack, 
     assert services.store.line.size() == 0
 
 
-def test_a_volunteer_number_spoofed_on_the_volunteer_line_is_budgeted(services, stack,
-                                                                       transport):  # fmt: skip
+def test_a_volunteer_number_spoofed_on_the_volunteer_line_is_budgeted(services, stack, transport):
     services.store.volunteers.add("Ann", "+15155550999", lambda _vid: "0" * 64, author="test")
     for n in range(8):
         troll = Caller(transport, stack.public_url, f"CAVOL{n}", "+15155550999")
@@ -124,12 +128,14 @@ def test_a_volunteer_number_spoofed_on_the_volunteer_line_is_budgeted(services, 
     assert services.store.blocks.get("+15155550999") is None
 
 
-@pytest.mark.parametrize("path", ["/voice/incoming", "/voice/connect", "/voice/verify-pin",
-                                  "/voice/no-such-route"])
+@pytest.mark.parametrize(
+    "path", ["/voice/incoming", "/voice/connect", "/voice/verify-pin", "/voice/no-such-route"]
+)
 def test_unsigned_and_oddly_signed_requests_are_a_plain_403(stack, path):
     for headers in ({}, {"X-Twilio-Signature": "sïgnature"}):
-        request = urllib.request.Request(stack.public_url + path, data=b"CallSid=CA1",
-                                         headers=headers, method="POST")  # fmt: skip
+        request = urllib.request.Request(
+            stack.public_url + path, data=b"CallSid=CA1", headers=headers, method="POST"
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 403

@@ -58,8 +58,10 @@ def require_browser() -> None:
     except ImportError:
         missing.append("the selenium package")
     if missing:
-        reason = (f"{' and '.join(missing)} missing: install chromium and chromium-driver "
-                  "(as root, `make test` does) and the dev extras")  # fmt: skip
+        reason = (
+            f"{' and '.join(missing)} missing: install chromium and chromium-driver "
+            "(as root, `make test` does) and the dev extras"
+        )
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the browser test, but {reason}")
         pytest.skip(reason)
@@ -108,14 +110,19 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-dev-shm-usage"):  # fmt: skip
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+    ):
         options.add_argument(flag)
     # The console log, where Chromium reports whatever the Content-Security-Policy blocked.
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
-                              options=options)  # fmt: skip
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(WAIT_S)
     try:
         yield driver
@@ -165,16 +172,19 @@ def test_a_volunteer_sees_a_caller_arrive_live_and_flags_them(browser, live):
     browser.find_element(By.NAME, "name").send_keys(VOLUNTEER_USER)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_until(lambda: browser.find_element(By.ID, "status").text == "available",
-               "the console page")  # fmt: skip
+    wait_until(
+        lambda: browser.find_element(By.ID, "status").text == "available", "the console page"
+    )
     assert not browser.find_elements(By.ID, "caller-card")
 
     # The caller is put through after the page has loaded: only polling can show it. The
     # mark set on the page now would be gone had the page been reloaded instead.
     browser.execute_script("window.loadedOnce = true;")
     put_caller_through(services, vid)
-    wait_until(lambda: browser.find_element(By.ID, "card-precinct").text == "1001",
-               "the caller's card to appear live")  # fmt: skip
+    wait_until(
+        lambda: browser.find_element(By.ID, "card-precinct").text == "1001",
+        "the caller's card to appear live",
+    )
     assert browser.execute_script("return window.loadedOnce === true;")
     assert browser.find_element(By.ID, "volunteer").get_attribute("data-version")
     assert "0123" in browser.find_element(By.ID, "caller-card").text
@@ -194,8 +204,11 @@ def test_a_volunteer_sees_a_caller_arrive_live_and_flags_them(browser, live):
     # and the policy blocked nothing.
     flash = browser.find_element(By.CLASS_NAME, "flash")
     assert flash.value_of_css_property("background-color") == "rgba(255, 246, 214, 1)"
-    blocked = [entry["message"] for entry in browser.get_log("browser")
-               if "Content Security Policy" in entry["message"]]  # fmt: skip
+    blocked = [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
     assert blocked == []
 
 
@@ -223,8 +236,10 @@ def test_a_volunteer_fills_the_results_form_sees_the_delegates_live_and_saves(br
         return browser.find_element(By.CSS_SELECTOR, f'[data-delegates="{key}"]').text
 
     browser.find_element(By.ID, "results-attendance").send_keys("40")
-    wait_until(lambda: browser.find_element(By.ID, "results-threshold").text == "6",
-               "the threshold for 40 attendees")  # fmt: skip
+    wait_until(
+        lambda: browser.find_element(By.ID, "results-threshold").text == "6",
+        "the threshold for 40 attendees",
+    )
     for key, count in ADAIR_1NW.items():
         browser.find_element(By.NAME, f"first-{key}").send_keys(str(count))
     browser.find_element(By.NAME, "final-warren").send_keys("9")
@@ -240,8 +255,10 @@ def test_a_volunteer_fills_the_results_form_sees_the_delegates_live_and_saves(br
     time.sleep(2.5)
     assert browser.find_element(By.NAME, "final-sanders").get_attribute("value") == "9"
     Select(toss).select_by_value("klobuchar")
-    wait_until(lambda: delegates("buttigieg") == "1" and delegates("klobuchar") == "2",
-               "Buttigieg 1, Klobuchar 2 after the toss")  # fmt: skip
+    wait_until(
+        lambda: delegates("buttigieg") == "1" and delegates("klobuchar") == "2",
+        "Buttigieg 1, Klobuchar 2 after the toss",
+    )
     assert [delegates(k) for k in ADAIR_1NW] == ["1", "1", "2", "2", "2"]
     assert browser.find_element(By.ID, "results-findings").text == ""
     assert browser.find_element(By.ID, "results-delegates-total").text == "8"
@@ -251,8 +268,11 @@ def test_a_volunteer_fills_the_results_form_sees_the_delegates_live_and_saves(br
     assert dict(stored.report.final) == ADAIR_1NW
     assert (stored.channel, stored.author) == ("volunteer", VOLUNTEER_USER)
     wait_until(lambda: f"receipt {stored.receipt}" in browser.page_source, "the receipt")
-    blocked = [entry["message"] for entry in browser.get_log("browser")
-               if "Content Security Policy" in entry["message"]]  # fmt: skip
+    blocked = [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
     assert blocked == []
 
 

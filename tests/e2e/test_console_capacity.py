@@ -35,8 +35,12 @@ def sign_in(stack: Stack, name: str) -> dict[str, str]:
     browser = requests.Session()
     page = browser.get(f"{stack.public_url}/console/login", timeout=15)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    signed = browser.post(f"{stack.public_url}/console/login", timeout=15, allow_redirects=False,
-                          data={"name": name, "password": PASSWORD, "csrf_token": token})
+    signed = browser.post(
+        f"{stack.public_url}/console/login",
+        timeout=15,
+        allow_redirects=False,
+        data={"name": name, "password": PASSWORD, "csrf_token": token},
+    )
     assert signed.status_code == 303, signed.text
     return browser.cookies.get_dict()
 
@@ -56,8 +60,11 @@ class Consoles:
         browser.cookies.update(cookies)
         while not self.stop.is_set():
             try:
-                status = browser.get(f"{self.stack.public_url}/console/state", timeout=15,
-                                     headers={"Accept": "application/json"}).status_code
+                status = browser.get(
+                    f"{self.stack.public_url}/console/state",
+                    timeout=15,
+                    headers={"Accept": "application/json"},
+                ).status_code
             except requests.RequestException as error:
                 status = type(error).__name__
             with self._lock:
@@ -65,8 +72,10 @@ class Consoles:
             self.stop.wait(POLL_PAUSE_S)
 
     def start(self) -> list[threading.Thread]:
-        threads = [threading.Thread(target=self.page, args=(cookies,), daemon=True)
-                   for cookies in self.sessions]  # fmt: skip
+        threads = [
+            threading.Thread(target=self.page, args=(cookies,), daemon=True)
+            for cookies in self.sessions
+        ]
         for thread in threads:
             thread.start()
         return threads
@@ -74,19 +83,24 @@ class Consoles:
 
 def webhook(stack: Stack, index: int, results: list) -> None:
     url = f"{stack.public_url}/voice/incoming"
-    params = {"CallSid": f"CA{index:032d}", "AccountSid": "AC" + "0" * 32,
-              "From": f"+1515555{index:04d}", "To": "+15155550000", "CallStatus": "ringing"}
+    params = {
+        "CallSid": f"CA{index:032d}",
+        "AccountSid": "AC" + "0" * 32,
+        "From": f"+1515555{index:04d}",
+        "To": "+15155550000",
+        "CallStatus": "ringing",
+    }
     started = time.monotonic()
     try:
-        response = requests.post(url, data=params, timeout=15,
-                                 headers={"X-Twilio-Signature": signature(url, params)})
+        response = requests.post(
+            url, data=params, timeout=15, headers={"X-Twilio-Signature": signature(url, params)}
+        )
         results[index] = (time.monotonic() - started, response.status_code, response.text)
     except requests.RequestException as error:
         results[index] = (time.monotonic() - started, type(error).__name__, "")
 
 
-def test_twilio_is_answered_within_two_seconds_while_thirty_consoles_poll(stack,
-                                                                           stack_services):
+def test_twilio_is_answered_within_two_seconds_while_thirty_consoles_poll(stack, stack_services):
     add_admin(stack_services)
     add_volunteer(stack_services)
     sessions = [sign_in(stack, ADMIN_USER), sign_in(stack, VOLUNTEER_USER)]
@@ -108,9 +122,11 @@ def test_twilio_is_answered_within_two_seconds_while_thirty_consoles_poll(stack,
             thread.join(timeout=20)
 
     latencies = sorted(seconds for seconds, _, _ in results)
-    print(f"\n{CONSOLES} consoles polling: {dict(consoles.answers)}; {WEBHOOKS} webhooks: "
-          f"median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-          f"slowest {latencies[-1] * 1000:.0f} ms")
+    print(
+        f"\n{CONSOLES} consoles polling: {dict(consoles.answers)}; {WEBHOOKS} webhooks: "
+        f"median {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+        f"slowest {latencies[-1] * 1000:.0f} ms"
+    )
     for seconds, status, body in results:
         assert status == 200, (status, body)
         assert verbs(body) == ["Gather"]

@@ -42,8 +42,7 @@ ASK_PRECINCT = (
 SPANISH_OFFER = "Para español, oprima 9."
 ASK_PIN = "Please enter your chair PIN, then press pound."
 VERIFIED = "Thank you. Precinct 1 2 0 4 is verified."
-REPORT_CHOICE = ("To report your results on the keypad, press 1. To speak to a volunteer, "
-                 "press 2.")  # fmt: skip
+REPORT_CHOICE = "To report your results on the keypad, press 1. To speak to a volunteer, press 2."
 HOLD = "Please hold for the next volunteer."
 NEXT_IN_LINE = (
     "You are next in line. To hang up and be called back without losing your place, press 1."
@@ -57,18 +56,32 @@ T0 = ManualClock().now()  # where the network's virtual clock starts (conftest.p
 
 # A chair who holds for an hour on average, and calls once.
 CHAIR_HABITS = Chairs(
-    count=1, arrival=Arrival("uniform", 0.0, 60.0), registered_phone_share=0.0,
-    mistype_pin_share=0.0, patience_s=3600.0, call_back_after_s=120.0, max_calls=1,
+    count=1,
+    arrival=Arrival("uniform", 0.0, 60.0),
+    registered_phone_share=0.0,
+    mistype_pin_share=0.0,
+    patience_s=3600.0,
+    call_back_after_s=120.0,
+    max_calls=1,
     talk_s=300.0,
-)  # fmt: skip
+)
 # A troll who redials all night from one number, listens to the first prompt for 10 s
 # and hangs up (past the 8 s that would make it an instant hang-up: the only signal the
 # hotline has is the redialling), and gives up after three busy signals in a row.
 TROLL_HABITS = Nuisance(
-    numbers=1, start_s=0.0, end_s=T0 + 24 * 3600, redial_every_s=60.0, hang_up_after_s=10.0,
-    hold_patience_s=1200.0, talk_s=30.0, gives_up_after_busy=3, guess_pins_share=0.0,
-    withheld_share=0.0, out_of_state_share=0.0, stir_failed_share=0.0,
-)  # fmt: skip
+    numbers=1,
+    start_s=0.0,
+    end_s=T0 + 24 * 3600,
+    redial_every_s=60.0,
+    hang_up_after_s=10.0,
+    hold_patience_s=1200.0,
+    talk_s=30.0,
+    gives_up_after_busy=3,
+    guess_pins_share=0.0,
+    withheld_share=0.0,
+    out_of_state_share=0.0,
+    stir_failed_share=0.0,
+)
 
 
 class ScriptedCaller(Listener):
@@ -80,8 +93,14 @@ class ScriptedCaller(Listener):
     kind = "chair"
     KEY_DELAY_S = 2.0
 
-    def __init__(self, network: Network, keys: list[str], *, hang_up_after_s: float = 3.0,
-                 hang_up_at_s: float | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        network: Network,
+        keys: list[str],
+        *,
+        hang_up_after_s: float = 3.0,
+        hang_up_at_s: float | None = None,
+    ) -> None:
         self.network = network
         self.keys = list(keys)
         self.hang_up_after_s = hang_up_after_s
@@ -96,25 +115,44 @@ class ScriptedCaller(Listener):
 
     def on_enqueued(self, call: SimCall) -> None:
         if self.hang_up_at_s is not None:
-            self.network.loop.at(call.answered_at + self.hang_up_at_s, self.network.hang_up,
-                                 call)  # fmt: skip
+            self.network.loop.at(call.answered_at + self.hang_up_at_s, self.network.hang_up, call)
 
 
 @pytest.fixture
 def services(stack_services, tmp_path) -> Iterator[Services]:
     """The stack's Redis, Hotline's keys cleared, with a one-precinct roster loaded."""
-    rows = [RosterRow(line=2, code=CHAIR_PRECINCT, county="Polk", name="DES MOINES-12",
-                      pin=CHAIR_PIN, backup_code=CHAIR_BACKUP_CODE)]  # fmt: skip
-    result = import_roster(stack_services.store.roster, rows, pin_key=PIN_KEY,
-                           pin_sheet=tmp_path / "unused-pin-sheet.csv")  # fmt: skip
+    rows = [
+        RosterRow(
+            line=2,
+            code=CHAIR_PRECINCT,
+            county="Polk",
+            name="DES MOINES-12",
+            pin=CHAIR_PIN,
+            backup_code=CHAIR_BACKUP_CODE,
+        )
+    ]
+    result = import_roster(
+        stack_services.store.roster,
+        rows,
+        pin_key=PIN_KEY,
+        pin_sheet=tmp_path / "unused-pin-sheet.csv",
+    )
     assert (result.imported, result.generated, result.pin_sheet) == (1, 0, None)
     return stack_services
 
 
 def the_chair(network: Network) -> Chair:
-    spec = ChairSpec(index=0, precinct=CHAIR_PRECINCT, county="Polk", name="DES MOINES-12",
-                     pin=CHAIR_PIN, phone=CHAIR_PHONE, registered=False, first_call_at=T0,
-                     mistypes_pin=False)  # fmt: skip
+    spec = ChairSpec(
+        index=0,
+        precinct=CHAIR_PRECINCT,
+        county="Polk",
+        name="DES MOINES-12",
+        pin=CHAIR_PIN,
+        phone=CHAIR_PHONE,
+        registered=False,
+        first_call_at=T0,
+        mistypes_pin=False,
+    )
     return Chair(network, spec, CHAIR_HABITS, seed=1)
 
 
@@ -125,8 +163,15 @@ def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stac
     network.loop.run(T0 + 60)  # verified and on hold well within the minute
 
     [call] = chair.calls
-    assert call.heard == [ASK_PRECINCT, SPANISH_OFFER, ASK_PIN, VERIFIED, REPORT_CHOICE, HOLD,
-                                   NEXT_IN_LINE]
+    assert call.heard == [
+        ASK_PRECINCT,
+        SPANISH_OFFER,
+        ASK_PIN,
+        VERIFIED,
+        REPORT_CHOICE,
+        HOLD,
+        NEXT_IN_LINE,
+    ]
     assert call.first_verbs == ("Gather",)
     assert (call.status, call.outcome, call.answered_at) == ("in-progress", "", T0)
     assert call.requests == 5  # incoming, precinct, PIN, report choice, wait URL
@@ -143,8 +188,11 @@ def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stac
     record = services.store.calls.get(call.sid)
     assert record is not None
     assert (record.number, record.precinct, record.status, record.ended_at) == (
-        CHAIR_PHONE, CHAIR_PRECINCT, None, None,
-    )  # fmt: skip
+        CHAIR_PHONE,
+        CHAIR_PRECINCT,
+        None,
+        None,
+    )
     assert record.verified_at is not None
     assert client.zrange(keys.LINE, 0, -1) == [call.sid]
     assert json.loads(client.hget(keys.WAITING, call.sid)) == {
@@ -159,10 +207,17 @@ def test_a_chair_rings_keys_in_precinct_and_pin_and_waits_in_line(services, stac
     assert place_of(services, CHAIR_PRECINCT) == 1
 
 
-def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(services, network,
-                                                                      worker_jobs):  # fmt: skip
-    spec = NuisanceSpec(index=0, caller_id=TROLL, from_state="IA", stir_verstat=STIR_PASSED,
-                        first_call_at=T0, guesses_pins=False)  # fmt: skip
+def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(
+    services, network, worker_jobs
+):
+    spec = NuisanceSpec(
+        index=0,
+        caller_id=TROLL,
+        from_state="IA",
+        stir_verstat=STIR_PASSED,
+        first_call_at=T0,
+        guesses_pins=False,
+    )
     troll = NuisanceCaller(network, spec, TROLL_HABITS, precincts=[CHAIR_PRECINCT], seed=1)
     troll.start()
 
@@ -173,8 +228,9 @@ def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(services, 
     assert [call.outcome for call in calls] == (
         ["caller hung up"] * 6 + ["diverted"] * 2 + ["rejected"] * 3
     )
-    assert [call.heard for call in calls] == ([[ASK_PRECINCT, SPANISH_OFFER]] * 6 + [[DIVERTED]] * 2
-                                              + [[]] * 3)
+    assert [call.heard for call in calls] == (
+        [[ASK_PRECINCT, SPANISH_OFFER]] * 6 + [[DIVERTED]] * 2 + [[]] * 3
+    )
     assert [call.first_verbs for call in calls] == (
         [("Gather",)] * 6 + [("Say", "Hangup")] * 2 + [("Reject",)] * 3
     )
@@ -186,8 +242,10 @@ def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(services, 
     # The stack's side: a temporary block of an hour, counted once.
     block = json.loads(services.store.redis.hget(keys.BLOCKS, TROLL))
     assert (block["author"], block["reason"], block["expires_at"] - block["created_at"]) == (
-        "triage", TEMP_BLOCK, 3600.0,
-    )  # fmt: skip
+        "triage",
+        TEMP_BLOCK,
+        3600.0,
+    )
     assert services.store.redis.hget(keys.caller(TROLL), "temp_blocks") == "1"
     # A rejected call is refused before it is counted: the number's count stops at 9.
     assert services.store.redis.zcard(keys.caller_calls(TROLL)) == 9
@@ -195,23 +253,28 @@ def test_a_troll_redialling_is_challenged_then_diverted_then_rejected(services, 
     # in (none an instant hang-up); the webhook recorded the rest as it answered them.
     assert [worker_jobs.wait(call.sid) is not None for call in calls[:6]] == [True] * 6
     # (A dispatch run queued by the stack for an earlier test may finish meanwhile.)
-    jobs = [job for job in worker_jobs.settle()
-            if job.func_name == "workers.call_end.process_call_end"]  # fmt: skip
+    jobs = [
+        job for job in worker_jobs.settle() if job.func_name == "workers.call_end.process_call_end"
+    ]
     assert [(job.func_name, job.args, job.return_value()) for job in jobs] == [
-        ("workers.call_end.process_call_end", (call.sid,),
-         {"call_sid": call.sid, "verdict": "challenge", "instant_hangups": None})
+        (
+            "workers.call_end.process_call_end",
+            (call.sid,),
+            {"call_sid": call.sid, "verdict": "challenge", "instant_hangups": None},
+        )
         for call in calls[:6]
-    ]  # fmt: skip
+    ]
     records = [services.store.calls.get(call.sid) for call in calls]
     assert [(r.verdict, r.reasons, r.status) for r in records] == (
-        [("challenge", ("unknown caller",), "completed")] * 6 + [
+        [("challenge", ("unknown caller",), "completed")] * 6
+        + [
             ("divert", ("7 calls in 15m (divert at 7)",), "completed"),
             ("divert", ("8 calls in 15m (divert at 7)",), "completed"),
             ("temp-block", (TEMP_BLOCK,), "busy"),
             ("reject", (f"blocked ({TROLL}): {TEMP_BLOCK}",), "busy"),
             ("reject", (f"blocked ({TROLL}): {TEMP_BLOCK}",), "busy"),
         ]
-    )  # fmt: skip
+    )
     assert services.store.redis.exists(keys.caller_hangups(TROLL)) == 0
 
 
@@ -222,21 +285,29 @@ def test_the_worker_processes_the_status_callback(services, network, worker_jobs
     network.loop.run(T0 + 30)
 
     assert (call.heard, call.outcome, call.status) == (
-        [ASK_PRECINCT, SPANISH_OFFER], "caller hung up", "completed")  # fmt: skip
+        [ASK_PRECINCT, SPANISH_OFFER],
+        "caller hung up",
+        "completed",
+    )
     assert (call.answered_at, call.ended_at, call.sequence) == (T0, T0 + 3.0, 1)
     job = worker_jobs.wait(call.sid)
 
     assert job is not None, "the worker did not finish the call-end job in time"
     assert job.return_value() == {
-        "call_sid": call.sid, "verdict": "challenge", "instant_hangups": 1,
-    }  # fmt: skip
+        "call_sid": call.sid,
+        "verdict": "challenge",
+        "instant_hangups": 1,
+    }
     record = services.store.calls.get(call.sid)
-    assert (record.verdict, record.reasons, record.enforced) == ("challenge", ("unknown caller",),
-                                                                  True)  # fmt: skip
+    assert (record.verdict, record.reasons, record.enforced) == (
+        "challenge",
+        ("unknown caller",),
+        True,
+    )
     assert (record.status, record.duration_s) == ("completed", 3.0)
-    assert services.store.redis.zrange(
-        keys.caller_hangups(QUITTER), 0, -1, withscores=True
-    ) == [(call.sid, record.ended_at)]
+    assert services.store.redis.zrange(keys.caller_hangups(QUITTER), 0, -1, withscores=True) == [
+        (call.sid, record.ended_at)
+    ]
 
     # A verified chair who hangs up four minutes into the call, on hold: leaves the line
     # (keeping the place for a while), and is no instant hang-up.
@@ -245,16 +316,25 @@ def test_the_worker_processes_the_status_callback(services, network, worker_jobs
     call = network.place_inbound(chair, CHAIR_PHONE)
     network.loop.run(start + 200)
     assert call.queue is network.queues["chairs"]
-    assert call.heard[:7] == [ASK_PRECINCT, SPANISH_OFFER, ASK_PIN, VERIFIED, REPORT_CHOICE, HOLD,
-                              NEXT_IN_LINE]
+    assert call.heard[:7] == [
+        ASK_PRECINCT,
+        SPANISH_OFFER,
+        ASK_PIN,
+        VERIFIED,
+        REPORT_CHOICE,
+        HOLD,
+        NEXT_IN_LINE,
+    ]
     score = services.store.redis.zscore(keys.LINE, call.sid)
     assert score is not None
 
     network.loop.run(start + 300)
 
     assert (call.outcome, call.status, call.ended_at - call.answered_at) == (
-        "caller hung up", "completed", 240.0,
-    )  # fmt: skip
+        "caller hung up",
+        "completed",
+        240.0,
+    )
     assert network.queues["chairs"].members == []
     assert services.store.line.size() == 0
     assert float(services.store.redis.get(keys.kept_place(CHAIR_PRECINCT))) == score
@@ -262,10 +342,15 @@ def test_the_worker_processes_the_status_callback(services, network, worker_jobs
 
     assert job is not None, "the worker did not finish the call-end job in time"
     assert job.return_value() == {
-        "call_sid": call.sid, "verdict": "challenge", "instant_hangups": None,
-    }  # fmt: skip
+        "call_sid": call.sid,
+        "verdict": "challenge",
+        "instant_hangups": None,
+    }
     record = services.store.calls.get(call.sid)
     assert (record.verdict, record.precinct, record.status, record.duration_s) == (
-        "challenge", CHAIR_PRECINCT, "completed", 240.0,
-    )  # fmt: skip
+        "challenge",
+        CHAIR_PRECINCT,
+        "completed",
+        240.0,
+    )
     assert services.store.redis.exists(keys.caller_hangups(CHAIR_PHONE)) == 0

@@ -51,8 +51,10 @@ READBACK = (
     "8 people, 1 delegate. Amy Klobuchar, 8 people, 2 delegates. Bernie Sanders, 9 people, "
     "2 delegates. Elizabeth Warren, 9 people, 2 delegates."
 )
-OPTIONS = ("To confirm these results, press 1. To correct an entry, press 2. To speak to a "
-           "volunteer, press 3.")  # fmt: skip
+OPTIONS = (
+    "To confirm these results, press 1. To correct an entry, press 2. To speak to a "
+    "volunteer, press 3."
+)
 ADAIR = {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9}
 
 
@@ -74,10 +76,17 @@ def redis_url(redis_server) -> str:
 
 @pytest.fixture
 def services(stack_services, tmp_path) -> Iterator[Services]:
-    rows = [RosterRow(line=2, code=PRECINCT, county="Adair", name="1NW ADAIR", pin=PIN,
-                      backup_code="30571946")]  # fmt: skip
-    import_roster(stack_services.store.roster, rows, pin_key=PIN_KEY,
-                  pin_sheet=tmp_path / "unused-pin-sheet.csv")  # fmt: skip
+    rows = [
+        RosterRow(
+            line=2, code=PRECINCT, county="Adair", name="1NW ADAIR", pin=PIN, backup_code="30571946"
+        )
+    ]
+    import_roster(
+        stack_services.store.roster,
+        rows,
+        pin_key=PIN_KEY,
+        pin_sheet=tmp_path / "unused-pin-sheet.csv",
+    )
     return stack_services
 
 
@@ -101,8 +110,9 @@ class Chair(ScriptedCaller):
     n-th key (from 0) begins. Told that the results are already stored, hangs up.
     """
 
-    def __init__(self, network: Network, keys: list[str],
-                 before: dict[int, Callable[[], None]] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, network: Network, keys: list[str], before: dict[int, Callable[[], None]] | None = None
+    ) -> None:
         super().__init__(network, keys)
         self.before = dict(before or {})
         self.prompts = 0
@@ -147,14 +157,14 @@ def aof_commands(data: bytes) -> Iterator[tuple[list[bytes], int]]:
     """
     at = 0
     while at < len(data):
-        assert data[at:at + 1] == b"*", f"no command at byte {at}"
+        assert data[at : at + 1] == b"*", f"no command at byte {at}"
         end = data.index(b"\r\n", at)
-        count, at = int(data[at + 1:end]), end + 2
+        count, at = int(data[at + 1 : end]), end + 2
         command = []
         for _ in range(count):
             end = data.index(b"\r\n", at)
-            length, at = int(data[at + 1:end]), end + 2
-            command.append(data[at:at + length])
+            length, at = int(data[at + 1 : end]), end + 2
+            command.append(data[at : at + length])
             at += length + 2
         yield command, at
 
@@ -169,8 +179,11 @@ def cut_after_save(server: EmbeddedRedis, receipt: str) -> int:
     saving = False
     for command, end in aof_commands(data):
         name = command[0].upper()
-        saving = saving or command[:3] == [b"HSET", keys.RESULTS_RECEIPTS.encode(),
-                                           receipt.encode()]  # fmt: skip
+        saving = saving or command[:3] == [
+            b"HSET",
+            keys.RESULTS_RECEIPTS.encode(),
+            receipt.encode(),
+        ]
         if saving and name == b"EXEC":
             path.write_bytes(data[:end])
             return len(data) - end
@@ -183,8 +196,7 @@ def stored_once(services: Services) -> str:
     """
     client = services.store.redis
     [stored] = services.store.results.versions(PRECINCT)
-    assert (stored.version, stored.channel, stored.author) == (1, "keypad",
-                                                               "keypad:••••••••0101")
+    assert (stored.version, stored.channel, stored.author) == (1, "keypad", "keypad:••••••••0101")
     report = stored.report
     assert (report.attendance, dict(report.first), dict(report.final)) == (40, ADAIR, ADAIR)
     assert [toss.winner for toss in report.coin_tosses] == ["klobuchar"]
@@ -192,19 +204,23 @@ def stored_once(services: Services) -> str:
     assert client.hgetall(keys.RESULTS_RECEIPTS) == {stored.receipt: f"{PRECINCT}:1"}
     assert client.hlen(keys.RESULTS_SAVES) == 1
     assert client.exists(keys.results_draft(PRECINCT)) == 0, (
-        "the stored report's draft is left: a call back would be offered it as unfinished")
+        "the stored report's draft is left: a call back would be offered it as unfinished"
+    )
     assert services.store.results.by_receipt(stored.receipt) == stored
     return stored.receipt
 
 
 def receipt_said(receipt: str) -> str:
     spoken = " ".join(receipt)
-    return (f"Thank you. The results of precinct 1 0 0 1 are stored. Your receipt code is "
-            f"{spoken}. Again, your receipt code is {spoken}. Goodbye.")  # fmt: skip
+    return (
+        f"Thank you. The results of precinct 1 0 0 1 are stored. Your receipt code is "
+        f"{spoken}. Again, your receipt code is {spoken}. Goodbye."
+    )
 
 
-def test_redis_killed_mid_entry_loses_nothing_keyed(services, stack, network, redis_server,
-                                                    answers):  # fmt: skip
+def test_redis_killed_mid_entry_loses_nothing_keyed(
+    services, stack, network, redis_server, answers
+):
     results = services.store.results
     drafts: dict[str, Draft | None] = {}
 
@@ -231,19 +247,31 @@ def test_redis_killed_mid_entry_loses_nothing_keyed(services, stack, network, re
 
     assert drafts["killed"] is not None
     assert (drafts["killed"].attendance, dict(drafts["killed"].first)) == (
-        40, {"biden": 6, "buttigieg": 8})  # fmt: skip
+        40,
+        {"biden": 6, "buttigieg": 8},
+    )
     assert drafts["restarted"] == drafts["killed"]  # from the append-only file, whole
     assert call_1.heard[8:] == [
-        "Pete Buttigieg, 8.", NEXT,
-        ONE_MOMENT, ONE_MOMENT, ONE_MOMENT,  # Redis down: the step is tried again
-        "Sorry, we did not get that.", NEXT,  # Redis back: the step, without the digits
-        "Amy Klobuchar, 8.", NEXT,
-        "Bernie Sanders, 9.", NEXT,
-    ]  # fmt: skip
+        "Pete Buttigieg, 8.",
+        NEXT,
+        ONE_MOMENT,
+        ONE_MOMENT,
+        ONE_MOMENT,  # Redis down: the step is tried again
+        "Sorry, we did not get that.",
+        NEXT,  # Redis back: the step, without the digits
+        "Amy Klobuchar, 8.",
+        NEXT,
+        "Bernie Sanders, 9.",
+        NEXT,
+    ]
     assert (call_1.status, call_1.outcome) == ("completed", "caller hung up")
     draft = results.draft(PRECINCT)
     assert (draft.call_sid, draft.stage, draft.attendance, dict(draft.first)) == (
-        call_1.sid, "first", 40, {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9})
+        call_1.sid,
+        "first",
+        40,
+        {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9},
+    )
     assert results.versions(PRECINCT) == []
 
     # The chair calls back, continues the draft where it stopped, finishes and confirms.
@@ -252,9 +280,11 @@ def test_redis_killed_mid_entry_loses_nothing_keyed(services, stack, network, re
     network.loop.run(T0 + 1200)
 
     assert call_2.heard[2:5] == [VERIFIED, CHOICE, RESUME]
-    assert call_2.heard[5].endswith("First alignment. For each group, enter the candidate "
-                                    "number, then star, then the number of people, then "
-                                    "pound. When every group is entered, press pound alone.")
+    assert call_2.heard[5].endswith(
+        "First alignment. For each group, enter the candidate "
+        "number, then star, then the number of people, then "
+        "pound. When every group is entered, press pound alone."
+    )
     assert call_2.heard[6:8] == ["Elizabeth Warren, 9.", NEXT]
     assert call_2.heard[-3:-1] == [READBACK, OPTIONS]
     receipt = stored_once(services)
@@ -265,8 +295,9 @@ def test_redis_killed_mid_entry_loses_nothing_keyed(services, stack, network, re
     assert answers.count(("/voice/report-group", 200)) == 4 + 4 + 8
 
 
-def test_redis_killed_around_the_confirm_stores_the_report_once(services, stack, network,
-                                                                redis_server, answers):  # fmt: skip
+def test_redis_killed_around_the_confirm_stores_the_report_once(
+    services, stack, network, redis_server, answers
+):
     def outage() -> None:
         # The read-back is heard; Redis dies (for DOWN_FOR_S) before the chair's "1".
         text = services.store.redis.get(keys.results_draft(PRECINCT))
@@ -281,17 +312,22 @@ def test_redis_killed_around_the_confirm_stores_the_report_once(services, stack,
     network.loop.run(T0 + 600)
 
     assert call_1.heard[-7:-1] == [
-        READBACK, OPTIONS, ONE_MOMENT, ONE_MOMENT,
-        f"Sorry, we did not get that. {READBACK}", OPTIONS,
-    ]  # fmt: skip
+        READBACK,
+        OPTIONS,
+        ONE_MOMENT,
+        ONE_MOMENT,
+        f"Sorry, we did not get that. {READBACK}",
+        OPTIONS,
+    ]
     receipt = stored_once(services)
     assert call_1.heard[-1] == receipt_said(receipt)
 
     # Redis dies the moment the report is stored: nothing it wrote after the transaction
     # that stored it survives (the file is cut back to it; the call's end, the jobs it
     # queued are gone). The chair, who may not have heard the receipt, calls back.
-    assert wait_for(lambda: in_file(redis_server, keys.results_versions(PRECINCT), receipt),
-                    FILE_LIMIT_S)  # fmt: skip
+    assert wait_for(
+        lambda: in_file(redis_server, keys.results_versions(PRECINCT), receipt), FILE_LIMIT_S
+    )
     kill(redis_server)
     assert cut_after_save(redis_server, receipt) > 0
     restart(redis_server)
@@ -306,7 +342,7 @@ def test_redis_killed_around_the_confirm_stores_the_report_once(services, stack,
         f"{VERIFIED} Its results are already stored, with receipt code {' '.join(receipt)}. "
         "Report again only to correct them.",
         CHOICE,
-    ]  # fmt: skip
+    ]
     assert (call_2.status, call_2.outcome) == ("completed", "caller hung up")
     assert stored_once(services) == receipt
     assert [status for _, status in answers] == [200] * len(answers), answers

@@ -21,10 +21,17 @@ GROUPS = ["2*6", "4*8", "7*8", "9*9", "11*9"]  # Biden, Buttigieg, Klobuchar, Sa
 
 @pytest.fixture
 def services(stack_services, tmp_path) -> Iterator[Services]:
-    rows = [RosterRow(line=2, code=PRECINCT, county="Adair", name="1NW ADAIR", pin=PIN,
-                      backup_code="30571946")]  # fmt: skip
-    import_roster(stack_services.store.roster, rows, pin_key=PIN_KEY,
-                  pin_sheet=tmp_path / "unused-pin-sheet.csv")  # fmt: skip
+    rows = [
+        RosterRow(
+            line=2, code=PRECINCT, county="Adair", name="1NW ADAIR", pin=PIN, backup_code="30571946"
+        )
+    ]
+    import_roster(
+        stack_services.store.roster,
+        rows,
+        pin_key=PIN_KEY,
+        pin_sheet=tmp_path / "unused-pin-sheet.csv",
+    )
     return stack_services
 
 
@@ -39,11 +46,17 @@ def test_a_chair_keys_the_adair_1nw_report_and_hears_its_receipt(services, stack
     assert stored is not None, call.heard
     assert (stored.version, stored.channel) == (1, "keypad")
     assert stored.report.attendance == 40
-    assert dict(stored.report.final) == {"biden": 6, "buttigieg": 8, "klobuchar": 8,
-                                         "sanders": 9, "warren": 9}  # fmt: skip
+    assert dict(stored.report.final) == {
+        "biden": 6,
+        "buttigieg": 8,
+        "klobuchar": 8,
+        "sanders": 9,
+        "warren": 9,
+    }
     spoken = " ".join(stored.receipt)
     assert call.heard[-1] == (
         f"Thank you. The results of precinct 1 0 0 1 are stored. Your receipt code is "
-        f"{spoken}. Again, your receipt code is {spoken}. Goodbye.")
+        f"{spoken}. Again, your receipt code is {spoken}. Goodbye."
+    )
     assert services.store.results.by_receipt(stored.receipt) == stored
     assert services.store.results.draft(PRECINCT) is None

@@ -60,34 +60,53 @@ def outcome(redis_url, tmp_path_factory) -> Iterator[Outcome]:
     ports = [free_port(), free_port()]
     processes: list[subprocess.Popen[bytes]] = []
     with loopback_server() as rest:
-        env = {"HOTLINE_ENV": "development", "REDIS_URL": redis_url,
-               "HOTLINE_PUBLIC_URL": PUBLIC_URL, "HOTLINE_SECRET_KEY": SECRET_KEY,
-               "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-               "TWILIO_API_BASE_URL": rest.url, "HOTLINE_BIND": "127.0.0.1",
-               "HOTLINE_DATA_DIR": str(logs / "data"), "WEB_CONCURRENCY": "1",
-               "PATH": "/usr/bin:/bin"}  # fmt: skip
+        env = {
+            "HOTLINE_ENV": "development",
+            "REDIS_URL": redis_url,
+            "HOTLINE_PUBLIC_URL": PUBLIC_URL,
+            "HOTLINE_SECRET_KEY": SECRET_KEY,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_API_BASE_URL": rest.url,
+            "HOTLINE_BIND": "127.0.0.1",
+            "HOTLINE_DATA_DIR": str(logs / "data"),
+            "WEB_CONCURRENCY": "1",
+            "PATH": "/usr/bin:/bin",
+        }
         services = Services.build(Settings.load(env=env), redis_url=redis_url)
-        services.store.roster.replace_all(roster_precincts(population,
-                                                           services.settings.pin_key()))
+        services.store.roster.replace_all(roster_precincts(population, services.settings.pin_key()))
         commands = [("serve", ports[0]), ("serve", ports[1]), ("worker", 0), ("worker", 0)]
         try:
             for n, (command, port) in enumerate(commands):
                 with open(logs / f"{command}-{n}.log", "wb") as log:
-                    processes.append(subprocess.Popen(
-                        [sys.executable, "-m", "hotline.cli", command],
-                        env={**env, "HOTLINE_PORT": str(port or 5000)}, cwd=REPO_ROOT,
-                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    ))  # fmt: skip
+                    processes.append(
+                        subprocess.Popen(
+                            [sys.executable, "-m", "hotline.cli", command],
+                            env={**env, "HOTLINE_PORT": str(port or 5000)},
+                            cwd=REPO_ROOT,
+                            stdin=subprocess.DEVNULL,
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                            start_new_session=True,
+                        )
+                    )
             raw = redis.Redis.from_url(redis_url)
-            up = wait_for(lambda: all(healthy(p) for p in ports)
-                          and len(Worker.all(connection=raw)) == 2, STARTUP_LIMIT_S)
+            up = wait_for(
+                lambda: all(healthy(p) for p in ports) and len(Worker.all(connection=raw)) == 2,
+                STARTUP_LIMIT_S,
+            )
             assert up, f"the processes did not come up\n{log_tail(logs)}"
-            night = run_live(scenario, population, public_url=PUBLIC_URL,
-                             auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID,
-                             queue_name=services.settings.queue_name, rest=rest,
-                             services=services,
-                             backends=[f"http://127.0.0.1:{p}" for p in ports])  # fmt: skip
+            night = run_live(
+                scenario,
+                population,
+                public_url=PUBLIC_URL,
+                auth_token=AUTH_TOKEN,
+                account_sid=ACCOUNT_SID,
+                queue_name=services.settings.queue_name,
+                rest=rest,
+                services=services,
+                backends=[f"http://127.0.0.1:{p}" for p in ports],
+            )
             yield Outcome(night, services)
         finally:
             for process in processes:
@@ -98,8 +117,7 @@ def outcome(redis_url, tmp_path_factory) -> Iterator[Outcome]:
 def test_both_workers_ran_jobs(outcome):
     queue = outcome.services.queue
     finished = FinishedJobRegistry(queue=queue).get_job_ids()
-    workers = {Job.fetch(job_id, connection=queue.connection).worker_name
-               for job_id in finished}  # fmt: skip
+    workers = {Job.fetch(job_id, connection=queue.connection).worker_name for job_id in finished}
     assert len(finished) > 20
     assert len(workers) == 2
 
@@ -108,8 +126,11 @@ def test_every_chair_is_put_through_once(outcome):
     chairs = outcome.night.chairs
     assert [chair.answered_at is not None for chair in chairs] == [True] * len(chairs)
     assert [chair.connections for chair in chairs] == [1] * len(chairs)
-    rooms = [room for name, room in outcome.night.network.conferences.items()
-             if name.startswith("volunteer-")]  # fmt: skip
+    rooms = [
+        room
+        for name, room in outcome.night.network.conferences.items()
+        if name.startswith("volunteer-")
+    ]
     assert rooms and all(room.peak_parties <= 2 for room in rooms)
 
 
@@ -125,6 +146,7 @@ def test_the_line_keeps_its_order(outcome):
     still choosing between the keypad and a volunteer is not on hold yet, and the next
     one is served meanwhile. So the order holds among chairs on hold together.
     """
+
     def proved(chair):
         return chair.proved_at or chair.verified_at
 

@@ -42,8 +42,9 @@ def smoke(redis_url) -> Iterator[Run]:
         if key not in results:
             if seed not in populations:
                 populations[seed] = draw_population(scenario, seed)
-            night = run_night(scenario, populations[seed], policy, redis_url=redis_url,
-                              over_http=over_http)  # fmt: skip
+            night = run_night(
+                scenario, populations[seed], policy, redis_url=redis_url, over_http=over_http
+            )
             results[key] = figures(night)
         return results[key]
 
@@ -89,8 +90,10 @@ def test_another_seed_gives_another_night(smoke, policy):
     assert other != SMOKE_FIGURES[policy]
     # Another draw of the same scenario: the same people in number, timed differently.
     assert (other["chairs"]["count"], other["nuisance"]["numbers"], other["info"]["calls"]) == (
-        40, 0 if policy == "calm" else 6, 8,
-    )  # fmt: skip
+        40,
+        0 if policy == "calm" else 6,
+        8,
+    )
     assert other["chairs"]["wait_p50_s"] != SMOKE_FIGURES[policy]["chairs"]["wait_p50_s"]
 
 
@@ -102,7 +105,8 @@ def test_the_headline_of_the_night(smoke):
     # batches, and the flood's webhooks shift when they do).
     waits = ("wait_p50_s", "wait_p90_s", "wait_p99_s", "wait_max_s")
     assert [triage["chairs"][w] for w in waits] == pytest.approx(
-        [calm["chairs"][w] for w in waits], abs=5.0)
+        [calm["chairs"][w] for w in waits], abs=5.0
+    )
     assert triage["nuisance"]["reached_volunteer"] == 0
     assert triage["volunteers"]["nuisance_seconds"] == 0
     assert triage["nuisance"]["calls"] > 0

@@ -31,8 +31,9 @@ def drilled(tmp_path_factory) -> DrillRun:
     scenario = load_scenario(SCENARIO)
     plan = load_fault_plan(SCENARIO)
     workdir = tmp_path_factory.mktemp("under-fire")
-    return run_drill(scenario, plan, seed=1, with_faults=True, workdir=workdir,
-                     say=lambda _text: None)  # fmt: skip
+    return run_drill(
+        scenario, plan, seed=1, with_faults=True, workdir=workdir, say=lambda _text: None
+    )
 
 
 @pytest.fixture(scope="module")

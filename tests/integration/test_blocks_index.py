@@ -32,8 +32,9 @@ def state(services) -> dict[str, object]:
 
 
 def arrive(services, sid: str, number: str):
-    return services.store.calls.arrive(now=services.clock.now(), call_sid=sid, number=number,
-                                       request={})  # fmt: skip
+    return services.store.calls.arrive(
+        now=services.clock.now(), call_sid=sid, number=number, request={}
+    )
 
 
 def test_block_and_unblock_keep_the_indexes_with_the_hash(services, clock):
@@ -93,9 +94,11 @@ def test_prune_removes_exactly_the_expired_blocks(services, clock):
     clock.advance(1000)
     assert blocks.prune(clock.now()) == 2
     assert state(services) == {
-        "hash": ["+1900*"], "by_time": [("+1900*", t0)], "by_expiry": [],
+        "hash": ["+1900*"],
+        "by_time": [("+1900*", t0)],
+        "by_expiry": [],
         "by_target": ["+1900*"],
-    }  # fmt: skip
+    }
 
 
 def test_prune_sweeps_more_than_one_batch(services, clock):
@@ -116,9 +119,18 @@ def test_blocks_written_before_the_indexes_are_indexed_and_pruned(services, cloc
     redis, t0 = services.store.redis, clock.now()
 
     def legacy(target: str, expires_at: float | None) -> None:
-        redis.hset(keys.BLOCKS, target, json.dumps({
-            "reason": "old", "author": "ann", "created_at": t0 - 100, "expires_at": expires_at,
-        }))  # fmt: skip
+        redis.hset(
+            keys.BLOCKS,
+            target,
+            json.dumps(
+                {
+                    "reason": "old",
+                    "author": "ann",
+                    "created_at": t0 - 100,
+                    "expires_at": expires_at,
+                }
+            ),
+        )
 
     legacy(TROLL, t0 - 1)
     legacy(OTHER, t0 + 600)
@@ -138,8 +150,9 @@ def test_newest_is_bounded_newest_first_and_skips_expired_blocks(services, clock
     """Finding 6: the console reads the newest blocks, not the whole hash."""
     blocks = services.store.blocks
     for i in range(120):
-        blocks.block(f"+1515555{i:04d}", reason="flood", author="auto",
-                     duration_s=30 if i % 2 else None)  # fmt: skip
+        blocks.block(
+            f"+1515555{i:04d}", reason="flood", author="auto", duration_s=30 if i % 2 else None
+        )
         clock.advance(1)
     clock.advance(30)  # the odd ones have expired, and are not yet swept
     newest = blocks.newest(50)
@@ -151,8 +164,7 @@ def test_newest_is_bounded_newest_first_and_skips_expired_blocks(services, clock
 def test_search_finds_numbers_and_prefixes_by_their_beginning(services, clock):
     """Finding 6: the admin finds any block by number or prefix, however many there are."""
     blocks = services.store.blocks
-    for target in ("+15155550100", "+15155550101", "+1515*", "+1900*", "+17125550666",
-                   "+151*"):  # fmt: skip
+    for target in ("+15155550100", "+15155550101", "+1515*", "+1900*", "+17125550666", "+151*"):
         blocks.block(target, reason="x", author="ann")
     blocks.block("+15155550102", reason="x", author="ann", duration_s=10)
     clock.advance(10)

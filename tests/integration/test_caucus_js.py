@@ -31,23 +31,38 @@ RANDOM_CASES = 600
 def node() -> str:
     found = shutil.which("node")
     if found is None:
-        pytest.fail("node is not on PATH: the test of the results form's caucus math "
-                    "(hotline/console/static/caucus.js) needs Node.js 18 or later")  # fmt: skip
+        pytest.fail(
+            "node is not on PATH: the test of the results form's caucus math "
+            "(hotline/console/static/caucus.js) needs Node.js 18 or later"
+        )
     return found
 
 
 def run_js(election: Election, cases: list[tuple[PrecinctReport, PrecinctRules | None]]):
     payload = {
         "script": str(SCRIPT),
-        "election": {"name": election.name,
-                     "candidates": [{"key": c.key, "name": c.name} for c in election.candidates]},
-        "cases": [{"report": report.to_dict(),
-                   "rules": None if rules is None
-                   else {"delegates": rules.delegates, "sde_ratio": rules.sde_ratio}}
-                  for report, rules in cases],
-    }  # fmt: skip
-    done = subprocess.run([node(), str(HARNESS)], input=json.dumps(payload), text=True,
-                          capture_output=True, timeout=60, check=False)  # fmt: skip
+        "election": {
+            "name": election.name,
+            "candidates": [{"key": c.key, "name": c.name} for c in election.candidates],
+        },
+        "cases": [
+            {
+                "report": report.to_dict(),
+                "rules": None
+                if rules is None
+                else {"delegates": rules.delegates, "sde_ratio": rules.sde_ratio},
+            }
+            for report, rules in cases
+        ],
+    }
+    done = subprocess.run(
+        [node(), str(HARNESS)],
+        input=json.dumps(payload),
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -61,16 +76,18 @@ def python_side(report: PrecinctReport, rules: PrecinctRules | None, election: E
             "viable": list(a.viable),
             "delegates": dict(a.delegates),
             "sdes": dict(a.sdes),
-            "ties": [{"between": list(t.between), "stake": t.stake, "settled": t.settled}
-                     for t in a.ties],  # fmt: skip
+            "ties": [
+                {"between": list(t.between), "stake": t.stake, "settled": t.settled} for t in a.ties
+            ],
         }
     findings = check_counts(report, election, rules)
     if rules is None:
         findings.insert(0, _unknown(report, election))
     return {
         "allocation": allocation,
-        "findings": [{"code": f.code, "message": f.message, "blocking": f.blocking}
-                     for f in findings],  # fmt: skip
+        "findings": [
+            {"code": f.code, "message": f.message, "blocking": f.blocking} for f in findings
+        ],
     }
 
 
@@ -91,13 +108,22 @@ def test_the_worked_case_adair_1nw_computes_the_same_in_the_browser():
     ]
     settled, unsettled = run_js(election, cases)
     assert settled["allocation"]["threshold"] == 6
-    assert settled["allocation"]["delegates"] == {"biden": 1, "buttigieg": 1, "klobuchar": 2,
-                                                  "sanders": 2, "warren": 2}  # fmt: skip
+    assert settled["allocation"]["delegates"] == {
+        "biden": 1,
+        "buttigieg": 1,
+        "klobuchar": 2,
+        "sanders": 2,
+        "warren": 2,
+    }
     assert settled["findings"] == []
-    assert unsettled["findings"] == [{
-        "code": "unsettled-coin-toss", "blocking": False,
-        "message": "Pete Buttigieg and Amy Klobuchar tie for keeping a delegate: "
-                   "no coin toss recorded"}]  # fmt: skip
+    assert unsettled["findings"] == [
+        {
+            "code": "unsettled-coin-toss",
+            "blocking": False,
+            "message": "Pete Buttigieg and Amy Klobuchar tie for keeping a delegate: "
+            "no coin toss recorded",
+        }
+    ]
     for (report, r), js in zip(cases, (settled, unsettled), strict=True):
         assert js == python_side(report, r, election)
 
@@ -108,26 +134,56 @@ def test_random_reports_compute_and_check_the_same_in_the_browser_and_on_the_ser
     cases = [random_case(rng, election) for _ in range(RANDOM_CASES)]
     results = run_js(election, cases)
     assert len(results) == len(cases)
-    differ = [(report, rules, js, python_side(report, rules, election))
-              for (report, rules), js in zip(cases, results, strict=True)
-              if js != python_side(report, rules, election)]  # fmt: skip
+    differ = [
+        (report, rules, js, python_side(report, rules, election))
+        for (report, rules), js in zip(cases, results, strict=True)
+        if js != python_side(report, rules, election)
+    ]
     assert not differ, differ[:3]
     # The batch reaches what it is meant to: ties settled and not, findings of every kind.
     codes = {f["code"] for r in results for f in r["findings"]}
-    assert {"bad-count", "no-attendance", "count-above-attendance", "first-below-attendance",
-            "final-above-first", "locked-group-shrank", "final-below-threshold",
-            "grew-past-realigners", "unsettled-coin-toss", "delegate-total"} <= codes
-    stakes = {(t["stake"], t["settled"]) for r in results if r["allocation"]
-              for t in r["allocation"]["ties"]}  # fmt: skip
-    assert {(iowa2020.KEEP, True), (iowa2020.EXTRA, True), (iowa2020.SINGLE, True),
-            (iowa2020.KEEP, False)} <= stakes
+    assert {
+        "bad-count",
+        "no-attendance",
+        "count-above-attendance",
+        "first-below-attendance",
+        "final-above-first",
+        "locked-group-shrank",
+        "final-below-threshold",
+        "grew-past-realigners",
+        "unsettled-coin-toss",
+        "delegate-total",
+    } <= codes
+    stakes = {
+        (t["stake"], t["settled"])
+        for r in results
+        if r["allocation"]
+        for t in r["allocation"]["ties"]
+    }
+    assert {
+        (iowa2020.KEEP, True),
+        (iowa2020.EXTRA, True),
+        (iowa2020.SINGLE, True),
+        (iowa2020.KEEP, False),
+    } <= stakes
 
 
 def test_election() -> Election:
-    candidates = tuple(Candidate(key, name, n) for n, (key, name) in enumerate(
-        [("biden", "Joe Biden"), ("buttigieg", "Pete Buttigieg"), ("klobuchar", "Amy Klobuchar"),
-         ("sanders", "Bernie Sanders"), ("warren", "Elizabeth Warren"), ("yang", "Andrew Yang"),
-         ("uncommitted", "Uncommitted")], start=1))  # fmt: skip
+    candidates = tuple(
+        Candidate(key, name, n)
+        for n, (key, name) in enumerate(
+            [
+                ("biden", "Joe Biden"),
+                ("buttigieg", "Pete Buttigieg"),
+                ("klobuchar", "Amy Klobuchar"),
+                ("sanders", "Bernie Sanders"),
+                ("warren", "Elizabeth Warren"),
+                ("yang", "Andrew Yang"),
+                ("uncommitted", "Uncommitted"),
+            ],
+            start=1,
+        )
+    )
     return Election("js-test", "a race", "iowa-caucus-2020", candidates, {})
 
 
@@ -148,8 +204,11 @@ def random_case(rng: random.Random, election: Election):
         left -= first[key]
     if shown and rng.random() < 0.7:
         first[shown[-1]] += max(left, 0)  # everybody aligned
-    final = realign(rng, first, attendance, delegates) if rng.random() < 0.7 else {
-        key: rng.randint(0, 25) for key in rng.sample(keys, rng.randint(0, 4))}  # fmt: skip
+    final = (
+        realign(rng, first, attendance, delegates)
+        if rng.random() < 0.7
+        else {key: rng.randint(0, 25) for key in rng.sample(keys, rng.randint(0, 4))}
+    )
     report = PrecinctReport("9", attendance, first, final)
     roll = rng.random()
     if roll < 0.04:
@@ -192,6 +251,11 @@ def with_tosses(rng, report, rules):
         between = list(tie.between)
         rng.shuffle(between)
         toss = CoinToss(tuple(between), rng.choice(between))
-        report = PrecinctReport(report.precinct, report.attendance, report.first,
-                                report.final, report.coin_tosses + (toss,))  # fmt: skip
+        report = PrecinctReport(
+            report.precinct,
+            report.attendance,
+            report.first,
+            report.final,
+            report.coin_tosses + (toss,),
+        )
     return report

@@ -20,27 +20,63 @@ ZEROS = ["0"] * 14
 
 
 def row(county: str, precinct: str, first: dict, final: dict, sde: dict) -> str:
-    keys = ["bennet", "biden", "bloomberg", "buttigieg", "delaney", "gabbard", "klobuchar",
-            "patrick", "sanders", "steyer", "warren", "yang", "other", "uncommitted"]  # fmt: skip
+    keys = [
+        "bennet",
+        "biden",
+        "bloomberg",
+        "buttigieg",
+        "delaney",
+        "gabbard",
+        "klobuchar",
+        "patrick",
+        "sanders",
+        "steyer",
+        "warren",
+        "yang",
+        "other",
+        "uncommitted",
+    ]
     cells = [str(first.get(k, 0)) for k in keys] + [str(final.get(k, 0)) for k in keys]
     cells += [str(sde.get(k, 0.0)) for k in keys]
     return ",".join([county, f'"{precinct}"', *cells])
 
 
 ADAIR = {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9}
-FIXTURE = "\n".join([
-    *HEADER,
-    # Clean: the published SDEs show Klobuchar won the coin toss with Buttigieg.
-    row("Adair", "1NW ADAIR", ADAIR, ADAIR, {"biden": 0.0784, "buttigieg": 0.0784,
-        "klobuchar": 0.1569, "sanders": 0.1569, "warren": 0.1569}),
-    # Adair 2NE STUART, 11 delegates: more in the final alignment than the first, and
-    # a viable group that shrank; its SDEs agree with the math (4.95 and 6.875 round to 5 and
-    # 7, one too many: Sanders' .875 is the lowest fraction at or above .5).
-    row("Adair", "2NE STUART", {"biden": 20, "sanders": 20}, {"biden": 18, "sanders": 25},
-        {"biden": 0.3922, "sanders": 0.4706}),
-    row("Adair", "Total", {}, {}, {}),
-    row("CD4 Satellite", "Mason City, IA - Somewhere", {"biden": 2}, {"biden": 3}, {}),
-]) + "\n"  # fmt: skip
+FIXTURE = (
+    "\n".join(
+        [
+            *HEADER,
+            # Clean: the published SDEs show Klobuchar won the coin toss with Buttigieg.
+            row(
+                "Adair",
+                "1NW ADAIR",
+                ADAIR,
+                ADAIR,
+                {
+                    "biden": 0.0784,
+                    "buttigieg": 0.0784,
+                    "klobuchar": 0.1569,
+                    "sanders": 0.1569,
+                    "warren": 0.1569,
+                },
+            ),
+            # Adair 2NE STUART, 11 delegates: more in the final alignment than the first,
+            # and a viable group that shrank; its SDEs agree with the math (4.95 and 6.875
+            # round to 5 and 7, one too many: Sanders' .875 is the lowest fraction at or
+            # above .5).
+            row(
+                "Adair",
+                "2NE STUART",
+                {"biden": 20, "sanders": 20},
+                {"biden": 18, "sanders": 25},
+                {"biden": 0.3922, "sanders": 0.4706},
+            ),
+            row("Adair", "Total", {}, {}, {}),
+            row("CD4 Satellite", "Mason City, IA - Somewhere", {"biden": 2}, {"biden": 3}, {}),
+        ]
+    )
+    + "\n"
+)
 
 EXPECTED = """\
 Adair 2NE STUART (1002), line 5:
@@ -98,12 +134,18 @@ def test_fixture_json(tmp_path):
 @pytest.mark.parametrize(
     ("mangle", "reason"),
     [
-        (lambda text: text.replace(",8,0,0,8,0,9", ",8,0,0,x,0,9", 1),
-         "line 4: First Expression for klobuchar: 'x' is not a whole number of at least 0"),
-        (lambda text: text.replace(",\"2NE STUART\",", ",", 1),
-         "line 5: 43 fields, the header has 44"),
-        (lambda text: text.replace("Bennet", "Nobody", 1),
-         "line 2: column 'Nobody' is not a candidate of the iowa-2020 election"),
+        (
+            lambda text: text.replace(",8,0,0,8,0,9", ",8,0,0,x,0,9", 1),
+            "line 4: First Expression for klobuchar: 'x' is not a whole number of at least 0",
+        ),
+        (
+            lambda text: text.replace(',"2NE STUART",', ",", 1),
+            "line 5: 43 fields, the header has 44",
+        ),
+        (
+            lambda text: text.replace("Bennet", "Nobody", 1),
+            "line 2: column 'Nobody' is not a candidate of the iowa-2020 election",
+        ),
         (lambda text: "\n".join(text.splitlines()[:2]), "line 1: the file needs 3 header rows"),
     ],
 )

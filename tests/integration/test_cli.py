@@ -125,8 +125,14 @@ def all_strings(state: dict[str, tuple[str, object]]) -> list[str]:
 def read_sheet(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle)
-        assert reader.fieldnames == ["precinct", "county", "name", "chair_phone", "pin",
-                                     "backup_code"]
+        assert reader.fieldnames == [
+            "precinct",
+            "county",
+            "name",
+            "chair_phone",
+            "pin",
+            "backup_code",
+        ]
         return list(reader)
 
 
@@ -149,8 +155,10 @@ def backup(code: str, backup_code: str) -> str:
 
 
 def imported_line(file: Path, count: int, generated: int, kept: int, codes: int) -> str:
-    return (f"Imported {count} precincts from {file} ({generated} new PINs, {kept} kept; "
-            f"{codes} new backup codes).\n")
+    return (
+        f"Imported {count} precincts from {file} ({generated} new PINs, {kept} kept; "
+        f"{codes} new backup codes).\n"
+    )
 
 
 def sheet_line(sheet: Path) -> str:
@@ -189,54 +197,91 @@ def test_import_digests_pins_generates_the_missing_ones_and_writes_a_private_she
     codes = {row["precinct"]: row["backup_code"] for row in rows}
     secret = ("pin", "backup_code")
     assert [{k: v for k, v in row.items() if k not in secret} for row in rows] == [
-        {"precinct": "1001", "county": "Adair", "name": "1NW ADAIR",
-         "chair_phone": "+15155550101"},
+        {"precinct": "1001", "county": "Adair", "name": "1NW ADAIR", "chair_phone": "+15155550101"},
         {"precinct": "1002", "county": "Adair", "name": "2NE STUART", "chair_phone": ""},
-        {"precinct": "77001", "county": "Polk", "name": "ALLEMAN-01",
-         "chair_phone": "+15155550102"},
+        {
+            "precinct": "77001",
+            "county": "Polk",
+            "name": "ALLEMAN-01",
+            "chair_phone": "+15155550102",
+        },
         {"precinct": "77002", "county": "Polk", "name": "ALLEN-01", "chair_phone": ""},
-        {"precinct": "99010", "county": "Wright", "name": "Rural Clarion",
-         "chair_phone": "+15155550103"},
-    ]  # fmt: skip
+        {
+            "precinct": "99010",
+            "county": "Wright",
+            "name": "Rural Clarion",
+            "chair_phone": "+15155550103",
+        },
+    ]
     assert sorted(generated) == ["1002", "77001", "99010"]
     assert all(GENERATED_PIN.fullmatch(pin) for pin in generated.values()), generated
     assert all(GENERATED_CODE.fullmatch(code) for code in codes.values()), codes
 
     # Redis holds the roster with keyed digests only, and the chairs' phones in E.164.
     state = snapshot(redis_client)
-    assert sorted(state) == sorted([
-        keys.PRECINCTS, keys.CHAIR_PHONES,
-        *(keys.precinct(code) for code in ("1001", "1002", "77001", "77002", "99010")),
-    ])  # fmt: skip
+    assert sorted(state) == sorted(
+        [
+            keys.PRECINCTS,
+            keys.CHAIR_PHONES,
+            *(keys.precinct(code) for code in ("1001", "1002", "77001", "77002", "99010")),
+        ]
+    )
     assert state[keys.PRECINCTS] == ("set", ["1001", "1002", "77001", "77002", "99010"])
     assert state[keys.CHAIR_PHONES] == (
         "hash",
         {"+15155550101": "1001", "+15155550102": "77001", "+15155550103": "99010"},
     )
-    assert state[keys.precinct("1001")] == ("hash", {
-        "county": "Adair", "name": "1NW ADAIR", "pin_digest": digest("1001", "246813"),
-        "chair_phone": "+15155550101", "delegates": "8",
-        "backup_digest": backup("1001", codes["1001"]),
-    })  # fmt: skip
-    assert state[keys.precinct("1002")] == ("hash", {
-        "county": "Adair", "name": "2NE STUART", "pin_digest": digest("1002", generated["1002"]),
-        "delegates": "11", "backup_digest": backup("1002", codes["1002"]),
-    })  # fmt: skip
-    assert state[keys.precinct("77001")] == ("hash", {
-        "county": "Polk", "name": "ALLEMAN-01",
-        "pin_digest": digest("77001", generated["77001"]),
-        "chair_phone": "+15155550102", "delegates": "2",
-        "backup_digest": backup("77001", codes["77001"]),
-    })  # fmt: skip
-    assert state[keys.precinct("77002")] == ("hash", {
-        "county": "Polk", "name": "ALLEN-01", "pin_digest": digest("77002", "97531864"),
-        "backup_digest": backup("77002", codes["77002"]),
-    })  # fmt: skip
-    assert state[keys.precinct("99010")] == ("hash", {
-        "county": "Wright", "name": "Rural Clarion",
-        "pin_digest": digest("99010", generated["99010"]), "chair_phone": "+15155550103",
-        "backup_digest": backup("99010", codes["99010"]),
-    })  # fmt: skip
+    assert state[keys.precinct("1001")] == (
+        "hash",
+        {
+            "county": "Adair",
+            "name": "1NW ADAIR",
+            "pin_digest": digest("1001", "246813"),
+            "chair_phone": "+15155550101",
+            "delegates": "8",
+            "backup_digest": backup("1001", codes["1001"]),
+        },
+    )
+    assert state[keys.precinct("1002")] == (
+        "hash",
+        {
+            "county": "Adair",
+            "name": "2NE STUART",
+            "pin_digest": digest("1002", generated["1002"]),
+            "delegates": "11",
+            "backup_digest": backup("1002", codes["1002"]),
+        },
+    )
+    assert state[keys.precinct("77001")] == (
+        "hash",
+        {
+            "county": "Polk",
+            "name": "ALLEMAN-01",
+            "pin_digest": digest("77001", generated["77001"]),
+            "chair_phone": "+15155550102",
+            "delegates": "2",
+            "backup_digest": backup("77001", codes["77001"]),
+        },
+    )
+    assert state[keys.precinct("77002")] == (
+        "hash",
+        {
+            "county": "Polk",
+            "name": "ALLEN-01",
+            "pin_digest": digest("77002", "97531864"),
+            "backup_digest": backup("77002", codes["77002"]),
+        },
+    )
+    assert state[keys.precinct("99010")] == (
+        "hash",
+        {
+            "county": "Wright",
+            "name": "Rural Clarion",
+            "pin_digest": digest("99010", generated["99010"]),
+            "chair_phone": "+15155550103",
+            "backup_digest": backup("99010", codes["99010"]),
+        },
+    )
 
     # No plain PIN or backup code anywhere in Redis: not in a key, a field or a value (the
     # digests, checked exactly above, are left out of the scan).
@@ -249,14 +294,15 @@ def test_import_digests_pins_generates_the_missing_ones_and_writes_a_private_she
         assert leaks == [], f"a secret of {code} found in Redis: {leaks}"
     # ...and none in what the command printed.
     for secret_value in [*plain.values(), *codes.values()]:
-        assert secret_value not in result.output.replace(str(roster), "").replace(str(sheet),
-                                                                                   "")
+        assert secret_value not in result.output.replace(str(roster), "").replace(str(sheet), "")
 
 
-def test_import_with_every_secret_given_writes_no_sheet(hotline, redis_client, tmp_path,
-                                                        data_dir):  # fmt: skip
-    roster = write(tmp_path, "roster.csv",
-                   "precinct,county,name,pin,backup_code\n1001,Adair,A,246813,13572468\n")
+def test_import_with_every_secret_given_writes_no_sheet(hotline, redis_client, tmp_path, data_dir):
+    roster = write(
+        tmp_path,
+        "roster.csv",
+        "precinct,county,name,pin,backup_code\n1001,Adair,A,246813,13572468\n",
+    )
 
     result = hotline("precincts", "import", str(roster))
 
@@ -264,22 +310,27 @@ def test_import_with_every_secret_given_writes_no_sheet(hotline, redis_client, t
     assert result.output == imported_line(roster, 1, 0, 0, 0)
     assert files_under(data_dir) == []
     assert redis_client.hgetall(keys.precinct("1001")) == {
-        "county": "Adair", "name": "A", "pin_digest": digest("1001", "246813"),
+        "county": "Adair",
+        "name": "A",
+        "pin_digest": digest("1001", "246813"),
         "backup_digest": backup("1001", "13572468"),
-    }  # fmt: skip
+    }
 
 
 def test_short_pins_are_refused_unless_the_admin_allows_them(hotline, redis_client, tmp_path):
     """Finding 9: four-digit PINs were accepted on import."""
-    roster = write(tmp_path, "roster.csv",
-                   "precinct,county,name,pin,backup_code\n1001,Adair,A,2468,13572468\n")
+    roster = write(
+        tmp_path, "roster.csv", "precinct,county,name,pin,backup_code\n1001,Adair,A,2468,13572468\n"
+    )
 
     refused = hotline("precincts", "import", str(roster))
 
     assert refused.exit_code == 1
-    assert refused.output == (f"Error: {roster} was not imported:\n"
-                              "line 2: pin must be 6 to 8 digits "
-                              "(shorter only with --allow-short-pins)\n")  # fmt: skip
+    assert refused.output == (
+        f"Error: {roster} was not imported:\n"
+        "line 2: pin must be 6 to 8 digits "
+        "(shorter only with --allow-short-pins)\n"
+    )
     assert redis_client.dbsize() == 0
 
     allowed = hotline("precincts", "import", str(roster), "--allow-short-pins")
@@ -287,7 +338,8 @@ def test_short_pins_are_refused_unless_the_admin_allows_them(hotline, redis_clie
     assert allowed.exit_code == 0, allowed.output
     assert allowed.output == imported_line(roster, 1, 0, 0, 0) + (
         "Short PINs were allowed: the bound on guessing in the README no longer holds for "
-        "precincts with PINs under 6 digits.\n")
+        "precincts with PINs under 6 digits.\n"
+    )
     assert redis_client.hget(keys.precinct("1001"), "pin_digest") == digest("1001", "2468")
 
 
@@ -304,9 +356,12 @@ def test_import_reads_a_spreadsheet_export_with_bom_and_crlf(hotline, redis_clie
     assert result.output == imported_line(roster, 1, 0, 0, 1) + sheet_line(tmp_path / "s.csv")
     [row] = read_sheet(tmp_path / "s.csv")
     assert redis_client.hgetall(keys.precinct("1001")) == {
-        "county": "Adair", "name": "1NW ADAIR", "pin_digest": digest("1001", "246813"),
-        "chair_phone": "+15155550101", "backup_digest": backup("1001", row["backup_code"]),
-    }  # fmt: skip
+        "county": "Adair",
+        "name": "1NW ADAIR",
+        "pin_digest": digest("1001", "246813"),
+        "chair_phone": "+15155550101",
+        "backup_digest": backup("1001", row["backup_code"]),
+    }
 
 
 # precincts import: bad files
@@ -467,8 +522,9 @@ def test_import_without_a_secret_key_is_refused(hotline, monkeypatch, redis_clie
 def test_reimport_keeps_pins_of_rows_without_one_and_new_pins_replaces_them(
     hotline, redis_client, tmp_path
 ):
-    first = write(tmp_path, "first.csv",
-                  "precinct,county,name\n1001,Adair,A\n1002,Adair,B\n1003,Adair,C\n")  # fmt: skip
+    first = write(
+        tmp_path, "first.csv", "precinct,county,name\n1001,Adair,A\n1002,Adair,B\n1003,Adair,C\n"
+    )
     sheet1 = tmp_path / "sheets" / "first.csv"
     result = hotline("precincts", "import", str(first), "--pin-sheet", str(sheet1))
     assert result.output == imported_line(first, 3, 3, 0, 3) + sheet_line(sheet1)
@@ -478,9 +534,11 @@ def test_reimport_keeps_pins_of_rows_without_one_and_new_pins_replaces_them(
     assert sorted(pins1) == ["1001", "1002", "1003"]
 
     # 1001 keeps its PIN, 1002 is given one, 1003 leaves, 1004 is new.
-    second = write(tmp_path, "second.csv",
-                   "precinct,county,name,pin\n1001,Adair,A2,\n1002,Adair,B,864213\n"
-                   "1004,Adair,D,\n")  # fmt: skip
+    second = write(
+        tmp_path,
+        "second.csv",
+        "precinct,county,name,pin\n1001,Adair,A2,\n1002,Adair,B,864213\n1004,Adair,D,\n",
+    )
     sheet2 = tmp_path / "sheets" / "second.csv"
     result = hotline("precincts", "import", str(second), "--pin-sheet", str(sheet2))
 
@@ -488,17 +546,23 @@ def test_reimport_keeps_pins_of_rows_without_one_and_new_pins_replaces_them(
     assert result.output == imported_line(second, 3, 1, 1, 1) + sheet_line(sheet2)
     [new_row] = read_sheet(sheet2)
     assert {k: v for k, v in new_row.items() if k not in ("pin", "backup_code")} == {
-        "precinct": "1004", "county": "Adair", "name": "D", "chair_phone": "",
-    }  # fmt: skip
+        "precinct": "1004",
+        "county": "Adair",
+        "name": "D",
+        "chair_phone": "",
+    }
     assert redis_client.smembers(keys.PRECINCTS) == {"1001", "1002", "1004"}
     assert redis_client.exists(keys.precinct("1003")) == 0
     assert redis_client.hgetall(keys.precinct("1001")) == {
-        "county": "Adair", "name": "A2", "pin_digest": digest("1001", pins1["1001"]),
+        "county": "Adair",
+        "name": "A2",
+        "pin_digest": digest("1001", pins1["1001"]),
         "backup_digest": backup("1001", codes1["1001"]),
-    }  # fmt: skip
+    }
     assert redis_client.hget(keys.precinct("1002"), "pin_digest") == digest("1002", "864213")
     assert redis_client.hget(keys.precinct("1002"), "backup_digest") == backup(
-        "1002", codes1["1002"])
+        "1002", codes1["1002"]
+    )
     assert redis_client.hget(keys.precinct("1004"), "pin_digest") == digest("1004", new_row["pin"])
 
     # Nothing to generate: no sheet at all.
@@ -520,8 +584,10 @@ def test_reimport_keeps_pins_of_rows_without_one_and_new_pins_replaces_them(
     pins3 = {row["precinct"]: row["pin"] for row in rows3 if row["pin"]}
     assert sorted(pins3) == ["1001", "1004"]
     assert [row["precinct"] for row in rows3] == ["1001", "1002", "1004"]
-    stored = {code: redis_client.hget(keys.precinct(code), "pin_digest")
-              for code in ("1001", "1002", "1004")}  # fmt: skip
+    stored = {
+        code: redis_client.hget(keys.precinct(code), "pin_digest")
+        for code in ("1001", "1002", "1004")
+    }
     assert stored == {
         "1001": digest("1001", pins3["1001"]),
         "1002": digest("1002", "864213"),
@@ -532,21 +598,31 @@ def test_reimport_keeps_pins_of_rows_without_one_and_new_pins_replaces_them(
 
 
 def test_reimport_replaces_registered_chair_phones(hotline, redis_client, tmp_path):
-    first = write(tmp_path, "first.csv", "precinct,county,name,chair_phone,pin,backup_code\n"
-                  "1001,Adair,A,+15155550101,246813,11112222\n"
-                  "1002,Adair,B,+15155550102,135792,33334444\n")  # fmt: skip
+    first = write(
+        tmp_path,
+        "first.csv",
+        "precinct,county,name,chair_phone,pin,backup_code\n"
+        "1001,Adair,A,+15155550101,246813,11112222\n"
+        "1002,Adair,B,+15155550102,135792,33334444\n",
+    )
     assert hotline("precincts", "import", str(first)).exit_code == 0
-    second = write(tmp_path, "second.csv", "precinct,county,name,chair_phone,pin\n"
-                   "1001,Adair,A,,246813\n1002,Adair,B,+15155550122,135792\n")  # fmt: skip
+    second = write(
+        tmp_path,
+        "second.csv",
+        "precinct,county,name,chair_phone,pin\n"
+        "1001,Adair,A,,246813\n1002,Adair,B,+15155550122,135792\n",
+    )
 
     result = hotline("precincts", "import", str(second))
 
     assert result.exit_code == 0, result.output
     assert redis_client.hgetall(keys.CHAIR_PHONES) == {"+15155550122": "1002"}
     assert redis_client.hgetall(keys.precinct("1001")) == {
-        "county": "Adair", "name": "A", "pin_digest": digest("1001", "246813"),
+        "county": "Adair",
+        "name": "A",
+        "pin_digest": digest("1001", "246813"),
         "backup_digest": backup("1001", "11112222"),
-    }  # fmt: skip
+    }
 
 
 # precincts import: the Iowa 2020 list
@@ -555,8 +631,9 @@ def test_reimport_replaces_registered_chair_phones(hotline, redis_client, tmp_pa
 def test_import_iowa_2020_roster(hotline, redis_client, tmp_path):
     sheet = tmp_path / "iowa-sheet.csv"
 
-    result = hotline("precincts", "import", "--format", "iowa-2020", str(IOWA_ROSTER),
-                     "--pin-sheet", str(sheet))  # fmt: skip
+    result = hotline(
+        "precincts", "import", "--format", "iowa-2020", str(IOWA_ROSTER), "--pin-sheet", str(sheet)
+    )
 
     assert result.exit_code == 0, result.output
     assert result.output == imported_line(IOWA_ROSTER, 1681, 1681, 0, 1681) + sheet_line(sheet)
@@ -568,9 +645,14 @@ def test_import_iowa_2020_roster(hotline, redis_client, tmp_path):
     sheet_pins = {row["precinct"]: row["pin"] for row in rows}
     sheet_codes = {row["precinct"]: row["backup_code"] for row in rows}
     assert set(sheet_pins) == redis_client.smembers(keys.PRECINCTS)
-    assert rows[0] == {"precinct": "1001", "county": "Adair", "name": "1NW ADAIR",
-                       "chair_phone": "", "pin": sheet_pins["1001"],
-                       "backup_code": sheet_codes["1001"]}  # fmt: skip
+    assert rows[0] == {
+        "precinct": "1001",
+        "county": "Adair",
+        "name": "1NW ADAIR",
+        "chair_phone": "",
+        "pin": sheet_pins["1001"],
+        "backup_code": sheet_codes["1001"],
+    }
     assert rows[-1]["precinct"] == "99010"
 
     def stored(code: str) -> dict[str, str]:
@@ -587,8 +669,10 @@ def test_import_iowa_2020_roster(hotline, redis_client, tmp_path):
     assert stored("77177") == {"county": "Polk", "name": "WINDSOR HEIGHTS-03", "delegates": "9"}
     assert redis_client.exists(keys.precinct("77178")) == 0
     assert stored("73005") == {
-        "county": "Page", "name": "Pierce and Fremont Townships, Essex", "delegates": "5",
-    }  # fmt: skip
+        "county": "Page",
+        "name": "Pierce and Fremont Townships, Essex",
+        "delegates": "5",
+    }
     # A Lee County split with no precinct name is known by its short name.
     assert stored("56006") == {"county": "Lee", "name": "FM4B", "delegates": "0"}
 
@@ -597,9 +681,11 @@ def test_import_iowa_2020_roster(hotline, redis_client, tmp_path):
         for code in sheet_pins:
             pipe.hget(keys.precinct(code), "pin_digest")
         digests = pipe.execute()
-    mismatched = [code for (code, pin), stored_digest in zip(sheet_pins.items(), digests,
-                                                             strict=True)
-                  if stored_digest != digest(code, pin)]  # fmt: skip
+    mismatched = [
+        code
+        for (code, pin), stored_digest in zip(sheet_pins.items(), digests, strict=True)
+        if stored_digest != digest(code, pin)
+    ]
     assert mismatched == []
     assert all(GENERATED_PIN.fullmatch(pin) for pin in sheet_pins.values())
 
@@ -609,8 +695,16 @@ def test_import_iowa_2020_roster(hotline, redis_client, tmp_path):
 
 def test_block_a_number_for_a_while(hotline, redis_client):
     before = time.time()
-    result = hotline("block", "+1 (515) 555-0199", "--for", "2h",
-                     "--reason", "leaked number troll", "--by", "alice")  # fmt: skip
+    result = hotline(
+        "block",
+        "+1 (515) 555-0199",
+        "--for",
+        "2h",
+        "--reason",
+        "leaked number troll",
+        "--by",
+        "alice",
+    )
     after = time.time()
 
     assert result.exit_code == 0, result.output
@@ -628,9 +722,12 @@ def test_block_a_number_for_a_while(hotline, redis_client):
     [entry] = audit.recent(redis_client)
     assert before <= entry.at <= after
     assert (entry.action, entry.target, entry.author, entry.reason, entry.details) == (
-        "block", "+15155550199", "alice", "leaked number troll",
+        "block",
+        "+15155550199",
+        "alice",
+        "leaked number troll",
         {"automatic": False, "expires_at": stored["expires_at"]},
-    )  # fmt: skip
+    )
     assert redis_client.hgetall(keys.BLOCKS).keys() == {"+15155550199"}
     # An admin block does not count towards the number's automatic escalation.
     assert redis_client.exists(keys.caller("+15155550199")) == 0
@@ -645,12 +742,19 @@ def test_block_a_prefix_until_unblocked(hotline, redis_client, monkeypatch):
     assert result.output == "Blocked +1900* until unblocked: blocked by an admin\n"
     stored = json.loads(redis_client.hget(keys.BLOCKS, "+1900*"))
     assert (stored["author"], stored["reason"], stored["expires_at"]) == (
-        "carol", "blocked by an admin", None,
-    )  # fmt: skip
+        "carol",
+        "blocked by an admin",
+        None,
+    )
     assert audit_trail(redis_client) == [
-        ("block", "+1900*", "carol", "blocked by an admin",
-         {"automatic": False, "expires_at": None}),
-    ]  # fmt: skip
+        (
+            "block",
+            "+1900*",
+            "carol",
+            "blocked by an admin",
+            {"automatic": False, "expires_at": None},
+        ),
+    ]
 
 
 USAGE = {
@@ -666,21 +770,29 @@ USAGE = {
     [
         (["block", "hello"], "Invalid value for NUMBER|PREFIX: 'hello' is not a phone number"),
         (["block", "12"], "Invalid value for NUMBER|PREFIX: '12' is not a phone number"),
-        (["block", "+1900x*"],
-         "Invalid value for NUMBER|PREFIX: '+1900x*' is not a prefix: write it as + and "
-         "digits, then *"),
-        (["block", "1900*"],
-         "Invalid value for NUMBER|PREFIX: '1900*' is not a prefix: write it as + and "
-         "digits, then *"),
-        (["block", "+15155550199", "--for", "soon"],
-         "Invalid value for --for: not a duration: 'soon' (use e.g. 90s, 15m, 2h30m, 1d)"),
-        (["block", "+15155550199", "--for", "0m"],
-         "Invalid value for --for: must be longer than zero"),
+        (
+            ["block", "+1900x*"],
+            "Invalid value for NUMBER|PREFIX: '+1900x*' is not a prefix: write it as + and "
+            "digits, then *",
+        ),
+        (
+            ["block", "1900*"],
+            "Invalid value for NUMBER|PREFIX: '1900*' is not a prefix: write it as + and "
+            "digits, then *",
+        ),
+        (
+            ["block", "+15155550199", "--for", "soon"],
+            "Invalid value for --for: not a duration: 'soon' (use e.g. 90s, 15m, 2h30m, 1d)",
+        ),
+        (
+            ["block", "+15155550199", "--for", "0m"],
+            "Invalid value for --for: must be longer than zero",
+        ),
         (["unblock", "hello"], "Invalid value for NUMBER|PREFIX: 'hello' is not a phone number"),
         (["allow", "+1900*"], "Invalid value for NUMBER: allow takes a number, not a prefix"),
         (["allow", "nobody"], "Invalid value for NUMBER|PREFIX: 'nobody' is not a phone number"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_target_is_a_usage_error_and_changes_nothing(hotline, redis_client, args, error):
     result = hotline(*args, "--by", "alice")
 
@@ -716,11 +828,24 @@ def test_blocks_lists_those_in_force_prefixes_first(hotline, services, redis_cli
     services.store.blocks.block("+15155550111", reason="old", author="triage", duration_s=3600)
     assert hotline("blocks").output == "No blocks in force.\n"
 
-    assert hotline("block", "+15155550199", "--for", "2h", "--reason", "leaked number troll",
-                   "--by", "alice").exit_code == 0  # fmt: skip
+    assert (
+        hotline(
+            "block",
+            "+15155550199",
+            "--for",
+            "2h",
+            "--reason",
+            "leaked number troll",
+            "--by",
+            "alice",
+        ).exit_code
+        == 0
+    )
     assert hotline("block", "+1900*", "--by", "bob").exit_code == 0
-    assert hotline("block", "+15155550100", "--reason", "spoofs a chair",
-                   "--by", "carol").exit_code == 0  # fmt: skip
+    assert (
+        hotline("block", "+15155550100", "--reason", "spoofs a chair", "--by", "carol").exit_code
+        == 0
+    )
     before = time.time()
     result = hotline("blocks")
     after = time.time()
@@ -743,8 +868,9 @@ def test_blocks_lists_those_in_force_prefixes_first(hotline, services, redis_cli
     assert lines[0] == BLOCKS_HEADER
     assert lines[1] == line("+1900*", "bob", "never", "blocked by an admin")
     assert lines[2] == line("+15155550100", "carol", "never", "spoofs a chair")
-    assert lines[3] in {line("+15155550199", "alice", when, "leaked number troll")
-                        for when in candidates}  # fmt: skip
+    assert lines[3] in {
+        line("+15155550199", "alice", when, "leaked number troll") for when in candidates
+    }
 
 
 def test_block_then_a_call_from_the_number_is_rejected(hotline, client, redis_client):
@@ -819,17 +945,20 @@ def test_flood_takes_only_on_off_or_status(hotline, redis_client):
 
 
 def incoming(client, call_sid: str, caller: str):
-    response = signed_post(client, "/voice/incoming",
-                           {"CallSid": call_sid, "From": caller, "To": "+15155550000"})  # fmt: skip
+    response = signed_post(
+        client, "/voice/incoming", {"CallSid": call_sid, "From": caller, "To": "+15155550000"}
+    )
     assert response.status_code == 200
     return response
 
 
 def press(client, response, call_sid: str, caller: str, digits: str):
     [gather] = [verb for verb in xml.parse(response.data) if verb.tag == "Gather"]
-    answer = post_to_url(client, gather.get("action"),
-                         {"CallSid": call_sid, "From": caller, "To": "+15155550000",
-                          "Digits": digits})  # fmt: skip
+    answer = post_to_url(
+        client,
+        gather.get("action"),
+        {"CallSid": call_sid, "From": caller, "To": "+15155550000", "Digits": digits},
+    )
     assert answer.status_code == 200
     return answer
 
@@ -852,8 +981,11 @@ def test_calls_begins_with_the_pin_alarm_while_it_is_raised(hotline, redis_clien
 
 def test_calls_lists_recent_calls_with_their_verdicts(hotline, client, clock, run_jobs, tmp_path):
     assert hotline("calls").output == "No calls yet.\n"
-    roster = write(tmp_path, "roster.csv",
-                   "precinct,county,name,pin,backup_code\n1001,Adair,A,246813,13572468\n")
+    roster = write(
+        tmp_path,
+        "roster.csv",
+        "precinct,county,name,pin,backup_code\n1001,Adair,A,246813,13572468\n",
+    )
     assert hotline("precincts", "import", str(roster)).exit_code == 0
     assert hotline("block", "+1900*", "--reason", "premium-rate", "--by", "alice").exit_code == 0
 
@@ -880,8 +1012,11 @@ def test_calls_lists_recent_calls_with_their_verdicts(hotline, client, clock, ru
     clock.advance(60)
     assert hotline("flood", "on", "--by", "frank").exit_code == 0
     assert xml.verbs(incoming(client, "CA0004", "+15155550124").data) == ["Gather"]
-    signed_post(client, "/voice/status", {"CallSid": "CA0004", "CallStatus": "completed",
-                                          "CallDuration": "20"})  # fmt: skip
+    signed_post(
+        client,
+        "/voice/status",
+        {"CallSid": "CA0004", "CallStatus": "completed", "CallDuration": "20"},
+    )
     run_jobs()
     # 00:04 a withheld caller ID too, still on the line.
     clock.advance(60)
@@ -910,17 +1045,31 @@ def test_import_iowa_2020_roster_with_its_satellite_caucuses(hotline, redis_clie
     sheet = tmp_path / "iowa-sheet.csv"
     results = IOWA_ROSTER.parent / "results-2020-02-08.csv"
 
-    result = hotline("precincts", "import", "--format", "iowa-2020", str(IOWA_ROSTER),
-                     "--satellites", str(results), "--pin-sheet", str(sheet))  # fmt: skip
+    result = hotline(
+        "precincts",
+        "import",
+        "--format",
+        "iowa-2020",
+        str(IOWA_ROSTER),
+        "--satellites",
+        str(results),
+        "--pin-sheet",
+        str(sheet),
+    )
 
     assert result.exit_code == 0, result.output
-    assert result.output == (imported_line(IOWA_ROSTER, 1768, 1768, 0, 1768)
-                             + f"87 of them are satellite caucuses, from {results}.\n"
-                             + sheet_line(sheet))  # fmt: skip
+    assert result.output == (
+        imported_line(IOWA_ROSTER, 1768, 1768, 0, 1768)
+        + f"87 of them are satellite caucuses, from {results}.\n"
+        + sheet_line(sheet)
+    )
     assert redis_client.scard(keys.PRECINCTS) == 1681 + 87
     paris = redis_client.hgetall(keys.precinct("100013"))
     assert (paris["county"], paris["name"], paris["satellite"]) == (
-        "Out of State Satellite", "Paris, France - CIEE Student Housing", "FR")  # fmt: skip
+        "Out of State Satellite",
+        "Paris, France - CIEE Student Housing",
+        "FR",
+    )
     traits = redis_client.hgetall(keys.PRECINCT_TRAITS)
     assert len(traits) == 87 and traits["100013"] == '{"satellite": "FR"}'
     assert len(read_sheet(sheet)) == 1768  # a PIN and a backup code for every satellite too
@@ -928,14 +1077,25 @@ def test_import_iowa_2020_roster_with_its_satellite_caucuses(hotline, redis_clie
 
 def test_satellites_that_cannot_be_read_import_nothing(hotline, redis_client, tmp_path):
     bad = tmp_path / "results.csv"
-    bad.write_text(",,\n,,\nCounty,Precinct,\n"
-                   'Out of State Satellite,"Lisbon, Portugal - Somewhere",0\n')  # fmt: skip
+    bad.write_text(
+        ',,\n,,\nCounty,Precinct,\nOut of State Satellite,"Lisbon, Portugal - Somewhere",0\n'
+    )
 
-    result = hotline("precincts", "import", "--format", "iowa-2020", str(IOWA_ROSTER),
-                     "--satellites", str(bad), "--pin-sheet", str(tmp_path / "s.csv"))
+    result = hotline(
+        "precincts",
+        "import",
+        "--format",
+        "iowa-2020",
+        str(IOWA_ROSTER),
+        "--satellites",
+        str(bad),
+        "--pin-sheet",
+        str(tmp_path / "s.csv"),
+    )
 
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {bad} was not imported (nor {IOWA_ROSTER}):\n"
-        "line 4: cannot tell where the satellite caucus 'Lisbon, Portugal - Somewhere' met\n")
+        "line 4: cannot tell where the satellite caucus 'Lisbon, Portugal - Somewhere' met\n"
+    )
     assert redis_client.scard(keys.PRECINCTS) == 0

@@ -23,19 +23,36 @@ from tests.support.sim import (
 
 # The figures a caller of `simulate --json` can rely on.
 FIGURE_KEYS = {
-    "chairs": {"count", "answered", "abandoned", "wait_p50_s", "wait_p90_s", "wait_p99_s",
-               "wait_max_s"},
+    "chairs": {
+        "count",
+        "answered",
+        "abandoned",
+        "wait_p50_s",
+        "wait_p90_s",
+        "wait_p99_s",
+        "wait_max_s",
+    },
     "nuisance": {"calls", "rejected", "diverted", "reached_volunteer"},
     "volunteers": {"nuisance_seconds"},
     "attacks": {"pin_successes"},
-    "reports": {"taken", "keypad", "volunteer", "volunteer_minutes_per_report",
-                "keypad_mistakes", "time_p50_s", "time_p90_s", "time_max_s"},
-}  # fmt: skip
+    "reports": {
+        "taken",
+        "keypad",
+        "volunteer",
+        "volunteer_minutes_per_report",
+        "keypad_mistakes",
+        "time_p50_s",
+        "time_p90_s",
+        "time_max_s",
+    },
+}
 # The bar beside each count in `plan`'s curve: a "#" a minute of p90 wait.
 BARS = {1: "#" * 50, 2: "#" * 15, 3: "#####", 4: "##", 5: "", 6: "", 7: "", 8: ""}
 # What `plan` says it assumed about the keypad: the small night has no keypad chairs.
-SMALL_SHARE_LINE = ("Keypad share 0: a chair on the keypad waits until their report is stored, "
-                    "the others until a volunteer answers.")  # fmt: skip
+SMALL_SHARE_LINE = (
+    "Keypad share 0: a chair on the keypad waits until their report is stored, "
+    "the others until a volunteer answers."
+)
 
 
 @pytest.fixture
@@ -54,8 +71,16 @@ def test_simulate_smoke_writes_the_figures_and_the_chart(hotline, tmp_path):
     figures_path = tmp_path / "out" / "smoke.json"
     chart_path = tmp_path / "out" / "smoke.html"
 
-    result = hotline("simulate", "smoke", "--seed", str(SMOKE_SEED), "--json", str(figures_path),
-                     "--chart", str(chart_path))  # fmt: skip
+    result = hotline(
+        "simulate",
+        "smoke",
+        "--seed",
+        str(SMOKE_SEED),
+        "--json",
+        str(figures_path),
+        "--chart",
+        str(chart_path),
+    )
 
     assert result.exit_code == 0, result.output
     assert result.stdout == (
@@ -87,8 +112,16 @@ def test_simulate_smoke_writes_the_figures_and_the_chart(hotline, tmp_path):
 def test_simulate_takes_the_keypad_share_from_the_command_line(hotline, tmp_path):
     figures_path = tmp_path / "smoke.json"
 
-    result = hotline("simulate", "smoke", "--keypad-share", "0", "--json", str(figures_path),
-                     "--chart", str(tmp_path / "chart.html"))  # fmt: skip
+    result = hotline(
+        "simulate",
+        "smoke",
+        "--keypad-share",
+        "0",
+        "--json",
+        str(figures_path),
+        "--chart",
+        str(tmp_path / "chart.html"),
+    )
 
     assert result.exit_code == 0, result.output
     figures = json.loads(figures_path.read_text())
@@ -123,7 +156,7 @@ def test_plan_prints_the_curve_and_the_answer(hotline, tmp_path):
     lines = result.stdout.split("\n")
     # The share assumed, one line per count as it is tried (the order is the search's), then
     # the curve.
-    tried = [int(line.split()[0]) for line in lines[2:lines.index("")]]
+    tried = [int(line.split()[0]) for line in lines[2 : lines.index("")]]
     assert {4, 5} <= set(tried) <= set(SMALL_P90)
     assert len(set(tried)) == len(tried)
     assert lines == [
@@ -138,8 +171,13 @@ def test_plan_prints_the_curve_and_the_answer(hotline, tmp_path):
         "",
     ]
     assert [clock_text(SMALL_P90[n]) for n in (1, 2, 3, 4, 5, 6)] == [
-        "49m38s", "15m57s", "5m38s", "2m22s", "48s", "46s",
-    ]  # fmt: skip
+        "49m38s",
+        "15m57s",
+        "5m38s",
+        "2m22s",
+        "48s",
+        "46s",
+    ]
 
 
 def test_plan_out_of_reach(hotline, tmp_path):
@@ -171,11 +209,14 @@ def test_plan_says_the_keypad_share_it_assumed(hotline, tmp_path):
     assert smoke.stdout.split("\n")[1] == SMALL_SHARE_LINE.replace("share 0:", "share 0.6:")
 
 
-@pytest.mark.parametrize(("share", "why"), [
-    ("2", "2.0 is not in the range 0<=x<=1."),
-    ("-0.1", "-0.1 is not in the range 0<=x<=1."),
-    ("lots", "'lots' is not a valid float range."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("share", "why"),
+    [
+        ("2", "2.0 is not in the range 0<=x<=1."),
+        ("-0.1", "-0.1 is not in the range 0<=x<=1."),
+        ("lots", "'lots' is not a valid float range."),
+    ],
+)
 def test_plan_refuses_a_keypad_share_outside_0_to_1(hotline, share, why):
     result = hotline("plan", "smoke", "--target-wait", "5m", "--keypad-share", share)
 

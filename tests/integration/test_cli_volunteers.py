@@ -43,8 +43,9 @@ def hotline(monkeypatch, redis_url, tmp_path, services):
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):
-        return runner.invoke(main, list(args), input=input, prog_name="hotline",
-                             catch_exceptions=False)  # fmt: skip
+        return runner.invoke(
+            main, list(args), input=input, prog_name="hotline", catch_exceptions=False
+        )
 
     return run
 
@@ -66,8 +67,10 @@ def utc(timestamp: float) -> str:
 
 
 def usage(command: str, arguments: str) -> str:
-    return (f"Usage: hotline {command} [OPTIONS] {arguments}\n"
-            f"Try 'hotline {command} --help' for help.\n\n")  # fmt: skip
+    return (
+        f"Usage: hotline {command} [OPTIONS] {arguments}\n"
+        f"Try 'hotline {command} --help' for help.\n\n"
+    )
 
 
 def issued_backup_code(output: str, volunteer_id: str) -> str:
@@ -122,9 +125,7 @@ def test_add_prints_the_pin_once_and_keeps_only_its_digest(hotline, redis_client
     assert_nowhere_in_redis(redis_client, code)
 
 
-def test_the_pin_digest_is_keyed_with_a_key_derived_for_pins_not_the_secret(
-    hotline, redis_client
-):
+def test_the_pin_digest_is_keyed_with_a_key_derived_for_pins_not_the_secret(hotline, redis_client):
     """Finding 8: volunteers' PIN digests are keyed with HMAC-SHA256(secret, "hotline PIN
     digests v1"), not with HOTLINE_SECRET_KEY itself, which also signed console sessions.
     """
@@ -161,11 +162,13 @@ def test_add_without_by_records_the_login_name(hotline, redis_client, monkeypatc
         (["Ann Lee", "hello"], "Invalid value for PHONE: 'hello' is not a phone number"),
         (["Ann Lee", "12"], "Invalid value for PHONE: '12' is not a phone number"),
         (["Ann Lee", "Anonymous"], "Invalid value for PHONE: 'Anonymous' is not a phone number"),
-        (["Ann Lee", "+266696687"],  # Twilio's spelling of a withheld caller ID
-         "Invalid value for PHONE: '+266696687' is not a phone number"),
+        (
+            ["Ann Lee", "+266696687"],  # Twilio's spelling of a withheld caller ID
+            "Invalid value for PHONE: '+266696687' is not a phone number",
+        ),
         (["  ", "+15155550150"], "Invalid value for NAME: a volunteer needs a name"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_phone_or_name_is_a_usage_error_and_changes_nothing(
     hotline, redis_client, args, error
 ):
@@ -203,13 +206,19 @@ def test_add_needs_the_secret_key(hotline, redis_client, monkeypatch):
 
 def test_list_shows_full_numbers_and_live_status(hotline, redis_client):
     assert hotline("volunteers", "list").output == "No volunteers.\n"
-    for name, phone in [("Ann Lee", "+15155550150"), ("Ben Ode", "+15155550151"),
-                        ("Cal Diaz-Moreno", "+15155550152")]:  # fmt: skip
+    for name, phone in [
+        ("Ann Lee", "+15155550150"),
+        ("Ben Ode", "+15155550151"),
+        ("Cal Diaz-Moreno", "+15155550152"),
+    ]:
         assert hotline("volunteers", "add", name, phone, "--by", "alice").exit_code == 0
-    redis_client.hset(keys.VOLUNTEER_STATES, mapping={
-        "v1": json.dumps({"status": "free", "room": "room-v1"}),
-        "v3": json.dumps({"status": "connecting", "precinct": "1001"}),
-    })  # fmt: skip
+    redis_client.hset(
+        keys.VOLUNTEER_STATES,
+        mapping={
+            "v1": json.dumps({"status": "free", "room": "room-v1"}),
+            "v3": json.dumps({"status": "connecting", "precinct": "1001"}),
+        },
+    )
 
     result = hotline("volunteers", "list")
 
@@ -242,7 +251,11 @@ def test_remove_clears_the_volunteer_everywhere(hotline, redis_client, services)
     assert redis_client.hgetall(keys.VOLUNTEER_STATES).keys() == {"v2"}
     assert redis_client.zrange(keys.FREE_VOLUNTEERS, 0, -1) == ["v2"]
     assert audit_trail(redis_client)[-1] == (
-        "volunteer-remove", "v1", "dave", "went home", {"name": "Ann Lee", "phone": "+15155550150"}
+        "volunteer-remove",
+        "v1",
+        "dave",
+        "went home",
+        {"name": "Ann Lee", "phone": "+15155550150"},
     )
     assert hotline("volunteers", "list").output.splitlines()[1:] == [
         "v2     +15155550151     free         Ben Ode",
@@ -280,8 +293,11 @@ def test_reset_pin_prints_a_new_pin_once_and_the_old_one_stops_working(hotline, 
         PIN_NOTE,
     ]
     after = stored_volunteer(redis_client, "v1")
-    assert after == {**before, "pin_digest": pins.volunteer_pin_digest(PIN_KEY, "v1", new_pin),
-                     "backup_digest": pins.volunteer_backup_digest(PIN_KEY, "v1", new_code)}
+    assert after == {
+        **before,
+        "pin_digest": pins.volunteer_pin_digest(PIN_KEY, "v1", new_pin),
+        "backup_digest": pins.volunteer_backup_digest(PIN_KEY, "v1", new_code),
+    }
     if new_pin != old_pin:  # one chance in a million that the draw repeats itself
         assert not pins.volunteer_pin_matches(PIN_KEY, "v1", old_pin, after["pin_digest"])
     assert audit_trail(redis_client)[-1] == ("volunteer-reset-pin", "v1", "erin", "", {})
@@ -302,11 +318,10 @@ def test_reset_pin_of_an_unknown_volunteer_fails_and_changes_nothing(hotline, re
 # users add
 
 
-def test_users_add_asks_for_the_password_twice_and_stores_an_argon2id_hash(
-    hotline, redis_client
-):
-    result = hotline("users", "add", "ann", "--role", "admin", "--by", "carol",
-                     input=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
+def test_users_add_asks_for_the_password_twice_and_stores_an_argon2id_hash(hotline, redis_client):
+    result = hotline(
+        "users", "add", "ann", "--role", "admin", "--by", "carol", input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
 
     assert result.exit_code == 0, result.output
     assert result.output == PROMPTS + "Added admin ann.\n"
@@ -320,22 +335,41 @@ def test_users_add_asks_for_the_password_twice_and_stores_an_argon2id_hash(
 
 def test_users_add_asks_again_for_a_short_or_mismatched_password(hotline, redis_client):
     typed = ["too short", PASSWORD, PASSWORD + "x", PASSWORD, PASSWORD]
-    result = hotline("users", "add", "ben", "--role", "volunteer", "--by", "carol",
-                     input="".join(line + "\n" for line in typed))  # fmt: skip
+    result = hotline(
+        "users",
+        "add",
+        "ben",
+        "--role",
+        "volunteer",
+        "--by",
+        "carol",
+        input="".join(line + "\n" for line in typed),
+    )
 
     assert result.exit_code == 0, result.output
     assert result.output == (
         "Password: \nError: a password needs at least 12 characters\n"
-        + PROMPTS + "Error: The two entered values do not match.\n"
-        + PROMPTS + "Added volunteer ben.\n"
-    )  # fmt: skip
+        + PROMPTS
+        + "Error: The two entered values do not match.\n"
+        + PROMPTS
+        + "Added volunteer ben.\n"
+    )
     assert "too short" not in result.output and PASSWORD not in result.output
     assert json.loads(redis_client.hget(keys.USERS, "ben"))["role"] == "volunteer"
 
 
 def test_users_add_reads_the_password_from_stdin_for_scripts(hotline, services, redis_client):
-    result = hotline("users", "add", "ann.lee", "--role", "volunteer", "--password-stdin",
-                     "--by", "carol", input=f"{PASSWORD}\r\nignored second line\n")  # fmt: skip
+    result = hotline(
+        "users",
+        "add",
+        "ann.lee",
+        "--role",
+        "volunteer",
+        "--password-stdin",
+        "--by",
+        "carol",
+        input=f"{PASSWORD}\r\nignored second line\n",
+    )
 
     assert result.exit_code == 0, result.output
     assert result.output == "Added volunteer ann.lee.\n"
@@ -355,15 +389,22 @@ def test_a_short_password_from_stdin_is_refused(hotline, redis_client, stdin):
 @pytest.mark.parametrize(
     ("args", "error"),
     [
-        (["Ann", "--role", "admin"],
-         "Invalid value for NAME: 'Ann' is not a user name: use 1 to 32 of a-z 0-9 . _ -"),
-        (["x" * 33, "--role", "admin"],
-         f"Invalid value for NAME: '{'x' * 33}' is not a user name: use 1 to 32 of a-z 0-9 . _ -"),
-        (["ann", "--role", "root"],
-         "Invalid value for '--role': 'root' is not one of 'volunteer', 'admin'."),
+        (
+            ["Ann", "--role", "admin"],
+            "Invalid value for NAME: 'Ann' is not a user name: use 1 to 32 of a-z 0-9 . _ -",
+        ),
+        (
+            ["x" * 33, "--role", "admin"],
+            f"Invalid value for NAME: '{'x' * 33}' is not a user name: "
+            "use 1 to 32 of a-z 0-9 . _ -",
+        ),
+        (
+            ["ann", "--role", "root"],
+            "Invalid value for '--role': 'root' is not one of 'volunteer', 'admin'.",
+        ),
         (["ann"], "Missing option '--role'. Choose from:\n\tvolunteer,\n\tadmin"),
     ],
-)  # fmt: skip
+)
 def test_users_add_usage_errors_change_nothing(hotline, redis_client, args, error):
     result = hotline("users", "add", *args, input=f"{PASSWORD}\n{PASSWORD}\n")
 
@@ -373,8 +414,12 @@ def test_users_add_usage_errors_change_nothing(hotline, redis_client, args, erro
 
 
 def test_users_add_refuses_a_taken_name_before_asking_for_a_password(hotline, redis_client):
-    assert hotline("users", "add", "ann", "--role", "admin", "--password-stdin",
-                   input=PASSWORD).exit_code == 0  # fmt: skip
+    assert (
+        hotline(
+            "users", "add", "ann", "--role", "admin", "--password-stdin", input=PASSWORD
+        ).exit_code
+        == 0
+    )
     before = snapshot(redis_client)
 
     result = hotline("users", "add", "ann", "--role", "volunteer", input="another password!\n" * 2)
@@ -390,17 +435,16 @@ NEW_PASSWORD = "a brand new passphrase"
 CHANGED = "Changed the password of ann; every console session of ann has ended.\n"
 
 
-def test_users_passwd_asks_twice_ends_every_session_and_is_audited(
-    hotline, services, redis_client
-):
+def test_users_passwd_asks_twice_ends_every_session_and_is_audited(hotline, services, redis_client):
     """Finding 7 (password change): `hotline users passwd` sets a new password and ends
     every console session of the login.
     """
     services.store.users.add("ann", "admin", PASSWORD, author="carol")
     services.store.users.end_sessions("ann")  # signed out once before: version 1
 
-    result = hotline("users", "passwd", "ann", "--by", "dave",
-                     input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")  # fmt: skip
+    result = hotline(
+        "users", "passwd", "ann", "--by", "dave", input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n"
+    )
 
     assert result.exit_code == 0, result.output
     assert result.output == PROMPTS + CHANGED
@@ -414,22 +458,30 @@ def test_users_passwd_asks_twice_ends_every_session_and_is_audited(
 def test_users_passwd_asks_again_for_a_short_or_mismatched_password(hotline, services):
     services.store.users.add("ann", "admin", PASSWORD, author="carol")
     typed = ["too short", NEW_PASSWORD, NEW_PASSWORD + "x", NEW_PASSWORD, NEW_PASSWORD]
-    result = hotline("users", "passwd", "ann", "--by", "dave",
-                     input="".join(line + "\n" for line in typed))  # fmt: skip
+    result = hotline(
+        "users", "passwd", "ann", "--by", "dave", input="".join(line + "\n" for line in typed)
+    )
 
     assert result.exit_code == 0, result.output
     assert result.output == (
         "Password: \nError: a password needs at least 12 characters\n"
-        + PROMPTS + "Error: The two entered values do not match.\n"
-        + PROMPTS + CHANGED
-    )  # fmt: skip
+        + PROMPTS
+        + "Error: The two entered values do not match.\n"
+        + PROMPTS
+        + CHANGED
+    )
     assert services.store.users.verify("ann", NEW_PASSWORD) is not None
 
 
 def test_users_passwd_reads_the_password_from_stdin_for_scripts(hotline, services):
     services.store.users.add("ann", "admin", PASSWORD, author="carol")
-    result = hotline("users", "passwd", "ann", "--password-stdin",
-                     input=f"{NEW_PASSWORD}\r\nignored second line\n")  # fmt: skip
+    result = hotline(
+        "users",
+        "passwd",
+        "ann",
+        "--password-stdin",
+        input=f"{NEW_PASSWORD}\r\nignored second line\n",
+    )
 
     assert result.exit_code == 0, result.output
     assert result.output == CHANGED
@@ -461,10 +513,24 @@ def test_users_passwd_for_no_such_user_asks_nothing_and_changes_nothing(hotline,
 def test_users_list_and_remove(hotline, redis_client):
     assert hotline("users", "list").output == "No users.\n"
     for name, role in [("zed", "volunteer"), ("ann", "admin")]:
-        assert hotline("users", "add", name, "--role", role, "--password-stdin", "--by", "carol",
-                       input=PASSWORD).exit_code == 0  # fmt: skip
-    created = {name: json.loads(raw)["created_at"]
-               for name, raw in redis_client.hgetall(keys.USERS).items()}  # fmt: skip
+        assert (
+            hotline(
+                "users",
+                "add",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+                "--by",
+                "carol",
+                input=PASSWORD,
+            ).exit_code
+            == 0
+        )
+    created = {
+        name: json.loads(raw)["created_at"]
+        for name, raw in redis_client.hgetall(keys.USERS).items()
+    }
 
     listed = hotline("users", "list")
 
@@ -480,8 +546,13 @@ def test_users_list_and_remove(hotline, redis_client):
     assert removed.exit_code == 0, removed.output
     assert removed.output == "Removed user ann\n"
     assert redis_client.hgetall(keys.USERS).keys() == {"zed"}
-    assert audit_trail(redis_client)[-1] == ("user-remove", "ann", "dave", "left",
-                                             {"role": "admin"})  # fmt: skip
+    assert audit_trail(redis_client)[-1] == (
+        "user-remove",
+        "ann",
+        "dave",
+        "left",
+        {"role": "admin"},
+    )
     again = hotline("users", "remove", "ann", "--by", "dave")
     assert (again.exit_code, again.output) == (0, "ann is not a user\n")
 

@@ -86,8 +86,11 @@ def test_the_cookies_are_http_only_secure_and_lax_behind_https(client, vid, name
 @pytest.mark.parametrize("name", ["session", device_cookie.COOKIE])
 def test_the_cookies_are_not_secure_for_a_plain_http_demo(services, redis_url, vid, name):
     settings = Settings.load(env=settings_env(HOTLINE_PUBLIC_URL="http://127.0.0.1:5000"))
-    app = create_app(Services(settings=settings, clock=services.clock, store=services.store,
-                              queue=services.queue))  # fmt: skip
+    app = create_app(
+        Services(
+            settings=settings, clock=services.clock, store=services.store, queue=services.queue
+        )
+    )
     cookie = cookie_set(login(app.test_client()), name)
     assert "HttpOnly" in cookie
     assert "Secure" not in cookie
@@ -109,9 +112,7 @@ def test_a_login_without_the_csrf_token_is_refused(client, vid):
 
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
-def test_a_console_action_without_the_right_csrf_token_is_refused(
-    client, services, vid, token
-):
+def test_a_console_action_without_the_right_csrf_token_is_refused(client, services, vid, token):
     volunteer_ready(services, vid)
     signed_in(client)
     form = {"status": "paused"}
@@ -172,9 +173,7 @@ def test_the_card_shows_the_caller(client, services, vid):
     assert CALLER_NUMBER not in html
 
 
-def test_flag_as_nuisance_blocks_the_number_audits_and_frees_the_volunteer(
-    client, services, vid
-):
+def test_flag_as_nuisance_blocks_the_number_audits_and_frees_the_volunteer(client, services, vid):
     volunteer_ready(services, vid)
     put_caller_through(services, vid)
     token = signed_in(client)
@@ -187,8 +186,10 @@ def test_flag_as_nuisance_blocks_the_number_audits_and_frees_the_volunteer(
     assert block.reason.startswith(f"flagged by volunteer {VOLUNTEER_USER}")
     assert block.expires_at is None
     entries = [e for e in audit.recent(services.store.redis) if e.target == CALLER_NUMBER]
-    assert {(e.action, e.author) for e in entries} == {("block", VOLUNTEER_USER),
-                                                       ("flag", VOLUNTEER_USER)}
+    assert {(e.action, e.author) for e in entries} == {
+        ("block", VOLUNTEER_USER),
+        ("flag", VOLUNTEER_USER),
+    }
     assert services.store.redis.hget(keys.caller(CALLER_NUMBER), "flags") == "1"
     assert queued(services, hang_up_call) == [(CALLER_SID,)]
     assert queued(services, dispatch_callers) == [()]
@@ -226,10 +227,21 @@ def test_saving_the_results_marks_the_precinct_reported_with_who_and_when(
     volunteer_ready(services, vid)
     put_caller_through(services, vid)
     token = signed_in(client)
-    assert client.post("/console/reported", data={"csrf_token": token,
-                                                  "call_sid": CALLER_SID}).status_code == 404
-    form = {"csrf_token": token, "call_sid": CALLER_SID, "mode": "call", "nonce": "n1",
-            "attendance": "10", "first-biden": "10", "final-biden": "10"}  # fmt: skip
+    assert (
+        client.post(
+            "/console/reported", data={"csrf_token": token, "call_sid": CALLER_SID}
+        ).status_code
+        == 404
+    )
+    form = {
+        "csrf_token": token,
+        "call_sid": CALLER_SID,
+        "mode": "call",
+        "nonce": "n1",
+        "attendance": "10",
+        "first-biden": "10",
+        "final-biden": "10",
+    }
     assert client.post("/console/results", data=form).status_code == 303
     fields = services.store.redis.hgetall(keys.precinct("1001"))
     assert fields["reported_by"] == VOLUNTEER_USER
@@ -265,8 +277,7 @@ def test_an_admin_sees_blocks_volunteers_and_can_unblock(client, services, vid):
 def test_a_volunteer_cannot_unblock(client, services, vid):
     services.store.blocks.block("+15155550666", reason="test", author="cli")
     token = signed_in(client)
-    response = client.post("/console/unblock",
-                           data={"csrf_token": token, "target": "+15155550666"})  # fmt: skip
+    response = client.post("/console/unblock", data={"csrf_token": token, "target": "+15155550666"})
     assert response.status_code == 403
     assert services.store.blocks.get("+15155550666") is not None
 
@@ -274,9 +285,13 @@ def test_a_volunteer_cannot_unblock(client, services, vid):
 # Parked chairs (finding 2)
 
 
-REFUSAL = Refusal(what=CALL_BACK, message="call +15155550123: Twilio answered 400 (code 21215): "
-                  "Account not authorized to call +15155550123", status=400,
-                  code=21215)  # fmt: skip
+REFUSAL = Refusal(
+    what=CALL_BACK,
+    message="call +15155550123: Twilio answered 400 (code 21215): "
+    "Account not authorized to call +15155550123",
+    status=400,
+    code=21215,
+)
 
 
 def park_a_chair(services, vid: str) -> float:
@@ -286,8 +301,14 @@ def park_a_chair(services, vid: str) -> float:
     store, clock = services.store, services.clock
     load_small_roster(services)
     volunteer_ready(services, vid)
-    store.line.join(now=clock.now(), precinct="1001", call_sid=CALLER_SID, number=CALLER_NUMBER,
-                    verified_how="keyed-precinct", hotline_number="+15155550000")  # fmt: skip
+    store.line.join(
+        now=clock.now(),
+        precinct="1001",
+        call_sid=CALLER_SID,
+        number=CALLER_NUMBER,
+        verified_how="keyed-precinct",
+        hotline_number="+15155550000",
+    )
     assert store.line.request_callback(CALLER_SID, now=clock.now())
     place = store.redis.zscore(keys.LINE, CALLER_SID)
     clock.advance(90)
@@ -302,15 +323,14 @@ def test_an_admin_sees_a_parked_chair_and_puts_them_back_in_line(client, service
     token = signed_in(client, ADMIN_USER)
     html = client.get("/console/").get_data(as_text=True)
     assert "<h2>Parked chairs</h2>" in html
-    row = html[html.index('<table id="parked">'):]
-    row = row[:row.index("</table>")]
+    row = html[html.index('<table id="parked">') :]
+    row = row[: row.index("</table>")]
     assert f"<td>1001</td><td>{'•' * 8}0123</td>" in row
     assert "<td>call back</td>" in row
     assert f"<td>{REFUSAL.message}</td><td>2:05</td>" in row
     assert f'name="call_sid" value="{CALLER_SID}"' in row and "Put back in line" in row
 
-    response = client.post("/console/put-back", data={"csrf_token": token,
-                                                      "call_sid": CALLER_SID})  # fmt: skip
+    response = client.post("/console/put-back", data={"csrf_token": token, "call_sid": CALLER_SID})
 
     assert response.status_code == 303
     redis = services.store.redis
@@ -319,7 +339,11 @@ def test_an_admin_sees_a_parked_chair_and_puts_them_back_in_line(client, service
     assert redis.hgetall(keys.PRECINCT_CALLS) == {"1001": "1"}
     [told] = audit.recent(redis, 1)
     assert (told.action, told.target, told.author, told.reason) == (
-        "chair-put-back", "1001", ADMIN_USER, "put back in line in the console")  # fmt: skip
+        "chair-put-back",
+        "1001",
+        ADMIN_USER,
+        "put back in line in the console",
+    )
     assert queued(services, dispatch_callers) == [()]
     page = client.get("/console/").get_data(as_text=True)
     assert "Precinct 1001 is back in line, in its place." in page
@@ -337,8 +361,10 @@ def test_the_card_tells_a_parked_call_for_the_precinct_from_one_waiting(client, 
     put_caller_through(services, vid, call_sid="CA2", number="+15155550124")
     signed_in(client)
     html = client.get("/console/").get_data(as_text=True)
-    assert ('id="card-same-precinct">1 parked (Twilio refused to put it through; the admins '
-            "see to it)</td>") in html  # fmt: skip
+    assert (
+        'id="card-same-precinct">1 parked (Twilio refused to put it through; the admins '
+        "see to it)</td>"
+    ) in html
 
 
 def test_a_volunteer_cannot_put_a_parked_chair_back(client, services, vid):
@@ -346,8 +372,7 @@ def test_a_volunteer_cannot_put_a_parked_chair_back(client, services, vid):
     token = signed_in(client)
     assert "Parked chairs" not in client.get("/console/").get_data(as_text=True)
     before = snapshot(services.store.redis, "hotline:*")
-    response = client.post("/console/put-back", data={"csrf_token": token,
-                                                      "call_sid": CALLER_SID})  # fmt: skip
+    response = client.post("/console/put-back", data={"csrf_token": token, "call_sid": CALLER_SID})
     assert response.status_code == 403
     assert snapshot(services.store.redis, "hotline:*") == before
 
@@ -441,8 +466,10 @@ def test_the_page_polls_the_state_from_its_script(client, services, vid):
     """Finding 1: no event stream is left: the page names the state URL and the interval."""
     signed_in(client)
     html = client.get("/console/").get_data(as_text=True)
-    assert ('<script src="/console/static/console.js"\n        data-state="/console/state"\n'
-            '        data-every="2"></script>') in html  # fmt: skip
+    assert (
+        '<script src="/console/static/console.js"\n        data-state="/console/state"\n'
+        '        data-every="2"></script>'
+    ) in html
     assert "/console/events" not in html
     assert client.get("/console/events").status_code == 404
     assert '<a href="/console/">Refresh</a>' in html
@@ -457,8 +484,7 @@ def hold_every_console_slot(app) -> list:
     return [cap] * taken
 
 
-def test_console_requests_past_the_cap_get_503_and_twilio_does_not(app, client, services,
-                                                                   vid):  # fmt: skip
+def test_console_requests_past_the_cap_get_503_and_twilio_does_not(app, client, services, vid):
     """Finding 1: console requests may hold only web.console_threads threads at once; one
     past that is refused at once (it does not wait for a thread), and /voice/* is never
     refused for it.
@@ -473,9 +499,11 @@ def test_console_requests_past_the_cap_get_503_and_twilio_does_not(app, client, 
         assert busy.headers["Retry-After"] == "1"
         assert busy.headers["Cache-Control"] == "no-store"
     assert client.get("/console/static/console.css").status_code == 200
-    webhook = signed_post(client, "/voice/incoming",
-                          {"CallSid": "CA" + "5" * 32, "From": "+15155550188",
-                           "To": "+15155550000"})  # fmt: skip
+    webhook = signed_post(
+        client,
+        "/voice/incoming",
+        {"CallSid": "CA" + "5" * 32, "From": "+15155550188", "To": "+15155550000"},
+    )
     assert webhook.status_code == 200
     assert verbs(webhook.get_data()) == ["Gather"]
 
@@ -491,8 +519,7 @@ def test_a_refused_console_request_changes_nothing(app, client, services, vid):
     volunteer_ready(services, vid)
     token = signed_in(client)
     held = hold_every_console_slot(app)
-    response = client.post("/console/availability", data={"status": "paused",
-                                                          "csrf_token": token})  # fmt: skip
+    response = client.post("/console/availability", data={"status": "paused", "csrf_token": token})
     assert response.status_code == 503
     assert services.store.dispatch.state(vid).status == AVAILABLE
     for cap in held:
@@ -514,8 +541,8 @@ def test_the_admin_sees_the_newest_fifty_blocks_and_the_count(client, services):
     targets = many_blocks(services, 60)
     signed_in(client, ADMIN_USER)
     html = poll(client).get_json()["html"]["admin"]
-    table = html[html.index('<table id="blocks">'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('<table id="blocks">') :]
+    table = table[: table.index("</table>")]
     shown = re.findall(r'name="target" value="([^"]+)"', table)
     assert shown == targets[:9:-1]  # the newest 50, newest first
     assert '<small id="blocks-total">(60)</small>' in html

@@ -235,9 +235,7 @@ def test_a_device_cookie_counts_only_for_the_name_it_was_issued_for(app, service
 
 
 @pytest.mark.parametrize("tamper", ["forged", "expired"])
-def test_a_forged_or_expired_device_cookie_counts_as_untrusted(
-    app, services, clock, admin, tamper
-):
+def test_a_forged_or_expired_device_cookie_counts_as_untrusted(app, services, clock, admin, tamper):
     browser = trusted_browser(app)
     if tamper == "forged":
         genuine = browser.get_cookie(device_cookie.COOKIE, path="/console").value
@@ -269,8 +267,9 @@ def test_parallel_guesses_cannot_all_be_evaluated(app, services, admin):
         first.request("GET", "/console/login")
         page = first.getresponse()
         cookie = page.getheader("Set-Cookie").split(";", 1)[0]
-        body = urlencode({"name": ADMIN_USER, "password": WRONG,
-                          "csrf_token": csrf_from(page.read().decode())})  # fmt: skip
+        body = urlencode(
+            {"name": ADMIN_USER, "password": WRONG, "csrf_token": csrf_from(page.read().decode())}
+        )
         first.close()
         start = threading.Barrier(12)
         answers: list[int] = []
@@ -278,8 +277,12 @@ def test_parallel_guesses_cannot_all_be_evaluated(app, services, admin):
         def guess() -> None:
             connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
             start.wait()
-            connection.request("POST", "/console/login", body=body, headers={
-                "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+            connection.request(
+                "POST",
+                "/console/login",
+                body=body,
+                headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            )
             answers.append(connection.getresponse().status)
             connection.close()
 
@@ -302,8 +305,11 @@ def test_parallel_guesses_cannot_all_be_evaluated(app, services, admin):
 
 def app_with(services, **env: str):
     settings = Settings.load(env=settings_env(**env))
-    return create_app(Services(settings=settings, clock=services.clock, store=services.store,
-                               queue=services.queue))  # fmt: skip
+    return create_app(
+        Services(
+            settings=settings, clock=services.clock, store=services.store, queue=services.queue
+        )
+    )
 
 
 def behind_proxy(app, forwarded_for: str):
@@ -319,8 +325,10 @@ def test_behind_one_trusted_proxy_clients_are_counted_by_their_own_address(servi
     login(behind_proxy(app, "203.0.113.1"), "ann", WRONG)
     login(behind_proxy(app, "203.0.113.2"), "ann", WRONG)
     login(behind_proxy(app, "192.0.2.99, 203.0.113.2"), "ann", WRONG)  # a forged first hop
-    assert counts(services, by_address("*")) == {by_address("203.0.113.1"): 1,
-                                      by_address("203.0.113.2"): 2}  # fmt: skip
+    assert counts(services, by_address("*")) == {
+        by_address("203.0.113.1"): 1,
+        by_address("203.0.113.2"): 2,
+    }
 
 
 def test_behind_a_trusted_proxy_one_attacker_does_not_slow_another_client(services):

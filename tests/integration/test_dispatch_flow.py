@@ -124,8 +124,9 @@ def test_twilio_unreachable_puts_both_back_and_the_retry_connects(night):
 def test_someone_else_on_the_volunteer_line_is_turned_away(night):
     services, loop, network, _ = night
     stranger = Person("123456")
-    call = network.place_inbound(stranger, "+17125550666",
-                                 voice_url=f"{PUBLIC_URL}/voice/volunteer")  # fmt: skip
+    call = network.place_inbound(
+        stranger, "+17125550666", voice_url=f"{PUBLIC_URL}/voice/volunteer"
+    )
     loop.run(loop.now() + 30)
     assert call.heard == ["This line is for hotline volunteers. Goodbye."]
     assert services.store.calls.get(call.sid).verdict == "divert"
@@ -242,10 +243,14 @@ def test_a_call_back_nobody_answers_is_tried_again_then_a_text_is_sent(night):
 def second_volunteer_calls_in(services, network, loop) -> SimCall:
     """Bob (v2) registers, phones the volunteer line and keys his PIN."""
     services.store.volunteers.add(
-        "Bob", SECOND_VOLUNTEER_PHONE,
-        lambda vid: volunteer_pin_digest(PIN_KEY, vid, SECOND_VOLUNTEER_PIN), author="test")
-    call = network.place_inbound(Person(SECOND_VOLUNTEER_PIN), SECOND_VOLUNTEER_PHONE,
-                                 voice_url=VOLUNTEER_LINE)  # fmt: skip
+        "Bob",
+        SECOND_VOLUNTEER_PHONE,
+        lambda vid: volunteer_pin_digest(PIN_KEY, vid, SECOND_VOLUNTEER_PIN),
+        author="test",
+    )
+    call = network.place_inbound(
+        Person(SECOND_VOLUNTEER_PIN), SECOND_VOLUNTEER_PHONE, voice_url=VOLUNTEER_LINE
+    )
     loop.run(loop.now() + 30)
     return call
 
@@ -291,21 +296,32 @@ def test_a_call_back_twilio_refuses_parks_that_chair_and_the_next_is_put_through
     assert services.store.dispatch.state("v1").precinct == "1002"
     assert redis.zrange(keys.FREE_VOLUNTEERS, 0, -1) == ["v2"]
     # The refused chair is parked, out of the line, with the precinct's place kept.
-    reason = ("call +15155550101: Twilio answered 400 (code 21215): Unable to create record: "
-              "Account not authorized to call +15155550101. Perhaps you need to enable some "
-              "international permissions: https://www.twilio.com/console/voice/calls/"
-              "geo-permissions/low-risk")  # fmt: skip
+    reason = (
+        "call +15155550101: Twilio answered 400 (code 21215): Unable to create record: "
+        "Account not authorized to call +15155550101. Perhaps you need to enable some "
+        "international permissions: https://www.twilio.com/console/voice/calls/"
+        "geo-permissions/low-risk"
+    )
     parked = parked_record(services, refused_sid)
     # The entry went through the pairing script, whose JSON keeps 14 significant digits.
     entry["callback"]["requested_at"] = pytest.approx(entry["callback"]["requested_at"])
     assert parked == {
-        "call_sid": refused_sid, "precinct": "1001", "score": place,
-        "entry": {**entry, "refusals": 1}, "parked_at": dispatched_at,
-        "what": "call-back", "reason": reason, "status": 400, "code": 21215,
-    }  # fmt: skip
+        "call_sid": refused_sid,
+        "precinct": "1001",
+        "score": place,
+        "entry": {**entry, "refusals": 1},
+        "parked_at": dispatched_at,
+        "what": "call-back",
+        "reason": reason,
+        "status": 400,
+        "code": 21215,
+    }
     assert redis.hkeys(keys.PARKED) == [refused_sid]
     assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.scard(keys.HOLDING)) == (
-        0, 0, 0)  # fmt: skip
+        0,
+        0,
+        0,
+    )
     assert redis.hgetall(keys.PRECINCT_CALLS) == {"1001": "1"}
     assert redis.hgetall(keys.PRECINCT_PLACES) == {"1001": repr(place)}
     assert redis.hlen(keys.PAIRINGS) == 0
@@ -313,13 +329,21 @@ def test_a_call_back_twilio_refuses_parks_that_chair_and_the_next_is_put_through
     # The admins are told, and the chair gets a text saying what to do.
     [told] = audited(services, "chair-parked")
     assert (told.target, told.author, told.reason) == ("1001", "dispatch", reason)
-    assert told.details == {"call_sid": refused_sid, "what": "call-back", "status": 400,
-                            "code": 21215, "refusals": 1}  # fmt: skip
-    assert [(m["to"], m["from"], m["body"]) for m in network.messages] == [(
-        "+15155550101", HOTLINE,
-        "The caucus results hotline cannot call your number back for precinct 1001. "
-        "Please call +15155550000 when you can: you keep your place in line.",
-    )]  # fmt: skip
+    assert told.details == {
+        "call_sid": refused_sid,
+        "what": "call-back",
+        "status": 400,
+        "code": 21215,
+        "refusals": 1,
+    }
+    assert [(m["to"], m["from"], m["body"]) for m in network.messages] == [
+        (
+            "+15155550101",
+            HOTLINE,
+            "The caucus results hotline cannot call your number back for precinct 1001. "
+            "Please call +15155550000 when you can: you keep your place in line.",
+        )
+    ]
 
     # No later dispatch fails on the parked chair, nor tries it again.
     network.hang_up(second_call)
@@ -354,14 +378,22 @@ def test_a_move_twilio_refuses_parks_the_holding_chair_until_they_hang_up(night)
 
     assert second.connected == [second_call.sid] and first.connected == []
     assert first_call.queue is not None  # still holding in Twilio's queue
-    reason = (f"move {first_call.sid} out of {network.queues['chairs'].sid}: Twilio answered "
-              "400 (code 20001): Unable to update record: Invalid request")  # fmt: skip
+    reason = (
+        f"move {first_call.sid} out of {network.queues['chairs'].sid}: Twilio answered "
+        "400 (code 20001): Unable to update record: Invalid request"
+    )
     parked = parked_record(services, first_call.sid)
     assert parked == {
-        "call_sid": first_call.sid, "precinct": "1001", "score": place,
-        "entry": {**entry, "refusals": 1}, "parked_at": dispatched_at, "what": "move",
-        "reason": reason, "status": 400, "code": 20001,
-    }  # fmt: skip
+        "call_sid": first_call.sid,
+        "precinct": "1001",
+        "score": place,
+        "entry": {**entry, "refusals": 1},
+        "parked_at": dispatched_at,
+        "what": "move",
+        "reason": reason,
+        "status": 400,
+        "code": 20001,
+    }
     assert [e.target for e in audited(services, "chair-parked")] == ["1001"]
     assert network.messages == []
     assert redis.hgetall(keys.PRECINCT_CALLS) == {"1001": "1"}
@@ -404,8 +436,10 @@ def test_a_second_chair_refused_the_same_way_in_one_run_is_not_parked_at_once(ni
     """
     services, loop, network, flaky = night
     redis = services.store.redis
-    calls = [chair_calls(network, loop, precinct, phone)[1] for precinct, phone in
-             (("1001", "+15155550101"), ("1002", "+15155550102"))]  # fmt: skip
+    calls = [
+        chair_calls(network, loop, precinct, phone)[1]
+        for precinct, phone in (("1001", "+15155550101"), ("1002", "+15155550102"))
+    ]
     third, third_call = chair_calls(network, loop, "77001", "+15155550103")
     drain(services.queue)
     for call in calls:

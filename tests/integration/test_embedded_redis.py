@@ -131,7 +131,8 @@ def test_a_killed_server_is_restarted_from_its_append_only_file(tmp_path, caplog
         wait_until(lambda: server.restarts == 1 and server.is_running())
         assert client.get("hotline:kept") == b"yes"  # the same socket, the same data
         assert "embedded Redis exited with -9; restarting it from its append-only file" in (
-            caplog.text)
+            caplog.text
+        )
         client.close()
     finally:
         server.stop()

@@ -13,8 +13,9 @@ from tests.support.roster import load_small_roster
 from tests.support.twilio import signed_post
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data(), form=forms, query=queries)
 def test_every_webhook_answers_twiml_or_4xx(app, client, services, data, form, query):
     if not services.store.roster.count():

@@ -53,8 +53,9 @@ def test_no_worker_is_not_healthy(client):
 
 def test_a_worker_whose_heart_stopped_is_not_healthy(client, worker, services):
     worker.last_heartbeat -= timedelta(seconds=45)
-    worker.connection.hset(worker.key, "last_heartbeat",
-                           worker.last_heartbeat.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    worker.connection.hset(
+        worker.key, "last_heartbeat", worker.last_heartbeat.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    )
     status, body = health(client)
     assert status == 503
     assert body["checks"]["worker"].startswith("no heartbeat for 45s")
@@ -72,24 +73,37 @@ def test_a_backed_up_queue_is_not_healthy(client, worker, services):
 
 def test_redis_gone_is_not_healthy():
     settings = Settings.load(env=settings_env())
-    app = create_app(Services.build(settings, clock=ManualClock(),
-                                    redis_url="redis://127.0.0.1:1/0"))  # fmt: skip
+    app = create_app(
+        Services.build(settings, clock=ManualClock(), redis_url="redis://127.0.0.1:1/0")
+    )
     status, body = health(app.test_client())
-    assert (status, body) == (503, {"ok": False, "checks": {"redis": "unreachable "
-                                                                     "(ConnectionError)"}})
+    assert (status, body) == (
+        503,
+        {"ok": False, "checks": {"redis": "unreachable (ConnectionError)"}},
+    )
 
 
-def test_doctor_prints_every_check_and_fails_without_a_worker(monkeypatch, redis_url,
-                                                              services):  # fmt: skip
-    for name, value in {"REDIS_URL": redis_url, "HOTLINE_SECRET_KEY": SECRET_KEY,
-                        "HOTLINE_PUBLIC_URL": PUBLIC_URL, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                        "HOTLINE_ENV": "development"}.items():  # fmt: skip
+def test_doctor_prints_every_check_and_fails_without_a_worker(monkeypatch, redis_url, services):
+    for name, value in {
+        "REDIS_URL": redis_url,
+        "HOTLINE_SECRET_KEY": SECRET_KEY,
+        "HOTLINE_PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "HOTLINE_ENV": "development",
+    }.items():
         monkeypatch.setenv(name, value)
     result = CliRunner().invoke(main, ["doctor"])
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert [line.split()[1] for line in lines] == [
-        "redis", "persistence", "worker", "queue", "scheduler", "clock", "config"]
+        "redis",
+        "persistence",
+        "worker",
+        "queue",
+        "scheduler",
+        "clock",
+        "config",
+    ]
     assert lines[0] == "ok    redis        answers"
     assert lines[2] == "FAIL  worker       no worker is running (start `hotline worker`)"
     assert lines[4] == "FAIL  scheduler    not running: failed jobs will not be retried"

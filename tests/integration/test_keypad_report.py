@@ -24,8 +24,10 @@ READBACK = (
     "8 people, 1 delegate. Amy Klobuchar, 8 people, 2 delegates. Bernie Sanders, 9 people, "
     "2 delegates. Elizabeth Warren, 9 people, 2 delegates."
 )
-OPTIONS = ("To confirm these results, press 1. To correct an entry, press 2. To speak to a "
-           "volunteer, press 3.")  # fmt: skip
+OPTIONS = (
+    "To confirm these results, press 1. To correct an entry, press 2. To speak to a "
+    "volunteer, press 3."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -35,16 +37,40 @@ def roster(services):
 
 def key_gather(action: str, prompt: str, preface: str = "") -> list[tuple]:
     steps = [("Say", SAY, preface, [])] if preface else []
-    return steps + [("Gather", {"action": action, "actionOnEmptyResult": "true",
-                                "input": "dtmf", "method": "POST", "numDigits": "1",
-                                "timeout": "6"}, "", [("Say", SAY, prompt, [])])]  # fmt: skip
+    return steps + [
+        (
+            "Gather",
+            {
+                "action": action,
+                "actionOnEmptyResult": "true",
+                "input": "dtmf",
+                "method": "POST",
+                "numDigits": "1",
+                "timeout": "6",
+            },
+            "",
+            [("Say", SAY, prompt, [])],
+        )
+    ]
 
 
 def digits_gather(action: str, prompt: str, preface: str = "") -> list[tuple]:
     steps = [("Say", SAY, preface, [])] if preface else []
-    return steps + [("Gather", {"action": action, "actionOnEmptyResult": "true",
-                                "finishOnKey": "#", "input": "dtmf", "method": "POST",
-                                "timeout": "6"}, "", [("Say", SAY, prompt, [])])]  # fmt: skip
+    return steps + [
+        (
+            "Gather",
+            {
+                "action": action,
+                "actionOnEmptyResult": "true",
+                "finishOnKey": "#",
+                "input": "dtmf",
+                "method": "POST",
+                "timeout": "6",
+            },
+            "",
+            [("Say", SAY, prompt, [])],
+        )
+    ]
 
 
 def step_url(path: str, step: int, reprompts: int = 0) -> str:
@@ -75,43 +101,56 @@ def test_the_adair_1nw_report_keyed_read_back_confirmed_with_a_receipt(client, s
     call = verified_call(client)
     attendance = call.press("1")
     assert shape(attendance.data) == digits_gather(
-        step_url("report-attendance", 3), "Enter the number of attendees, then press pound.")
+        step_url("report-attendance", 3), "Enter the number of attendees, then press pound."
+    )
     first = call.press("40")
     assert shape(first.data)[0][1]["action"] == step_url("report-group", 4)
-    assert shape(first.data)[0][3][0][2].startswith("Candidate numbers: 1 Michael Bennet, "
-                                                    "2 Joe Biden, 3 Michael Bloomberg, ")
+    assert shape(first.data)[0][3][0][2].startswith(
+        "Candidate numbers: 1 Michael Bennet, 2 Joe Biden, 3 Michael Bloomberg, "
+    )
     taken = call.press("2*6")
-    assert shape(taken.data) == digits_gather(step_url("report-group", 5), NEXT,
-                                              "Joe Biden, 6.")  # fmt: skip
+    assert shape(taken.data) == digits_gather(step_url("report-group", 5), NEXT, "Joe Biden, 6.")
     for group in GROUPS[1:]:
         call.press(group)
     final = call.press("#")
     assert shape(final.data) == digits_gather(
         step_url("report-group", 10),
         "Final alignment. For each group, enter the candidate number, then star, then the "
-        "number of people, then pound. When every group is entered, press pound alone.")
+        "number of people, then pound. When every group is entered, press pound alone.",
+    )
     for group in GROUPS:
         call.press(group)
     toss = call.press("#")
     assert shape(toss.data) == key_gather(
         step_url("report-toss", 16),
         "Pete Buttigieg and Amy Klobuchar tie for keeping a delegate. Press 1 if Pete "
-        "Buttigieg won the coin toss. Press 2 if Amy Klobuchar won the coin toss.")
+        "Buttigieg won the coin toss. Press 2 if Amy Klobuchar won the coin toss.",
+    )
     readback = call.press("2")
     assert shape(readback.data) == key_gather(step_url("report-review", 17), OPTIONS, READBACK)
     services.clock.advance(60)
     done = call.press("1")
     stored = services.store.results.latest("1001")
     assert (stored.version, stored.channel, stored.author) == (1, "keypad", "keypad:••••••••0101")
-    assert dict(stored.report.final) == {"biden": 6, "buttigieg": 8, "klobuchar": 8,
-                                         "sanders": 9, "warren": 9}  # fmt: skip
+    assert dict(stored.report.final) == {
+        "biden": 6,
+        "buttigieg": 8,
+        "klobuchar": 8,
+        "sanders": 9,
+        "warren": 9,
+    }
     assert [t.winner for t in stored.report.coin_tosses] == ["klobuchar"]
     spoken = " ".join(stored.receipt)
     assert shape(done.data) == [
-        ("Say", SAY, f"Thank you. The results of precinct 1 0 0 1 are stored. Your receipt "
-                     f"code is {spoken}. Again, your receipt code is {spoken}. Goodbye.", []),
+        (
+            "Say",
+            SAY,
+            f"Thank you. The results of precinct 1 0 0 1 are stored. Your receipt "
+            f"code is {spoken}. Again, your receipt code is {spoken}. Goodbye.",
+            [],
+        ),
         ("Hangup", {}, "", []),
-    ]  # fmt: skip
+    ]
     assert services.store.results.draft("1001") is None
     assert services.store.results.by_receipt(stored.receipt) == stored
     assert services.store.roster.get("1001").reported_by == "keypad:••••••••0101"
@@ -139,7 +178,8 @@ def test_a_chair_whose_precinct_has_reported_is_told_so_with_the_receipt(client,
         f"{PUBLIC_URL}/voice/report-choice?precinct=1001&reprompts=0&step=2",
         "To report your results on the keypad, press 1. To speak to a volunteer, press 2.",
         f"Thank you. Precinct 1 0 0 1 is verified. Its results are already stored, with "
-        f"receipt code {' '.join(stored.receipt)}. Report again only to correct them.")
+        f"receipt code {' '.join(stored.receipt)}. Report again only to correct them.",
+    )
 
 
 def test_a_dropped_call_is_resumed_on_the_next_call(client, services):
@@ -150,12 +190,17 @@ def test_a_dropped_call_is_resumed_on_the_next_call(client, services):
     call.end()
     draft = services.store.results.draft("1001")
     assert (draft.call_sid, draft.stage, draft.attendance, dict(draft.first)) == (
-        "CA1", "first", 40, {"biden": 6})
+        "CA1",
+        "first",
+        40,
+        {"biden": 6},
+    )
     again = verified_call(client, sid="CA2")
     offer = again.press("1")
     assert shape(offer.data) == key_gather(
         f"{PUBLIC_URL}/voice/report-resume?precinct=1001&reprompts=0&step=3",
-        "You have an unfinished report. Press 1 to continue it, 2 to start again.")
+        "You have an unfinished report. Press 1 to continue it, 2 to start again.",
+    )
     resumed = again.press("1")
     assert shape(resumed.data)[0][1]["action"].startswith(f"{PUBLIC_URL}/voice/report-group")
     for group in GROUPS[1:]:
@@ -188,14 +233,18 @@ def test_a_correction_re_enters_first_and_final(client, services):
     call = verified_call(client)
     key_adair(call)
     ask = call.press("2")
-    assert shape(ask.data)[0][3][0][2] == ("Enter the candidate number to correct, then pound. "
-                                           "For the attendance, enter 0, then pound.")
+    assert shape(ask.data)[0][3][0][2] == (
+        "Enter the candidate number to correct, then pound. "
+        "For the attendance, enter 0, then pound."
+    )
     first = call.press("2")
     assert shape(first.data)[0][3][0][2] == (
-        "Enter the first alignment count for Joe Biden, then pound.")
+        "Enter the first alignment count for Joe Biden, then pound."
+    )
     final = call.press("7")
     assert shape(final.data)[0][3][0][2] == (
-        "Enter the final alignment count for Joe Biden, then pound.")
+        "Enter the final alignment count for Joe Biden, then pound."
+    )
     review = call.press("7")
     # Biden's extra person changes the rounding: the toss is asked again, then the review.
     assert verbs(review.data) in (["Gather"], ["Say", "Gather"])
@@ -215,13 +264,16 @@ def test_a_blocking_error_is_refused_then_corrected(client, services):
     review = call.press("11*12")  # Warren grows past what she had: final above first
     review = call.press("#")
     text = shape(review.data)[0][2]
-    assert "This cannot be right: the final alignment adds up to 43, more than the first's 40." \
-        in text
-    assert shape(review.data)[1][3][0][2] == ("To correct an entry, press 2. To speak to a "
-                                              "volunteer, press 3.")  # fmt: skip
+    assert (
+        "This cannot be right: the final alignment adds up to 43, more than the first's 40." in text
+    )
+    assert shape(review.data)[1][3][0][2] == (
+        "To correct an entry, press 2. To speak to a volunteer, press 3."
+    )
     refused = call.press("1")
     assert shape(refused.data)[0][2].startswith(
-        "These results cannot be stored until the problem is corrected.")
+        "These results cannot be stored until the problem is corrected."
+    )
     assert services.store.results.latest("1001") is None
     call.press("2")
     call.press("11")
@@ -237,14 +289,22 @@ def test_a_blocking_error_is_refused_then_corrected(client, services):
     ("digits", "said"),
     [
         ("", "Sorry, we did not get that."),
-        ("12", "Please enter the candidate number, then star, then the number of people, "
-               "then pound."),
-        ("*5", "Please enter the candidate number, then star, then the number of people, "
-               "then pound."),
-        ("2*", "Please enter the candidate number, then star, then the number of people, "
-               "then pound."),
-        ("2**5", "Please enter the candidate number, then star, then the number of people, "
-                 "then pound."),
+        (
+            "12",
+            "Please enter the candidate number, then star, then the number of people, then pound.",
+        ),
+        (
+            "*5",
+            "Please enter the candidate number, then star, then the number of people, then pound.",
+        ),
+        (
+            "2*",
+            "Please enter the candidate number, then star, then the number of people, then pound.",
+        ),
+        (
+            "2**5",
+            "Please enter the candidate number, then star, then the number of people, then pound.",
+        ),
         ("99*5", "There is no candidate number 99."),
         ("2*41", "Joe Biden cannot have 41: there are 40 attendees."),
         ("2*10000", "Joe Biden cannot have 10000: there are 40 attendees."),
@@ -298,8 +358,10 @@ def test_three_at_the_review_puts_the_chair_in_line_and_keeps_the_draft(client, 
     call = verified_call(client)
     key_adair(call)
     held = call.press("3")
-    assert shape(held.data)[0][2] == ("A volunteer will take your results, and will see what "
-                                      "you keyed. Please hold for the next volunteer.")
+    assert shape(held.data)[0][2] == (
+        "A volunteer will take your results, and will see what "
+        "you keyed. Please hold for the next volunteer."
+    )
     assert verbs(held.data) == ["Say", "Enqueue"]
     assert services.store.redis.zrange(keys.LINE, 0, -1) == ["CA1"]
     assert services.store.results.draft("1001").final["warren"] == 9

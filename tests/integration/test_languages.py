@@ -16,33 +16,60 @@ CALLER = "+15155550123"
 PARIS_CHAIR = "+33612345678"
 EN = {"language": "en-US"}
 ES = {"language": "es-US", "voice": "Polly.Lupe"}
-GATHER = {"actionOnEmptyResult": "true", "finishOnKey": "#", "input": "dtmf", "method": "POST",
-          "timeout": "6"}  # fmt: skip
+GATHER = {
+    "actionOnEmptyResult": "true",
+    "finishOnKey": "#",
+    "input": "dtmf",
+    "method": "POST",
+    "timeout": "6",
+}
 
 
 @pytest.fixture(autouse=True)
 def roster(services):
-    services.store.roster.replace_all([
-        Precinct(code="1001", county="Adair", name="1NW ADAIR",
-                 pin_digest=pin_digest(PIN_KEY, "1001", "482913")),
-        Precinct(code="100013", county="Out of State Satellite", name="Paris, France",
-                 pin_digest=pin_digest(PIN_KEY, "100013", "650217"), chair_phone=PARIS_CHAIR,
-                 satellite="FR", language="es"),
-    ])  # fmt: skip
+    services.store.roster.replace_all(
+        [
+            Precinct(
+                code="1001",
+                county="Adair",
+                name="1NW ADAIR",
+                pin_digest=pin_digest(PIN_KEY, "1001", "482913"),
+            ),
+            Precinct(
+                code="100013",
+                county="Out of State Satellite",
+                name="Paris, France",
+                pin_digest=pin_digest(PIN_KEY, "100013", "650217"),
+                chair_phone=PARIS_CHAIR,
+                satellite="FR",
+                language="es",
+            ),
+        ]
+    )
 
 
 def gather(action: str, *says: tuple[dict, str]) -> list:
-    return [("Gather", {**GATHER, "action": action}, "",
-             [("Say", attributes, text, []) for attributes, text in says])]  # fmt: skip
+    return [
+        (
+            "Gather",
+            {**GATHER, "action": action},
+            "",
+            [("Say", attributes, text, []) for attributes, text in says],
+        )
+    ]
 
 
 def test_the_first_prompt_offers_spanish_in_spanish(client):
     ring = PhoneCall(client, "CA1", CALLER).ring()
     assert shape(ring.data) == gather(
         f"{PUBLIC_URL}/voice/precinct?reprompts=0&step=0",
-        (EN, "Welcome to the caucus results hotline. Please enter your precinct number, "
-             "then press pound."),
-        (ES, "Para español, oprima 9."))  # fmt: skip
+        (
+            EN,
+            "Welcome to the caucus results hotline. Please enter your precinct number, "
+            "then press pound.",
+        ),
+        (ES, "Para español, oprima 9."),
+    )
 
 
 def test_nine_at_the_first_prompt_switches_the_call_to_spanish(client):
@@ -51,16 +78,20 @@ def test_nine_at_the_first_prompt_switches_the_call_to_spanish(client):
     switched = call.press("9")
     assert shape(switched.data) == gather(
         f"{PUBLIC_URL}/voice/precinct?reprompts=0&step=1&lang=es",
-        (ES, "Bienvenido a la línea de resultados del caucus. Marque el número de su "
-             "precinto y luego oprima la tecla numeral."))  # fmt: skip
+        (
+            ES,
+            "Bienvenido a la línea de resultados del caucus. Marque el número de su "
+            "precinto y luego oprima la tecla numeral.",
+        ),
+    )
     pin = call.press("1001")  # the language travels with the call
     assert shape(pin.data) == gather(
         f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=0&reprompts=0&step=2"
         "&lang=es",
-        (ES, "Marque su PIN de presidente de precinto y luego oprima la tecla numeral."))
+        (ES, "Marque su PIN de presidente de precinto y luego oprima la tecla numeral."),
+    )
     choice = call.press("482913")
-    assert shape(choice.data)[0] == ("Say", ES, "Gracias. El precinto 1 0 0 1 está verificado.",
-                                     [])  # fmt: skip
+    assert shape(choice.data)[0] == ("Say", ES, "Gracias. El precinto 1 0 0 1 está verificado.", [])
 
 
 def test_nine_after_the_first_prompt_is_only_digits(client):
@@ -77,14 +108,18 @@ def test_a_spanish_precincts_chair_hears_spanish_from_the_start_and_can_switch_b
     pin_url = f"{PUBLIC_URL}/voice/pin?precinct=100013&how=registered-phone&tries=0&reprompts=0"
     assert shape(ring.data) == gather(
         f"{pin_url}&step=0&lang=es",
-        (ES, "Bienvenido, presidente del precinto 1 0 0 0 1 3. Marque su PIN y luego oprima "
-             "la tecla numeral."),
-        (EN, "For English, press 9."))  # fmt: skip
+        (
+            ES,
+            "Bienvenido, presidente del precinto 1 0 0 0 1 3. Marque su PIN y luego oprima "
+            "la tecla numeral.",
+        ),
+        (EN, "For English, press 9."),
+    )
     back = call.press("9")
     assert shape(back.data) == gather(
         f"{pin_url}&step=1",
-        (EN, "Welcome, chair of precinct 1 0 0 0 1 3. Please enter your PIN, then press "
-             "pound."))  # fmt: skip
+        (EN, "Welcome, chair of precinct 1 0 0 0 1 3. Please enter your PIN, then press pound."),
+    )
 
 
 def test_a_paris_satellite_chair_calling_from_france_is_fast_tracked_as_at_home(
@@ -94,9 +129,13 @@ def test_a_paris_satellite_chair_calling_from_france_is_fast_tracked_as_at_home(
     call.ring()
     facts = services.store.calls.get("CA2").facts
     assert (facts["chair_precinct"], facts["chair_traits"]) == (
-        "100013", {"language": "es", "satellite": "FR"})  # fmt: skip
+        "100013",
+        {"language": "es", "satellite": "FR"},
+    )
     call.end()
     run_jobs()  # the call-end job records a common-path verdict
     record = services.store.calls.get("CA2")
     assert (record.verdict, record.reasons) == (
-        "fast-track", ("registered to satellite caucus 100013 (meets in FR)",))  # fmt: skip
+        "fast-track",
+        ("registered to satellite caucus 100013 (meets in FR)",),
+    )

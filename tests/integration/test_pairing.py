@@ -22,13 +22,17 @@ def fill(services, *, chairs: int, volunteers: int) -> Dispatch:
     for n in range(chairs):
         # Every tenth chair joins late but keeps the place of an earlier call (a call
         # back's), to check the line goes by arrival, not by joining.
-        services.store.line.join(now=T0 + n, precinct=f"{1000 + n}", call_sid=f"CA{n}",
-                                 number=f"+1515555{n:04d}", verified_how="keyed-precinct",
-                                 arrived_at=arrival(n))  # fmt: skip
+        services.store.line.join(
+            now=T0 + n,
+            precinct=f"{1000 + n}",
+            call_sid=f"CA{n}",
+            number=f"+1515555{n:04d}",
+            verified_how="keyed-precinct",
+            arrived_at=arrival(n),
+        )
         services.store.line.holding(f"CA{n}")  # in Twilio's queue now
     for n in range(volunteers):
-        dispatch.volunteer_ready(f"v{n}", call_sid=f"CV{n}", room=f"volunteer-v{n}",
-                                 now=T0 + n)  # fmt: skip
+        dispatch.volunteer_ready(f"v{n}", call_sid=f"CV{n}", room=f"volunteer-v{n}", now=T0 + n)
     return dispatch
 
 
@@ -81,8 +85,9 @@ def test_every_chair_is_served_once_in_priority_order_across_rounds(services):
         # Within a round the dispatchers race; across rounds the order must hold.
         served.extend(p.precinct for p in sorted(round_pairings, key=lambda p: p.score))
         for pairing in round_pairings:
-            assert dispatch.confirm(pairing.volunteer, pairing.id, pairing.call_sid,
-                                    precinct=pairing.precinct, now=now)  # fmt: skip
+            assert dispatch.confirm(
+                pairing.volunteer, pairing.id, pairing.call_sid, precinct=pairing.precinct, now=now
+            )
             assert dispatch.caller_left(pairing.volunteer, pairing.call_sid, now=now)
         now += 1
     assert served == expected_order(200)
@@ -122,8 +127,14 @@ def test_undo_when_the_caller_is_gone_keeps_their_place_and_frees_the_volunteer(
 
 def test_undo_for_a_retry_puts_both_back_exactly(services):
     dispatch = fill(services, chairs=2, volunteers=1)
-    line_keys = (keys.LINE, keys.WAITING, keys.HOLDING, keys.PRECINCT_PLACES,
-                 keys.PRECINCT_CALLS, keys.FREE_VOLUNTEERS)  # fmt: skip
+    line_keys = (
+        keys.LINE,
+        keys.WAITING,
+        keys.HOLDING,
+        keys.PRECINCT_PLACES,
+        keys.PRECINCT_CALLS,
+        keys.FREE_VOLUNTEERS,
+    )
 
     def line_state() -> dict:
         state = snapshot(services.store.redis)
@@ -163,12 +174,14 @@ def test_a_replayed_confirmation_changes_nothing(services):
     """Finding 6: a replayed /voice/connect pulled a precinct out of the line."""
     dispatch = fill(services, chairs=2, volunteers=2)
     first = dispatch.pair(now=T0 + 100)
-    assert dispatch.confirm(first.volunteer, first.id, first.call_sid, precinct=first.precinct,
-                            now=T0 + 101)  # fmt: skip
+    assert dispatch.confirm(
+        first.volunteer, first.id, first.call_sid, precinct=first.precinct, now=T0 + 101
+    )
     before = snapshot(services.store.redis)
     # The same request again, and one naming a pairing that never was.
-    assert not dispatch.confirm(first.volunteer, first.id, first.call_sid,
-                                precinct=first.precinct, now=T0 + 500)  # fmt: skip
+    assert not dispatch.confirm(
+        first.volunteer, first.id, first.call_sid, precinct=first.precinct, now=T0 + 500
+    )
     assert not dispatch.confirm("v1", "0123456789abcdef", "CA1", precinct="1001", now=T0 + 501)
     assert snapshot(services.store.redis) == before
 
@@ -201,8 +214,13 @@ def test_a_call_that_only_claims_to_be_the_volunteers_does_not_take_them_off_dut
 
 def test_a_chair_still_hearing_verified_is_not_paired_until_holding(services):
     dispatch = dispatch_for(services)
-    services.store.line.join(now=T0, precinct="1000", call_sid="CA0", number="+15155550000",
-                             verified_how="keyed-precinct")  # fmt: skip
+    services.store.line.join(
+        now=T0,
+        precinct="1000",
+        call_sid="CA0",
+        number="+15155550000",
+        verified_how="keyed-precinct",
+    )
     dispatch.volunteer_ready("v0", call_sid="CV0", room="volunteer-v0", now=T0)
     assert dispatch.pair(now=T0 + 1) is None  # Twilio has not queued the call yet
     assert services.store.line.holding("CA0") == (1, True)

@@ -14,21 +14,41 @@ from hotline.store.parked import CALL_BACK, MOVE, Refusal
 from tests.support.redis_state import snapshot
 
 CHAIR, OTHER_CHAIR, HOTLINE = "+15155550101", "+15155550102", "+15155550000"
-REFUSED_MOVE = Refusal(what=MOVE, message="move CA1 out of QU1: Twilio answered 400 (code "
-                       "20001): Invalid request", status=400, code=20001)  # fmt: skip
-REFUSED_CALL_BACK = Refusal(what=CALL_BACK, message="call +15155550101: Twilio answered 400 "
-                            "(code 21215): Account not authorized", status=400,
-                            code=21215)  # fmt: skip
+REFUSED_MOVE = Refusal(
+    what=MOVE,
+    message="move CA1 out of QU1: Twilio answered 400 (code 20001): Invalid request",
+    status=400,
+    code=20001,
+)
+REFUSED_CALL_BACK = Refusal(
+    what=CALL_BACK,
+    message="call +15155550101: Twilio answered 400 (code 21215): Account not authorized",
+    status=400,
+    code=21215,
+)
 # Everything the line is made of.
-LINE_KEYS = (keys.LINE, keys.WAITING, keys.HOLDING, keys.PRECINCT_PLACES, keys.PRECINCT_CALLS,
-             keys.FREE_VOLUNTEERS, keys.PAIRINGS, keys.PARKED)  # fmt: skip
+LINE_KEYS = (
+    keys.LINE,
+    keys.WAITING,
+    keys.HOLDING,
+    keys.PRECINCT_PLACES,
+    keys.PRECINCT_CALLS,
+    keys.FREE_VOLUNTEERS,
+    keys.PAIRINGS,
+    keys.PARKED,
+)
 
 
 def join(services, precinct: str, sid: str, number: str = CHAIR) -> None:
     """A chair verifies and holds in Twilio's queue."""
-    services.store.line.join(now=services.clock.now(), precinct=precinct, call_sid=sid,
-                             number=number, verified_how="keyed-precinct",
-                             hotline_number=HOTLINE)  # fmt: skip
+    services.store.line.join(
+        now=services.clock.now(),
+        precinct=precinct,
+        call_sid=sid,
+        number=number,
+        verified_how="keyed-precinct",
+        hotline_number=HOTLINE,
+    )
     services.store.line.holding(sid)
 
 
@@ -38,8 +58,9 @@ def line(services, clock):
     join(services, "1001", "CA1")
     clock.advance(10)
     join(services, "1002", "CA2", OTHER_CHAIR)
-    services.store.dispatch.volunteer_ready("v0", call_sid="CV0", room="volunteer-v0",
-                                            now=clock.now())  # fmt: skip
+    services.store.dispatch.volunteer_ready(
+        "v0", call_sid="CV0", room="volunteer-v0", now=clock.now()
+    )
     clock.advance(20)
     return services.store.dispatch
 
@@ -66,35 +87,58 @@ def test_a_refused_chair_is_parked_with_the_place_kept_and_the_volunteer_freed(
     chair = line.park(pairing, REFUSED_MOVE, now=clock.now())
 
     assert (chair.call_sid, chair.precinct, chair.score, chair.refusals) == (
-        "CA1", "1001", first_place, 1)  # fmt: skip
+        "CA1",
+        "1001",
+        first_place,
+        1,
+    )
     assert json.loads(redis.hget(keys.PARKED, "CA1")) == {
-        "call_sid": "CA1", "precinct": "1001", "score": first_place,
-        "entry": {**waiting_entry, "refusals": 1}, "parked_at": clock.now(), "what": "move",
-        "reason": REFUSED_MOVE.message, "status": 400, "code": 20001,
-    }  # fmt: skip
+        "call_sid": "CA1",
+        "precinct": "1001",
+        "score": first_place,
+        "entry": {**waiting_entry, "refusals": 1},
+        "parked_at": clock.now(),
+        "what": "move",
+        "reason": REFUSED_MOVE.message,
+        "status": 400,
+        "code": 20001,
+    }
     assert redis.zrange(keys.LINE, 0, -1, withscores=True) == [("CA2", second_place)]
     assert redis.hkeys(keys.WAITING) == ["CA2"]
     assert redis.smembers(keys.HOLDING) == {"CA2"}
     assert redis.hgetall(keys.PRECINCT_CALLS) == {"1001": "1", "1002": "1"}
-    assert redis.hgetall(keys.PRECINCT_PLACES) == {"1001": repr(first_place),
-                                                   "1002": repr(second_place)}  # fmt: skip
+    assert redis.hgetall(keys.PRECINCT_PLACES) == {
+        "1001": repr(first_place),
+        "1002": repr(second_place),
+    }
     assert redis.hlen(keys.PAIRINGS) == 0
     # The volunteer is free again, first in line for the next caller.
     assert redis.zrange(keys.FREE_VOLUNTEERS, 0, -1, withscores=True) == [("v0", second_place)]
     assert line.state("v0").status == AVAILABLE
     [told] = audit.recent(redis, 1)
     assert (told.action, told.target, told.author, told.reason, told.at) == (
-        "chair-parked", "1001", "dispatch", REFUSED_MOVE.message, clock.now())  # fmt: skip
-    assert told.details == {"call_sid": "CA1", "what": "move", "status": 400, "code": 20001,
-                            "refusals": 1}  # fmt: skip
+        "chair-parked",
+        "1001",
+        "dispatch",
+        REFUSED_MOVE.message,
+        clock.now(),
+    )
+    assert told.details == {
+        "call_sid": "CA1",
+        "what": "move",
+        "status": 400,
+        "code": 20001,
+        "refusals": 1,
+    }
     assert services.store.parked.all() == [chair]
 
 
 def test_a_parked_chair_is_never_paired_again(services, clock, line):
     line.park(line.pair(now=clock.now()), REFUSED_MOVE, now=clock.now())
     assert line.pair(now=clock.now()).call_sid == "CA2"
-    services.store.dispatch.volunteer_ready("v1", call_sid="CV1", room="volunteer-v1",
-                                            now=clock.now())  # fmt: skip
+    services.store.dispatch.volunteer_ready(
+        "v1", call_sid="CV1", room="volunteer-v1", now=clock.now()
+    )
     assert line.pair(now=clock.now()) is None  # v1 is free, and only the parked chair is left
     assert services.store.redis.zrange(keys.FREE_VOLUNTEERS, 0, -1) == ["v1"]
 
@@ -125,7 +169,13 @@ def test_putting_a_chair_back_restores_the_line_exactly(services, clock, line):
     assert after == before
     [told] = audit.recent(redis, 1)
     assert (told.action, told.target, told.author, told.reason, told.at, told.details) == (
-        "chair-put-back", "1001", "boss", "fixed", clock.now(), {"call_sid": "CA1"})  # fmt: skip
+        "chair-put-back",
+        "1001",
+        "boss",
+        "fixed",
+        clock.now(),
+        {"call_sid": "CA1"},
+    )
     assert services.store.parked.put_back("CA1", author="boss") is None  # only once
     assert len(audit.recent(redis, 10)) == 2
     # Tried again first; refused again, the count goes on.
@@ -155,9 +205,16 @@ def test_parking_a_pairing_given_up_meanwhile_changes_nothing(services, clock, l
 
 
 def end(services, sid: str, precinct: str):
-    return services.store.calls.end(now=services.clock.now(), call_sid=sid, status="completed",
-                                    sequence=None, duration_s=120, terminal=True,
-                                    precinct=precinct, keep_place_s=7200)  # fmt: skip
+    return services.store.calls.end(
+        now=services.clock.now(),
+        call_sid=sid,
+        status="completed",
+        sequence=None,
+        duration_s=120,
+        terminal=True,
+        precinct=precinct,
+        keep_place_s=7200,
+    )
 
 
 def test_a_parked_holding_chair_who_hangs_up_leaves_with_the_place_kept(services, clock, line):

@@ -38,11 +38,13 @@ REGISTERED = "+15155550177"  # precinct 77001's registered chair phone
 TROLL = "+17125550666"
 HOUR = 3600
 WRONG = ("000001", "000002", "000003")
-CALL_BACK_77001 = ("For your security, precinct 7 7 0 0 1 is confirmed on its registered "
-                   "phone, the one ending in 0 1 7 7. Please hang up now. We will call that "
-                   "phone within a minute: answer it and enter your PIN. If that phone is not "
-                   "with you, call this number again now, and you will be asked for the "
-                   "backup code from your PIN sheet instead.")  # fmt: skip
+CALL_BACK_77001 = (
+    "For your security, precinct 7 7 0 0 1 is confirmed on its registered "
+    "phone, the one ending in 0 1 7 7. Please hang up now. We will call that "
+    "phone within a minute: answer it and enter your PIN. If that phone is not "
+    "with you, call this number again now, and you will be asked for the "
+    "backup code from your PIN sheet instead."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -129,11 +131,15 @@ def test_a_call_back_to_the_registered_phone_proves_the_chair_with_their_place_k
         assert call_back.heard[0] == (
             "This is the caucus results hotline, confirming precinct 7 7 0 0 1. If you did not "
             "just call the hotline, please hang up. Otherwise enter the precinct's PIN, then "
-            "press pound.")  # fmt: skip
+            "press pound."
+        )
         assert call_back.queue is not None and call_back.queue.name == "chairs"
         [waiting] = services.store.line.waiting()
         assert (waiting.call_sid, waiting.precinct, waiting.verified_how) == (
-            call_back.sid, "77001", "call-back")
+            call_back.sid,
+            "77001",
+            "call-back",
+        )
         assert waiting.score == asking.created_at  # the asking call's place, kept
 
 
@@ -165,8 +171,7 @@ def test_a_real_volunteer_gets_in_with_the_backup_code_after_a_spoofer(redis_url
     with phone_night(redis_url, clock) as (services, loop, network, _):
         for _ in range(2):
             volunteer_line_call(network, loop, Person(*WRONG))  # books the one call back
-        call = volunteer_line_call(network, loop,
-                                   Person(VOLUNTEER_PIN, VOLUNTEER_BACKUP_CODE))  # fmt: skip
+        call = volunteer_line_call(network, loop, Person(VOLUNTEER_PIN, VOLUNTEER_BACKUP_CODE))
         assert "One more check tonight." in " ".join(call.heard)
         assert call.conference is not None and call.conference.name == "volunteer-v1"
         assert services.store.dispatch.state("v1").status == "available"
@@ -199,8 +204,7 @@ def test_a_spoofed_volunteer_call_ending_does_not_take_the_volunteer_off_duty(re
         network.place_inbound(Person(VOLUNTEER_PIN), VOLUNTEER_PHONE, voice_url=VOLUNTEER_LINE)
         loop.run(loop.now() + 30)
         assert services.store.dispatch.state("v1").status == "available"
-        spoofer = network.place_inbound(Person("111111"), VOLUNTEER_PHONE,
-                                        voice_url=VOLUNTEER_LINE)  # fmt: skip
+        spoofer = network.place_inbound(Person("111111"), VOLUNTEER_PHONE, voice_url=VOLUNTEER_LINE)
         loop.run(loop.now() + 5)
         network.hang_up(spoofer)
         assert services.store.dispatch.state("v1").status == "available"
@@ -235,15 +239,17 @@ def test_guessing_across_the_hotline_raises_the_alarm_then_switches_flood_mode_o
     services.store.roster.replace_all(
         Precinct(code=f"{2000 + n}", county="Adair", name=f"P{n}", pin_digest="0" * 64)
         for n in range(80)
-    )  # fmt: skip
+    )
     for n in range(31):  # 2 wrong PINs a call, each call a new number and precinct
         guess(client, f"CA{n}", f"+1712555{n:04d}", f"{2000 + n}", WRONG[:2])
     assert failures(services, keys.PIN_FAILURES) == 62
     assert services.store.reputation.flood() is False
     add_admin(services)
     page = admin_page(app)
-    assert ("PIN alarm: 62 failed PINs across the hotline in the last 10 minutes (alarm at "
-            "60, flood mode at 120).") in page  # fmt: skip
+    assert (
+        "PIN alarm: 62 failed PINs across the hotline in the last 10 minutes (alarm at "
+        "60, flood mode at 120)."
+    ) in page
     # On the audit trail once, by the check that raised it, for the night's report.
     alarms = [e for e in audit_of(services) if e[0] == "pin-alarm"]
     assert alarms == [
@@ -261,22 +267,30 @@ def test_guessing_across_the_hotline_raises_the_alarm_then_switches_flood_mode_o
     [entry] = [e for e in audit_of(services) if e[0] == "flood-on"]
     assert [e for e in audit_of(services) if e[0] == "pin-alarm"] == alarms
     assert entry[2] == "pin-alarm"
-    assert entry[3] == ("120 failed PINs across the hotline in the last 10 minutes (flood mode "
-                        "at 120)")  # fmt: skip
+    assert entry[3] == (
+        "120 failed PINs across the hotline in the last 10 minutes (flood mode at 120)"
+    )
     assert "Flood mode was switched on by the alarm" in admin_page(app)
 
 
 def admin_page(app) -> str:
     client = app.test_client()
     form = client.get("/console/login").get_data(as_text=True)
-    client.post("/console/login", data={"name": "boss", "password": "correct horse battery "
-                                        "staple", "csrf_token": csrf_from(form)})  # fmt: skip
+    client.post(
+        "/console/login",
+        data={
+            "name": "boss",
+            "password": "correct horse battery staple",
+            "csrf_token": csrf_from(form),
+        },
+    )
     return client.get("/console/").get_data(as_text=True)
 
 
 def audit_of(services) -> list[tuple[str, str, str, str]]:
-    return [(e.action, e.target, e.author, e.reason)
-            for e in audit.recent(services.store.redis, 100)]  # fmt: skip
+    return [
+        (e.action, e.target, e.author, e.reason) for e in audit.recent(services.store.redis, 100)
+    ]
 
 
 # Finding 4: shutting a real chair out
@@ -287,8 +301,7 @@ def test_a_spoofed_chair_number_failing_stir_is_never_blocked_for_pin_failures(c
     keyed-precinct path, and 6 wrong PINs blocked the real chair's number.
     """
     for n, precinct in enumerate(("1001", "1002", "1001")):
-        guess(client, f"CA{n}", REGISTERED, precinct, WRONG,
-              StirVerstat="TN-Validation-Failed-C")  # fmt: skip
+        guess(client, f"CA{n}", REGISTERED, precinct, WRONG, StirVerstat="TN-Validation-Failed-C")
     assert failures(services, keys.caller_pin_failures(REGISTERED)) >= 6
     assert services.store.blocks.get(REGISTERED) is None
     assert verbs(PhoneCall(client, "CACHAIR", REGISTERED).ring().data) == ["Gather"]
@@ -322,8 +335,9 @@ def test_two_verified_callers_for_one_precinct_are_both_served(client, services)
     vid = add_volunteer(services)
     volunteer_ready(services, vid)
     services.store.volunteers.add("Ben", "+15155550998", lambda _vid: "0" * 64, author="test")
-    services.store.dispatch.volunteer_ready("v2", call_sid="CAV2", room="volunteer-v2",
-                                            now=services.clock.now())  # fmt: skip
+    services.store.dispatch.volunteer_ready(
+        "v2", call_sid="CAV2", room="volunteer-v2", now=services.clock.now()
+    )
     paired = [services.store.dispatch.pair(now=services.clock.now()) for _ in range(2)]
     assert sorted(p.call_sid for p in paired) == ["CA1", "CA2"]
     assert {p.precinct for p in paired} == {"1001"}
@@ -345,8 +359,9 @@ def test_the_console_shows_both_callers_for_one_precinct(client, services, app):
     vid = add_volunteer(services)
     volunteer_ready(services, vid)
     pairing = services.store.dispatch.pair(now=services.clock.now())
-    assert services.store.dispatch.confirm(vid, pairing.id, "CA1", precinct="1001",
-                                           now=services.clock.now())  # fmt: skip
+    assert services.store.dispatch.confirm(
+        vid, pairing.id, "CA1", precinct="1001", now=services.clock.now()
+    )
     console = app.test_client()
     signed_in(console)
     card = console.get("/console/").get_data(as_text=True)
@@ -397,14 +412,19 @@ def test_a_volunteer_pin_replayed_after_their_call_ended_does_not_put_them_on_du
     """Finding 6: a replayed /voice/volunteer-pin would mark a volunteer available on a call
     that had ended, and chairs would be sent to an empty room.
     """
-    services.store.volunteers.add("Ann", VOLUNTEER_PHONE,
-                                  lambda vid: volunteer_pin_digest(PIN_KEY, vid, VOLUNTEER_PIN),
-                                  author="test")  # fmt: skip
+    services.store.volunteers.add(
+        "Ann",
+        VOLUNTEER_PHONE,
+        lambda vid: volunteer_pin_digest(PIN_KEY, vid, VOLUNTEER_PIN),
+        author="test",
+    )
     params = {"CallSid": "CAV", "From": VOLUNTEER_PHONE, "To": "+15155550000"}
     asked = signed_post(client, "/voice/volunteer", params)
     pin_url = shape(asked.data)[0][1]["action"]
     assert verbs(post_to_url(client, pin_url, {**params, "Digits": VOLUNTEER_PIN}).data) == [
-        "Say", "Dial"]  # fmt: skip
+        "Say",
+        "Dial",
+    ]
     signed_post(client, "/voice/status", {**params, "CallStatus": "completed"})
     assert services.store.dispatch.state("v1").status == "offline"
 
@@ -427,7 +447,9 @@ def test_wait_and_hold_key_replayed_after_the_call_ended_change_nothing(client, 
     hold = call.hold()
     hold_key = shape(hold.data)[0][1]["action"]
     assert verbs(post_to_url(client, hold_key, {**call.params, "Digits": "1"}).data) == [
-        "Say", "Hangup"]  # fmt: skip
+        "Say",
+        "Hangup",
+    ]
     call.end()
     before = snapshot(services.store.redis, "hotline:*")
     assert post_to_url(client, wait_url, {**call.params, "QueuePosition": "1"}).status_code == 200
@@ -448,7 +470,9 @@ def test_a_connect_replayed_after_the_pairing_is_done_changes_nothing(client, se
     pairing = services.store.dispatch.pair(now=services.clock.now())
     query = {"volunteer": vid, "precinct": "1001", "pairing": pairing.id}
     assert verbs(signed_post(client, "/voice/connect", first.params, query=query).data) == [
-        "Say", "Dial"]  # fmt: skip
+        "Say",
+        "Dial",
+    ]
     second = PhoneCall(client, "CA2", "+15155550102")
     second.ring()
     second.press("1002")
@@ -469,8 +493,13 @@ def test_a_call_back_is_used_by_the_call_that_answered_it_only(client, services)
     verification is refused.
     """
     verification = services.store.verifications.book(
-        now=services.clock.now(), kind="precinct", target="77001", phone=REGISTERED,
-        from_number="+15155550000", arrived_at=services.clock.now())  # fmt: skip
+        now=services.clock.now(),
+        kind="precinct",
+        target="77001",
+        phone=REGISTERED,
+        from_number="+15155550000",
+        arrived_at=services.clock.now(),
+    )
     url = f"{PUBLIC_URL}/voice/verify-answer?verification={verification.id}"
     answer = {"CallSid": "CAOUT1", "From": "+15155550000", "To": REGISTERED}
     assert verbs(post_to_url(client, url, answer).data) == ["Gather"]
@@ -485,8 +514,9 @@ def test_every_voice_route_refuses_unsigned_requests(app, client, services):
     """Finding 10: deleting the signature guard from one blueprint left every test green.
     The guard is one check for the whole of /voice/, and this walks every route there.
     """
-    voice_rules = [rule.rule for rule in app.url_map.iter_rules()
-                   if rule.rule.startswith("/voice/")]  # fmt: skip
+    voice_rules = [
+        rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/voice/")
+    ]
     assert len(voice_rules) >= 15
     before = snapshot(services.store.redis, "hotline:*")
     for path in voice_rules:

@@ -19,8 +19,9 @@ def test_parallel_checks_never_overrun_a_budget(services):
     results, lock = [], threading.Lock()
 
     def check(n: int) -> None:
-        reserved = services.store.pin_guard.reserve(PRECINCT, now=services.clock.now(),
-                                                    attempt_id=f"CA{n}:0").reserved
+        reserved = services.store.pin_guard.reserve(
+            PRECINCT, now=services.clock.now(), attempt_id=f"CA{n}:0"
+        ).reserved
         with lock:
             results.append(reserved)
 
@@ -56,25 +57,36 @@ def test_the_budget_window_slides(services, clock):
 
 def test_the_hotline_wide_budget_holds_across_precincts(services, redis_url, clock):
     settings = services.settings
-    tight = replace(settings, policy=replace(settings.policy, pin_defence=replace(
-        settings.policy.pin_defence, hotline_wide=3)))  # fmt: skip
+    tight = replace(
+        settings,
+        policy=replace(
+            settings.policy, pin_defence=replace(settings.policy.pin_defence, hotline_wide=3)
+        ),
+    )
     guard = Services.build(tight, clock=clock, redis_url=redis_url).store.pin_guard
-    reserved = [guard.reserve(Target("precinct", f"{2000 + n}"), now=clock.now(),
-                              attempt_id=f"CA{n}:0").reserved for n in range(5)]  # fmt: skip
+    reserved = [
+        guard.reserve(
+            Target("precinct", f"{2000 + n}"), now=clock.now(), attempt_id=f"CA{n}:0"
+        ).reserved
+        for n in range(5)
+    ]
     assert reserved == [True, True, True, False, False]
 
 
 def test_failures_count_against_the_number_and_say_whether_it_is_protected(services, clock):
     guard = services.store.pin_guard
     services.store.reputation.allow("+15155550111", author="ann")
-    plain = [guard.count_failure(now=clock.now(), call_sid="CA1", number="+17125550666",
-                                 attempt_id=f"CA1:{n}") for n in range(3)]  # fmt: skip
-    assert [(f.caller_failures, f.protected) for f in plain] == [(1, False), (2, False),
-                                                                 (3, False)]
-    assert guard.count_failure(now=clock.now(), call_sid="CA2", number="+15155550111",
-                               attempt_id="CA2:0").protected
-    withheld = guard.count_failure(now=clock.now(), call_sid="CA3", number=None,
-                                   attempt_id="CA3:0")  # fmt: skip
+    plain = [
+        guard.count_failure(
+            now=clock.now(), call_sid="CA1", number="+17125550666", attempt_id=f"CA1:{n}"
+        )
+        for n in range(3)
+    ]
+    assert [(f.caller_failures, f.protected) for f in plain] == [(1, False), (2, False), (3, False)]
+    assert guard.count_failure(
+        now=clock.now(), call_sid="CA2", number="+15155550111", attempt_id="CA2:0"
+    ).protected
+    withheld = guard.count_failure(now=clock.now(), call_sid="CA3", number=None, attempt_id="CA3:0")
     assert (withheld.caller_failures, withheld.protected) == (1, False)
     assert services.store.redis.zcard(keys.WITHHELD_PIN_FAILURES) == 1
     assert services.store.calls.get("CA1") is None  # no record was made up for the call

@@ -45,7 +45,9 @@ def test_chairs_redis_lost_are_put_back_in_their_order_and_served(redis_url, clo
 
         back = services.store.line.waiting()
         assert [(c.call_sid, c.precinct, c.verified_how) for c in back] == [
-            (first.sid, "1001", "recovered"), (second.sid, "1002", "recovered")]
+            (first.sid, "1001", "recovered"),
+            (second.sid, "1002", "recovered"),
+        ]
         assert redis.scard(keys.ORPHANS) == 0
         # A volunteer comes on duty: the first back is the first served.
         network.place_inbound(Person(VOLUNTEER_PIN), VOLUNTEER_PHONE, voice_url=VOLUNTEER_LINE)
@@ -64,9 +66,17 @@ def test_a_wait_request_of_a_call_twilio_does_not_hold_is_not_put_back(redis_url
         enqueue_reconcile(services)
         drain(services.queue)
         assert services.store.redis.scard(keys.ORPHANS) == 0
-        assert services.store.line.adopt(now=clock.now(), call_sid=chair.sid, precinct="1001",
-                                         number="+15155550101", hotline_number=None,
-                                         waited_s=30) is None  # fmt: skip
+        assert (
+            services.store.line.adopt(
+                now=clock.now(),
+                call_sid=chair.sid,
+                precinct="1001",
+                number="+15155550101",
+                hotline_number=None,
+                waited_s=30,
+            )
+            is None
+        )
         assert services.store.line.size() == 0
 
 

@@ -49,8 +49,9 @@ def test_a_new_call_hears_busy_never_an_answered_call_that_ends(client):
 
 def test_a_chair_on_hold_keeps_holding(client):
     """Finding 3: a second of Redis trouble hung up a chair who had held 20 minutes."""
-    response = post_or_fail(client, "/voice/wait", {**CALL, "QueuePosition": "3"},
-                    query={"precinct": "1001"})  # fmt: skip
+    response = post_or_fail(
+        client, "/voice/wait", {**CALL, "QueuePosition": "3"}, query={"precinct": "1001"}
+    )
     assert response.status_code == 200
     assert shape(response.data) == [
         ("Pause", {"length": "5"}, "", []),
@@ -59,22 +60,37 @@ def test_a_chair_on_hold_keeps_holding(client):
 
 
 def test_a_caller_mid_step_hears_one_moment_and_the_step_is_tried_again(client):
-    query = {"precinct": "1001", "how": "keyed-precinct", "tries": "0", "reprompts": "0",
-             "step": "1"}  # fmt: skip
+    query = {
+        "precinct": "1001",
+        "how": "keyed-precinct",
+        "tries": "0",
+        "reprompts": "0",
+        "step": "1",
+    }
     response = post_or_fail(client, "/voice/pin", {**CALL, "Digits": "482913"}, query=query)
     assert response.status_code == 200
     assert shape(response.data) == [
         ("Say", {"language": "en-US"}, "One moment, please.", []),
         ("Pause", {"length": "5"}, "", []),
-        ("Redirect", {"method": "POST"},
-         f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=0&reprompts=0&step=1"
-         "&retried=1", []),
-    ]  # fmt: skip
+        (
+            "Redirect",
+            {"method": "POST"},
+            f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=0&reprompts=0&step=1"
+            "&retried=1",
+            [],
+        ),
+    ]
 
 
 def test_a_step_tried_again_too_often_ends_with_the_apology(client):
-    query = {"precinct": "1001", "how": "keyed-precinct", "tries": "0", "reprompts": "0",
-             "step": "1", "retried": "6"}  # fmt: skip
+    query = {
+        "precinct": "1001",
+        "how": "keyed-precinct",
+        "tries": "0",
+        "reprompts": "0",
+        "step": "1",
+        "retried": "6",
+    }
     response = post_or_fail(client, "/voice/pin", {**CALL, "Digits": "482913"}, query=query)
     assert [verb for verb, *_ in shape(response.data)] == ["Say", "Hangup"]
 
@@ -92,4 +108,5 @@ def test_the_console_says_redis_is_not_answering_with_a_503_not_a_server_error(c
     assert response.headers["Retry-After"] == "5"
     assert response.get_data(as_text=True) == (
         "The hotline's database is not answering right now (it may be restarting). "
-        "Try again in a few seconds.")  # fmt: skip
+        "Try again in a few seconds."
+    )

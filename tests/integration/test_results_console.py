@@ -27,8 +27,7 @@ from tests.support.console import (
 from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL, SECRET_KEY
 
 ADAIR = {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9}
-TIE_WARNING = ("Pete Buttigieg and Amy Klobuchar tie for keeping a delegate: "
-               "no coin toss recorded")  # fmt: skip
+TIE_WARNING = "Pete Buttigieg and Amy Klobuchar tie for keeping a delegate: no coin toss recorded"
 
 
 @pytest.fixture
@@ -45,8 +44,13 @@ def serving(client, services, vid) -> str:
 
 
 def adair_form(token: str, **extra: str) -> dict:
-    form = {"csrf_token": token, "call_sid": CALLER_SID, "mode": "call", "nonce": "form-1",
-            "attendance": "40"}  # fmt: skip
+    form = {
+        "csrf_token": token,
+        "call_sid": CALLER_SID,
+        "mode": "call",
+        "nonce": "form-1",
+        "attendance": "40",
+    }
     for key, count in ADAIR.items():
         form[f"first-{key}"] = form[f"final-{key}"] = str(count)
     form.update(extra)
@@ -54,27 +58,33 @@ def adair_form(token: str, **extra: str) -> dict:
 
 
 def save_adair(client, token: str):
-    return client.post("/console/results", data=adair_form(
-        token, toss_between="buttigieg,klobuchar", toss_winner="klobuchar"))  # fmt: skip
+    return client.post(
+        "/console/results",
+        data=adair_form(token, toss_between="buttigieg,klobuchar", toss_winner="klobuchar"),
+    )
 
 
 def save_stuart_by_keypad(services) -> None:
     """2NE STUART (1002, 11 delegates) keyed by its chair: Yang's 5 realign."""
-    report = PrecinctReport("1002", 50, {"biden": 20, "sanders": 25, "yang": 5},
-                            {"biden": 22, "sanders": 28})  # fmt: skip
-    services.store.results.save(report, channel="keypad", author="chair 1002",
-                                now=services.clock.now(), findings=(),
-                                idempotency_key="CAkeypad:confirm")  # fmt: skip
+    report = PrecinctReport(
+        "1002", 50, {"biden": 20, "sanders": 25, "yang": 5}, {"biden": 22, "sanders": 28}
+    )
+    services.store.results.save(
+        report,
+        channel="keypad",
+        author="chair 1002",
+        now=services.clock.now(),
+        findings=(),
+        idempotency_key="CAkeypad:confirm",
+    )
 
 
 # The form
 
 
-def test_the_card_carries_the_form_in_worksheet_order_with_delegates_and_threshold(
-    client, serving
-):
+def test_the_card_carries_the_form_in_worksheet_order_with_delegates_and_threshold(client, serving):
     html = client.get("/console/").get_data(as_text=True)
-    form = html[html.index('id="results-form"'):]
+    form = html[html.index('id="results-form"') :]
     assert 'id="results-delegates">8<' in form
     names = re.findall(r"<tr><td>([A-Z][a-z]+(?: [A-Z][a-z]+)?)</td>", form)
     assert names[:4] == ["Michael Bennet", "Joe Biden", "Michael Bloomberg", "Pete Buttigieg"]
@@ -85,9 +95,12 @@ def test_the_card_carries_the_form_in_worksheet_order_with_delegates_and_thresho
 
 
 def test_the_form_is_pre_filled_with_what_the_chair_keyed(client, services, serving):
-    services.store.results.save_draft("1001", CALLER_SID, Draft(
-        call_sid=CALLER_SID, stage="final", attendance=40, first=ADAIR, final={"biden": 6}),
-        ttl_s=600)  # fmt: skip
+    services.store.results.save_draft(
+        "1001",
+        CALLER_SID,
+        Draft(call_sid=CALLER_SID, stage="final", attendance=40, first=ADAIR, final={"biden": 6}),
+        ttl_s=600,
+    )
     html = client.get("/console/").get_data(as_text=True)
     assert "Pre-filled with what the chair keyed" in html
     assert 'id="results-attendance" value="40"' in html
@@ -98,8 +111,7 @@ def test_the_form_is_pre_filled_with_what_the_chair_keyed(client, services, serv
     assert 'id="results-threshold">6<' in html
 
 
-def test_polling_does_not_resend_the_form_while_the_call_goes_on(client, services, clock,
-                                                                 serving):  # fmt: skip
+def test_polling_does_not_resend_the_form_while_the_call_goes_on(client, services, clock, serving):
     first = client.get("/console/state?have=").get_json()
     clock.advance(7)
     have = ",".join(f"{k}:{v}" for k, v in first["versions"].items())
@@ -117,7 +129,8 @@ def test_the_volunteer_saves_adair_1nw_with_the_coin_toss_and_gets_a_receipt(
     assert (stored.version, stored.channel, stored.author) == (1, "volunteer", "ann.lee")
     assert dict(stored.report.final) == ADAIR
     assert [(t.between, t.winner) for t in stored.report.coin_tosses] == [
-        (("buttigieg", "klobuchar"), "klobuchar")]
+        (("buttigieg", "klobuchar"), "klobuchar")
+    ]
     assert stored.findings == ()
     page = client.get("/console/").get_data(as_text=True)
     assert f"receipt {stored.receipt}" in page
@@ -169,8 +182,9 @@ def test_a_volunteer_verifies_a_keypad_report_from_the_list(client, services, vi
     assert 'name="first-yang" value="5"' in opened
     assert 'name="final-sanders" value="28"' in opened
     assert 'id="verified-button"' in opened
-    response = client.post("/console/results/verify",
-                           data={"csrf_token": token, "precinct": "1002", "version": "1"})
+    response = client.post(
+        "/console/results/verify", data={"csrf_token": token, "precinct": "1002", "version": "1"}
+    )
     assert response.status_code == 303
     assert services.store.results.to_verify() == []
     assert services.store.results.latest("1002").verified_by == "ann.lee"
@@ -180,9 +194,18 @@ def test_a_volunteer_verifies_a_keypad_report_from_the_list(client, services, vi
 def test_a_volunteer_corrects_a_keypad_report_as_a_new_version(client, services, vid):
     save_stuart_by_keypad(services)
     token = signed_in(client)
-    form = {"csrf_token": token, "mode": "verify", "precinct": "1002", "nonce": "fix-1",
-            "attendance": "50", "first-biden": "20", "first-sanders": "25", "first-yang": "5",
-            "final-biden": "21", "final-sanders": "29"}  # fmt: skip
+    form = {
+        "csrf_token": token,
+        "mode": "verify",
+        "precinct": "1002",
+        "nonce": "fix-1",
+        "attendance": "50",
+        "first-biden": "20",
+        "first-sanders": "25",
+        "first-yang": "5",
+        "final-biden": "21",
+        "final-sanders": "29",
+    }
     assert client.post("/console/results", data=form).status_code == 303
     versions = services.store.results.versions("1002")
     assert [(v.version, v.channel) for v in versions] == [(1, "keypad"), (2, "volunteer")]
@@ -193,8 +216,7 @@ def test_a_volunteer_corrects_a_keypad_report_as_a_new_version(client, services,
 # Flagged precincts (admins)
 
 
-def test_admins_see_flagged_precincts_with_their_findings_and_versions(client, services,
-                                                                      serving):  # fmt: skip
+def test_admins_see_flagged_precincts_with_their_findings_and_versions(client, services, serving):
     client.post("/console/results", data=adair_form(serving, accept=TIE_WARNING))
     assert client.get("/console/flagged").status_code == 403  # a volunteer
     add_admin(services)
@@ -229,8 +251,9 @@ def hotline(monkeypatch, redis_url, tmp_path, services):
 ZEROS = ["0"] * 14
 
 
-def test_the_export_has_the_party_shape_and_exact_figures(client, services, serving,
-                                                          hotline, tmp_path):  # fmt: skip
+def test_the_export_has_the_party_shape_and_exact_figures(
+    client, services, serving, hotline, tmp_path
+):
     save_adair(client, serving)
     save_stuart_by_keypad(services)
     result = hotline("results", "export")
@@ -244,23 +267,51 @@ def test_the_export_has_the_party_shape_and_exact_figures(client, services, serv
     assert lines[2].split(",")[-1] == "Status"
     adair_counts = ["0", "6", "0", "8", "0", "0", "8", "0", "9", "0", "9", "0", "0", "0"]
     # Buttigieg lost the toss: 1 delegate (0.0784 SDE), Klobuchar 2 (0.1569).
-    adair_sde = ["0.0000", "0.0784", "0.0000", "0.0784", "0.0000", "0.0000", "0.1569",
-                 "0.0000", "0.1569", "0.0000", "0.1569", "0.0000", "0.0000", "0.0000"]
-    assert lines[3].split(",") == ["Adair", "1NW ADAIR", *adair_counts, *adair_counts,
-                                   *adair_sde, "volunteer"]  # fmt: skip
+    adair_sde = [
+        "0.0000",
+        "0.0784",
+        "0.0000",
+        "0.0784",
+        "0.0000",
+        "0.0000",
+        "0.1569",
+        "0.0000",
+        "0.1569",
+        "0.0000",
+        "0.1569",
+        "0.0000",
+        "0.0000",
+        "0.0000",
+    ]
+    assert lines[3].split(",") == [
+        "Adair",
+        "1NW ADAIR",
+        *adair_counts,
+        *adair_counts,
+        *adair_sde,
+        "volunteer",
+    ]
     stuart_first = ["0", "20", "0", "0", "0", "0", "0", "0", "25", "0", "0", "5", "0", "0"]
     stuart_final = ["0", "22", "0", "0", "0", "0", "0", "0", "28", "0", "0", "0", "0", "0"]
     # 11 delegates: Biden 22 x 11 / 50 = 4.84 -> 5, Sanders 6.16 -> 6; x 4/51 SDE each.
     stuart_sde = ["0.0000", "0.3922"] + ["0.0000"] * 6 + ["0.4706"] + ["0.0000"] * 5
-    assert lines[4].split(",") == ["Adair", "2NE STUART", *stuart_first, *stuart_final,
-                                   *stuart_sde, "keypad"]  # fmt: skip
+    assert lines[4].split(",") == [
+        "Adair",
+        "2NE STUART",
+        *stuart_first,
+        *stuart_final,
+        *stuart_sde,
+        "keypad",
+    ]
 
     out = tmp_path / "results.json"
     result = hotline("results", "export", "--format", "json", "--output", str(out))
     assert result.exit_code == 0, result.output
     rows = json.loads(out.read_text())
-    assert [(r["precinct"], r["status"]) for r in rows] == [("1NW ADAIR", "volunteer"),
-                                                            ("2NE STUART", "keypad")]  # fmt: skip
+    assert [(r["precinct"], r["status"]) for r in rows] == [
+        ("1NW ADAIR", "volunteer"),
+        ("2NE STUART", "keypad"),
+    ]
     assert rows[0]["final"]["Pete Buttigieg"] == 8
     assert rows[0]["sde"]["Pete Buttigieg"] == 0.0784
     assert rows[0]["sde"]["Amy Klobuchar"] == 0.1569
@@ -271,8 +322,9 @@ def test_the_export_says_verified_and_flagged(client, services, serving, hotline
     client.post("/console/results", data=adair_form(serving, accept=TIE_WARNING))
     save_stuart_by_keypad(services)
     services.store.results.verify("1002", 1, author="ann.lee", now=services.clock.now())
-    statuses = [line.rsplit(",", 1)[1] for line in
-                hotline("results", "export").output.splitlines()[3:]]  # fmt: skip
+    statuses = [
+        line.rsplit(",", 1)[1] for line in hotline("results", "export").output.splitlines()[3:]
+    ]
     assert statuses == ["flagged", "verified"]
 
 
@@ -298,8 +350,7 @@ def test_the_public_results_page(client, services, clock, serving):
     assert "<strong>2</strong> of" in public.get("/results").get_data(as_text=True)
 
 
-def test_the_export_reads_back_with_results_check(client, services, serving, hotline,
-                                                  tmp_path):  # fmt: skip
+def test_the_export_reads_back_with_results_check(client, services, serving, hotline, tmp_path):
     save_adair(client, serving)
     save_stuart_by_keypad(services)
     out = tmp_path / "export.csv"

@@ -30,16 +30,32 @@ def results(services):
     return Results(services.store.redis, draw_receipt=lambda: next(draws))
 
 
-def save(results, report=ADAIR, *, key="CA1:7", channel="keypad", author="keypad:***0101",
-         now=1000.0, findings=()):  # fmt: skip
-    return results.save(report, channel=channel, author=author, now=now, findings=findings,
-                        idempotency_key=key)  # fmt: skip
+def save(
+    results,
+    report=ADAIR,
+    *,
+    key="CA1:7",
+    channel="keypad",
+    author="keypad:***0101",
+    now=1000.0,
+    findings=(),
+):
+    return results.save(
+        report, channel=channel, author=author, now=now, findings=findings, idempotency_key=key
+    )
 
 
 def test_save_stores_a_version_marks_the_precinct_and_audits(services, results):
     stored = save(results)
-    assert stored == StoredReport(precinct="1001", version=1, report=ADAIR, channel="keypad",
-                                  author="keypad:***0101", at=1000.0, receipt="004217")
+    assert stored == StoredReport(
+        precinct="1001",
+        version=1,
+        report=ADAIR,
+        channel="keypad",
+        author="keypad:***0101",
+        at=1000.0,
+        receipt="004217",
+    )
     state = snapshot(services.store.redis, "hotline:results*")
     body = json.loads(state["hotline:results:1001:versions"][1]["1"])
     assert body == {
@@ -59,19 +75,33 @@ def test_save_stores_a_version_marks_the_precinct_and_audits(services, results):
     precinct = services.store.roster.get("1001")
     assert (precinct.reported_at, precinct.reported_by) == (1000.0, "keypad:***0101")
     entries = services.store.redis.xrange(keys.AUDIT)
-    assert [fields for _, fields in entries] == [{
-        "at": "1000.0", "action": "results-saved", "target": "1001",
-        "author": "keypad:***0101", "reason": "",
-        "details": json.dumps({"channel": "keypad", "receipt": "004217", "version": 1,
-                               "warnings": []}, sort_keys=True),
-    }]  # fmt: skip
+    assert [fields for _, fields in entries] == [
+        {
+            "at": "1000.0",
+            "action": "results-saved",
+            "target": "1001",
+            "author": "keypad:***0101",
+            "reason": "",
+            "details": json.dumps(
+                {"channel": "keypad", "receipt": "004217", "version": 1, "warnings": []},
+                sort_keys=True,
+            ),
+        }
+    ]
 
 
 def test_a_correction_is_a_new_version_and_never_overwrites(results):
     first = save(results)
     corrected = PrecinctReport("1001", 41, ADAIR.first, ADAIR.final, ADAIR.coin_tosses)
-    second = save(results, corrected, key="form-1", channel="volunteer", author="alice",
-                  now=2000.0, findings=(WARNING,))  # fmt: skip
+    second = save(
+        results,
+        corrected,
+        key="form-1",
+        channel="volunteer",
+        author="alice",
+        now=2000.0,
+        findings=(WARNING,),
+    )
     assert (second.version, second.receipt, second.findings) == (2, "918273", (WARNING,))
     assert results.versions("1001") == [first, second]
     assert results.latest("1001") == second
@@ -101,8 +131,9 @@ def test_receipts_are_unique_a_drawn_receipt_in_use_is_drawn_again(services):
 
 def test_the_real_receipts_are_six_digits(services):
     load_small_roster(services)
-    receipt = services.store.results.save(ADAIR, channel="keypad", author="x", now=1.0,
-                                          findings=(), idempotency_key="k").receipt
+    receipt = services.store.results.save(
+        ADAIR, channel="keypad", author="x", now=1.0, findings=(), idempotency_key="k"
+    ).receipt
     assert len(receipt) == 6 and receipt.isdigit()
 
 
@@ -119,12 +150,10 @@ def test_reported_precincts_and_all_latest(results):
     save(results, other, key="k2", channel="volunteer", author="bob")
     save(results, ADAIR, key="k3", channel="volunteer", author="bob")
     assert results.reported_precincts() == ["1001", "77001"]
-    assert [(s.precinct, s.version) for s in results.all_latest()] == [("1001", 2),
-                                                                      ("77001", 1)]
+    assert [(s.precinct, s.version) for s in results.all_latest()] == [("1001", 2), ("77001", 1)]
 
 
-def test_verify_records_beside_the_version_and_to_verify_lists_keypad_reports(services,
-                                                                              results):
+def test_verify_records_beside_the_version_and_to_verify_lists_keypad_reports(services, results):
     save(results)
     other = PrecinctReport("77001", 10, {"biden": 10}, {"biden": 10})
     save(results, other, key="k2", channel="volunteer", author="bob")
@@ -136,24 +165,32 @@ def test_verify_records_beside_the_version_and_to_verify_lists_keypad_reports(se
     assert (stored.verified_by, stored.verified_at, stored.report) == ("alice", 3000.0, ADAIR)
     assert results.to_verify() == []
     assert json.loads(services.store.redis.hget(keys.results_verified("1001"), "1")) == {
-        "by": "alice", "at": 3000.0}
+        "by": "alice",
+        "at": 3000.0,
+    }
     assert services.store.redis.xrevrange(keys.AUDIT, count=1)[0][1]["action"] == (
-        "results-verified")
+        "results-verified"
+    )
 
 
 def test_a_draft_lives_under_the_precinct_with_its_call_and_expires(services, results):
     assert results.draft("1001") is None
-    draft = Draft(call_sid="", stage="first", attendance=40, first={"biden": 6},
-                  updated_at=10.0)  # fmt: skip
+    draft = Draft(call_sid="", stage="first", attendance=40, first={"biden": 6}, updated_at=10.0)
     results.save_draft("1001", "CA9", draft, ttl_s=7200)
     client = services.store.redis
     assert json.loads(client.get("hotline:results:1001:draft")) == {
-        "call_sid": "CA9", "stage": "first", "attendance": 40, "first": {"biden": 6},
-        "final": {}, "coin_tosses": [], "updated_at": 10.0,
-    }  # fmt: skip
+        "call_sid": "CA9",
+        "stage": "first",
+        "attendance": 40,
+        "first": {"biden": 6},
+        "final": {},
+        "coin_tosses": [],
+        "updated_at": 10.0,
+    }
     assert 7190 < client.ttl("hotline:results:1001:draft") <= 7200
-    assert results.draft("1001") == Draft(call_sid="CA9", stage="first", attendance=40,
-                                          first={"biden": 6}, updated_at=10.0)  # fmt: skip
+    assert results.draft("1001") == Draft(
+        call_sid="CA9", stage="first", attendance=40, first={"biden": 6}, updated_at=10.0
+    )
     results.clear_draft("1001")
     assert results.draft("1001") is None
 
@@ -164,13 +201,26 @@ def test_a_save_may_delete_the_draft_with_the_version(results):
     between the two left a stored report behind as an unfinished draft, and the chair
     calling back stored it again.
     """
-    draft = Draft(call_sid="CA1", stage="review", attendance=40, first=ADAIR.first,
-                  final=ADAIR.final, coin_tosses=ADAIR.coin_tosses)  # fmt: skip
+    draft = Draft(
+        call_sid="CA1",
+        stage="review",
+        attendance=40,
+        first=ADAIR.first,
+        final=ADAIR.final,
+        coin_tosses=ADAIR.coin_tosses,
+    )
     results.save_draft("1001", "CA1", draft, ttl_s=7200)
     save(results, key="console:n1", channel="volunteer", author="alice")
     assert results.draft("1001") == draft
-    stored = results.save(ADAIR, channel="keypad", author="keypad:***0101", now=1000.0,
-                          findings=(), idempotency_key="CA1:17", clear_draft=True)  # fmt: skip
+    stored = results.save(
+        ADAIR,
+        channel="keypad",
+        author="keypad:***0101",
+        now=1000.0,
+        findings=(),
+        idempotency_key="CA1:17",
+        clear_draft=True,
+    )
     assert stored.version == 2
     assert results.draft("1001") is None
 

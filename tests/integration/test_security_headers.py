@@ -20,12 +20,12 @@ from tests.support.console import (
 
 EXPECTED = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
-                               "base-uri 'none'; form-action 'self'; object-src 'none'",
+    "img-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'; object-src 'none'",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
-}  # fmt: skip
+}
 
 
 def assert_secured(response) -> None:
@@ -54,8 +54,10 @@ def console_pages(app, services):
         ("volunteer's page", volunteer.get("/console/")),
         ("admin's page", admin.get("/console/")),
         ("state", state),
-        ("state unchanged", volunteer.get("/console/state",
-                                          headers={"If-None-Match": state.headers["ETag"]})),
+        (
+            "state unchanged",
+            volunteer.get("/console/state", headers={"If-None-Match": state.headers["ETag"]}),
+        ),
         ("state signed out", stranger.get("/console/state")),
         ("CSRF refusal", volunteer.post("/console/done", data={})),
         ("style sheet", stranger.get("/console/static/console.css")),
@@ -67,11 +69,20 @@ def test_every_console_response_carries_the_security_headers(console_pages):
     """Finding 7 (headers): there was no Content-Security-Policy and no X-Frame-Options."""
     statuses = {what: response.status_code for what, response in console_pages}
     assert statuses == {
-        "login page": 200, "wrong password": 401, "too early": 429,
-        "signed-in redirect": 303, "redirect to login": 302, "volunteer's page": 200,
-        "admin's page": 200, "state": 200, "state unchanged": 304, "state signed out": 401,
-        "CSRF refusal": 403, "style sheet": 200, "script": 200,
-    }  # fmt: skip
+        "login page": 200,
+        "wrong password": 401,
+        "too early": 429,
+        "signed-in redirect": 303,
+        "redirect to login": 302,
+        "volunteer's page": 200,
+        "admin's page": 200,
+        "state": 200,
+        "state unchanged": 304,
+        "state signed out": 401,
+        "CSRF refusal": 403,
+        "style sheet": 200,
+        "script": 200,
+    }
     for _, response in console_pages:
         assert_secured(response)
 
@@ -87,8 +98,11 @@ def test_console_pages_have_no_inline_script_or_style(console_pages):
     """The policy forbids inline code, so the pages must not need any: script and style
     come from the console's static files.
     """
-    html_pages = [(what, response.get_data(as_text=True)) for what, response in console_pages
-                  if response.mimetype == "text/html"]  # fmt: skip
+    html_pages = [
+        (what, response.get_data(as_text=True))
+        for what, response in console_pages
+        if response.mimetype == "text/html"
+    ]
     assert len(html_pages) >= 5
     for what, html in html_pages:
         assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == [], what
@@ -96,8 +110,10 @@ def test_console_pages_have_no_inline_script_or_style(console_pages):
         assert not re.search(r"\sstyle=|\son[a-z]+=", html), what
     page = dict(html_pages)["volunteer's page"]
     assert '<link rel="stylesheet" href="/console/static/console.css">' in page
-    assert ('<script src="/console/static/console.js"\n        data-state="/console/state"\n'
-            '        data-every="2"></script>') in page  # fmt: skip
+    assert (
+        '<script src="/console/static/console.js"\n        data-state="/console/state"\n'
+        '        data-every="2"></script>'
+    ) in page
 
 
 def test_the_static_files_are_served_with_their_types(console_pages):

@@ -29,15 +29,17 @@ def test_an_attempt_is_recorded_in_every_key_and_sees_what_came_before(
     """Finding 7 (race): the attempt counts before its password is checked."""
     t0 = clock.now()
     assert attempts.record([NAME, ADDRESS], "a1", now=t0, window_s=WINDOW) == [
-        Earlier(failures=0, last_at=None), Earlier(failures=0, last_at=None),
-    ]  # fmt: skip
+        Earlier(failures=0, last_at=None),
+        Earlier(failures=0, last_at=None),
+    ]
     clock.advance(2.5)
     assert attempts.record([NAME], "a2", now=clock.now(), window_s=WINDOW) == [
         Earlier(failures=1, last_at=t0)
     ]
     assert attempts.record([NAME, ADDRESS], "a3", now=clock.now(), window_s=WINDOW) == [
-        Earlier(failures=2, last_at=t0 + 2.5), Earlier(failures=1, last_at=t0),
-    ]  # fmt: skip
+        Earlier(failures=2, last_at=t0 + 2.5),
+        Earlier(failures=1, last_at=t0),
+    ]
 
     assert snapshot(redis_client) == {
         ADDRESS: ("zset", [("a1", t0), ("a3", t0 + 2.5)]),

@@ -38,8 +38,7 @@ def _night(redis_url: str, **chairs) -> Night:
 
 @pytest.fixture(scope="module")
 def keyed(redis_url) -> Iterator[Night]:
-    yield _night(redis_url, keypad_share=1.0, keypad_mistake_rate=0.2,
-                 readback_catch_share=0.5)  # fmt: skip
+    yield _night(redis_url, keypad_share=1.0, keypad_mistake_rate=0.2, readback_catch_share=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +83,7 @@ def test_a_keypad_report_differs_from_the_worksheet_only_by_an_unnoticed_mistake
     assert numbers["keypad_mistakes"] > numbers["keypad_uncaught"] == differing > 0
 
 
-def test_keypad_chairs_report_sooner_and_spend_less_volunteer_time(keyed: Night,
-                                                                  spoken: Night):  # fmt: skip
+def test_keypad_chairs_report_sooner_and_spend_less_volunteer_time(keyed: Night, spoken: Night):
     by_keypad, by_voice = figures(keyed), figures(spoken)
     assert by_voice["reports"]["keypad"] == 0
     assert by_voice["reports"]["volunteer"] == by_voice["reports"]["taken"]
@@ -109,8 +107,11 @@ def dropped(redis_url) -> Iterator[tuple[Night, set[str]]]:
 
     def answer(self, text: str):
         precinct = self.chair.spec.precinct
-        if (precinct in dropping and precinct not in dropped_once
-                and "final alignment. for each group" in text):  # fmt: skip
+        if (
+            precinct in dropping
+            and precinct not in dropped_once
+            and "final alignment. for each group" in text
+        ):
             dropped_once.add(precinct)
             return Reply(hang_up=True, delay_s=1.0)
         return original(self, text)

@@ -79,7 +79,7 @@ PIN_GUESSING_FIGURES = {
         "time_p90_s": 433.6,
         "time_max_s": 654.0,
     },
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -145,14 +145,17 @@ def test_no_chair_is_locked_out(night: Night):
     chairs = night.chairs
     # Every chair reports: on the keypad, or to a volunteer who answered them.
     assert [chair.reported_at is not None for chair in chairs] == [True] * 200
-    assert all(chair.answered_at is not None for chair in chairs
-               if chair.report_channel == "volunteer")  # fmt: skip
+    assert all(
+        chair.answered_at is not None for chair in chairs if chair.report_channel == "volunteer"
+    )
     assert {chair.report_channel for chair in chairs} == {"keypad", "volunteer"}
     assert [chair.gave_up_at for chair in chairs] == [None] * 200
     # One call each, put through or (some who asked) hung up to be called back.
     assert [len(chair.calls) for chair in chairs] == [1] * 200
     assert {call.outcome for chair in chairs for call in chair.calls} == {
-        "talked", "hung up by the hotline"}
+        "talked",
+        "hung up by the hotline",
+    }
     # In at most one step more than the precinct and the PIN: a backup code or a call back.
     for chair in chairs:
         heard = " ".join(chair.calls[0].heard)

@@ -31,8 +31,13 @@ def sim_redis_url(redis_url):
 def test_the_fewest_volunteers_that_meet_the_target(small, sim_redis_url):
     tries: list[tuple[int, float]] = []
 
-    plan = plan_staffing(small, target_wait_s=SMALL_TARGET_S, seed=1, redis_url=sim_redis_url,
-                         on_try=lambda n, p90: tries.append((n, p90)))  # fmt: skip
+    plan = plan_staffing(
+        small,
+        target_wait_s=SMALL_TARGET_S,
+        seed=1,
+        redis_url=sim_redis_url,
+        on_try=lambda n, p90: tries.append((n, p90)),
+    )
 
     n, curve = plan.volunteers, plan.curve
     assert (plan.target_wait_s, n) == (SMALL_TARGET_S, SMALL_VOLUNTEERS)
@@ -57,8 +62,9 @@ def test_a_looser_target_needs_fewer(small, sim_redis_url):
 
 
 def test_a_target_out_of_reach_under_the_ceiling(small, sim_redis_url):
-    plan = plan_staffing(small, target_wait_s=SMALL_TARGET_S, seed=1, redis_url=sim_redis_url,
-                         ceiling=3)  # fmt: skip
+    plan = plan_staffing(
+        small, target_wait_s=SMALL_TARGET_S, seed=1, redis_url=sim_redis_url, ceiling=3
+    )
 
     assert (plan.target_wait_s, plan.volunteers) == (SMALL_TARGET_S, None)
     assert max(plan.curve) == 3 and plan.curve[3] == 338.4
@@ -80,9 +86,12 @@ def test_chairs_on_the_keypad_never_need_more_volunteers(small, sim_redis_url):
     target = 600.0
     without_keypad = min(n for n, p90 in SMALL_P90.items() if p90 <= target)
 
-    needed = {share: plan_staffing(small.with_keypad_share(share), target_wait_s=target,
-                                   seed=1, redis_url=sim_redis_url).volunteers
-              for share in (0.0, 0.5, 1.0)}  # fmt: skip
+    needed = {
+        share: plan_staffing(
+            small.with_keypad_share(share), target_wait_s=target, seed=1, redis_url=sim_redis_url
+        ).volunteers
+        for share in (0.0, 0.5, 1.0)
+    }
 
     assert needed[0.0] == without_keypad
     assert None not in needed.values()

@@ -33,11 +33,12 @@ class Nights:
 
 
 def quarter(scenario: Scenario) -> Scenario:
-    return replace(scenario,
-                   chairs=replace(scenario.chairs, count=scenario.chairs.count // 4),
-                   nuisance=replace(scenario.nuisance, numbers=scenario.nuisance.numbers // 4),
-                   volunteers=replace(scenario.volunteers,
-                                      count=scenario.volunteers.count // 4 + 1))  # fmt: skip
+    return replace(
+        scenario,
+        chairs=replace(scenario.chairs, count=scenario.chairs.count // 4),
+        nuisance=replace(scenario.nuisance, numbers=scenario.nuisance.numbers // 4),
+        volunteers=replace(scenario.volunteers, count=scenario.volunteers.count // 4 + 1),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,8 @@ def test_pin_checks_stay_within_the_budgets(nights: Nights):
     # Failed checks are capped per target; the right PIN of the person it belongs to (a
     # volunteer who got in twice, by a call back) comes on top.
     assert max(count for hour in checks.values() for count in hour.values()) <= (
-        defence.per_target + 2)
+        defence.per_target + 2
+    )
     for hour in checks.values():
         assert sum(hour.values()) <= defence.hotline_wide + len(nights.attacked.chairs)
 
@@ -76,14 +78,19 @@ def test_every_chair_gets_in_at_most_one_step_and_a_few_minutes_later(nights: Ni
     attacked, calm = nights.attacked, nights.calm
     # Every chair reports: on the keypad, or to a volunteer who answered them.
     assert all(chair.reported_at is not None for chair in attacked.chairs)
-    assert all(chair.answered_at is not None for chair in attacked.chairs
-               if chair.report_channel == "volunteer")  # fmt: skip
+    assert all(
+        chair.answered_at is not None
+        for chair in attacked.chairs
+        if chair.report_channel == "volunteer"
+    )
     extra = []
     for chair, calm_chair in zip(attacked.chairs, calm.chairs, strict=True):
         heard = " ".join(line for call in chair.calls for line in call.heard)
         assert sum(heard.count(step) for step in EXTRA_STEPS) <= 1 + chair.spec.mistypes_pin
-        extra.append((chair.verified_at - chair.first_call_at)
-                     - (calm_chair.verified_at - calm_chair.first_call_at))  # fmt: skip
+        extra.append(
+            (chair.verified_at - chair.first_call_at)
+            - (calm_chair.verified_at - calm_chair.first_call_at)
+        )
     assert max(extra) <= MOST_EXTRA_S
 
 
@@ -96,6 +103,7 @@ def test_every_volunteer_gets_on_duty_a_few_minutes_later_at_most(nights: Nights
     attacked, calm = nights.attacked, nights.calm
     for volunteer, calm_volunteer in zip(attacked.volunteers, calm.volunteers, strict=True):
         assert volunteer.on_duty_at is not None
-        extra = ((volunteer.on_duty_at - volunteer.starts_at)
-                 - (calm_volunteer.on_duty_at - calm_volunteer.starts_at))  # fmt: skip
+        extra = (volunteer.on_duty_at - volunteer.starts_at) - (
+            calm_volunteer.on_duty_at - calm_volunteer.starts_at
+        )
         assert extra <= MOST_EXTRA_S

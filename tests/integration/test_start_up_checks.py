@@ -74,11 +74,15 @@ def hotline(*args: str):
 @pytest.mark.parametrize("command", [("serve",), ("worker", "--burst")])
 @pytest.mark.parametrize(
     ("unset", "problem"),
-    [("HOTLINE_SECRET_KEY", NO_SECRET_KEY), ("TWILIO_AUTH_TOKEN", NO_AUTH_TOKEN),
-     ("HOTLINE_PUBLIC_URL", NO_PUBLIC_URL)],
-)  # fmt: skip
-def test_a_missing_setting_stops_serve_and_worker(production, services, served, command,
-                                                   unset, problem):  # fmt: skip
+    [
+        ("HOTLINE_SECRET_KEY", NO_SECRET_KEY),
+        ("TWILIO_AUTH_TOKEN", NO_AUTH_TOKEN),
+        ("HOTLINE_PUBLIC_URL", NO_PUBLIC_URL),
+    ],
+)
+def test_a_missing_setting_stops_serve_and_worker(
+    production, services, served, command, unset, problem
+):
     """Finding 8: a missing HOTLINE_SECRET_KEY, TWILIO_AUTH_TOKEN or HOTLINE_PUBLIC_URL
     stops `hotline serve` and `hotline worker` in production (it only logged a warning).
     """
@@ -98,8 +102,9 @@ def test_every_problem_is_named_at_once(production, served, command, tmp_path):
     production.delenv("REDIS_URL")  # nor is an embedded Redis started for it
     result = hotline(*command)
     assert (result.exit_code, result.output) == (
-        1, f"Error: {REFUSED}{SHORT_SECRET_KEY}\n{NO_AUTH_TOKEN}\n{NO_PUBLIC_URL}\n"
-    )  # fmt: skip
+        1,
+        f"Error: {REFUSED}{SHORT_SECRET_KEY}\n{NO_AUTH_TOKEN}\n{NO_PUBLIC_URL}\n",
+    )
     assert served == []
     assert not (tmp_path / "data").exists()
 
@@ -118,15 +123,17 @@ def test_any_hotline_env_but_development_is_production(production, value):
     assert (result.exit_code, result.output) == (1, f"Error: {REFUSED}{NO_SECRET_KEY}\n")
 
 
-@pytest.mark.parametrize("unset", ["HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN",
-                                   "HOTLINE_PUBLIC_URL"])  # fmt: skip
+@pytest.mark.parametrize("unset", ["HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN", "HOTLINE_PUBLIC_URL"])
 def test_the_procfiles_app_factory_refuses_to_build_the_app(production, unset):
     """Finding 8: gunicorn 'hotline.app:create_app()' fails in production without each of
     the three, instead of serving webhooks that answer 403.
     """
     production.delenv(unset)
-    problem = {"HOTLINE_SECRET_KEY": NO_SECRET_KEY, "TWILIO_AUTH_TOKEN": NO_AUTH_TOKEN,
-               "HOTLINE_PUBLIC_URL": NO_PUBLIC_URL}[unset]  # fmt: skip
+    problem = {
+        "HOTLINE_SECRET_KEY": NO_SECRET_KEY,
+        "TWILIO_AUTH_TOKEN": NO_AUTH_TOKEN,
+        "HOTLINE_PUBLIC_URL": NO_PUBLIC_URL,
+    }[unset]
     with pytest.raises(ConfigError) as error:
         create_app()
     assert str(error.value) == f"{REFUSED}{problem}"
@@ -156,5 +163,6 @@ def test_commands_that_serve_no_calls_run_without_them(production, services):
     production.delenv("HOTLINE_PUBLIC_URL")
     result = hotline("block", "+17125550666", "--by", "ann")
     assert (result.exit_code, result.output) == (
-        0, "Blocked +17125550666 until unblocked: blocked by an admin\n"
-    )  # fmt: skip
+        0,
+        "Blocked +17125550666 until unblocked: blocked by an admin\n",
+    )

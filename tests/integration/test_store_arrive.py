@@ -61,8 +61,11 @@ def test_exact_block_rejects_before_counting(services):
     services.store.blocks.block(TROLL, reason="test", author="ann")
     arrival = arrive(services, "CA1")
     assert arrival.facts is None
-    assert (arrival.block.target, arrival.block.reason, arrival.block.author) == (TROLL, "test",
-                                                                                  "ann")
+    assert (arrival.block.target, arrival.block.reason, arrival.block.author) == (
+        TROLL,
+        "test",
+        "ann",
+    )
     assert services.store.redis.exists(keys.caller_calls(TROLL)) == 0
     record = services.store.calls.get("CA1")
     assert record.verdict == "reject"

@@ -12,18 +12,26 @@ CHAIR = "+15155550101"
 
 def join(services, precinct, sid, number=CHAIR, arrived_at=None):
     return services.store.line.join(
-        now=services.clock.now(), precinct=precinct, call_sid=sid, number=number,
-        verified_how="keyed-precinct", arrived_at=arrived_at,
-    )  # fmt: skip
+        now=services.clock.now(),
+        precinct=precinct,
+        call_sid=sid,
+        number=number,
+        verified_how="keyed-precinct",
+        arrived_at=arrived_at,
+    )
 
 
 def end(services, sid, precinct, status="completed", sequence=None):
     return services.store.calls.end(
-        now=services.clock.now(), call_sid=sid, status=status, sequence=sequence,
-        duration_s=30, terminal=status in ("completed", "busy", "failed", "no-answer",
-                                           "canceled"),
-        precinct=precinct, keep_place_s=7200,
-    )  # fmt: skip
+        now=services.clock.now(),
+        call_sid=sid,
+        status=status,
+        sequence=sequence,
+        duration_s=30,
+        terminal=status in ("completed", "busy", "failed", "no-answer", "canceled"),
+        precinct=precinct,
+        keep_place_s=7200,
+    )
 
 
 def test_line_orders_chairs_by_arrival(services, clock):
@@ -39,8 +47,7 @@ def test_line_orders_chairs_by_arrival(services, clock):
     scores = dict(services.store.redis.zrange(keys.LINE, 0, -1, withscores=True))
     assert scores == {"CA1": start - 60, "CA5": start, "CA3": start + 5}
     assert place_of(services, "300") == 3
-    assert services.store.redis.hgetall(keys.PRECINCT_CALLS) == {"500": "1", "300": "1",
-                                                                 "100": "1"}
+    assert services.store.redis.hgetall(keys.PRECINCT_CALLS) == {"500": "1", "300": "1", "100": "1"}
 
 
 def test_abandoning_chair_leaves_the_line_and_gets_the_place_back(services, clock):
@@ -116,5 +123,6 @@ def test_block_with_expiry_unblock_and_audit(services, clock):
         ("block", CHAIR, "ann", "abuse"),
     ]
     assert audit.recent(services.store.redis)[-1].details == {
-        "automatic": True, "expires_at": made.expires_at,
-    }  # fmt: skip
+        "automatic": True,
+        "expires_at": made.expires_at,
+    }

@@ -85,8 +85,9 @@ class Recorder:
             return self.app(environ, start_response)
         status = self.fail_with
         if status == 429:
-            payload = json.dumps({"code": 20429, "message": "Too Many Requests",
-                                  "status": 429}).encode()  # fmt: skip
+            payload = json.dumps(
+                {"code": 20429, "message": "Too Many Requests", "status": 429}
+            ).encode()
             start_response("429 Too Many Requests", [("Content-Type", "application/json")])
         else:
             payload = b"<html><body>Service Unavailable</body></html>"
@@ -101,8 +102,9 @@ class Recorder:
 def serving(app) -> Iterator[str]:
     """Serve the WSGI `app` on a free local port in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)  # fmt: skip
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -119,9 +121,14 @@ class StandIn:
         self.clock = ManualClock()
         self.loop = EventLoop(self.clock)
         self.app_side = AppSide()
-        self.network = Network(self.loop, self.app_side, account_sid=ACCOUNT,
-                               voice_url=VOICE_URL, status_url=STATUS_URL,
-                               hotline_number=HOTLINE)  # fmt: skip
+        self.network = Network(
+            self.loop,
+            self.app_side,
+            account_sid=ACCOUNT,
+            voice_url=VOICE_URL,
+            status_url=STATUS_URL,
+            hotline_number=HOTLINE,
+        )
         self.recorder = Recorder(create_rest_app(self.network, auth_token=AUTH_TOKEN))
         self.url = ""
 
@@ -175,8 +182,12 @@ def test_built_from_services_points_at_the_base_url(services, stand_in):
 
 
 def test_a_base_url_with_a_path_keeps_it(services):
-    telephony = Telephony(account_sid=ACCOUNT, auth_token="x", redis=services.store.redis,
-                          base_url="https://proxy.example.test/twilio/")  # fmt: skip
+    telephony = Telephony(
+        account_sid=ACCOUNT,
+        auth_token="x",
+        redis=services.store.redis,
+        base_url="https://proxy.example.test/twilio/",
+    )
     assert telephony.http.rewrite("https://api.twilio.com/2010-04-01/Calls.json") == (
         "https://proxy.example.test/twilio/2010-04-01/Calls.json"
     )
@@ -191,8 +202,12 @@ def test_missing_credentials_are_a_config_error(services, missing):
 
 def test_a_base_url_that_is_not_http_is_a_config_error(services):
     with pytest.raises(ConfigError, match="TWILIO_API_BASE_URL"):
-        Telephony(account_sid=ACCOUNT, auth_token="x", redis=services.store.redis,
-                  base_url="api.twilio.com")  # fmt: skip
+        Telephony(
+            account_sid=ACCOUNT,
+            auth_token="x",
+            redis=services.store.redis,
+            base_url="api.twilio.com",
+        )
 
 
 # --- Queues -----------------------------------------------------------------------------
@@ -293,14 +308,23 @@ def test_place_call_returns_the_new_call_sid(telephony, stand_in):
     sid = telephony.place_call(CHAIR, HOTLINE, CALLBACK_URL, STATUS_URL)
     call = stand_in.network.calls[sid]
     assert (call.direction, call.to, call.from_, call.status_callback) == (
-        "outbound-api", CHAIR, HOTLINE, STATUS_URL)  # fmt: skip
+        "outbound-api",
+        CHAIR,
+        HOTLINE,
+        STATUS_URL,
+    )
     method, path, form = stand_in.recorder.requests[-1]
     assert (method, path) == ("POST", f"/2010-04-01/Accounts/{ACCOUNT}/Calls.json")
     assert form == {
-        "To": [CHAIR], "From": [HOTLINE], "Url": [CALLBACK_URL], "Method": ["POST"],
-        "StatusCallback": [STATUS_URL], "StatusCallbackMethod": ["POST"],
-        "StatusCallbackEvent": ["completed"], "Timeout": ["25"],
-    }  # fmt: skip
+        "To": [CHAIR],
+        "From": [HOTLINE],
+        "Url": [CALLBACK_URL],
+        "Method": ["POST"],
+        "StatusCallback": [STATUS_URL],
+        "StatusCallbackMethod": ["POST"],
+        "StatusCallbackEvent": ["completed"],
+        "Timeout": ["25"],
+    }
     stand_in.loop.run(until=stand_in.clock.now() + 3)
     assert call.status == "in-progress"
     assert stand_in.app_side.urls()[-1] == CALLBACK_URL
@@ -322,7 +346,10 @@ def test_send_sms_records_the_message(telephony, stand_in):
     [message] = stand_in.network.messages
     assert sid == message["sid"]
     assert (message["to"], message["from"], message["body"]) == (
-        CHAIR, HOTLINE, "You are next in line.")  # fmt: skip
+        CHAIR,
+        HOTLINE,
+        "You are next in line.",
+    )
 
 
 def test_another_4xx_is_a_plain_telephony_error(telephony, stand_in):
@@ -460,8 +487,9 @@ def test_wrong_credentials_are_not_transient_and_the_token_is_not_logged(
 ):
     caplog.set_level(logging.DEBUG)
     token = "wrong-token-do-not-log-0123"
-    telephony = Telephony(account_sid=ACCOUNT, auth_token=token, redis=services.store.redis,
-                          base_url=stand_in.url)  # fmt: skip
+    telephony = Telephony(
+        account_sid=ACCOUNT, auth_token=token, redis=services.store.redis, base_url=stand_in.url
+    )
     with pytest.raises(AccountRefused) as raised:
         telephony.queue_sid(QUEUE)
     assert (raised.value.status, raised.value.code) == (401, 20003)
@@ -495,9 +523,12 @@ def test_a_server_error_or_rate_limit_is_transient(telephony, stand_in, status, 
 
 
 def test_nothing_listening_is_transient(services, refused_port):
-    telephony = Telephony(account_sid=ACCOUNT, auth_token=AUTH_TOKEN,
-                          redis=services.store.redis,
-                          base_url=f"http://127.0.0.1:{refused_port}")  # fmt: skip
+    telephony = Telephony(
+        account_sid=ACCOUNT,
+        auth_token=AUTH_TOKEN,
+        redis=services.store.redis,
+        base_url=f"http://127.0.0.1:{refused_port}",
+    )
     with pytest.raises(TransientTelephonyError) as raised:
         telephony.move_queue_member(QUEUE, "CA" + "0" * 32, ROOM_URL)
     assert raised.value.status is None
@@ -510,9 +541,13 @@ def test_a_server_that_never_answers_times_out_as_transient(services):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)  # connections are accepted by the kernel, and never answered
-        telephony = Telephony(account_sid=ACCOUNT, auth_token=AUTH_TOKEN,
-                              redis=services.store.redis, timeout_s=0.3,
-                              base_url=f"http://127.0.0.1:{silent.getsockname()[1]}")  # fmt: skip
+        telephony = Telephony(
+            account_sid=ACCOUNT,
+            auth_token=AUTH_TOKEN,
+            redis=services.store.redis,
+            timeout_s=0.3,
+            base_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+        )
         with pytest.raises(TransientTelephonyError, match="timed out") as raised:
             telephony.hang_up("CA" + "0" * 32)
     assert raised.value.maybe_done is True

@@ -62,17 +62,28 @@ def test_add_stores_an_argon2id_hash_and_an_audit_entry(users, redis_client, clo
 
     at = clock.now()
     assert added.password_hash.startswith(CURRENT_PARAMETERS)
-    assert added == User(name="ann", role="admin", password_hash=added.password_hash,
-                         created_at=at)  # fmt: skip
+    assert added == User(name="ann", role="admin", password_hash=added.password_hash, created_at=at)
     assert PasswordHasher().verify(added.password_hash, PASSWORD)
     assert snapshot(redis_client) == {
-        keys.AUDIT: ("stream", [audit.audit_fields(at, "user-add", "ann", "carol", "",
-                                                   role="admin")]),  # fmt: skip
-        keys.USERS: ("hash", {"ann": json.dumps({
-            "created_at": at, "password_hash": added.password_hash, "role": "admin",
-            "session_version": 0,
-        }, sort_keys=True)}),
-    }  # fmt: skip
+        keys.AUDIT: (
+            "stream",
+            [audit.audit_fields(at, "user-add", "ann", "carol", "", role="admin")],
+        ),
+        keys.USERS: (
+            "hash",
+            {
+                "ann": json.dumps(
+                    {
+                        "created_at": at,
+                        "password_hash": added.password_hash,
+                        "role": "admin",
+                        "session_version": 0,
+                    },
+                    sort_keys=True,
+                )
+            },
+        ),
+    }
     assert_nowhere_in_redis(redis_client, PASSWORD)
 
 
@@ -165,15 +176,18 @@ def test_an_unknown_name_costs_a_real_argon2_check(redis_client, clock):
 
 
 def test_a_corrupt_stored_hash_never_verifies(users, redis_client, clock):
-    redis_client.hset(keys.USERS, "ann", json.dumps(
-        {"role": "admin", "password_hash": "not-a-hash", "created_at": clock.now()}
-    ))  # fmt: skip
+    redis_client.hset(
+        keys.USERS,
+        "ann",
+        json.dumps({"role": "admin", "password_hash": "not-a-hash", "created_at": clock.now()}),
+    )
     assert users.verify("ann", "not-a-hash") is None
 
 
 def test_a_hash_made_with_old_parameters_is_replaced_on_login(users, redis_client, clock):
-    old = Users(redis_client, clock, hasher=weak_hasher()).add("ann", "admin", PASSWORD,
-                                                               author="carol")  # fmt: skip
+    old = Users(redis_client, clock, hasher=weak_hasher()).add(
+        "ann", "admin", PASSWORD, author="carol"
+    )
     assert old.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
     audit_before = audit_trail(redis_client)
     clock.advance(3600)
@@ -185,8 +199,9 @@ def test_a_hash_made_with_old_parameters_is_replaced_on_login(users, redis_clien
 
     assert user is not None
     assert user.password_hash.startswith(CURRENT_PARAMETERS)
-    assert user == User(name="ann", role="admin", password_hash=user.password_hash,
-                        created_at=old.created_at)  # fmt: skip
+    assert user == User(
+        name="ann", role="admin", password_hash=user.password_hash, created_at=old.created_at
+    )
     assert users.get("ann") == user
     assert PasswordHasher().verify(user.password_hash, PASSWORD)
     assert audit_trail(redis_client) == audit_before  # not an admin action
@@ -224,8 +239,13 @@ def test_set_password_replaces_the_hash_ends_sessions_and_is_audited(users, redi
 
     changed = users.set_password("ann", "a brand new passphrase", author="dave")
 
-    assert changed == User(name="ann", role="admin", password_hash=changed.password_hash,
-                           created_at=added.created_at, session_version=1)  # fmt: skip
+    assert changed == User(
+        name="ann",
+        role="admin",
+        password_hash=changed.password_hash,
+        created_at=added.created_at,
+        session_version=1,
+    )
     assert changed.password_hash.startswith(CURRENT_PARAMETERS)
     assert users.get("ann") == changed
     assert users.verify("ann", PASSWORD) is None
@@ -249,9 +269,12 @@ def test_end_sessions_bumps_the_version_only(users, redis_client):
     audit_before = audit_trail(redis_client)
 
     assert users.end_sessions("ann") == User(
-        name="ann", role="admin", password_hash=added.password_hash,
-        created_at=added.created_at, session_version=1,
-    )  # fmt: skip
+        name="ann",
+        role="admin",
+        password_hash=added.password_hash,
+        created_at=added.created_at,
+        session_version=1,
+    )
     assert users.end_sessions("ann").session_version == 2
     assert json.loads(redis_client.hget(keys.USERS, "ann"))["session_version"] == 2
     assert audit_trail(redis_client) == audit_before  # routine, not an admin action
@@ -260,9 +283,11 @@ def test_end_sessions_bumps_the_version_only(users, redis_client):
 
 
 def test_a_login_stored_before_session_versions_is_at_the_first(users, redis_client, clock):
-    redis_client.hset(keys.USERS, "ann", json.dumps(
-        {"role": "admin", "password_hash": "$argon2id$x", "created_at": clock.now()}
-    ))  # fmt: skip
+    redis_client.hset(
+        keys.USERS,
+        "ann",
+        json.dumps({"role": "admin", "password_hash": "$argon2id$x", "created_at": clock.now()}),
+    )
     assert users.get("ann").session_version == 0
     assert users.end_sessions("ann").session_version == 1
 
@@ -278,7 +303,11 @@ def test_remove_deletes_the_login_and_is_audited(users, redis_client):
 
     assert redis_client.hgetall(keys.USERS).keys() == {"ben"}
     assert audit_trail(redis_client)[-1] == (
-        "user-remove", "ann", "dave", "left the team", {"role": "admin"}
+        "user-remove",
+        "ann",
+        "dave",
+        "left the team",
+        {"role": "admin"},
     )
     assert users.verify("ann", PASSWORD) is None
     before = snapshot(redis_client)
@@ -293,6 +322,8 @@ def test_all_is_by_name(users, clock):
         clock.advance(1)
 
     assert [(u.name, u.role) for u in users.all()] == [
-        ("ann", "admin"), ("mo.k", "volunteer"), ("zed", "volunteer"),
-    ]  # fmt: skip
+        ("ann", "admin"),
+        ("mo.k", "volunteer"),
+        ("zed", "volunteer"),
+    ]
     assert [u.is_admin for u in users.all()] == [True, False, False]

@@ -54,17 +54,31 @@ def test_add_writes_the_record_the_phone_index_the_counter_and_an_audit_entry(
 
     at = clock.now()
     expected_digest = pins.volunteer_pin_digest(PIN_KEY, "v1", "482913")
-    assert added == Volunteer(id="v1", name="Ann Lee", phone=ANN, pin_digest=expected_digest,
-                              created_at=at)  # fmt: skip
+    assert added == Volunteer(
+        id="v1", name="Ann Lee", phone=ANN, pin_digest=expected_digest, created_at=at
+    )
     assert snapshot(redis_client) == {
-        keys.AUDIT: ("stream", [audit.audit_fields(at, "volunteer-add", "v1", "alice", "",
-                                                   name="Ann Lee", phone=ANN)]),  # fmt: skip
+        keys.AUDIT: (
+            "stream",
+            [audit.audit_fields(at, "volunteer-add", "v1", "alice", "", name="Ann Lee", phone=ANN)],
+        ),
         keys.VOLUNTEER_IDS: ("string", "1"),
         keys.VOLUNTEER_PHONES: ("hash", {ANN: "v1"}),
-        keys.VOLUNTEERS: ("hash", {"v1": json.dumps({
-            "created_at": at, "name": "Ann Lee", "phone": ANN, "pin_digest": expected_digest,
-        }, sort_keys=True)}),
-    }  # fmt: skip
+        keys.VOLUNTEERS: (
+            "hash",
+            {
+                "v1": json.dumps(
+                    {
+                        "created_at": at,
+                        "name": "Ann Lee",
+                        "phone": ANN,
+                        "pin_digest": expected_digest,
+                    },
+                    sort_keys=True,
+                )
+            },
+        ),
+    }
 
 
 def test_ids_count_up_and_the_digest_is_keyed_by_each_id(volunteers, redis_client, clock):
@@ -87,9 +101,7 @@ def test_ids_count_up_and_the_digest_is_keyed_by_each_id(volunteers, redis_clien
     ]
 
 
-def test_a_phone_registered_to_a_volunteer_is_refused_and_nothing_changes(
-    volunteers, redis_client
-):
+def test_a_phone_registered_to_a_volunteer_is_refused_and_nothing_changes(volunteers, redis_client):
     volunteers.add("Ann Lee", ANN, digest_of("482913"), author="alice")
     before = snapshot(redis_client)
 
@@ -121,8 +133,10 @@ def test_a_volunteer_needs_a_name(volunteers, redis_client, name):
     assert redis_client.dbsize() == 0
 
 
-@pytest.mark.parametrize("phone", ["", "5155550150", "(515) 555-0150", "+0155550150",
-                                   "+15155550150\n", "+1515555015012345"])
+@pytest.mark.parametrize(
+    "phone",
+    ["", "5155550150", "(515) 555-0150", "+0155550150", "+15155550150\n", "+1515555015012345"],
+)
 def test_the_phone_must_already_be_normalised(volunteers, redis_client, phone):
     with pytest.raises(ValueError, match="is not a normalised phone number"):
         volunteers.add("Ann Lee", phone, digest_of("482913"), author="alice")
@@ -160,11 +174,14 @@ def test_all_is_in_id_order_not_string_order(volunteers):
 
 
 def test_statuses_read_the_live_state(volunteers, redis_client):
-    redis_client.hset(keys.VOLUNTEER_STATES, mapping={
-        "v1": json.dumps({"status": "free", "room": "room-v1"}),
-        "v2": json.dumps({"status": "connecting", "precinct": "1001"}),
-        "v3": json.dumps({"room": "room-v3"}),  # no status yet: not reported
-    })  # fmt: skip
+    redis_client.hset(
+        keys.VOLUNTEER_STATES,
+        mapping={
+            "v1": json.dumps({"status": "free", "room": "room-v1"}),
+            "v2": json.dumps({"status": "connecting", "precinct": "1001"}),
+            "v3": json.dumps({"room": "room-v3"}),  # no status yet: not reported
+        },
+    )
 
     assert volunteers.statuses() == {"v1": "free", "v2": "connecting"}
 
@@ -178,8 +195,11 @@ def test_remove_clears_record_phone_live_state_and_free_place_and_is_audited(
     volunteers.add("Ann Lee", ANN, digest_of("482913"), author="alice")
     volunteers.add("Ben Ode", BEN, digest_of("135790"), author="alice")
     for volunteer_id in ("v1", "v2"):
-        redis_client.hset(keys.VOLUNTEER_STATES, volunteer_id,
-                          json.dumps({"status": "free", "room": f"room-{volunteer_id}"}))
+        redis_client.hset(
+            keys.VOLUNTEER_STATES,
+            volunteer_id,
+            json.dumps({"status": "free", "room": f"room-{volunteer_id}"}),
+        )
         redis_client.zadd(keys.FREE_VOLUNTEERS, {volunteer_id: clock.now()})
     ben_before = stored(redis_client, "v2")
     clock.advance(600)
@@ -195,7 +215,11 @@ def test_remove_clears_record_phone_live_state_and_free_place_and_is_audited(
     assert redis_client.zrange(keys.FREE_VOLUNTEERS, 0, -1) == ["v2"]
     assert redis_client.get(keys.VOLUNTEER_IDS) == "2"
     assert audit_trail(redis_client)[-1] == (
-        "volunteer-remove", "v1", "dave", "went home", {"name": "Ann Lee", "phone": ANN}
+        "volunteer-remove",
+        "v1",
+        "dave",
+        "went home",
+        {"name": "Ann Lee", "phone": ANN},
     )
     [latest] = audit.recent(redis_client, 1)
     assert latest.at == clock.now()
@@ -254,11 +278,15 @@ def test_set_pin_digest_replaces_only_the_digest_and_is_audited(volunteers, redi
 
     changed = volunteers.set_pin_digest("v1", fresh, author="erin", reason="forgot it")
 
-    assert changed == Volunteer(id="v1", name="Ann Lee", phone=ANN, pin_digest=fresh,
-                                created_at=ann.created_at)  # fmt: skip
+    assert changed == Volunteer(
+        id="v1", name="Ann Lee", phone=ANN, pin_digest=fresh, created_at=ann.created_at
+    )
     assert stored(redis_client, "v1") == {
-        "name": "Ann Lee", "phone": ANN, "pin_digest": fresh, "created_at": ann.created_at,
-    }  # fmt: skip
+        "name": "Ann Lee",
+        "phone": ANN,
+        "pin_digest": fresh,
+        "created_at": ann.created_at,
+    }
     assert audit_trail(redis_client)[-1] == ("volunteer-reset-pin", "v1", "erin", "forgot it", {})
     assert not pins.volunteer_pin_matches(PIN_KEY, "v1", "482913", volunteers.get("v1").pin_digest)
     assert pins.volunteer_pin_matches(PIN_KEY, "v1", "246810", volunteers.get("v1").pin_digest)

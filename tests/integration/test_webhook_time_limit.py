@@ -41,18 +41,22 @@ KEEP_HOLDING = [
 
 def _client_of(url: str, budget_s: float):
     """An app on `url` whose Redis commands would each wait PATIENT_TIMEOUT_S."""
-    settings = replace(Settings.load(env=settings_env()),
-                       redis_connect_timeout_s=PATIENT_TIMEOUT_S,
-                       redis_read_timeout_s=PATIENT_TIMEOUT_S,
-                       webhook_redis_budget_s=budget_s)  # fmt: skip
+    settings = replace(
+        Settings.load(env=settings_env()),
+        redis_connect_timeout_s=PATIENT_TIMEOUT_S,
+        redis_read_timeout_s=PATIENT_TIMEOUT_S,
+        webhook_redis_budget_s=budget_s,
+    )
     services = Services.build(settings, clock=ManualClock(), redis_url=url)
     return create_app(services).test_client(), services
 
 
-@pytest.mark.parametrize("budget_s, answer_is_degraded", [(BUDGET_S, True),
-                                                          (PATIENT_TIMEOUT_S, False)])
-def test_a_slow_redis_holds_a_webhook_no_longer_than_its_budget(services, budget_s,
-                                                                answer_is_degraded):  # fmt: skip
+@pytest.mark.parametrize(
+    "budget_s, answer_is_degraded", [(BUDGET_S, True), (PATIENT_TIMEOUT_S, False)]
+)
+def test_a_slow_redis_holds_a_webhook_no_longer_than_its_budget(
+    services, budget_s, answer_is_degraded
+):
     """Four round trips of REPLY_DELAY_S: past a budget of two, the chair keeps holding
     on the degraded answer; with budget enough (the control) the answer is the usual one.
     """

@@ -32,24 +32,33 @@ def roster(services):
 
 
 # A call's first prompt also offers Spanish, in Spanish.
-SPANISH_OFFER = ("Say", {"language": "es-US", "voice": "Polly.Lupe"}, "Para español, oprima 9.",
-                 [])  # fmt: skip
+SPANISH_OFFER = ("Say", {"language": "es-US", "voice": "Polly.Lupe"}, "Para español, oprima 9.", [])
 
 
-def gather(action: str, prompt: str, preface: str | None = None, *,
-           first: bool = False) -> list[tuple]:  # fmt: skip
+def gather(
+    action: str, prompt: str, preface: str | None = None, *, first: bool = False
+) -> list[tuple]:
     steps = [("Say", SAY, preface, [])] if preface else []
-    return steps + [(
-        "Gather",
-        {"action": action, "actionOnEmptyResult": "true", "finishOnKey": "#",
-         "input": "dtmf", "method": "POST", "timeout": "6"},
-        "",
-        [("Say", SAY, prompt, []), *([SPANISH_OFFER] if first else [])],
-    )]  # fmt: skip
+    return steps + [
+        (
+            "Gather",
+            {
+                "action": action,
+                "actionOnEmptyResult": "true",
+                "finishOnKey": "#",
+                "input": "dtmf",
+                "method": "POST",
+                "timeout": "6",
+            },
+            "",
+            [("Say", SAY, prompt, []), *([SPANISH_OFFER] if first else [])],
+        )
+    ]
 
 
-ASK_PRECINCT = ("Welcome to the caucus results hotline. Please enter your precinct number, "
-                "then press pound.")  # fmt: skip
+ASK_PRECINCT = (
+    "Welcome to the caucus results hotline. Please enter your precinct number, then press pound."
+)
 ASK_PIN = "Please enter your chair PIN, then press pound."
 OFFER_CALLBACK = "To hang up and be called back without losing your place, press 1."
 
@@ -57,8 +66,17 @@ OFFER_CALLBACK = "To hang up and be called back without losing your place, press
 # Signatures
 
 
-@pytest.mark.parametrize("path", ["/voice/incoming", "/voice/status", "/voice/precinct",
-                                  "/voice/pin", "/voice/wait", "/voice/queue-exit"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/voice/incoming",
+        "/voice/status",
+        "/voice/precinct",
+        "/voice/pin",
+        "/voice/wait",
+        "/voice/queue-exit",
+    ],
+)
 def test_unsigned_and_badly_signed_requests_get_403(client, services, path):
     before = sorted(services.store.redis.keys("*"))
     params = {"CallSid": "CA1", "From": CHAIR, "CallStatus": "completed"}
@@ -92,8 +110,7 @@ def test_a_signature_that_is_not_ascii_is_a_plain_403_with_nothing_logged(
 def test_without_an_auth_token_every_webhook_is_refused(services, redis_url, clock):
     settings = Settings.load(env=settings_env(TWILIO_AUTH_TOKEN=""))
     app = create_app(Services.build(settings, clock=clock, redis_url=redis_url))
-    response = signed_post(app.test_client(), "/voice/incoming", {"CallSid": "CA1",
-                                                                  "From": CHAIR})
+    response = signed_post(app.test_client(), "/voice/incoming", {"CallSid": "CA1", "From": CHAIR})
     assert response.status_code == 403
 
 
@@ -123,28 +140,39 @@ def test_chair_call_from_ring_to_enqueue(client, services, clock):
         f'<Gather action="{PUBLIC_URL}/voice/report-choice?precinct=1001&amp;reprompts=0&amp;'
         'step=2" actionOnEmptyResult="true" input="dtmf" method="POST" numDigits="1" '
         'timeout="6"><Say language="en-US">To report your results on the keypad, press 1. '
-        'To speak to a volunteer, press 2.</Say></Gather></Response>'
+        "To speak to a volunteer, press 2.</Say></Gather></Response>"
     )
     held = call.press("2")
     assert held.data.decode() == (
         f'{HEADER}<Response><Say language="en-US">Please hold for the next volunteer.</Say>'
         f'<Enqueue action="{PUBLIC_URL}/voice/queue-exit" method="POST" '
         f'waitUrl="{PUBLIC_URL}/voice/wait?precinct=1001" waitUrlMethod="POST">chairs</Enqueue>'
-        '</Response>'
+        "</Response>"
     )
-    assert shape(call.hold().data) == [(
-        "Gather",
-        {"action": f"{PUBLIC_URL}/voice/hold-key?precinct=1001", "input": "dtmf",
-         "method": "POST", "numDigits": "1", "timeout": "60"},
-        "",
-        [("Say", SAY, f"You are next in line. {OFFER_CALLBACK}", [])],
-    )]  # fmt: skip
+    assert shape(call.hold().data) == [
+        (
+            "Gather",
+            {
+                "action": f"{PUBLIC_URL}/voice/hold-key?precinct=1001",
+                "input": "dtmf",
+                "method": "POST",
+                "numDigits": "1",
+                "timeout": "60",
+            },
+            "",
+            [("Say", SAY, f"You are next in line. {OFFER_CALLBACK}", [])],
+        )
+    ]
     redis = services.store.redis
     assert redis.zrange(keys.LINE, 0, -1, withscores=True) == [("CA100", clock.now())]
     assert json.loads(redis.hget(keys.WAITING, "CA100")) == {
-        "precinct": "1001", "call_sid": "CA100", "number": CHAIR,
-        "verified_how": "keyed-precinct", "since": clock.now(), "to": "+15155550000",
-    }  # fmt: skip
+        "precinct": "1001",
+        "call_sid": "CA100",
+        "number": CHAIR,
+        "verified_how": "keyed-precinct",
+        "since": clock.now(),
+        "to": "+15155550000",
+    }
     assert redis.hgetall(keys.PRECINCT_PLACES) == {"1001": repr(clock.now())}
     assert redis.hgetall(keys.PRECINCT_CALLS) == {"1001": "1"}
     record = services.store.calls.get("CA100")
@@ -166,8 +194,9 @@ def test_registered_chair_phone_is_asked_only_for_the_pin(client, services):
 
 def test_spoofed_chair_number_failing_stir_must_key_the_precinct(client):
     call = PhoneCall(client, "CA1", "+15155550177", StirVerstat="TN-Validation-Failed-B")
-    assert shape(call.ring().data) == gather(f"{PUBLIC_URL}/voice/precinct?reprompts=0&step=0",
-                                             ASK_PRECINCT, first=True)  # fmt: skip
+    assert shape(call.ring().data) == gather(
+        f"{PUBLIC_URL}/voice/precinct?reprompts=0&step=0", ASK_PRECINCT, first=True
+    )
 
 
 def test_second_place_is_announced(client, services):
@@ -189,8 +218,9 @@ def test_mistyped_pin_is_asked_again_then_accepted(client, services):
     again = call.press("000000")
     assert shape(again.data) == gather(
         f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=1&reprompts=0&step=2",
-        ASK_PIN, preface="That PIN did not match.",
-    )  # fmt: skip
+        ASK_PIN,
+        preface="That PIN did not match.",
+    )
     assert verbs(call.press(pin_of("1001")).data) == ["Say", "Gather"]  # report choice
     assert verbs(call.press("2").data) == ["Say", "Enqueue"]
     assert services.store.calls.get("CA1").pin_failures == 1
@@ -208,8 +238,9 @@ def test_a_digest_keyed_with_the_secret_itself_no_longer_matches(client, service
     refused = call.press(pin_of("1001"))
     assert shape(refused.data) == gather(
         f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=1&reprompts=0&step=2",
-        ASK_PIN, preface="That PIN did not match.",
-    )  # fmt: skip
+        ASK_PIN,
+        preface="That PIN did not match.",
+    )
     assert services.store.calls.get("CA1").pin_failures == 1
     assert services.store.line.size() == 0
 
@@ -222,10 +253,14 @@ def test_three_wrong_pins_end_the_call_politely(client, services):
     call.press("2222")
     last = call.press("3333")
     assert shape(last.data) == [
-        ("Say", SAY, "We could not verify your PIN. Please check your PIN sheet and call again. "
-                     "Goodbye.", []),
+        (
+            "Say",
+            SAY,
+            "We could not verify your PIN. Please check your PIN sheet and call again. Goodbye.",
+            [],
+        ),
         ("Hangup", {}, "", []),
-    ]  # fmt: skip
+    ]
     assert services.store.line.size() == 0
 
 
@@ -233,17 +268,26 @@ def test_unknown_precinct_and_silence_reprompt_a_bounded_number_of_times(client)
     call = PhoneCall(client, "CA1", CHAIR)
     call.ring()
     unknown = call.press("4242")
-    assert shape(unknown.data) == gather(f"{PUBLIC_URL}/voice/precinct?reprompts=1&step=1",
-                                         ASK_PRECINCT,
-                                         preface="We could not find precinct 4 2 4 2.")
+    assert shape(unknown.data) == gather(
+        f"{PUBLIC_URL}/voice/precinct?reprompts=1&step=1",
+        ASK_PRECINCT,
+        preface="We could not find precinct 4 2 4 2.",
+    )
     silence = call.press("")
-    assert shape(silence.data) == gather(f"{PUBLIC_URL}/voice/precinct?reprompts=2&step=2",
-                                         ASK_PRECINCT, preface="Sorry, we did not get that.")
+    assert shape(silence.data) == gather(
+        f"{PUBLIC_URL}/voice/precinct?reprompts=2&step=2",
+        ASK_PRECINCT,
+        preface="Sorry, we did not get that.",
+    )
     assert shape(call.press("12ab").data) == [
-        ("Say", SAY, "We did not receive your entry. Please call again when you are ready. "
-                     "Goodbye.", []),
+        (
+            "Say",
+            SAY,
+            "We did not receive your entry. Please call again when you are ready. Goodbye.",
+            [],
+        ),
         ("Hangup", {}, "", []),
-    ]  # fmt: skip
+    ]
 
 
 def test_silence_at_the_pin_prompt_does_not_cost_a_try(client):
@@ -252,8 +296,9 @@ def test_silence_at_the_pin_prompt_does_not_cost_a_try(client):
     call.press("1001")
     assert shape(call.press("").data) == gather(
         f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=0&reprompts=1&step=2",
-        ASK_PIN, preface="Sorry, we did not get that.",
-    )  # fmt: skip
+        ASK_PIN,
+        preface="Sorry, we did not get that.",
+    )
 
 
 # Nuisance callers
@@ -290,8 +335,9 @@ def test_temp_blocked_again_after_expiry_becomes_a_lasting_block(client, service
         clock.advance(3601)  # the temporary block and the call window both lapse
     block = services.store.blocks.get(TROLL)
     assert block.expires_at is None
-    assert block.reason == ("9 calls in 1h (temporary block at 9); "
-                            "already temporarily blocked 2 times")  # fmt: skip
+    assert block.reason == (
+        "9 calls in 1h (temporary block at 9); already temporarily blocked 2 times"
+    )
 
 
 def test_one_number_guessing_pins_is_temporarily_blocked(client, services):
@@ -313,13 +359,13 @@ def test_withheld_caller_id_is_challenged(client):
         assert verbs(PhoneCall(client, sid, raw).ring().data) == ["Gather"]
 
 
-FLOOD_CHALLENGE = ("This line is reserved for precinct chairs and is very busy. Chairs, "
-                   "enter your precinct number, then press pound.")  # fmt: skip
+FLOOD_CHALLENGE = (
+    "This line is reserved for precinct chairs and is very busy. Chairs, "
+    "enter your precinct number, then press pound."
+)
 
 
-def test_flood_mode_gives_unknown_callers_one_short_prompt_and_chairs_a_way_in(
-    client, services
-):
+def test_flood_mode_gives_unknown_callers_one_short_prompt_and_chairs_a_way_in(client, services):
     """In flood mode a caller who is not on a registered chair phone is not sent away (a
     chair without a registered phone would be shut out): one prompt, no second chance for
     silence, and the PIN alone is not enough.
@@ -327,20 +373,24 @@ def test_flood_mode_gives_unknown_callers_one_short_prompt_and_chairs_a_way_in(
     services.store.reputation.set_flood(True, author="ann")
     troll = PhoneCall(client, "CA1", TROLL)
     assert shape(troll.ring().data) == gather(
-        f"{PUBLIC_URL}/voice/precinct?reprompts=2&step=0&strict=1", FLOOD_CHALLENGE, first=True)
+        f"{PUBLIC_URL}/voice/precinct?reprompts=2&step=0&strict=1", FLOOD_CHALLENGE, first=True
+    )
     assert verbs(troll.press("").data) == ["Say", "Hangup"]
 
     chair = PhoneCall(client, "CA2", CHAIR)
     chair.ring()
     assert shape(chair.press("1001").data) == gather(
         f"{PUBLIC_URL}/voice/pin?precinct=1001&how=keyed-precinct&tries=0&reprompts=0&step=1"
-        "&strict=1", ASK_PIN)
+        "&strict=1",
+        ASK_PIN,
+    )
     backup_prompt = chair.press(pin_of("1001"))
     assert shape(backup_prompt.data) == gather(
         f"{PUBLIC_URL}/voice/backup-code?precinct=1001&how=keyed-precinct&tries=0&reprompts=0"
         "&step=2&strict=1",
         "Precinct 1 0 0 1 needs one more check tonight. Please enter the eight digit backup "
-        "code from your PIN sheet, then press pound.")
+        "code from your PIN sheet, then press pound.",
+    )
     assert services.store.redis.zcard(keys.PIN_FAILURES) == 0  # the PIN was not checked alone
     assert verbs(chair.press(backup_code_of("1001")).data) == ["Say", "Gather"]  # report choice
     assert verbs(chair.press("2").data) == ["Say", "Enqueue"]
@@ -350,8 +400,10 @@ def test_flood_mode_gives_unknown_callers_one_short_prompt_and_chairs_a_way_in(
 
 
 def test_out_of_state_callers_are_diverted_sooner(client):
-    results = [verbs(PhoneCall(client, f"CA{n}", TROLL, FromState="NE",
-                               FromCountry="US").ring().data) for n in range(3)]  # fmt: skip
+    results = [
+        verbs(PhoneCall(client, f"CA{n}", TROLL, FromState="NE", FromCountry="US").ring().data)
+        for n in range(3)
+    ]
     assert results == [["Gather"], ["Gather"], ["Say", "Hangup"]]
 
 
@@ -453,12 +505,19 @@ def test_a_repeated_completed_without_a_sequence_number_is_applied_once_for_a_ch
     assert call.end(duration=600).data.decode() == EMPTY
 
     assert snapshot(redis, "hotline:*") == once
-    assert redis.hgetall(keys.call("CA1")) == {**record, "status": "completed",
-                                               "ended_at": repr(ended_at), "duration": "600"}
+    assert redis.hgetall(keys.call("CA1")) == {
+        **record,
+        "status": "completed",
+        "ended_at": repr(ended_at),
+        "duration": "600",
+    }
     assert redis.ttl(keys.call("CA1")) == CALL_RECORD_TTL_S
     # Out of the line, with the place kept for a call back.
     assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.scard(keys.HOLDING)) == (
-        0, 0, 0)  # fmt: skip
+        0,
+        0,
+        0,
+    )
     assert float(redis.get(keys.kept_place("1001"))) == joined_at
     assert redis.ttl(keys.kept_place("1001")) == 7200
     assert queued_jobs(services) == [CALL_END_JOB]
@@ -478,9 +537,12 @@ def test_a_repeated_completed_without_a_sequence_number_is_applied_once_for_a_ch
     pairing = store.dispatch.pair(now=clock.now())  # what dispatch does
     assert pairing.call_sid == "CA1"
     # Twilio follows the Queue Member update to the connect URL: the chair is in the room.
-    connected = signed_post(client, "/voice/connect", call.params,
-                            query={"volunteer": "v1", "precinct": "1001",
-                                   "pairing": pairing.id})  # fmt: skip
+    connected = signed_post(
+        client,
+        "/voice/connect",
+        call.params,
+        query={"volunteer": "v1", "precinct": "1001", "pairing": pairing.id},
+    )
     assert verbs(connected.data) == ["Say", "Dial"]
     services.queue.empty()
     record = redis.hgetall(keys.call("CA1"))
@@ -494,22 +556,35 @@ def test_a_repeated_completed_without_a_sequence_number_is_applied_once_for_a_ch
     assert call.end(duration=330).data.decode() == EMPTY
 
     assert snapshot(redis, "hotline:*") == once
-    assert redis.hgetall(keys.call("CA1")) == {**record, "status": "completed",
-                                               "ended_at": repr(ended_at), "duration": "330"}
+    assert redis.hgetall(keys.call("CA1")) == {
+        **record,
+        "status": "completed",
+        "ended_at": repr(ended_at),
+        "duration": "330",
+    }
     assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.scard(keys.HOLDING)) == (
-        0, 0, 0)  # fmt: skip
+        0,
+        0,
+        0,
+    )
     assert redis.exists(keys.kept_place("1001")) == 0  # answered: no place to keep
     # The volunteer is free again, since the chair hung up.
     assert json.loads(redis.hget(keys.VOLUNTEER_STATES, "v1")) == {
-        "precinct": None, "call_sid": "CAV", "status": "available", "caller_call_sid": None,
-        "room": "volunteer-v1", "since": ended_at, "verified_how": None,
-    }  # fmt: skip
+        "precinct": None,
+        "call_sid": "CAV",
+        "status": "available",
+        "caller_call_sid": None,
+        "room": "volunteer-v1",
+        "since": ended_at,
+        "verified_how": None,
+    }
     assert redis.zrange(keys.FREE_VOLUNTEERS, 0, -1, withscores=True) == [("v1", ended_at)]
     assert queued_jobs(services) == [DISPATCH_JOB, CALL_END_JOB]
 
 
-@pytest.mark.parametrize("sequence", ["9" * 4000, "1234567890", "-5"],
-                         ids=["4000 digits", "10 digits", "negative"])  # fmt: skip
+@pytest.mark.parametrize(
+    "sequence", ["9" * 4000, "1234567890", "-5"], ids=["4000 digits", "10 digits", "negative"]
+)
 def test_a_sequence_number_twilio_could_not_have_sent_is_treated_as_absent(
     client, services, clock, sequence
 ):
@@ -530,10 +605,18 @@ def test_a_sequence_number_twilio_could_not_have_sent_is_treated_as_absent(
 
     assert call.end(duration=600, sequence=3).data.decode() == EMPTY
 
-    assert redis.hgetall(keys.call("CA1")) == {**record, "status": "completed", "last_seq": "3",
-                                               "ended_at": repr(ended_at), "duration": "600"}
+    assert redis.hgetall(keys.call("CA1")) == {
+        **record,
+        "status": "completed",
+        "last_seq": "3",
+        "ended_at": repr(ended_at),
+        "duration": "600",
+    }
     assert (redis.zcard(keys.LINE), redis.hlen(keys.WAITING), redis.scard(keys.HOLDING)) == (
-        0, 0, 0)  # fmt: skip
+        0,
+        0,
+        0,
+    )
     assert redis.hlen(keys.PRECINCT_CALLS) == 0 and redis.hlen(keys.PRECINCT_PLACES) == 0
     assert float(redis.get(keys.kept_place("1001"))) == joined_at
     assert queued_jobs(services) == [CALL_END_JOB]
@@ -562,8 +645,9 @@ def test_verified_chair_hanging_up_is_not_an_instant_hangup(client, services, ru
 
 
 def test_status_for_an_unknown_call_is_acknowledged(client):
-    response = signed_post(client, "/voice/status", {"CallSid": "CAnever", "CallStatus":
-                                                     "completed"})  # fmt: skip
+    response = signed_post(
+        client, "/voice/status", {"CallSid": "CAnever", "CallStatus": "completed"}
+    )
     assert response.data.decode() == f"{HEADER}<Response />"
 
 
@@ -577,8 +661,9 @@ def test_queue_exit_hangs_up_or_apologises(client):
 # Bad input and failures
 
 
-@pytest.mark.parametrize("params", [{}, {"CallSid": ""}, {"CallSid": "CA:1"},
-                                    {"CallSid": "x" * 65}])
+@pytest.mark.parametrize(
+    "params", [{}, {"CallSid": ""}, {"CallSid": "CA:1"}, {"CallSid": "x" * 65}]
+)
 def test_missing_or_malformed_call_sid_is_a_400(client, params):
     assert signed_post(client, "/voice/incoming", params).status_code == 400
 

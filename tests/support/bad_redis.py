@@ -53,8 +53,9 @@ def slow_proxy(redis_url: str, reply_delay_s: float) -> Iterator[str]:
 def post_or_fail(client, path: str, form: dict[str, str], query: dict | None = None):
     """A signed POST, in a thread, so that a hang fails the test instead of the run."""
     answer: list = []
-    thread = threading.Thread(target=lambda: answer.append(signed_post(client, path, form,
-                                                                       query=query)))
+    thread = threading.Thread(
+        target=lambda: answer.append(signed_post(client, path, form, query=query))
+    )
     thread.start()
     thread.join(HANG_GUARD_S)
     assert answer, f"{path} did not answer: no Redis time limit?"

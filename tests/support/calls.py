@@ -11,8 +11,13 @@ class PhoneCall:
     def __init__(self, client, call_sid: str, caller: str | None, **extra: str) -> None:
         self.client = client
         self.call_sid = call_sid
-        self.params = {"CallSid": call_sid, "To": "+15155550000", "Direction": "inbound",
-                       "CallStatus": "ringing", **extra}  # fmt: skip
+        self.params = {
+            "CallSid": call_sid,
+            "To": "+15155550000",
+            "Direction": "inbound",
+            "CallStatus": "ringing",
+            **extra,
+        }
         if caller is not None:
             self.params["From"] = caller
         self.last = None
@@ -31,8 +36,11 @@ class PhoneCall:
 
     def hold(self, **queue_params: str):
         """Fetch the <Enqueue> wait URL once, as Twilio does while the caller holds."""
-        return post_to_url(self.client, self.enqueue().get("waitUrl"),
-                           {**self.params, "QueuePosition": "1", **queue_params})  # fmt: skip
+        return post_to_url(
+            self.client,
+            self.enqueue().get("waitUrl"),
+            {**self.params, "QueuePosition": "1", **queue_params},
+        )
 
     def end(self, status: str = "completed", duration: int = 30, sequence: int | None = None):
         params = {**self.params, "CallStatus": status, "CallDuration": str(duration)}

@@ -19,8 +19,9 @@ VOLUNTEER_LEG = "CA" + "9" * 32
 
 def add_volunteer(services: Services) -> str:
     """A volunteer "Ann Lee" with a login "ann.lee" (linked by name); returns the id."""
-    volunteer = services.store.volunteers.add(VOLUNTEER_NAME, VOLUNTEER_PHONE,
-                                              lambda _vid: "digest", author="test")  # fmt: skip
+    volunteer = services.store.volunteers.add(
+        VOLUNTEER_NAME, VOLUNTEER_PHONE, lambda _vid: "digest", author="test"
+    )
     services.store.users.add(VOLUNTEER_USER, "volunteer", PASSWORD, author="test")
     return volunteer.id
 
@@ -30,29 +31,41 @@ def add_admin(services: Services) -> None:
 
 
 def volunteer_ready(services: Services, volunteer_id: str) -> None:
-    services.store.dispatch.volunteer_ready(volunteer_id, call_sid=VOLUNTEER_LEG,
-                                            room=f"room-{volunteer_id}",
-                                            now=services.clock.now())  # fmt: skip
+    services.store.dispatch.volunteer_ready(
+        volunteer_id, call_sid=VOLUNTEER_LEG, room=f"room-{volunteer_id}", now=services.clock.now()
+    )
 
 
-def put_caller_through(services: Services, volunteer_id: str, *, precinct: str = "1001",
-                       call_sid: str = CALLER_SID, number: str = CALLER_NUMBER,
-                       waited_s: float = 0.0) -> None:  # fmt: skip
+def put_caller_through(
+    services: Services,
+    volunteer_id: str,
+    *,
+    precinct: str = "1001",
+    call_sid: str = CALLER_SID,
+    number: str = CALLER_NUMBER,
+    waited_s: float = 0.0,
+) -> None:
     """A chair calls, verifies, waits `waited_s`, and is paired with the (available)
     volunteer and confirmed in their room: the volunteer is then talking.
     """
     store, clock = services.store, services.clock
     load_small_roster(services)
     store.calls.arrive(now=clock.now(), call_sid=call_sid, number=number, request={})
-    store.line.join(now=clock.now(), precinct=precinct, call_sid=call_sid, number=number,
-                    verified_how="keyed-precinct")  # fmt: skip
+    store.line.join(
+        now=clock.now(),
+        precinct=precinct,
+        call_sid=call_sid,
+        number=number,
+        verified_how="keyed-precinct",
+    )
     # Twilio asks for the wait URL once the call is in its queue: only then can it be moved.
     store.line.holding(call_sid)
     advance(clock, waited_s)
     pairing = store.dispatch.pair(now=clock.now())
     assert pairing is not None and pairing.volunteer == volunteer_id, pairing
-    assert store.dispatch.confirm(volunteer_id, pairing.id, call_sid, precinct=precinct,
-                                  now=clock.now())  # fmt: skip
+    assert store.dispatch.confirm(
+        volunteer_id, pairing.id, call_sid, precinct=precinct, now=clock.now()
+    )
 
 
 def advance(clock, seconds: float) -> None:
@@ -69,8 +82,11 @@ def csrf_from(html: str) -> str:
 def login(client, name: str = VOLUNTEER_USER, password: str = PASSWORD, *, token=None):
     """Post the sign-in form as a browser does: the login page first, for its CSRF token."""
     page = client.get("/console/login")
-    form = {"name": name, "password": password,
-            "csrf_token": csrf_from(page.get_data(as_text=True)) if token is None else token}
+    form = {
+        "name": name,
+        "password": password,
+        "csrf_token": csrf_from(page.get_data(as_text=True)) if token is None else token,
+    }
     return client.post("/console/login", data=form)
 
 

@@ -59,15 +59,16 @@ class Flaky:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        refusal = next((error for end, error in self.refusals.items() if path.endswith(end)),
-                       None)  # fmt: skip
+        refusal = next((error for end, error in self.refusals.items() if path.endswith(end)), None)
         if not self.down and refusal is None:
             return self.app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(length))
         if refusal is not None:
-            start_response(f"{refusal.status} {HTTPStatus(refusal.status).phrase}",
-                           [("Content-Type", "application/json")])  # fmt: skip
+            start_response(
+                f"{refusal.status} {HTTPStatus(refusal.status).phrase}",
+                [("Content-Type", "application/json")],
+            )
             return [json.dumps(refusal.to_resource()).encode()]
         start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
         return [b"unavailable"]
@@ -87,17 +88,20 @@ def phone_night(
         runtime.install(services)
         load_small_roster(services)
         services.store.volunteers.add(
-            "Ann", VOLUNTEER_PHONE,
+            "Ann",
+            VOLUNTEER_PHONE,
             lambda vid: volunteer_pin_digest(PIN_KEY, vid, VOLUNTEER_PIN),
-            backup_digest=lambda vid: volunteer_backup_digest(PIN_KEY, vid,
-                                                              VOLUNTEER_BACKUP_CODE),
+            backup_digest=lambda vid: volunteer_backup_digest(PIN_KEY, vid, VOLUNTEER_BACKUP_CODE),
             author="test",
-        )  # fmt: skip
+        )
         loop = EventLoop(clock)
-        network = Network(loop, WsgiTransport(create_app(services), AUTH_TOKEN),
-                          account_sid=settings.twilio_account_sid,
-                          voice_url=f"{PUBLIC_URL}/voice/incoming",
-                          status_url=f"{PUBLIC_URL}/voice/status")  # fmt: skip
+        network = Network(
+            loop,
+            WsgiTransport(create_app(services), AUTH_TOKEN),
+            account_sid=settings.twilio_account_sid,
+            voice_url=f"{PUBLIC_URL}/voice/incoming",
+            status_url=f"{PUBLIC_URL}/voice/status",
+        )
         flaky = Flaky(create_rest_app(network, auth_token=AUTH_TOKEN))
         rest_server.set_app(flaky)
         try:

@@ -16,10 +16,16 @@ SMALL_ROSTER = {
 
 def load_small_roster(services) -> None:
     services.store.roster.replace_all(
-        Precinct(code=code, county=county, name=name, pin_digest=pin_digest(PIN_KEY, code, pin),
-                 chair_phone=phone, backup_digest=backup_digest(PIN_KEY, code, backup))
+        Precinct(
+            code=code,
+            county=county,
+            name=name,
+            pin_digest=pin_digest(PIN_KEY, code, pin),
+            chair_phone=phone,
+            backup_digest=backup_digest(PIN_KEY, code, backup),
+        )
         for code, (county, name, pin, phone, backup) in SMALL_ROSTER.items()
-    )  # fmt: skip
+    )
 
 
 def pin_of(code: str) -> str:

@@ -176,7 +176,7 @@ SMOKE_FIGURES: dict[str, dict[str, Any]] = {
             "time_max_s": 650.6,
         },
     },
-}  # fmt: skip
+}
 
 
 def without_run(figures: dict[str, Any]) -> dict[str, Any]:

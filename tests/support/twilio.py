@@ -19,8 +19,9 @@ def signature(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, params)
 
 
-def signed_post(client, path: str, params: dict[str, str], *, query: dict | None = None,
-                token: str = AUTH_TOKEN):  # fmt: skip
+def signed_post(
+    client, path: str, params: dict[str, str], *, query: dict | None = None, token: str = AUTH_TOKEN
+):
     """POST `params` to `path` with a valid X-Twilio-Signature for PUBLIC_URL."""
     full_path = f"{path}?{urlencode(query)}" if query else path
     header = signature(PUBLIC_URL + full_path, params, token)
@@ -30,6 +31,6 @@ def signed_post(client, path: str, params: dict[str, str], *, query: dict | None
 def post_to_url(client, url: str, params: dict[str, str]):
     """POST to an absolute URL taken from TwiML (an action or wait URL), signed."""
     assert url.startswith(PUBLIC_URL), url
-    full_path = url[len(PUBLIC_URL):]
+    full_path = url[len(PUBLIC_URL) :]
     header = signature(url, params)
     return client.post(full_path, data=params, headers={"X-Twilio-Signature": header})

@@ -72,19 +72,27 @@ def test_adair_1nw_with_the_published_coin_toss():
     report = PrecinctReport("1001", 40, ADAIR_FINAL, ADAIR_FINAL, (toss,))
     allocation = allocate(report, ADAIR_1NW)
     assert dict(allocation.delegates) == {
-        "biden": 1, "buttigieg": 1, "klobuchar": 2, "sanders": 2, "warren": 2,
-    }  # fmt: skip
+        "biden": 1,
+        "buttigieg": 1,
+        "klobuchar": 2,
+        "sanders": 2,
+        "warren": 2,
+    }
     assert allocation.ties == (Tie(("buttigieg", "klobuchar"), KEEP, toss),)
     # The published SDEs: 0.0784 per delegate.
     assert {k: round(v, 4) for k, v in allocation.sdes.items()} == {
-        "biden": 0.0784, "buttigieg": 0.0784, "klobuchar": 0.1569, "sanders": 0.1569,
+        "biden": 0.0784,
+        "buttigieg": 0.0784,
+        "klobuchar": 0.1569,
+        "sanders": 0.1569,
         "warren": 0.1569,
-    }  # fmt: skip
+    }
 
 
 def test_one_delegate_precinct_goes_to_the_largest_group():
-    report = PrecinctReport("9001", 11, {"biden": 5, "warren": 4, "yang": 2},
-                            {"biden": 6, "warren": 5})  # fmt: skip
+    report = PrecinctReport(
+        "9001", 11, {"biden": 5, "warren": 4, "yang": 2}, {"biden": 6, "warren": 5}
+    )
     allocation = allocate(report, rules(1))
     assert allocation.threshold is None
     assert dict(allocation.delegates) == {"biden": 1}
@@ -94,16 +102,21 @@ def test_one_delegate_precinct_goes_to_the_largest_group():
 def test_one_delegate_tie_needs_a_coin_toss():
     report = PrecinctReport("9001", 10, {"biden": 5, "warren": 5}, {"biden": 5, "warren": 5})
     assert allocate(report, rules(1)).ties == (Tie(("biden", "warren"), SINGLE, None),)
-    tossed = PrecinctReport("9001", 10, report.first, report.final,
-                            (CoinToss(("warren", "biden"), "warren"),))  # fmt: skip
+    tossed = PrecinctReport(
+        "9001", 10, report.first, report.final, (CoinToss(("warren", "biden"), "warren"),)
+    )
     assert dict(allocate(tossed, rules(1)).delegates) == {"warren": 1}
 
 
 def test_two_delegate_precinct():
     # 20 attendees, threshold 25% = 5. Raw: Sanders 12 x 2 / 20 = 1.2 -> 1,
     # Biden 7 x 2 / 20 = 0.7 -> 1. Klobuchar (1) is not viable and gets none.
-    report = PrecinctReport("9001", 20, {"sanders": 12, "biden": 6, "klobuchar": 2},
-                            {"sanders": 12, "biden": 7, "klobuchar": 1})  # fmt: skip
+    report = PrecinctReport(
+        "9001",
+        20,
+        {"sanders": 12, "biden": 6, "klobuchar": 2},
+        {"sanders": 12, "biden": 7, "klobuchar": 1},
+    )
     allocation = allocate(report, rules(2))
     assert allocation.threshold == 5
     assert allocation.viable == ("biden", "sanders")
@@ -114,8 +127,9 @@ def test_three_delegate_precinct_too_few_goes_to_the_highest_fraction_below_half
     # 30 attendees, threshold 1/6 = 5. Final Buttigieg 13, Warren 7 (10 went home or
     # stayed in no group): raw 1.3 -> 1 and 0.7 -> 1 = 2, one short; the next goes to the
     # highest fraction below .5: Buttigieg's .3.
-    report = PrecinctReport("9001", 30, {"buttigieg": 13, "warren": 7, "yang": 4},
-                            {"buttigieg": 13, "warren": 7})  # fmt: skip
+    report = PrecinctReport(
+        "9001", 30, {"buttigieg": 13, "warren": 7, "yang": 4}, {"buttigieg": 13, "warren": 7}
+    )
     allocation = allocate(report, rules(3))
     assert allocation.threshold == 5
     assert dict(allocation.delegates) == {"buttigieg": 2, "warren": 1}

@@ -27,8 +27,9 @@ def precincts(draw):
             break
         between = open_ties[0].between
         toss = CoinToss(between, draw(st.sampled_from(between)))
-        report = PrecinctReport("9001", attendance, report.first, report.final,
-                                report.coin_tosses + (toss,))  # fmt: skip
+        report = PrecinctReport(
+            "9001", attendance, report.first, report.final, report.coin_tosses + (toss,)
+        )
     return report, rules
 
 
@@ -77,11 +78,17 @@ def test_the_order_of_the_mappings_does_not_matter(case, random):
     items = list(report.final.items())
     random.shuffle(items)
     tosses = list(report.coin_tosses)
-    shuffled = PrecinctReport(report.precinct, report.attendance, dict(reversed(items)),
-                              dict(items), tuple(tosses))  # fmt: skip
+    shuffled = PrecinctReport(
+        report.precinct, report.attendance, dict(reversed(items)), dict(items), tuple(tosses)
+    )
     a, b = allocate(report, rules), allocate(shuffled, rules)
     assert (a.threshold, a.viable, dict(a.delegates), dict(a.sdes), a.ties) == (
-        b.threshold, b.viable, dict(b.delegates), dict(b.sdes), b.ties)
+        b.threshold,
+        b.viable,
+        dict(b.delegates),
+        dict(b.sdes),
+        b.ties,
+    )
 
 
 @settings(max_examples=200, deadline=None)

@@ -9,19 +9,29 @@ import pytest
 from hotline.settings import ConfigError, Settings
 from hotline.triage import AlarmLevel, PinDefence, guess_bound, pin_alarm
 
-DEFENCE = PinDefence(alarm_failures=60, flood_failures=120, per_target=5, hotline_wide=1000,
-                     window_s=3600.0)  # fmt: skip
+DEFENCE = PinDefence(
+    alarm_failures=60, flood_failures=120, per_target=5, hotline_wide=1000, window_s=3600.0
+)
 
 
 @pytest.mark.parametrize(
     ("failures", "level"),
-    [(0, AlarmLevel.QUIET), (59, AlarmLevel.QUIET), (60, AlarmLevel.ALARM),
-     (119, AlarmLevel.ALARM), (120, AlarmLevel.FLOOD), (5000, AlarmLevel.FLOOD)],
-)  # fmt: skip
+    [
+        (0, AlarmLevel.QUIET),
+        (59, AlarmLevel.QUIET),
+        (60, AlarmLevel.ALARM),
+        (119, AlarmLevel.ALARM),
+        (120, AlarmLevel.FLOOD),
+        (5000, AlarmLevel.FLOOD),
+    ],
+)
 def test_the_alarm_rises_with_the_failed_pins(failures, level):
     alarm = pin_alarm(failures, DEFENCE)
-    assert (alarm.level, alarm.failures, alarm.raised) == (level, failures,
-                                                           level is not AlarmLevel.QUIET)
+    assert (alarm.level, alarm.failures, alarm.raised) == (
+        level,
+        failures,
+        level is not AlarmLevel.QUIET,
+    )
 
 
 def test_the_bound_for_a_five_hour_night():
@@ -35,10 +45,15 @@ def test_part_of_a_window_counts_as_a_whole_one():
     assert guess_bound(DEFENCE, hours=0.25, pin_digits=6).evaluations == 1000
 
 
-@pytest.mark.parametrize(("change", "bigger"), [
-    ({"hotline_wide": 2000}, True), ({"hotline_wide": 500}, False),
-    ({"window_s": 1800.0}, True), ({"per_target": 50}, True),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "bigger"),
+    [
+        ({"hotline_wide": 2000}, True),
+        ({"hotline_wide": 500}, False),
+        ({"window_s": 1800.0}, True),
+        ({"per_target": 50}, True),
+    ],
+)
 def test_the_bound_moves_with_the_budgets(change, bigger):
     base = guess_bound(DEFENCE, hours=5, pin_digits=6).expected_successes
     moved = guess_bound(replace(DEFENCE, **change), hours=5, pin_digits=6).expected_successes
@@ -61,11 +76,14 @@ def test_the_shipped_configuration_keeps_the_promise_of_the_readme():
     assert defence.alarm_failures < defence.flood_failures
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("per_target", 0, "triage.pins.defence.per_target must be a whole number of at least 1"),
-    ("hotline_wide", "many", "triage.pins.defence.hotline_wide must be a whole number"),
-    ("window", "0s", "triage.pins.defence windows must be longer than zero"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("per_target", 0, "triage.pins.defence.per_target must be a whole number of at least 1"),
+        ("hotline_wide", "many", "triage.pins.defence.hotline_wide must be a whole number"),
+        ("window", "0s", "triage.pins.defence windows must be longer than zero"),
+    ],
+)
 def test_a_bad_defence_setting_is_named(tmp_path, key, value, message):
     override = tmp_path / "bad.toml"
     text = f'"{value}"' if isinstance(value, str) else str(value)

@@ -972,37 +972,52 @@ def test_log_only_below_the_pin_threshold_is_still_none():
 
 @pytest.mark.parametrize(
     ("satellite", "where"),
-    [("FR", {"from_country": "FR", "from_state": ""}),
-     ("US-AZ", {"from_country": "US", "from_state": "AZ"})],
-)  # fmt: skip
+    [
+        ("FR", {"from_country": "FR", "from_state": ""}),
+        ("US-AZ", {"from_country": "US", "from_state": "AZ"}),
+    ],
+)
 def test_a_satellite_chair_calling_from_where_it_meets_is_not_distrusted(satellite, where):
     verdict = decide(facts(chair_precinct="100013", chair_satellite=satellite, **where), ENFORCE)
-    assert_verdict(verdict, Action.FAST_TRACK,
-                   (f"registered to satellite caucus 100013 (meets in {satellite})",),
-                   chair_precinct="100013")  # fmt: skip
+    assert_verdict(
+        verdict,
+        Action.FAST_TRACK,
+        (f"registered to satellite caucus 100013 (meets in {satellite})",),
+        chair_precinct="100013",
+    )
 
 
 def test_a_satellite_chair_calling_from_elsewhere_keeps_the_reason():
     elsewhere = {"from_country": "DE", "from_state": ""}
     verdict = decide(facts(chair_precinct="100013", chair_satellite="FR", **elsewhere), ENFORCE)
-    assert verdict.reasons == ("registered to satellite caucus 100013 (meets in FR)",
-                               "calling from abroad (DE)")  # fmt: skip
+    assert verdict.reasons == (
+        "registered to satellite caucus 100013 (meets in FR)",
+        "calling from abroad (DE)",
+    )
     other_state = {"from_country": "US", "from_state": "NM"}
-    assert distrust_reasons(facts(chair_satellite="US-AZ", chair_precinct="100002",
-                                  **other_state), ENFORCE) == ("calling from out of state (NM)",)
+    assert distrust_reasons(
+        facts(chair_satellite="US-AZ", chair_precinct="100002", **other_state), ENFORCE
+    ) == ("calling from out of state (NM)",)
 
 
 def test_a_satellite_does_not_vouch_for_strangers_calling_from_its_country():
     # Only the chair's registered phone is spared: anyone else from France is foreign.
     assert distrust_reasons(facts(from_country="FR", from_state=""), ENFORCE) == (
-        "calling from abroad (FR)",)  # fmt: skip
+        "calling from abroad (FR)",
+    )
 
 
 def test_a_satellite_chair_whose_caller_id_failed_verification_is_still_challenged():
     where = {"from_country": "FR", "from_state": ""}
     stir = f"{STIR_FAILED_PREFIX}-A"
-    verdict = decide(facts(chair_precinct="100013", chair_satellite="FR", stir_verstat=stir,
-                           **where), ENFORCE)  # fmt: skip
-    assert_verdict(verdict, Action.CHALLENGE,
-                   ("registered to satellite caucus 100013 (meets in FR)",
-                    f"caller ID failed verification ({stir})"))  # fmt: skip
+    verdict = decide(
+        facts(chair_precinct="100013", chair_satellite="FR", stir_verstat=stir, **where), ENFORCE
+    )
+    assert_verdict(
+        verdict,
+        Action.CHALLENGE,
+        (
+            "registered to satellite caucus 100013 (meets in FR)",
+            f"caller ID failed verification ({stir})",
+        ),
+    )

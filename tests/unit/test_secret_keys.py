@@ -12,8 +12,10 @@ SECRET = b"0123456789abcdef0123456789abcdef"
 
 
 def test_a_derived_key_is_the_hmac_of_its_label_under_the_secret():
-    assert derive_key(SECRET, b"some label") == hmac.new(SECRET, b"some label",
-                                                         hashlib.sha256).digest()  # fmt: skip
+    assert (
+        derive_key(SECRET, b"some label")
+        == hmac.new(SECRET, b"some label", hashlib.sha256).digest()
+    )
     assert len(derive_key(SECRET, b"some label")) == 32
 
 
@@ -35,6 +37,8 @@ def test_the_console_session_key_is_the_one_it_was_before_the_pin_key_was_split_
     """Console sessions survive the upgrade: the session key's label and form are unchanged
     (only the PIN digests changed key).
     """
-    assert session_key(SECRET) == hmac.new(SECRET, b"hotline console session cookie v1",
-                                           hashlib.sha256).hexdigest()  # fmt: skip
+    assert (
+        session_key(SECRET)
+        == hmac.new(SECRET, b"hotline console session cookie v1", hashlib.sha256).hexdigest()
+    )
     assert bytes.fromhex(session_key(SECRET)) == derive_key(SECRET, CONSOLE_SESSIONS)

@@ -98,7 +98,8 @@ def test_the_shipped_policy_escalates_in_order():
 
 # prompt("name"), goodbye("name"), hold_answer(precinct, "name"), prompts["name"].
 PROMPT_NAME = re.compile(
-    r"""(?:prompt\(|goodbye\(|hold_answer\([^,]+,|prompts\[)\s*["']([a-z_]+)["']""")
+    r"""(?:prompt\(|goodbye\(|hold_answer\([^,]+,|prompts\[)\s*["']([a-z_]+)["']"""
+)
 
 
 def prompts_the_code_names() -> set[str]:
@@ -166,9 +167,16 @@ def test_in_production_the_public_url_has_no_default():
 
 @pytest.mark.parametrize(
     ("value", "development"),
-    [(None, False), ("", False), ("production", False), ("Development", False),
-     ("dev", False), ("development ", False), ("development", True)],
-)  # fmt: skip
+    [
+        (None, False),
+        ("", False),
+        ("production", False),
+        ("Development", False),
+        ("dev", False),
+        ("development ", False),
+        ("development", True),
+    ],
+)
 def test_only_development_is_development(value, development):
     env = {} if value is None else {"HOTLINE_ENV": value}
     assert Settings.load(env=env).development is development
@@ -250,10 +258,10 @@ def test_the_pin_key_is_derived_from_the_secret_and_is_not_the_session_key():
     key is now HMAC-SHA256(secret, its own label), apart from the session key.
     """
     pin_key = Settings.load(env={"HOTLINE_SECRET_KEY": SECRET}).pin_key()
-    assert pin_key == hmac.new(SECRET.encode(), b"hotline PIN digests v1",
-                               hashlib.sha256).digest()  # fmt: skip
-    session_key = hmac.new(SECRET.encode(), b"hotline console session cookie v1",
-                           hashlib.sha256).digest()  # fmt: skip
+    assert pin_key == hmac.new(SECRET.encode(), b"hotline PIN digests v1", hashlib.sha256).digest()
+    session_key = hmac.new(
+        SECRET.encode(), b"hotline console session cookie v1", hashlib.sha256
+    ).digest()
     assert pin_key != SECRET.encode()
     assert pin_key != session_key
 
@@ -267,8 +275,9 @@ def test_the_pin_key_without_a_secret_is_a_config_error(env):
 
 
 def test_the_pin_key_refuses_an_empty_secret():
-    settings = Settings(public_url="https://hotline.example.test", data_dir=Path("var"),
-                        secret_key=b"")  # fmt: skip
+    settings = Settings(
+        public_url="https://hotline.example.test", data_dir=Path("var"), secret_key=b""
+    )
     with pytest.raises(ConfigError) as error:
         settings.pin_key()
     assert str(error.value) == NO_SECRET_KEY
@@ -294,13 +303,17 @@ def test_production_refuses_to_start_naming_every_missing_setting():
     )
 
 
-@pytest.mark.parametrize("missing", ["HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN",
-                                     "HOTLINE_PUBLIC_URL"])  # fmt: skip
+@pytest.mark.parametrize(
+    "missing", ["HOTLINE_SECRET_KEY", "TWILIO_AUTH_TOKEN", "HOTLINE_PUBLIC_URL"]
+)
 def test_production_refuses_to_start_without_any_one_of_them(missing):
     """Finding 8: each of the three alone stops a production start."""
     env = {**PRODUCTION, missing: ""}
-    expected = {"HOTLINE_SECRET_KEY": NO_SECRET_KEY, "TWILIO_AUTH_TOKEN": NO_AUTH_TOKEN,
-                "HOTLINE_PUBLIC_URL": NO_PUBLIC_URL}[missing]  # fmt: skip
+    expected = {
+        "HOTLINE_SECRET_KEY": NO_SECRET_KEY,
+        "TWILIO_AUTH_TOKEN": NO_AUTH_TOKEN,
+        "HOTLINE_PUBLIC_URL": NO_PUBLIC_URL,
+    }[missing]
     with pytest.raises(ConfigError) as error:
         Settings.load(env=env).check_for_production()
     assert str(error.value) == f"{REFUSED}  - {expected}"
@@ -323,8 +336,9 @@ def test_a_secret_key_of_32_bytes_is_long_enough(secret):
     Settings.load(env={**PRODUCTION, "HOTLINE_SECRET_KEY": secret}).check_for_production()
 
 
-@pytest.mark.parametrize("url", ["hotline.example.org", "ftp://hotline.example.org",
-                                 "http://:8080", "https:///voice"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url", ["hotline.example.org", "ftp://hotline.example.org", "http://:8080", "https:///voice"]
+)
 def test_production_refuses_a_public_url_that_is_no_web_address(url):
     with pytest.raises(ConfigError) as error:
         Settings.load(env={**PRODUCTION, "HOTLINE_PUBLIC_URL": url}).check_for_production()
@@ -339,10 +353,13 @@ def test_development_starts_without_them_and_says_what_is_missing(caplog):
     settings = Settings.load(env={"HOTLINE_ENV": "development", "HOTLINE_SECRET_KEY": "short"})
     settings.check_for_production()  # no ConfigError
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
-        ("WARNING", "HOTLINE_SECRET_KEY is 5 bytes long: it needs at least 32 (e.g. the output "
-                    "of `openssl rand -hex 32`). (allowed: HOTLINE_ENV is development)"),
+        (
+            "WARNING",
+            "HOTLINE_SECRET_KEY is 5 bytes long: it needs at least 32 (e.g. the output "
+            "of `openssl rand -hex 32`). (allowed: HOTLINE_ENV is development)",
+        ),
         ("WARNING", f"{NO_AUTH_TOKEN} (allowed: HOTLINE_ENV is development)"),
-    ]  # fmt: skip
+    ]
 
 
 # --- the REST base URL --------------------------------------------------------------------
@@ -350,14 +367,16 @@ def test_development_starts_without_them_and_says_what_is_missing(caplog):
 
 @pytest.mark.parametrize(
     ("url", "kept"),
-    [("https://api.twilio.com", "https://api.twilio.com"),
-     ("https://proxy.example.test/twilio/", "https://proxy.example.test/twilio"),
-     ("http://127.0.0.1:9999/", "http://127.0.0.1:9999"),
-     ("http://127.8.9.10", "http://127.8.9.10"),
-     ("http://[::1]:8080", "http://[::1]:8080"),
-     ("http://localhost:1234", "http://localhost:1234"),
-     ("http://LocalHost", "http://LocalHost")],
-)  # fmt: skip
+    [
+        ("https://api.twilio.com", "https://api.twilio.com"),
+        ("https://proxy.example.test/twilio/", "https://proxy.example.test/twilio"),
+        ("http://127.0.0.1:9999/", "http://127.0.0.1:9999"),
+        ("http://127.8.9.10", "http://127.8.9.10"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("http://localhost:1234", "http://localhost:1234"),
+        ("http://LocalHost", "http://LocalHost"),
+    ],
+)
 def test_the_rest_base_url_is_https_or_on_this_machine(url, kept):
     assert checked_api_base_url(url) == kept
     assert Settings.load(env={"TWILIO_API_BASE_URL": url}).twilio_api_base_url == kept
@@ -365,13 +384,15 @@ def test_the_rest_base_url_is_https_or_on_this_machine(url, kept):
 
 @pytest.mark.parametrize(
     ("url", "shown"),
-    [("http://api.twilio.com", "http://api.twilio.com"),
-     ("http://10.0.0.5:8080/", "http://10.0.0.5:8080/"),
-     ("http://[::2]", "http://[::2]"),
-     ("http://localhost.example.com", "http://localhost.example.com"),
-     ("http://127.0.0.1.example.com", "http://127.0.0.1.example.com"),
-     ("http://AC123:the-auth-token@api.twilio.com", "http://api.twilio.com")],
-)  # fmt: skip
+    [
+        ("http://api.twilio.com", "http://api.twilio.com"),
+        ("http://10.0.0.5:8080/", "http://10.0.0.5:8080/"),
+        ("http://[::2]", "http://[::2]"),
+        ("http://localhost.example.com", "http://localhost.example.com"),
+        ("http://127.0.0.1.example.com", "http://127.0.0.1.example.com"),
+        ("http://AC123:the-auth-token@api.twilio.com", "http://api.twilio.com"),
+    ],
+)
 def test_plain_http_to_another_host_is_a_config_error(url, shown):
     """Finding 8: TWILIO_API_BASE_URL accepted plain http to any host, which sends the
     account's credentials in clear.
@@ -421,10 +442,12 @@ def test_hotline_config_overrides_only_the_keys_it_names(tmp_path):
     assert policy.escalation.normal.divert_calls_short == 4
     # Untouched keys, including siblings in the same and nested tables, keep the shipped values.
     assert policy == replace(
-        shipped, log_only=True,
-        escalation=replace(shipped.escalation,
-                           normal=replace(shipped.escalation.normal, divert_calls_short=4)),
-    )  # fmt: skip
+        shipped,
+        log_only=True,
+        escalation=replace(
+            shipped.escalation, normal=replace(shipped.escalation.normal, divert_calls_short=4)
+        ),
+    )
 
 
 def leaf_keys(table: dict, prefix: str = "") -> set[str]:
@@ -506,8 +529,9 @@ def test_override_voice_settings(tmp_path):
         '[voice]\nsay_voice = "Polly.Joanna"\nhold_music_url = "https://m.test/a.mp3"\n',
     )
     voice = Settings.load(env={}, config_path=path).voice
-    assert voice == replace(Settings.load(env={}).voice, say_voice="Polly.Joanna",
-                            hold_music_url="https://m.test/a.mp3")  # fmt: skip
+    assert voice == replace(
+        Settings.load(env={}).voice, say_voice="Polly.Joanna", hold_music_url="https://m.test/a.mp3"
+    )
 
 
 @pytest.mark.parametrize("mode", ["off", "LOG-ONLY", "log_only", ""])
@@ -564,11 +588,15 @@ def test_missing_nested_setting_is_a_config_error():
 
 
 def test_redis_time_limits_are_read_from_the_override(tmp_path):
-    path = write(tmp_path, '[redis]\nconnect_timeout = "2s"\nread_timeout = "0.25s"\n'
-                           'webhook_budget = "3s"\n')  # fmt: skip
+    path = write(
+        tmp_path, '[redis]\nconnect_timeout = "2s"\nread_timeout = "0.25s"\nwebhook_budget = "3s"\n'
+    )
     settings = Settings.load(env={}, config_path=path)
-    assert (settings.redis_connect_timeout_s, settings.redis_read_timeout_s,
-            settings.webhook_redis_budget_s) == (2.0, 0.25, 3.0)  # fmt: skip
+    assert (
+        settings.redis_connect_timeout_s,
+        settings.redis_read_timeout_s,
+        settings.webhook_redis_budget_s,
+    ) == (2.0, 0.25, 3.0)
 
 
 @pytest.mark.parametrize("name", ["connect_timeout", "read_timeout", "webhook_budget"])
@@ -610,8 +638,10 @@ def test_console_threads_and_web_threads_from_config_and_environment(tmp_path):
     assert (settings.web_threads, settings.console_threads) == (4, 3)
 
 
-@pytest.mark.parametrize(("threads", "console"), [("4", "4"), ("4", "5"), ("8", "0"),
-                                                  ("8", "-1"), ("8", "true"), ("8", '"2"')])
+@pytest.mark.parametrize(
+    ("threads", "console"),
+    [("4", "4"), ("4", "5"), ("8", "0"), ("8", "-1"), ("8", "true"), ("8", '"2"')],
+)
 def test_the_console_may_not_take_every_web_thread(tmp_path, threads, console):
     """Finding 1: with the console allowed every thread, Twilio's webhooks could find none."""
     path = write(tmp_path, f"[web]\nconsole_threads = {console}\n")
@@ -649,13 +679,18 @@ def test_the_hotline_speaks_english_first_and_offers_spanish():
 
 
 def test_a_language_that_leaves_out_a_prompt_is_refused(tmp_path):
-    path = write(tmp_path, '[languages.fr]\nsay_language = "fr-FR"\n\n'
-                           '[languages.fr.prompts]\nask_pin = "Entrez votre code."\n')
+    path = write(
+        tmp_path,
+        '[languages.fr]\nsay_language = "fr-FR"\n\n'
+        '[languages.fr.prompts]\nask_pin = "Entrez votre code."\n',
+    )
     with pytest.raises(ConfigError) as refused:
         Settings.load(env={}, config_path=path)
     message = str(refused.value)
-    assert message.startswith("config has a bad value: languages.fr.prompts must say every "
-                              "prompt [prompts] says (missing: ask_backup_code, ")
+    assert message.startswith(
+        "config has a bad value: languages.fr.prompts must say every "
+        "prompt [prompts] says (missing: ask_backup_code, "
+    )
     assert message.endswith("; unknown: none)")
 
 

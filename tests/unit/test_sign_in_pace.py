@@ -22,17 +22,33 @@ NOW = 1_000_000.0
 
 
 def test_the_budgets():
-    assert (BY_DEVICE.free_failures, UNTRUSTED_BY_NAME.free_failures,
-            BY_ADDRESS.free_failures) == (5, 5, 20)  # fmt: skip
+    assert (BY_DEVICE.free_failures, UNTRUSTED_BY_NAME.free_failures, BY_ADDRESS.free_failures) == (
+        5,
+        5,
+        20,
+    )
     assert WINDOW_S == 900
     assert MAX_DELAY_S == 60.0
 
 
 @pytest.mark.parametrize(
     ("failures", "delay"),
-    [(0, 0.0), (1, 0.0), (4, 0.0), (5, 1.0), (6, 2.0), (7, 4.0), (8, 8.0), (9, 16.0),
-     (10, 32.0), (11, 60.0), (12, 60.0), (1_000, 60.0), (10**9, 60.0)],
-)  # fmt: skip
+    [
+        (0, 0.0),
+        (1, 0.0),
+        (4, 0.0),
+        (5, 1.0),
+        (6, 2.0),
+        (7, 4.0),
+        (8, 8.0),
+        (9, 16.0),
+        (10, 32.0),
+        (11, 60.0),
+        (12, 60.0),
+        (1_000, 60.0),
+        (10**9, 60.0),
+    ],
+)
 def test_delay_after_n_failures(failures, delay):
     """Finding 7 (lock-out): past the free failures each one doubles the wait, up to a
     minute, however many there were: a name is slowed, never locked.
@@ -54,9 +70,17 @@ def test_free_failures_mean_no_wait_even_at_once():
 
 @pytest.mark.parametrize(
     ("failures", "since_last", "wait"),
-    [(5, 0.0, 1.0), (5, 0.25, 0.75), (5, 1.0, 0.0), (5, 7.0, 0.0), (7, 1.0, 3.0),
-     (20, 0.0, 60.0), (20, 59.5, 0.5), (20, 60.0, 0.0)],
-)  # fmt: skip
+    [
+        (5, 0.0, 1.0),
+        (5, 0.25, 0.75),
+        (5, 1.0, 0.0),
+        (5, 7.0, 0.0),
+        (7, 1.0, 3.0),
+        (20, 0.0, 60.0),
+        (20, 59.5, 0.5),
+        (20, 60.0, 0.0),
+    ],
+)
 def test_wait_is_counted_from_the_latest_failure(failures, since_last, wait):
     earlier = Earlier(failures=failures, last_at=NOW - since_last)
     assert wait_s(earlier, FIVE, NOW) == wait
@@ -66,12 +90,12 @@ def test_twelve_at_once_only_the_free_ones_may_be_evaluated():
     """Finding 7 (race): attempts recorded at the same moment each see those before them;
     only the first five find no wait.
     """
-    answers = [wait_s(Earlier(failures=n, last_at=NOW if n else None), FIVE, NOW) == 0
-               for n in range(12)]  # fmt: skip
+    answers = [
+        wait_s(Earlier(failures=n, last_at=NOW if n else None), FIVE, NOW) == 0 for n in range(12)
+    ]
     assert answers == [True] * 5 + [False] * 7
 
 
-@pytest.mark.parametrize(("wait", "header"), [(0.001, 1), (0.5, 1), (1.0, 1), (1.2, 2),
-                                              (60.0, 60)])  # fmt: skip
+@pytest.mark.parametrize(("wait", "header"), [(0.001, 1), (0.5, 1), (1.0, 1), (1.2, 2), (60.0, 60)])
 def test_retry_after_is_whole_seconds_never_too_few(wait, header):
     assert retry_after_s(wait) == header

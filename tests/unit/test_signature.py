@@ -10,8 +10,15 @@ from hotline.voice.signature import is_signed, public_request_url
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 URL = "https://hotline.example.org/voice/pin?precinct=1001&tries=0"
-FORM = ImmutableMultiDict([("CallSid", "CA1"), ("From", "+15155550100"), ("Digits", "1234"),
-                           ("Repeated", "b"), ("Repeated", "a")])  # fmt: skip
+FORM = ImmutableMultiDict(
+    [
+        ("CallSid", "CA1"),
+        ("From", "+15155550100"),
+        ("Digits", "1234"),
+        ("Repeated", "b"),
+        ("Repeated", "a"),
+    ]
+)
 
 
 def sign(url: str, token: str = TOKEN) -> str:
@@ -59,10 +66,9 @@ def test_a_signature_that_is_not_ascii_is_not_signed(signature):
 
 
 def test_public_url_replaces_the_host_the_app_sees():
-    assert public_request_url("https://hotline.example.org/", "/voice/pin",
-                              b"precinct=1001") == (
+    assert public_request_url("https://hotline.example.org/", "/voice/pin", b"precinct=1001") == (
         "https://hotline.example.org/voice/pin?precinct=1001"
-    )  # fmt: skip
+    )
     assert public_request_url("https://a.example/base", "/voice/incoming", b"") == (
         "https://a.example/base/voice/incoming"
     )

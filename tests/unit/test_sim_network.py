@@ -146,8 +146,9 @@ class Sim:
     def call_at(self, seconds: float, *replies: Reply, caller: str = CHAIR) -> list[SimCall]:
         placed: list[SimCall] = []
         person = self.person(*replies)
-        self.loop.at(T0 + seconds,
-                     lambda: placed.append(self.network.place_inbound(person, caller)))
+        self.loop.at(
+            T0 + seconds, lambda: placed.append(self.network.place_inbound(person, caller))
+        )
         return placed
 
     def at(self, seconds: float, action: Callable[..., object], *args: object) -> None:
@@ -162,26 +163,57 @@ def make_sim(routes: dict[str, Answer], *, status_url: str | None = STATUS_URL) 
     clock = ManualClock()
     loop = EventLoop(clock)
     app = ScriptedApp(loop, routes)
-    network = Network(loop, app, account_sid=ACCOUNT, voice_url=VOICE_URL,
-                      status_url=status_url, hotline_number=HOTLINE)  # fmt: skip
+    network = Network(
+        loop,
+        app,
+        account_sid=ACCOUNT,
+        voice_url=VOICE_URL,
+        status_url=status_url,
+        hotline_number=HOTLINE,
+    )
     return Sim(clock, loop, app, network)
 
 
 def webhook(call: SimCall, status: str = "in-progress", **extra: str) -> dict[str, str]:
     """The parameters Twilio sends with every voice webhook of an inbound call."""
-    return {"CallSid": call.sid, "AccountSid": ACCOUNT, "CallStatus": status,
-            "Direction": "inbound", "ApiVersion": API_VERSION, "From": CHAIR, "To": HOTLINE,
-            "Caller": CHAIR, "Called": HOTLINE, **extra}  # fmt: skip
+    return {
+        "CallSid": call.sid,
+        "AccountSid": ACCOUNT,
+        "CallStatus": status,
+        "Direction": "inbound",
+        "ApiVersion": API_VERSION,
+        "From": CHAIR,
+        "To": HOTLINE,
+        "Caller": CHAIR,
+        "Called": HOTLINE,
+        **extra,
+    }
 
 
-def status_callback(call: SimCall, status: str, duration: int, timestamp: str,
-                    *, direction: str = "inbound", from_: str = CHAIR,
-                    to: str = HOTLINE) -> dict[str, str]:  # fmt: skip
-    return {"CallSid": call.sid, "AccountSid": ACCOUNT, "From": from_, "To": to,
-            "Direction": direction, "ApiVersion": API_VERSION, "CallStatus": status,
-            "CallDuration": str(duration), "Duration": str((duration + 59) // 60),
-            "SequenceNumber": "0", "Timestamp": timestamp,
-            "CallbackSource": "call-progress-events"}  # fmt: skip
+def status_callback(
+    call: SimCall,
+    status: str,
+    duration: int,
+    timestamp: str,
+    *,
+    direction: str = "inbound",
+    from_: str = CHAIR,
+    to: str = HOTLINE,
+) -> dict[str, str]:
+    return {
+        "CallSid": call.sid,
+        "AccountSid": ACCOUNT,
+        "From": from_,
+        "To": to,
+        "Direction": direction,
+        "ApiVersion": API_VERSION,
+        "CallStatus": status,
+        "CallDuration": str(duration),
+        "Duration": str((duration + 59) // 60),
+        "SequenceNumber": "0",
+        "Timestamp": timestamp,
+        "CallbackSource": "call-progress-events",
+    }
 
 
 # --- The first request ---------------------------------------------------------------------
@@ -193,8 +225,9 @@ def test_inbound_call_posts_twilios_webhook_parameters_to_the_voice_url():
     (first,) = sim.app.requests
     assert first.at == 0.0
     assert first.url == VOICE_URL
-    assert first.params == webhook(call, "ringing", FromState="IA", FromCountry="US",
-                                   StirVerstat="TN-Validation-Passed-A")  # fmt: skip
+    assert first.params == webhook(
+        call, "ringing", FromState="IA", FromCountry="US", StirVerstat="TN-Validation-Passed-A"
+    )
     assert SID.match(first.params["CallSid"])
 
 
@@ -209,8 +242,9 @@ def test_each_call_gets_its_own_sid():
 
 
 def test_answered_call_reports_in_progress_on_later_requests():
-    sim = make_sim({"/voice/incoming": twiml(redirect("/voice/next")),
-                    "/voice/next": twiml("<Pause/>")})  # fmt: skip
+    sim = make_sim(
+        {"/voice/incoming": twiml(redirect("/voice/next")), "/voice/next": twiml("<Pause/>")}
+    )
     call = sim.call()
     sim.run(0.5)
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/next")]
@@ -233,8 +267,9 @@ def test_answered_call_reports_in_progress_on_later_requests():
     ],
 )
 def test_say_takes_its_words_at_two_and_a_half_a_second(say, seconds):
-    sim = make_sim({"/voice/incoming": twiml(say, redirect("/voice/next")),
-                    "/voice/next": twiml("<Pause/>")})  # fmt: skip
+    sim = make_sim(
+        {"/voice/incoming": twiml(say, redirect("/voice/next")), "/voice/next": twiml("<Pause/>")}
+    )
     sim.call()
     sim.run(60)
     assert sim.app.timeline()[:2] == [(0.0, "/voice/incoming"), (seconds, "/voice/next")]
@@ -250,22 +285,30 @@ def test_say_takes_its_words_at_two_and_a_half_a_second(say, seconds):
     ],
 )
 def test_pause_and_play_take_their_length(verb, seconds):
-    sim = make_sim({"/voice/incoming": twiml(verb, redirect("/voice/next")),
-                    "/voice/next": twiml('<Pause length="600"/>')})  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(verb, redirect("/voice/next")),
+            "/voice/next": twiml('<Pause length="600"/>'),
+        }
+    )
     sim.call()
     sim.run(120)
     assert sim.app.timeline()[:2] == [(0.0, "/voice/incoming"), (seconds, "/voice/next")]
 
 
 def test_verbs_run_one_after_another():
-    sim = make_sim({
-        "/voice/incoming": twiml("<Say>Welcome to the results hotline</Say>",  # 2.0 s
-                                 '<Pause length="3"/>',
-                                 "<Play>https://cdn.example.test/chime.mp3</Play>",  # 30 s
-                                 "<Say>Goodbye</Say>",  # 0.4 s
-                                 redirect("/voice/next")),
-        "/voice/next": twiml('<Pause length="600"/>'),
-    })  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(
+                "<Say>Welcome to the results hotline</Say>",  # 2.0 s
+                '<Pause length="3"/>',
+                "<Play>https://cdn.example.test/chime.mp3</Play>",  # 30 s
+                "<Say>Goodbye</Say>",  # 0.4 s
+                redirect("/voice/next"),
+            ),
+            "/voice/next": twiml('<Pause length="600"/>'),
+        }
+    )
     call = sim.call()
     sim.run(100)
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (35.4, "/voice/next")]
@@ -276,16 +319,23 @@ def test_verbs_run_one_after_another():
 
 
 def test_redirect_runs_the_document_at_its_url_and_ignores_the_verbs_after_it():
-    sim = make_sim({
-        "/voice/incoming": twiml("<Say>One moment</Say>",
-                                 f"<Redirect>{APP}/voice/menu?try=2</Redirect>",
-                                 "<Say>Never heard</Say>"),
-        "/voice/menu": twiml("<Say>Main menu</Say>", "<Hangup/>"),
-    })  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(
+                "<Say>One moment</Say>",
+                f"<Redirect>{APP}/voice/menu?try=2</Redirect>",
+                "<Say>Never heard</Say>",
+            ),
+            "/voice/menu": twiml("<Say>Main menu</Say>", "<Hangup/>"),
+        }
+    )
     call = sim.call()
     sim.run()
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.8, "/voice/menu"),
-                                  (1.6, "/voice/status")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.8, "/voice/menu"),
+        (1.6, "/voice/status"),
+    ]
     assert sim.app.requests[1].url == f"{APP}/voice/menu?try=2"
     assert sim.app.requests[1].params == webhook(call)
     assert call.heard == ["One moment", "Main menu"]
@@ -299,7 +349,8 @@ def test_a_redirect_loop_that_takes_no_time_is_cut_off():
     assert since(call.ended_at) == 0.0
     # The first request, then one per <Redirect> followed.
     assert sim.app.timeline() == [(0.0, "/voice/incoming")] * (1 + MAX_INSTANT_STEPS) + [
-        (0.0, "/voice/status")]
+        (0.0, "/voice/status")
+    ]
     assert sim.app.status().params["CallStatus"] == "completed"
 
 
@@ -308,16 +359,26 @@ def test_a_redirect_loop_that_takes_no_time_is_cut_off():
 
 @pytest.mark.parametrize(
     "answer",
-    [(500, "Internal Server Error"), (200, "<Response><Say>Unclosed</Response>"),
-     (200, "<Response><Sing>La</Sing></Response>")],  # not TwiML: Twilio's error 12100/12200
+    [
+        (500, "Internal Server Error"),
+        (200, "<Response><Say>Unclosed</Response>"),
+        (200, "<Response><Sing>La</Sing></Response>"),
+    ],  # not TwiML: Twilio's error 12100/12200
 )
 def test_an_application_error_mid_call_ends_the_call(answer):
-    sim = make_sim({"/voice/incoming": twiml("<Say>Hello</Say>", redirect("/voice/next")),
-                    "/voice/next": answer})  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml("<Say>Hello</Say>", redirect("/voice/next")),
+            "/voice/next": answer,
+        }
+    )
     call = sim.call()
     sim.run()
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.4, "/voice/next"),
-                                  (0.4, "/voice/status")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.4, "/voice/next"),
+        (0.4, "/voice/status"),
+    ]
     assert call.status == "completed"
     assert call.outcome == "application error"
 
@@ -342,9 +403,13 @@ def test_empty_response_answers_and_hangs_up_at_once():
 
 
 def test_hangup_ends_the_call_and_the_verbs_after_it_never_run():
-    sim = make_sim({"/voice/incoming": twiml("<Say>Goodbye</Say>", "<Hangup/>",
-                                             "<Say>Never heard</Say>",
-                                             redirect("/voice/next"))})  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(
+                "<Say>Goodbye</Say>", "<Hangup/>", "<Say>Never heard</Say>", redirect("/voice/next")
+            )
+        }
+    )
     call = sim.call()
     sim.run()
     assert call.status == "completed"
@@ -353,8 +418,7 @@ def test_hangup_ends_the_call_and_the_verbs_after_it_never_run():
 
 
 def test_caller_hanging_up_mid_document_ends_the_call_there():
-    sim = make_sim({"/voice/incoming": twiml('<Pause length="10"/>',
-                                             redirect("/voice/next"))})  # fmt: skip
+    sim = make_sim({"/voice/incoming": twiml('<Pause length="10"/>', redirect("/voice/next"))})
     call = sim.call()
     sim.network.hang_up_after(call, 4.0)
     sim.run()
@@ -385,8 +449,9 @@ def test_reject_as_first_verb_never_answers_the_call(reject, status):
     assert call.heard == []
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/status")]
     # Not answered, not billed.
-    assert sim.app.status().params == status_callback(call, status, 0,
-                                                      "Wed, 05 Feb 2020 00:00:00 +0000")
+    assert sim.app.status().params == status_callback(
+        call, status, 0, "Wed, 05 Feb 2020 00:00:00 +0000"
+    )
 
 
 def test_reject_after_the_call_is_answered_just_hangs_up():
@@ -407,8 +472,9 @@ def test_status_callback_reports_status_duration_from_answer_and_timestamp():
     sim.run()
     request = sim.app.status()
     assert (request.at, request.url) == (75.0, STATUS_URL)
-    assert request.params == status_callback(call, "completed", 75,
-                                             "Wed, 05 Feb 2020 00:01:15 +0000")  # fmt: skip
+    assert request.params == status_callback(
+        call, "completed", 75, "Wed, 05 Feb 2020 00:01:15 +0000"
+    )
 
 
 def test_status_callback_is_posted_once_and_numbers_its_events_from_zero():

@@ -30,8 +30,12 @@ def gather(attrs: str = ACTION, *children: str) -> str:
 
 
 def test_no_input_waits_five_seconds_after_the_prompt_then_runs_the_next_verb():
-    sim = make_sim({"/voice/incoming": twiml(gather(), "<Say>We did not get that</Say>", AFTER),
-                    "/voice/after": PAUSE})  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(gather(), "<Say>We did not get that</Say>", AFTER),
+            "/voice/after": PAUSE,
+        }
+    )
     call = sim.call()
     sim.run(60)
     # 1.6 s of prompt, 5 s of silence, 2.0 s of "We did not get that".
@@ -41,21 +45,28 @@ def test_no_input_waits_five_seconds_after_the_prompt_then_runs_the_next_verb():
 
 
 def test_timeout_sets_how_long_silence_lasts():
-    sim = make_sim({"/voice/incoming": twiml(gather(f'{ACTION} timeout="10"'),
-                                             AFTER),
-                    "/voice/after": PAUSE})  # fmt: skip
+    sim = make_sim(
+        {"/voice/incoming": twiml(gather(f'{ACTION} timeout="10"'), AFTER), "/voice/after": PAUSE}
+    )
     sim.call()
     sim.run(60)
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (11.6, "/voice/after")]
 
 
 def test_digits_ended_by_the_finish_key_go_to_the_action_without_the_key():
-    sim = make_sim({"/voice/incoming": twiml(gather(), "<Say>Never heard</Say>"),
-                    "/voice/precinct": twiml("<Say>Thank you</Say>", "<Hangup/>")})  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(gather(), "<Say>Never heard</Say>"),
+            "/voice/precinct": twiml("<Say>Thank you</Say>", "<Hangup/>"),
+        }
+    )
     call = sim.call(Reply("0042#", delay_s=3.0))
     sim.run()
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (4.6, "/voice/precinct"),
-                                  (5.4, "/voice/status")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (4.6, "/voice/precinct"),
+        (5.4, "/voice/status"),
+    ]
     action = sim.app.requests[1]
     assert action.url == f"{APP}/voice/precinct"
     # Twilio says which key ended the input.
@@ -82,8 +93,9 @@ def test_digits_ended_by_the_finish_key_go_to_the_action_without_the_key():
     ],
 )
 def test_when_input_is_submitted_and_what_digits_are_sent(attrs, reply, at, digits):
-    sim = make_sim({"/voice/incoming": twiml(gather(f"{ACTION} {attrs}")),
-                    "/voice/precinct": PAUSE})  # fmt: skip
+    sim = make_sim(
+        {"/voice/incoming": twiml(gather(f"{ACTION} {attrs}")), "/voice/precinct": PAUSE}
+    )
     sim.call(reply)
     sim.run(60)
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (at, "/voice/precinct")]
@@ -91,11 +103,14 @@ def test_when_input_is_submitted_and_what_digits_are_sent(attrs, reply, at, digi
 
 
 def test_action_on_empty_result_posts_no_digits_to_the_action():
-    sim = make_sim({
-        "/voice/incoming": twiml(gather(f'{ACTION} actionOnEmptyResult="true"'),
-                                 "<Say>Never heard</Say>"),
-        "/voice/precinct": PAUSE,
-    })  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(
+                gather(f'{ACTION} actionOnEmptyResult="true"'), "<Say>Never heard</Say>"
+            ),
+            "/voice/precinct": PAUSE,
+        }
+    )
     call = sim.call()
     sim.run(60)
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (6.6, "/voice/precinct")]
@@ -105,21 +120,30 @@ def test_action_on_empty_result_posts_no_digits_to_the_action():
 
 def test_without_action_input_goes_to_the_current_documents_url():
     menu = f"{APP}/voice/menu?try=2"
-    sim = make_sim({"/voice/incoming": twiml(f"<Redirect>{menu}</Redirect>"),
-                    "/voice/menu": lambda params: (twiml(gather(""), "<Say>Never heard</Say>")
-                                                   if "Digits" not in params else PAUSE)})
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(f"<Redirect>{menu}</Redirect>"),
+            "/voice/menu": lambda params: (
+                twiml(gather(""), "<Say>Never heard</Say>") if "Digits" not in params else PAUSE
+            ),
+        }
+    )
     call = sim.call(Reply("7#", delay_s=1.0))
     sim.run(60)
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/menu"),
-                                  (2.6, "/voice/menu")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.0, "/voice/menu"),
+        (2.6, "/voice/menu"),
+    ]
     assert sim.app.requests[2].url == menu
     assert sim.app.requests[2].params == webhook(call, Digits="7", FinishedOnKey="#")
     assert call.heard == ["Enter your precinct number"]
 
 
 def test_without_action_input_to_the_voice_url_goes_back_to_the_voice_url():
-    sim = make_sim({"/voice/incoming": lambda params: (twiml(gather("")) if "Digits" not in params
-                                                       else PAUSE)})
+    sim = make_sim(
+        {"/voice/incoming": lambda params: twiml(gather("")) if "Digits" not in params else PAUSE}
+    )
     call = sim.call(Reply("0042#", delay_s=2.0))
     sim.run(60)
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (3.6, "/voice/incoming")]
@@ -135,13 +159,20 @@ def test_without_action_no_input_falls_through():
 
 
 def test_nested_say_play_and_pause_are_all_read_before_the_timeout_starts():
-    sim = make_sim({
-        "/voice/incoming": twiml(gather(ACTION, "<Say>Press 1</Say>",
-                                        "<Play>https://cdn.example.test/beep.mp3</Play>",
-                                        '<Pause length="2"/>'),
-                                 AFTER),
-        "/voice/after": PAUSE,
-    })  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(
+                gather(
+                    ACTION,
+                    "<Say>Press 1</Say>",
+                    "<Play>https://cdn.example.test/beep.mp3</Play>",
+                    '<Pause length="2"/>',
+                ),
+                AFTER,
+            ),
+            "/voice/after": PAUSE,
+        }
+    )
     sim.call()
     sim.run(60)
     # 0.8 s + 30 s + 2 s of prompt, then 5 s of silence.
@@ -150,18 +181,28 @@ def test_nested_say_play_and_pause_are_all_read_before_the_timeout_starts():
 
 
 def test_one_prompt_after_another():
-    sim = make_sim({
-        "/voice/incoming": twiml(gather()),
-        "/voice/precinct": twiml(gather(f'action="{APP}/voice/pin"', "<Say>Enter your PIN</Say>")),
-        "/voice/pin": twiml("<Say>Verified</Say>"),
-    })  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(gather()),
+            "/voice/precinct": twiml(
+                gather(f'action="{APP}/voice/pin"', "<Say>Enter your PIN</Say>")
+            ),
+            "/voice/pin": twiml("<Say>Verified</Say>"),
+        }
+    )
     call = sim.call(Reply("0042#", delay_s=3.0), Reply("1234#", delay_s=2.0))
     sim.run()
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (4.6, "/voice/precinct"),
-                                  (7.8, "/voice/pin"), (8.2, "/voice/status")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (4.6, "/voice/precinct"),
+        (7.8, "/voice/pin"),
+        (8.2, "/voice/status"),
+    ]
     assert [r.params.get("Digits") for r in sim.app.requests] == [None, "0042", "1234", None]
-    assert sim.people[0].prompts == [(0.0, ["Enter your precinct number"], False),
-                                     (4.6, ["Enter your PIN"], False)]  # fmt: skip
+    assert sim.people[0].prompts == [
+        (0.0, ["Enter your precinct number"], False),
+        (4.6, ["Enter your PIN"], False),
+    ]
     assert call.heard == ["Enter your precinct number", "Enter your PIN", "Verified"]
 
 

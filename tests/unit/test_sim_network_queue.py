@@ -39,8 +39,15 @@ QUEUE_SID = re.compile(r"^QU[0-9a-f]{32}$")
 
 def queued(wait: str, *, left: str = HOLD, room: str = HOLD, **routes: str) -> Sim:
     """A hotline that puts every caller in the "chairs" queue, `wait` as its wait URL."""
-    return make_sim({"/voice/incoming": twiml(ENQUEUE), "/voice/wait": wait,
-                     "/voice/left": left, "/voice/room": room, **routes})  # fmt: skip
+    return make_sim(
+        {
+            "/voice/incoming": twiml(ENQUEUE),
+            "/voice/wait": wait,
+            "/voice/left": left,
+            "/voice/room": room,
+            **routes,
+        }
+    )
 
 
 def chairs(sim: Sim) -> SimQueue:
@@ -66,8 +73,14 @@ def test_enqueue_requests_the_wait_url_with_the_queue_parameters():
     assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/wait")]
     assert sim.app.requests[1].url == WAIT
     assert sim.app.requests[1].params == webhook(
-        call, QueueSid=queue.sid, QueuePosition="1", QueueTime="0", AvgQueueTime="0",
-        CurrentQueueSize="1", MaxQueueSize="1000")  # fmt: skip
+        call,
+        QueueSid=queue.sid,
+        QueuePosition="1",
+        QueueTime="0",
+        AvgQueueTime="0",
+        CurrentQueueSize="1",
+        MaxQueueSize="1000",
+    )
     assert sim.people[0].events == [(0.0, "enqueued")]
 
 
@@ -75,9 +88,13 @@ def test_the_wait_url_is_requested_again_each_time_its_document_ends():
     sim = queued(twiml("<Say>You are caller number one</Say>", '<Pause length="38"/>'))
     call = sim.call()
     sim.run(125)
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/wait"),
-                                  (40.0, "/voice/wait"), (80.0, "/voice/wait"),
-                                  (120.0, "/voice/wait")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.0, "/voice/wait"),
+        (40.0, "/voice/wait"),
+        (80.0, "/voice/wait"),
+        (120.0, "/voice/wait"),
+    ]
     assert [p["QueueTime"] for p in wait_params(sim)] == ["0", "40", "80", "120"]
     assert call.heard == ["You are caller number one"] * 4
     assert call.live
@@ -107,26 +124,38 @@ def test_callers_in_the_queue_hear_their_position_and_the_average_wait():
     sim.at(12.0, lambda: sim.network.update_queue_member(chairs(sim).sid, first.sid, url=ROOM))
     sim.run(16)
     assert [(r.at, r.params["CallSid"]) for r in sim.app.to("/voice/wait")] == [
-        (0.0, first.sid), (5.0, second[0].sid), (10.0, first.sid), (15.0, second[0].sid)]
+        (0.0, first.sid),
+        (5.0, second[0].sid),
+        (10.0, first.sid),
+        (15.0, second[0].sid),
+    ]
     assert wait_params(sim) == [
         {"QueuePosition": "1", "QueueTime": "0", "AvgQueueTime": "0", "CurrentQueueSize": "1"},
         {"QueuePosition": "2", "QueueTime": "0", "AvgQueueTime": "0", "CurrentQueueSize": "2"},
         {"QueuePosition": "1", "QueueTime": "10", "AvgQueueTime": "0", "CurrentQueueSize": "2"},
         # The first caller left after 12 s: the second moves up.
         {"QueuePosition": "1", "QueueTime": "10", "AvgQueueTime": "12", "CurrentQueueSize": "1"},
-    ]  # fmt: skip
+    ]
 
 
 def test_gather_in_a_wait_document_hears_the_caller_on_hold():
     hold_key = f"{APP}/voice/hold-key"
-    sim = queued(twiml(f'<Gather action="{hold_key}" numDigits="1">'
-                       "<Say>Press 1 to leave a message</Say></Gather>"),
-                 **{"/voice/hold-key": twiml("<Leave/>")})  # fmt: skip
+    sim = queued(
+        twiml(
+            f'<Gather action="{hold_key}" numDigits="1">'
+            "<Say>Press 1 to leave a message</Say></Gather>"
+        ),
+        **{"/voice/hold-key": twiml("<Leave/>")},
+    )
     call = sim.call(Reply("1", delay_s=1.0))
     sim.run(10)
     # 6 words of prompt (2.4 s) and a second to press 1; <Leave> then runs the action.
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/wait"),
-                                  (3.4, "/voice/hold-key"), (3.4, "/voice/left")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.0, "/voice/wait"),
+        (3.4, "/voice/hold-key"),
+        (3.4, "/voice/left"),
+    ]
     assert sim.app.requests[2].params["Digits"] == "1"
     assert sim.people[0].prompts == [(0.0, ["Press 1 to leave a message"], True)]
     assert chairs(sim).members == []
@@ -137,31 +166,46 @@ def test_gather_in_a_wait_document_hears_the_caller_on_hold():
 
 
 def test_leave_runs_the_enqueue_action_with_queue_result_leave():
-    sim = queued(twiml("<Say>Nobody can take your call</Say>", "<Leave/>"),
-                 left=twiml("<Say>Please call back</Say>", "<Hangup/>"))  # fmt: skip
+    sim = queued(
+        twiml("<Say>Nobody can take your call</Say>", "<Leave/>"),
+        left=twiml("<Say>Please call back</Say>", "<Hangup/>"),
+    )
     call = sim.call()
     sim.run()
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/wait"),
-                                  (2.0, "/voice/left"), (3.2, "/voice/status")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.0, "/voice/wait"),
+        (2.0, "/voice/left"),
+        (3.2, "/voice/status"),
+    ]
     assert sim.app.requests[2].url == LEFT
     assert sim.app.requests[2].params == webhook(
-        call, QueueResult="leave", QueueSid=chairs(sim).sid, QueueTime="2")  # fmt: skip
+        call, QueueResult="leave", QueueSid=chairs(sim).sid, QueueTime="2"
+    )
     assert call.heard == ["Nobody can take your call", "Please call back"]
     assert chairs(sim).members == []
     assert call.status == "completed"
 
 
 def test_leave_without_an_action_goes_on_after_the_enqueue():
-    sim = make_sim({
-        "/voice/incoming": twiml(f'<Enqueue waitUrl="{WAIT}">chairs</Enqueue>',
-                                 "<Say>Sorry</Say>", redirect("/voice/after")),
-        "/voice/wait": twiml("<Leave/>"),
-        "/voice/after": HOLD,
-    })  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml(
+                f'<Enqueue waitUrl="{WAIT}">chairs</Enqueue>',
+                "<Say>Sorry</Say>",
+                redirect("/voice/after"),
+            ),
+            "/voice/wait": twiml("<Leave/>"),
+            "/voice/after": HOLD,
+        }
+    )
     call = sim.call()
     sim.run(10)
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/wait"),
-                                  (0.4, "/voice/after")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.0, "/voice/wait"),
+        (0.4, "/voice/after"),
+    ]
     assert call.heard == ["Sorry"]
 
 
@@ -170,13 +214,19 @@ def test_caller_hanging_up_in_the_queue_is_reported_to_the_action_as_hangup():
     call = sim.call()
     sim.network.hang_up_after(call, 42.0)
     sim.run()
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/wait"),
-                                  (30.0, "/voice/wait"), (42.0, "/voice/left"),
-                                  (42.0, "/voice/status")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.0, "/voice/wait"),
+        (30.0, "/voice/wait"),
+        (42.0, "/voice/left"),
+        (42.0, "/voice/status"),
+    ]
     assert sim.app.to("/voice/left")[0].params == webhook(
-        call, "completed", QueueResult="hangup", QueueSid=chairs(sim).sid, QueueTime="42")
-    assert sim.app.status().params == status_callback(call, "completed", 42,
-                                                      "Wed, 05 Feb 2020 00:00:42 +0000")
+        call, "completed", QueueResult="hangup", QueueSid=chairs(sim).sid, QueueTime="42"
+    )
+    assert sim.app.status().params == status_callback(
+        call, "completed", 42, "Wed, 05 Feb 2020 00:00:42 +0000"
+    )
     assert chairs(sim).members == []
     assert call.outcome == "caller hung up"
 
@@ -188,22 +238,35 @@ def test_queue_member_update_moves_the_call_to_the_url():
     sim = queued(twiml('<Pause length="10"/>'))
     call = sim.call()
     moved: list[dict[str, object]] = []
-    sim.at(25.0, lambda: moved.append(
-        sim.network.update_queue_member(chairs(sim).sid, call.sid, url=ROOM)))
+    sim.at(
+        25.0,
+        lambda: moved.append(sim.network.update_queue_member(chairs(sim).sid, call.sid, url=ROOM)),
+    )
     sim.run(100)
     queue = chairs(sim)
-    assert moved == [{
-        "call_sid": call.sid, "queue_sid": queue.sid, "position": 1, "wait_time": 25,
-        "date_enqueued": None,
-        "uri": f"/{API_VERSION}/Accounts/{ACCOUNT}/Queues/{queue.sid}/Members/{call.sid}.json",
-    }]  # fmt: skip
+    assert moved == [
+        {
+            "call_sid": call.sid,
+            "queue_sid": queue.sid,
+            "position": 1,
+            "wait_time": 25,
+            "date_enqueued": None,
+            "uri": f"/{API_VERSION}/Accounts/{ACCOUNT}/Queues/{queue.sid}/Members/{call.sid}.json",
+        }
+    ]
     # Twilio tells the Enqueue action why the call left, then runs the new URL; the wait
     # document that was playing stops.
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/wait"),
-                                  (10.0, "/voice/wait"), (20.0, "/voice/wait"),
-                                  (25.0, "/voice/left"), (25.0, "/voice/room")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.0, "/voice/wait"),
+        (10.0, "/voice/wait"),
+        (20.0, "/voice/wait"),
+        (25.0, "/voice/left"),
+        (25.0, "/voice/room"),
+    ]
     assert sim.app.requests[4].params == webhook(
-        call, QueueResult="redirected", QueueSid=queue.sid, QueueTime="25")  # fmt: skip
+        call, QueueResult="redirected", QueueSid=queue.sid, QueueTime="25"
+    )
     assert sim.app.requests[5].url == ROOM
     assert sim.app.requests[5].params == webhook(call)
     assert queue.members == []
@@ -232,7 +295,8 @@ def test_queue_member_update_errors_are_twilios():
     with pytest.raises(ApiError) as empty:
         sim.network.update_queue_member(queue_sid, "Front", url=ROOM)
     assert [(e.value.status, e.value.code) for e in (no_queue, no_member, empty)] == [
-        (404, 20404)] * 3
+        (404, 20404)
+    ] * 3
 
 
 # --- Call update: redirect, hang up ---------------------------------------------------------
@@ -243,16 +307,24 @@ def test_redirecting_a_queued_call_takes_it_out_of_the_queue():
     call = sim.call()
     sim.at(15.0, lambda: sim.network.update_call(call.sid, url=ROOM))
     sim.run(100)
-    assert sim.app.timeline() == [(0.0, "/voice/incoming"), (0.0, "/voice/wait"),
-                                  (15.0, "/voice/left"), (15.0, "/voice/room")]  # fmt: skip
+    assert sim.app.timeline() == [
+        (0.0, "/voice/incoming"),
+        (0.0, "/voice/wait"),
+        (15.0, "/voice/left"),
+        (15.0, "/voice/room"),
+    ]
     assert sim.app.requests[2].params["QueueResult"] == "redirected"
     assert sim.app.requests[2].params["QueueTime"] == "15"
     assert chairs(sim).members == []
 
 
 def test_redirecting_a_call_abandons_the_rest_of_its_document():
-    sim = make_sim({"/voice/incoming": twiml('<Pause length="60"/>', redirect("/voice/after")),
-                    "/voice/room": HOLD})  # fmt: skip
+    sim = make_sim(
+        {
+            "/voice/incoming": twiml('<Pause length="60"/>', redirect("/voice/after")),
+            "/voice/room": HOLD,
+        }
+    )
     call = sim.call()
     sim.at(10.0, lambda: sim.network.update_call(call.sid, url=ROOM))
     sim.run(200)
@@ -331,17 +403,22 @@ def test_two_calls_in_one_conference_are_connected():
 def test_end_conference_on_exit_drops_the_others_when_that_party_leaves():
     # The conference ends and the others drop out of it; with nothing after their <Dial>,
     # their calls are over too.
-    sim = make_sim({"/voice/incoming": lambda params: (
-        conference(endConferenceOnExit="true") if params["From"] == CHAIR else conference())})
+    sim = make_sim(
+        {
+            "/voice/incoming": lambda params: (
+                conference(endConferenceOnExit="true") if params["From"] == CHAIR else conference()
+            )
+        }
+    )
     first = sim.call()
     second = sim.call_at(5.0, caller=OTHER)
     sim.network.hang_up_after(first, 65.0)
     sim.run(100)
     assert second[0].status == "completed"
     assert since(second[0].ended_at) == 65.0
-    assert [(r.at, r.params["CallSid"], r.params["CallDuration"])
-            for r in sim.app.to("/voice/status")] == [(65.0, second[0].sid, "60"),
-                                                      (65.0, first.sid, "65")]  # fmt: skip
+    assert [
+        (r.at, r.params["CallSid"], r.params["CallDuration"]) for r in sim.app.to("/voice/status")
+    ] == [(65.0, second[0].sid, "60"), (65.0, first.sid, "65")]
 
 
 def test_volunteer_desks_take_callers_from_the_queue_in_order_and_talk():
@@ -354,19 +431,28 @@ def test_volunteer_desks_take_callers_from_the_queue_in_order_and_talk():
     sim.run(400)
     (other,) = second
     # The first caller is taken at once: the wait URL is never requested for them.
-    assert [(at, path, r.params["CallSid"] == first.sid) for (at, path), r
-            in zip(sim.app.timeline(), sim.app.requests, strict=True)] == [
-        (0.0, "/voice/incoming", True), (0.0, "/voice/left", True),
-        (10.0, "/voice/incoming", False), (10.0, "/voice/wait", False),
-        (50.0, "/voice/wait", False), (90.0, "/voice/wait", False),
+    assert [
+        (at, path, r.params["CallSid"] == first.sid)
+        for (at, path), r in zip(sim.app.timeline(), sim.app.requests, strict=True)
+    ] == [
+        (0.0, "/voice/incoming", True),
+        (0.0, "/voice/left", True),
+        (10.0, "/voice/incoming", False),
+        (10.0, "/voice/wait", False),
+        (50.0, "/voice/wait", False),
+        (90.0, "/voice/wait", False),
         # 120 s of talk: the volunteer hangs up and at once takes the next caller
-        (120.0, "/voice/left", False), (120.0, "/voice/status", True),
+        (120.0, "/voice/left", False),
+        (120.0, "/voice/status", True),
         (180.0, "/voice/status", False),
-    ]  # fmt: skip
+    ]
     assert [r.params["QueueResult"] for r in sim.app.to("/voice/left")] == ["redirected"] * 2
     assert [r.params["QueueTime"] for r in sim.app.to("/voice/left")] == ["0", "110"]
-    assert sim.people[0].events == [(0.0, "enqueued"), (0.0, "connected"),
-                                    (120.0, "ended completed")]  # fmt: skip
+    assert sim.people[0].events == [
+        (0.0, "enqueued"),
+        (0.0, "connected"),
+        (120.0, "ended completed"),
+    ]
     assert later.events == [(10.0, "enqueued"), (120.0, "connected"), (180.0, "ended completed")]
     assert [r.params["CallDuration"] for r in sim.app.to("/voice/status")] == ["120", "170"]
     assert since(other.connected_at) == 120.0
@@ -381,20 +467,39 @@ def test_an_answered_outbound_call_requests_its_url_when_answered():
     # 7 words: 2.8 s.
     sim = make_sim({"/voice/callback": twiml("<Say>The results hotline is calling you back</Say>")})
     callee = sim.person()
-    call = sim.network.create_call(callee, to=CHAIR, from_=HOTLINE, url=CALLBACK,
-                                   status_callback=STATUS_URL, answer_after_s=8.0)  # fmt: skip
+    call = sim.network.create_call(
+        callee,
+        to=CHAIR,
+        from_=HOTLINE,
+        url=CALLBACK,
+        status_callback=STATUS_URL,
+        answer_after_s=8.0,
+    )
     assert call.status == "queued"
     assert sim.app.requests == []
     sim.run()
     assert sim.app.timeline() == [(8.0, "/voice/callback"), (10.8, "/voice/status")]
     assert sim.app.requests[0].params == {
-        "CallSid": call.sid, "AccountSid": ACCOUNT, "CallStatus": "in-progress",
-        "Direction": "outbound-api", "ApiVersion": API_VERSION, "From": HOTLINE, "To": CHAIR,
-        "Caller": HOTLINE, "Called": CHAIR}  # fmt: skip
+        "CallSid": call.sid,
+        "AccountSid": ACCOUNT,
+        "CallStatus": "in-progress",
+        "Direction": "outbound-api",
+        "ApiVersion": API_VERSION,
+        "From": HOTLINE,
+        "To": CHAIR,
+        "Caller": HOTLINE,
+        "Called": CHAIR,
+    }
     # CallDuration counts from the answer, not from the dialling.
     assert sim.app.status().params == status_callback(
-        call, "completed", 2, "Wed, 05 Feb 2020 00:00:10 +0000", direction="outbound-api",
-        from_=HOTLINE, to=CHAIR)  # fmt: skip
+        call,
+        "completed",
+        2,
+        "Wed, 05 Feb 2020 00:00:10 +0000",
+        direction="outbound-api",
+        from_=HOTLINE,
+        to=CHAIR,
+    )
     assert callee.events == [(10.8, "ended completed")]
 
 
@@ -406,9 +511,15 @@ def test_an_unanswered_outbound_call_ends_no_answer_when_the_timeout_runs_out(
     answer_after_s, timeout_s, ends_at
 ):
     sim = make_sim({"/voice/callback": HOLD})
-    call = sim.network.create_call(sim.person(), to=CHAIR, from_=HOTLINE, url=CALLBACK,
-                                   status_callback=STATUS_URL, answer_after_s=answer_after_s,
-                                   timeout_s=timeout_s)  # fmt: skip
+    call = sim.network.create_call(
+        sim.person(),
+        to=CHAIR,
+        from_=HOTLINE,
+        url=CALLBACK,
+        status_callback=STATUS_URL,
+        answer_after_s=answer_after_s,
+        timeout_s=timeout_s,
+    )
     sim.run()
     assert call.status == "no-answer"
     assert call.answered_at is None
@@ -419,8 +530,14 @@ def test_an_unanswered_outbound_call_ends_no_answer_when_the_timeout_runs_out(
 
 def test_canceling_a_ringing_outbound_call():
     sim = make_sim({"/voice/callback": HOLD})
-    call = sim.network.create_call(sim.person(), to=CHAIR, from_=HOTLINE, url=CALLBACK,
-                                   status_callback=STATUS_URL, answer_after_s=30.0)  # fmt: skip
+    call = sim.network.create_call(
+        sim.person(),
+        to=CHAIR,
+        from_=HOTLINE,
+        url=CALLBACK,
+        status_callback=STATUS_URL,
+        answer_after_s=30.0,
+    )
     sim.at(5.0, lambda: sim.network.update_call(call.sid, status="canceled"))
     sim.run()
     assert call.status == "canceled"
@@ -435,5 +552,8 @@ def test_call_resource_reports_the_duration_once_over():
     sim.run()
     resource = call.to_resource(ACCOUNT)
     assert (resource["status"], resource["duration"], resource["direction"]) == (
-        "completed", "12", "inbound")
+        "completed",
+        "12",
+        "inbound",
+    )
     assert call.created_at == T0

@@ -113,23 +113,25 @@ def test_first_calls_come_inside_their_windows(smoke, population):
 
     assert all(chairs.start_s <= c.first_call_at <= chairs.end_s for c in population.chairs)
     assert all(info.start_s <= c.first_call_at <= info.end_s for c in population.info)
-    assert all(nuisance.start_s <= c.first_call_at <= first_nuisance_until
-               for c in population.nuisance)  # fmt: skip
+    assert all(
+        nuisance.start_s <= c.first_call_at <= first_nuisance_until for c in population.nuisance
+    )
     # Around the peak: the normal curve's middle half lies within its spread.
     times = sorted(chair.first_call_at for chair in population.chairs)
     assert chairs.peak_s - chairs.spread_s < times[10] < times[30] < chairs.peak_s + chairs.spread_s
 
 
 def test_nuisance_callers(population):
-    assert [(c.caller_id, c.from_state, c.stir_verstat, c.guesses_pins)
-            for c in population.nuisance] == [
+    assert [
+        (c.caller_id, c.from_state, c.stir_verstat, c.guesses_pins) for c in population.nuisance
+    ] == [
         ("+15636660000", "IA", STIR_FAILED, True),
         ("+15636660001", "IA", STIR_PASSED, False),
         ("Anonymous", "", STIR_PASSED, False),
         ("+17126660003", "IA", STIR_FAILED, False),
         ("+12125557811", "NY", STIR_FAILED, False),
         ("Anonymous", "", STIR_PASSED, False),
-    ]  # fmt: skip
+    ]
 
 
 def test_withheld_callers_are_anonymous_with_no_state():

@@ -39,42 +39,96 @@ def test_percentile_ranks_are_whole_where_they_should_be():
     hundred = list(range(1, 101))
 
     assert [percentile(hundred, p) for p in (1, 7, 14, 28, 29, 56, 57, 90, 99)] == [
-        1, 7, 14, 28, 29, 56, 57, 90, 99,
-    ]  # fmt: skip
+        1,
+        7,
+        14,
+        28,
+        29,
+        56,
+        57,
+        90,
+        99,
+    ]
     assert percentile(list(range(1, 26)), 28) == 7  # rank 28 * 25 / 100 = 7, exactly
 
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [
-        (0, "0s"), (0.4, "0s"), (0.6, "1s"), (42, "42s"), (59.4, "59s"), (59.6, "1m00s"),
-        (60, "1m00s"), (845, "14m05s"), (3599, "59m59s"), (3600, "1h00m"), (3720, "1h02m"),
-        (3779, "1h02m"), (7199.6, "2h00m"), (114_000, "31h40m"),
+        (0, "0s"),
+        (0.4, "0s"),
+        (0.6, "1s"),
+        (42, "42s"),
+        (59.4, "59s"),
+        (59.6, "1m00s"),
+        (60, "1m00s"),
+        (845, "14m05s"),
+        (3599, "59m59s"),
+        (3600, "1h00m"),
+        (3720, "1h02m"),
+        (3779, "1h02m"),
+        (7199.6, "2h00m"),
+        (114_000, "31h40m"),
     ],
-)  # fmt: skip
+)
 def test_clock_text(seconds, text):
     assert clock_text(seconds) == text
 
 
 def night(**sections) -> dict:
     figures = {
-        "chairs": {"count": 0, "answered": 0, "abandoned": 0, "calls": 0, "called_back": 0,
-                   "wait_p50_s": 0.0,
-                   "wait_p90_s": 0.0, "wait_p99_s": 0.0, "wait_max_s": 0.0,
-                   "get_in_p50_s": 0.0, "get_in_p90_s": 0.0, "get_in_max_s": 0.0},
-        "nuisance": {"numbers": 0, "calls": 0, "rejected": 0, "diverted": 0,
-                     "reached_volunteer": 0},
+        "chairs": {
+            "count": 0,
+            "answered": 0,
+            "abandoned": 0,
+            "calls": 0,
+            "called_back": 0,
+            "wait_p50_s": 0.0,
+            "wait_p90_s": 0.0,
+            "wait_p99_s": 0.0,
+            "wait_max_s": 0.0,
+            "get_in_p50_s": 0.0,
+            "get_in_p90_s": 0.0,
+            "get_in_max_s": 0.0,
+        },
+        "nuisance": {
+            "numbers": 0,
+            "calls": 0,
+            "rejected": 0,
+            "diverted": 0,
+            "reached_volunteer": 0,
+        },
         "info": {"calls": 0, "reached_volunteer": 0},
-        "volunteers": {"count": 0, "chair_seconds": 0.0, "nuisance_seconds": 0.0,
-                       "info_seconds": 0.0, "get_in_max_s": 0.0},
-        "attacks": {"guesses": 0, "pin_checks": 0, "pin_checks_peak": 0, "pin_successes": 0,
-                    "success_bound": None},
-        "reports": {"taken": 0, "keypad": 0, "volunteer": 0,
-                    "volunteer_minutes_per_report": 0.0, "stored": None, "held_back": None,
-                    "stored_blocking": None, "keypad_mistakes": 0, "keypad_uncaught": None,
-                    "time_p50_s": 0.0, "time_p90_s": 0.0, "time_max_s": 0.0},
+        "volunteers": {
+            "count": 0,
+            "chair_seconds": 0.0,
+            "nuisance_seconds": 0.0,
+            "info_seconds": 0.0,
+            "get_in_max_s": 0.0,
+        },
+        "attacks": {
+            "guesses": 0,
+            "pin_checks": 0,
+            "pin_checks_peak": 0,
+            "pin_successes": 0,
+            "success_bound": None,
+        },
+        "reports": {
+            "taken": 0,
+            "keypad": 0,
+            "volunteer": 0,
+            "volunteer_minutes_per_report": 0.0,
+            "stored": None,
+            "held_back": None,
+            "stored_blocking": None,
+            "keypad_mistakes": 0,
+            "keypad_uncaught": None,
+            "time_p50_s": 0.0,
+            "time_p90_s": 0.0,
+            "time_max_s": 0.0,
+        },
         "run": {"wall_s": 1.5, "webhooks": 10},
-    }  # fmt: skip
+    }
     for section, values in sections.items():
         figures[section] = {**figures[section], **values}
     return figures
@@ -83,33 +137,69 @@ def night(**sections) -> dict:
 def test_render_lays_the_policies_side_by_side():
     results = {
         "triage": night(
-            chairs={"count": 1681, "answered": 1650, "abandoned": 31, "calls": 2012,
-                    "called_back": 120, "wait_p50_s": 95.4, "wait_p90_s": 754.6,
-                    "wait_p99_s": 3725.0,
-                    "wait_max_s": 7199.6, "get_in_p90_s": 31.2, "get_in_max_s": 240.0},
+            chairs={
+                "count": 1681,
+                "answered": 1650,
+                "abandoned": 31,
+                "calls": 2012,
+                "called_back": 120,
+                "wait_p50_s": 95.4,
+                "wait_p90_s": 754.6,
+                "wait_p99_s": 3725.0,
+                "wait_max_s": 7199.6,
+                "get_in_p90_s": 31.2,
+                "get_in_max_s": 240.0,
+            },
             nuisance={"calls": 25000, "rejected": 20000, "diverted": 4000},
             info={"calls": 1200, "reached_volunteer": 950},
             volunteers={"count": 50, "info_seconds": 114000.0, "get_in_max_s": 75.0},
-            attacks={"guesses": 10412, "pin_checks": 4870, "pin_checks_peak": 6,
-                     "success_bound": 0.0050001},
-            reports={"taken": 1660, "keypad": 990, "volunteer": 670,
-                     "volunteer_minutes_per_report": 5.04, "stored": 1600, "held_back": 60,
-                     "stored_blocking": 0, "keypad_mistakes": 80, "keypad_uncaught": 31,
-                     "time_p50_s": 400.0, "time_p90_s": 1500.0, "time_max_s": 7300.0},
+            attacks={
+                "guesses": 10412,
+                "pin_checks": 4870,
+                "pin_checks_peak": 6,
+                "success_bound": 0.0050001,
+            },
+            reports={
+                "taken": 1660,
+                "keypad": 990,
+                "volunteer": 670,
+                "volunteer_minutes_per_report": 5.04,
+                "stored": 1600,
+                "held_back": 60,
+                "stored_blocking": 0,
+                "keypad_mistakes": 80,
+                "keypad_uncaught": 31,
+                "time_p50_s": 400.0,
+                "time_p90_s": 1500.0,
+                "time_max_s": 7300.0,
+            },
         ),
         "fifo": night(
-            chairs={"count": 1681, "answered": 900, "abandoned": 781, "calls": 5400,
-                    "wait_p50_s": 5400.0, "wait_p90_s": 10800.0, "wait_p99_s": 12000.0,
-                    "wait_max_s": 14400.0},
+            chairs={
+                "count": 1681,
+                "answered": 900,
+                "abandoned": 781,
+                "calls": 5400,
+                "wait_p50_s": 5400.0,
+                "wait_p90_s": 10800.0,
+                "wait_p99_s": 12000.0,
+                "wait_max_s": 14400.0,
+            },
             nuisance={"calls": 3000, "reached_volunteer": 2900},
             info={"calls": 1200, "reached_volunteer": 600},
             volunteers={"count": 50, "nuisance_seconds": 130500.0, "info_seconds": 72000.0},
             attacks={"pin_successes": 3},
-            reports={"taken": 900, "volunteer": 900, "volunteer_minutes_per_report": 5.0,
-                     "time_p50_s": 5700.0, "time_p90_s": 11100.0, "time_max_s": 14700.0},
+            reports={
+                "taken": 900,
+                "volunteer": 900,
+                "volunteer_minutes_per_report": 5.0,
+                "time_p50_s": 5700.0,
+                "time_p90_s": 11100.0,
+                "time_max_s": 14700.0,
+            },
         ),
         "staffed": night(volunteers={"count": 80}),
-    }  # fmt: skip
+    }
 
     text = render(results, title="iowa-2020, seed 1")
 
@@ -167,16 +257,16 @@ def test_write_json_writes_sorted_indented_figures_and_makes_the_folder(tmp_path
 
     assert written == path
     assert path.read_text() == (
-        '{\n'
+        "{\n"
         '  "triage": {\n'
         '    "attacks": {\n'
         '      "pin": 0\n'
-        '    },\n'
+        "    },\n"
         '    "chairs": {\n'
         '      "answered": 1,\n'
         '      "count": 2\n'
-        '    }\n'
-        '  }\n'
-        '}\n'
-    )  # fmt: skip
+        "    }\n"
+        "  }\n"
+        "}\n"
+    )
     assert json.loads(path.read_text()) == results

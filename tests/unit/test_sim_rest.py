@@ -72,13 +72,25 @@ class Night:
         self.clock = ManualClock()
         self.loop = EventLoop(self.clock)
         self.transport = StubTransport({VOICE_URL: ENQUEUE, ROOM_URL: ROOM})
-        self.network = Network(self.loop, self.transport, account_sid=ACCOUNT,
-                               voice_url=VOICE_URL, status_url=STATUS_URL,
-                               hotline_number=HOTLINE)  # fmt: skip
+        self.network = Network(
+            self.loop,
+            self.transport,
+            account_sid=ACCOUNT,
+            voice_url=VOICE_URL,
+            status_url=STATUS_URL,
+            hotline_number=HOTLINE,
+        )
         self.client = create_rest_app(self.network, auth_token=TOKEN, **app_options).test_client()
 
-    def api(self, method: str, path: str, data: dict[str, str] | None = None, *,
-            auth: tuple[str, str] | None = AUTH, **options):  # fmt: skip
+    def api(
+        self,
+        method: str,
+        path: str,
+        data: dict[str, str] | None = None,
+        *,
+        auth: tuple[str, str] | None = AUTH,
+        **options,
+    ):
         return self.client.open(BASE + path, method=method, data=data, auth=auth, **options)
 
     def queued(self, caller_id: str = CHAIR) -> SimCall:
@@ -96,8 +108,12 @@ def night() -> Night:
 
 
 def error(status: int, code: int, message: str) -> dict[str, object]:
-    return {"code": code, "message": message, "status": status,
-            "more_info": f"https://www.twilio.com/docs/errors/{code}"}  # fmt: skip
+    return {
+        "code": code,
+        "message": message,
+        "status": status,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+    }
 
 
 # --- Credentials ------------------------------------------------------------------------
@@ -158,14 +174,18 @@ def test_member_update_moves_the_queued_call_to_the_url(night):
     call = night.queued()
     queue = night.network.queues["line"]
     night.loop.run(until=night.clock.now() + 30)
-    response = night.api("POST", f"/Queues/{queue.sid}/Members/{call.sid}.json",
-                         {"Url": ROOM_URL, "Method": "POST"})  # fmt: skip
+    response = night.api(
+        "POST", f"/Queues/{queue.sid}/Members/{call.sid}.json", {"Url": ROOM_URL, "Method": "POST"}
+    )
     assert response.status_code == 200
     assert response.get_json() == {
-        "call_sid": call.sid, "queue_sid": queue.sid, "position": 1, "wait_time": 30,
+        "call_sid": call.sid,
+        "queue_sid": queue.sid,
+        "position": 1,
+        "wait_time": 30,
         "date_enqueued": START,
         "uri": f"{BASE}/Queues/{queue.sid}/Members/{call.sid}.json",
-    }  # fmt: skip
+    }
     assert queue.members == []
     assert call.queue is None
     assert night.transport.urls() == [VOICE_URL, WAIT_URL, LEFT_URL, ROOM_URL]
@@ -190,8 +210,9 @@ def test_member_update_of_a_call_not_in_the_queue_is_404(night):
     waiting = night.queued(CHAIR)
     talking = night.in_room(OTHER_CHAIR)
     queue = night.network.queues["line"]
-    response = night.api("POST", f"/Queues/{queue.sid}/Members/{talking.sid}.json",
-                         {"Url": ROOM_URL})  # fmt: skip
+    response = night.api(
+        "POST", f"/Queues/{queue.sid}/Members/{talking.sid}.json", {"Url": ROOM_URL}
+    )
     assert response.status_code == 404
     assert response.get_json() == error(
         404, 20404, f"The requested resource /Members/{talking.sid}.json was not found"
@@ -203,8 +224,7 @@ def test_member_update_of_a_call_not_in_the_queue_is_404(night):
 def test_member_update_of_an_unknown_queue_or_without_url(night):
     call = night.queued()
     queue = night.network.queues["line"]
-    unknown = night.api("POST", f"/Queues/QU{'0' * 32}/Members/{call.sid}.json",
-                        {"Url": ROOM_URL})  # fmt: skip
+    unknown = night.api("POST", f"/Queues/QU{'0' * 32}/Members/{call.sid}.json", {"Url": ROOM_URL})
     assert unknown.status_code == 404
     assert unknown.get_json()["code"] == 20404
     no_url = night.api("POST", f"/Queues/{queue.sid}/Members/{call.sid}.json", {})
@@ -219,12 +239,14 @@ def test_queues_and_members_are_listed(night):
     queues = night.api("GET", "/Queues.json").get_json()
     assert [q["friendly_name"] for q in queues["queues"]] == ["line"]
     assert queues["queues"][0]["current_size"] == 2
-    members = night.api("GET", f"/Queues/{queue.sid}/Members.json", query_string={
-        "PageSize": "1"}).get_json()  # fmt: skip
+    members = night.api(
+        "GET", f"/Queues/{queue.sid}/Members.json", query_string={"PageSize": "1"}
+    ).get_json()
     assert [(m["call_sid"], m["position"]) for m in members["queue_members"]] == [(first.sid, 1)]
     assert members["next_page_uri"] == f"{BASE}/Queues/{queue.sid}/Members.json?PageSize=1&Page=1"
-    second_page = night.api("GET", f"/Queues/{queue.sid}/Members.json",
-                            query_string={"PageSize": "1", "Page": "1"}).get_json()  # fmt: skip
+    second_page = night.api(
+        "GET", f"/Queues/{queue.sid}/Members.json", query_string={"PageSize": "1", "Page": "1"}
+    ).get_json()
     assert [(m["call_sid"], m["position"]) for m in second_page["queue_members"]] == [
         (second.sid, 2)
     ]
@@ -275,12 +297,30 @@ def test_invalid_status_is_refused(night):
 def test_fetch_call_and_unknown_call(night):
     call = night.queued()
     body = night.api("GET", f"/Calls/{call.sid}.json").get_json()
-    assert {k: body[k] for k in ("sid", "account_sid", "from", "to", "direction", "status",
-                                 "date_created", "api_version", "uri")} == {
-        "sid": call.sid, "account_sid": ACCOUNT, "from": CHAIR, "to": HOTLINE,
-        "direction": "inbound", "status": "in-progress", "date_created": START,
-        "api_version": "2010-04-01", "uri": f"{BASE}/Calls/{call.sid}.json",
-    }  # fmt: skip
+    assert {
+        k: body[k]
+        for k in (
+            "sid",
+            "account_sid",
+            "from",
+            "to",
+            "direction",
+            "status",
+            "date_created",
+            "api_version",
+            "uri",
+        )
+    } == {
+        "sid": call.sid,
+        "account_sid": ACCOUNT,
+        "from": CHAIR,
+        "to": HOTLINE,
+        "direction": "inbound",
+        "status": "in-progress",
+        "date_created": START,
+        "api_version": "2010-04-01",
+        "uri": f"{BASE}/Calls/{call.sid}.json",
+    }
     missing = night.api("GET", f"/Calls/CA{'0' * 32}.json")
     assert missing.status_code == 404
     assert missing.get_json()["code"] == 20404
@@ -289,10 +329,18 @@ def test_fetch_call_and_unknown_call(night):
 def test_create_call_phones_the_registered_callee(night):
     callee = Quiet()
     night.network.callees["+15155550199"] = lambda: (callee, 5.0)
-    response = night.api("POST", "/Calls.json", {
-        "To": "+15155550199", "From": HOTLINE, "Url": CALLBACK_URL,
-        "StatusCallback": STATUS_URL, "StatusCallbackEvent": "completed",
-        "MachineDetection": "Enable"})  # fmt: skip
+    response = night.api(
+        "POST",
+        "/Calls.json",
+        {
+            "To": "+15155550199",
+            "From": HOTLINE,
+            "Url": CALLBACK_URL,
+            "StatusCallback": STATUS_URL,
+            "StatusCallbackEvent": "completed",
+            "MachineDetection": "Enable",
+        },
+    )
     assert response.status_code == 201
     body = response.get_json()
     call = night.network.calls[body["sid"]]
@@ -303,18 +351,28 @@ def test_create_call_phones_the_registered_callee(night):
         callee,
     )
     assert (body["direction"], body["status"], body["start_time"]) == (
-        "outbound-api", "queued", None)  # fmt: skip
+        "outbound-api",
+        "queued",
+        None,
+    )
     night.loop.run(until=night.clock.now() + 5)
     assert call.status == "in-progress"
     url, params = night.transport.posts[-1]
-    assert (url, params["CallSid"], params["Direction"]) == (CALLBACK_URL, call.sid,
-                                                             "outbound-api")  # fmt: skip
+    assert (url, params["CallSid"], params["Direction"]) == (CALLBACK_URL, call.sid, "outbound-api")
 
 
 def test_create_call_to_an_unknown_number_rings_out_at_the_timeout(night):
-    response = night.api("POST", "/Calls.json", {
-        "To": "+15155550198", "From": HOTLINE, "Twiml": PAUSE,
-        "StatusCallback": STATUS_URL, "Timeout": "20"})  # fmt: skip
+    response = night.api(
+        "POST",
+        "/Calls.json",
+        {
+            "To": "+15155550198",
+            "From": HOTLINE,
+            "Twiml": PAUSE,
+            "StatusCallback": STATUS_URL,
+            "Timeout": "20",
+        },
+    )
     call = night.network.calls[response.get_json()["sid"]]
     night.loop.run(until=night.clock.now() + 19)
     assert call.status == "queued"
@@ -326,8 +384,11 @@ def test_create_call_to_an_unknown_number_rings_out_at_the_timeout(night):
 
 def test_callee_answering_after_the_timeout_never_answers(night):
     night.network.callees["+15155550199"] = lambda: (Quiet(), 30.0)
-    response = night.api("POST", "/Calls.json", {
-        "To": "+15155550199", "From": HOTLINE, "Url": CALLBACK_URL, "Timeout": "25"})  # fmt: skip
+    response = night.api(
+        "POST",
+        "/Calls.json",
+        {"To": "+15155550199", "From": HOTLINE, "Url": CALLBACK_URL, "Timeout": "25"},
+    )
     call = night.network.calls[response.get_json()["sid"]]
     night.loop.run(until=night.clock.now() + 60)
     assert (call.status, call.ended_at - call.created_at) == ("no-answer", 25.0)
@@ -355,22 +416,26 @@ def test_a_call_to_an_undialable_number_is_refused_as_twilio_refuses_it(night):
     error shape, so that the dispatcher's handling of it runs over real HTTP.
     """
     night.network.undialable.add(CHAIR)
-    response = night.api("POST", "/Calls.json", {"To": CHAIR, "From": HOTLINE,
-                                                 "Url": CALLBACK_URL})  # fmt: skip
+    response = night.api("POST", "/Calls.json", {"To": CHAIR, "From": HOTLINE, "Url": CALLBACK_URL})
     assert response.status_code == 400
     assert response.get_json() == error(
-        400, 21215, f"Account not authorized to call {CHAIR}. Perhaps you need to enable some "
-                    "international permissions: https://www.twilio.com/console/voice/calls/"
-                    "geo-permissions/low-risk")  # fmt: skip
+        400,
+        21215,
+        f"Account not authorized to call {CHAIR}. Perhaps you need to enable some "
+        "international permissions: https://www.twilio.com/console/voice/calls/"
+        "geo-permissions/low-risk",
+    )
     assert night.network.calls == {}
-    other = night.api("POST", "/Calls.json", {"To": OTHER_CHAIR, "From": HOTLINE,
-                                              "Url": CALLBACK_URL})  # fmt: skip
+    other = night.api(
+        "POST", "/Calls.json", {"To": OTHER_CHAIR, "From": HOTLINE, "Url": CALLBACK_URL}
+    )
     assert other.status_code == 201  # only that number
 
 
 def test_parameters_in_a_json_body_are_not_read(night):
-    response = night.client.post(f"{BASE}/Calls.json", auth=AUTH, json={
-        "To": CHAIR, "From": HOTLINE, "Url": CALLBACK_URL})  # fmt: skip
+    response = night.client.post(
+        f"{BASE}/Calls.json", auth=AUTH, json={"To": CHAIR, "From": HOTLINE, "Url": CALLBACK_URL}
+    )
     assert response.status_code == 400
     assert response.get_json()["code"] == 21201
 
@@ -386,25 +451,43 @@ def test_create_message_is_recorded(night):
     )
     assert response.status_code == 201
     body = response.get_json()
-    assert night.network.messages == [{
-        "sid": body["sid"], "account_sid": ACCOUNT, "to": CHAIR, "from": HOTLINE,
-        "body": "We will call you back.", "status": "queued", "direction": "outbound-api",
-        "num_segments": "1", "api_version": "2010-04-01",
-        "uri": f"{BASE}/Messages/{body['sid']}.json", "sent_at": night.clock.now(),
-        "status_callback": None, "error_code": None,
-    }]  # fmt: skip
+    assert night.network.messages == [
+        {
+            "sid": body["sid"],
+            "account_sid": ACCOUNT,
+            "to": CHAIR,
+            "from": HOTLINE,
+            "body": "We will call you back.",
+            "status": "queued",
+            "direction": "outbound-api",
+            "num_segments": "1",
+            "api_version": "2010-04-01",
+            "uri": f"{BASE}/Messages/{body['sid']}.json",
+            "sent_at": night.clock.now(),
+            "status_callback": None,
+            "error_code": None,
+        }
+    ]
     assert (body["to"], body["from"], body["body"], body["status"], body["date_created"]) == (
-        CHAIR, HOTLINE, "We will call you back.", "queued", START)  # fmt: skip
+        CHAIR,
+        HOTLINE,
+        "We will call you back.",
+        "queued",
+        START,
+    )
     assert body["sid"].startswith("SM")
 
 
 def test_message_through_a_messaging_service(night):
     service = "MG" + "1" * 32
-    response = night.api("POST", "/Messages.json", {
-        "To": CHAIR, "MessagingServiceSid": service, "Body": "Hello"})  # fmt: skip
+    response = night.api(
+        "POST", "/Messages.json", {"To": CHAIR, "MessagingServiceSid": service, "Body": "Hello"}
+    )
     assert response.status_code == 201
     assert (response.get_json()["messaging_service_sid"], response.get_json()["from"]) == (
-        service, None)  # fmt: skip
+        service,
+        None,
+    )
     assert night.network.messages[0]["messaging_service_sid"] == service
 
 
@@ -432,9 +515,10 @@ def test_participants_are_listed_updated_and_removed(night):
     room = night.network.conferences["room-1"]
     path = f"/Conferences/{room.sid}/Participants"
     listed = night.api("GET", f"{path}.json").get_json()
-    assert [(p["call_sid"], p["conference_sid"], p["hold"], p["muted"], p["status"])
-            for p in listed["participants"]] == [(call.sid, room.sid, False, False,
-                                                  "connected")]  # fmt: skip
+    assert [
+        (p["call_sid"], p["conference_sid"], p["hold"], p["muted"], p["status"])
+        for p in listed["participants"]
+    ] == [(call.sid, room.sid, False, False, "connected")]
 
     updated = night.api("POST", f"{path}/{call.sid}.json", {"Hold": "true", "Muted": "true"})
     assert updated.status_code == 200
@@ -487,8 +571,9 @@ def test_participant_of_another_room_is_404(night):
     night.in_room()
     room = night.network.conferences["room-1"]
     stranger = night.queued(CHAIR)
-    response = night.api("POST", f"/Conferences/{room.sid}/Participants/{stranger.sid}.json",
-                         {"Hold": "true"})  # fmt: skip
+    response = night.api(
+        "POST", f"/Conferences/{room.sid}/Participants/{stranger.sid}.json", {"Hold": "true"}
+    )
     assert response.status_code == 404
     assert response.get_json()["code"] == 20404
 
@@ -503,13 +588,24 @@ class FlaskHttpClient(HttpClient):
         super().__init__(logging.getLogger(__name__), is_async=False)
         self.client = client
 
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None,
-                timeout=None, allow_redirects=False):  # fmt: skip
+    def request(
+        self,
+        method,
+        uri,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):
         path = urllib.parse.urlsplit(uri).path
-        response = self.client.open(path, method=method, query_string=params, data=data,
-                                    headers=headers, auth=auth)  # fmt: skip
-        return Response(response.status_code, response.get_data(as_text=True),
-                        dict(response.headers))  # fmt: skip
+        response = self.client.open(
+            path, method=method, query_string=params, data=data, headers=headers, auth=auth
+        )
+        return Response(
+            response.status_code, response.get_data(as_text=True), dict(response.headers)
+        )
 
 
 def test_twilios_python_library_works_unawares(night):

@@ -55,8 +55,13 @@ class Night:
 
     def __init__(self) -> None:
         transport = StubTransport({VOICE_URL: ENQUEUE, ROOM_URL: ROOM})
-        self.network = Network(EventLoop(ManualClock()), transport, account_sid=ACCOUNT,
-                               voice_url=VOICE_URL, status_url=STATUS_URL)  # fmt: skip
+        self.network = Network(
+            EventLoop(ManualClock()),
+            transport,
+            account_sid=ACCOUNT,
+            voice_url=VOICE_URL,
+            status_url=STATUS_URL,
+        )
         self.waiting = self.network.place_inbound(Listener(), "+15155550101")
         self.talking = self.network.place_inbound(Listener(), "+15155550102")
         self.queue = self.network.queues["line"]
@@ -68,47 +73,103 @@ class Night:
 # One request per endpoint: (method, path under BASE, form or query parameters).
 Example = Callable[[Night], tuple[str, str, dict[str, str]]]
 EXAMPLES: dict[str, Example] = {
-    "create_call": lambda n: ("POST", "/Calls.json", {
-        "To": "+15155550199", "From": "+15155550000", "Url": f"{APP_URL}/voice/callback",
-        "StatusCallback": STATUS_URL, "Timeout": "30"}),
+    "create_call": lambda n: (
+        "POST",
+        "/Calls.json",
+        {
+            "To": "+15155550199",
+            "From": "+15155550000",
+            "Url": f"{APP_URL}/voice/callback",
+            "StatusCallback": STATUS_URL,
+            "Timeout": "30",
+        },
+    ),
     "fetch_call": lambda n: ("GET", f"/Calls/{n.waiting.sid}.json", {}),
     "update_call": lambda n: ("POST", f"/Calls/{n.waiting.sid}.json", {"Url": ROOM_URL}),
     "list_queues": lambda n: ("GET", "/Queues.json", {"PageSize": "10", "Page": "0"}),
     "fetch_queue": lambda n: ("GET", f"/Queues/{n.queue.sid}.json", {}),
-    "list_members": lambda n: ("GET", f"/Queues/{n.queue.sid}/Members.json",
-                               {"PageSize": "10"}),
+    "list_members": lambda n: ("GET", f"/Queues/{n.queue.sid}/Members.json", {"PageSize": "10"}),
     "fetch_member": lambda n: ("GET", f"/Queues/{n.queue.sid}/Members/Front.json", {}),
-    "update_member": lambda n: ("POST", f"/Queues/{n.queue.sid}/Members/{n.waiting.sid}.json",
-                                {"Url": ROOM_URL}),
-    "create_message": lambda n: ("POST", "/Messages.json", {
-        "To": "+15155550101", "From": "+15155550000", "Body": "We will call you back.",
-        "StatusCallback": f"{APP_URL}/voice/text-status?rotation=r1&precinct=0101"}),
-    "list_available_local": lambda n: ("GET", "/AvailablePhoneNumbers/US/Local.json", {
-        "AreaCode": "515", "InRegion": "IA", "VoiceEnabled": "true", "SmsEnabled": "true",
-        "PageSize": "5"}),
-    "list_incoming_numbers": lambda n: ("GET", "/IncomingPhoneNumbers.json",
-                                        {"PhoneNumber": HOTLINE}),
-    "create_incoming_number": lambda n: ("POST", "/IncomingPhoneNumbers.json", {
-        "PhoneNumber": "+15155550200", "FriendlyName": "Caucus results hotline",
-        "VoiceUrl": VOICE_URL, "VoiceMethod": "POST", "StatusCallback": STATUS_URL,
-        "StatusCallbackMethod": "POST"}),
+    "update_member": lambda n: (
+        "POST",
+        f"/Queues/{n.queue.sid}/Members/{n.waiting.sid}.json",
+        {"Url": ROOM_URL},
+    ),
+    "create_message": lambda n: (
+        "POST",
+        "/Messages.json",
+        {
+            "To": "+15155550101",
+            "From": "+15155550000",
+            "Body": "We will call you back.",
+            "StatusCallback": f"{APP_URL}/voice/text-status?rotation=r1&precinct=0101",
+        },
+    ),
+    "list_available_local": lambda n: (
+        "GET",
+        "/AvailablePhoneNumbers/US/Local.json",
+        {
+            "AreaCode": "515",
+            "InRegion": "IA",
+            "VoiceEnabled": "true",
+            "SmsEnabled": "true",
+            "PageSize": "5",
+        },
+    ),
+    "list_incoming_numbers": lambda n: (
+        "GET",
+        "/IncomingPhoneNumbers.json",
+        {"PhoneNumber": HOTLINE},
+    ),
+    "create_incoming_number": lambda n: (
+        "POST",
+        "/IncomingPhoneNumbers.json",
+        {
+            "PhoneNumber": "+15155550200",
+            "FriendlyName": "Caucus results hotline",
+            "VoiceUrl": VOICE_URL,
+            "VoiceMethod": "POST",
+            "StatusCallback": STATUS_URL,
+            "StatusCallbackMethod": "POST",
+        },
+    ),
     "update_incoming_number": lambda n: (
-        "POST", f"/IncomingPhoneNumbers/{n.network.numbers.owned[HOTLINE].sid}.json",
-        {"VoiceUrl": VOICE_URL, "VoiceMethod": "POST", "StatusCallback": STATUS_URL,
-         "StatusCallbackMethod": "POST"}),
-    "list_conferences": lambda n: ("GET", "/Conferences.json",
-                                   {"FriendlyName": "room-1", "Status": "init"}),
+        "POST",
+        f"/IncomingPhoneNumbers/{n.network.numbers.owned[HOTLINE].sid}.json",
+        {
+            "VoiceUrl": VOICE_URL,
+            "VoiceMethod": "POST",
+            "StatusCallback": STATUS_URL,
+            "StatusCallbackMethod": "POST",
+        },
+    ),
+    "list_conferences": lambda n: (
+        "GET",
+        "/Conferences.json",
+        {"FriendlyName": "room-1", "Status": "init"},
+    ),
     "fetch_conference": lambda n: ("GET", f"/Conferences/{n.room.sid}.json", {}),
-    "list_participants": lambda n: ("GET", f"/Conferences/{n.room.sid}/Participants.json",
-                                    {"Hold": "false", "Muted": "false"}),
+    "list_participants": lambda n: (
+        "GET",
+        f"/Conferences/{n.room.sid}/Participants.json",
+        {"Hold": "false", "Muted": "false"},
+    ),
     "fetch_participant": lambda n: (
-        "GET", f"/Conferences/{n.room.sid}/Participants/{n.talking.sid}.json", {}),
+        "GET",
+        f"/Conferences/{n.room.sid}/Participants/{n.talking.sid}.json",
+        {},
+    ),
     "update_participant": lambda n: (
-        "POST", f"/Conferences/{n.room.sid}/Participants/{n.talking.sid}.json",
-        {"Hold": "true", "Muted": "true", "EndConferenceOnExit": "false"}),
+        "POST",
+        f"/Conferences/{n.room.sid}/Participants/{n.talking.sid}.json",
+        {"Hold": "true", "Muted": "true", "EndConferenceOnExit": "false"},
+    ),
     "delete_participant": lambda n: (
-        "DELETE", f"/Conferences/{n.room.sid}/Participants/{n.talking.sid}.json", {}),
-}  # fmt: skip
+        "DELETE",
+        f"/Conferences/{n.room.sid}/Participants/{n.talking.sid}.json",
+        {},
+    ),
+}
 
 
 def served_routes() -> list[tuple[str, str, str]]:
@@ -166,8 +227,9 @@ def mismatches(spec: dict, value: object, schema: dict, where: str) -> list[str]
         return [f"{where}: {value!r} not in {schema['enum']}"]
     kind = schema.get("type")
     expected = {"string": str, "integer": int, "boolean": bool, "object": dict, "array": list}
-    if kind in expected and (not isinstance(value, expected[kind])
-                             or (kind == "integer" and isinstance(value, bool))):  # fmt: skip
+    if kind in expected and (
+        not isinstance(value, expected[kind]) or (kind == "integer" and isinstance(value, bool))
+    ):
         return [f"{where}: {value!r} is not {kind}"]
     problems = []
     if "properties" in schema:

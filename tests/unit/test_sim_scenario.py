@@ -26,8 +26,15 @@ from hotline.sim.scenario import (
 )
 
 IOWA_ROSTER = shipped("data", "iowa-2020", "precincts.csv")
-SHIPPED = ["demo", "iowa-2020", "iowa-2020-leak", "night-under-fire", "pin-guessing", "smoke",
-           "spoofer"]  # fmt: skip
+SHIPPED = [
+    "demo",
+    "iowa-2020",
+    "iowa-2020-leak",
+    "night-under-fire",
+    "pin-guessing",
+    "smoke",
+    "spoofer",
+]
 
 # A small, valid scenario; each test below breaks one thing in it.
 GOOD = """\
@@ -126,29 +133,49 @@ def test_smoke_loads_exactly():
         roster_file=IOWA_ROSTER,
         roster_format="iowa-2020",
         chairs=Chairs(
-            count=40, arrival=Arrival("normal", 0.0, 3000.0, 1200.0, 600.0),
-            registered_phone_share=0.3, mistype_pin_share=0.15, patience_s=900.0,
-            call_back_after_s=120.0, max_calls=4, talk_s=180.0, asks_callback_share=0.2,
-            keypad_share=0.6, keypad_seconds_per_entry=4.0, keypad_mistake_rate=0.03,
+            count=40,
+            arrival=Arrival("normal", 0.0, 3000.0, 1200.0, 600.0),
+            registered_phone_share=0.3,
+            mistype_pin_share=0.15,
+            patience_s=900.0,
+            call_back_after_s=120.0,
+            max_calls=4,
+            talk_s=180.0,
+            asks_callback_share=0.2,
+            keypad_share=0.6,
+            keypad_seconds_per_entry=4.0,
+            keypad_mistake_rate=0.03,
             readback_catch_share=0.6,
         ),
         nuisance=Nuisance(
-            numbers=6, start_s=600.0, end_s=3000.0, redial_every_s=120.0, hang_up_after_s=5.0,
-            hold_patience_s=1200.0, talk_s=30.0, gives_up_after_busy=5, guess_pins_share=0.34,
-            withheld_share=0.17, out_of_state_share=0.3, stir_failed_share=0.2,
+            numbers=6,
+            start_s=600.0,
+            end_s=3000.0,
+            redial_every_s=120.0,
+            hang_up_after_s=5.0,
+            hold_patience_s=1200.0,
+            talk_s=30.0,
+            gives_up_after_busy=5,
+            guess_pins_share=0.34,
+            withheld_share=0.17,
+            out_of_state_share=0.3,
+            stir_failed_share=0.2,
         ),
-        info=InfoCallers(count=8, arrival=Arrival("uniform", 0.0, 3000.0), patience_s=600.0,
-                         talk_s=60.0),
+        info=InfoCallers(
+            count=8, arrival=Arrival("uniform", 0.0, 3000.0), patience_s=600.0, talk_s=60.0
+        ),
         volunteers=Volunteers(count=3),
-    )  # fmt: skip
+    )
 
 
 def test_iowa_2020_has_every_precinct_calling():
     scenario = load_scenario("iowa-2020")
 
     assert (scenario.chairs.count, scenario.duration_s, scenario.volunteers.count) == (
-        None, 5 * 3600.0, 50,
-    )  # fmt: skip
+        None,
+        5 * 3600.0,
+        50,
+    )
     assert (scenario.nuisance.numbers, scenario.info.count) == (300, 1200)
 
 
@@ -161,8 +188,7 @@ def test_pin_guessing_has_every_nuisance_caller_guessing_and_no_info_callers():
 
 
 def test_a_scenario_by_path_with_defaults(tmp_path):
-    path = write(tmp_path, GOOD.replace('name = "tiny"\n', ""),
-                 name="by-path.toml")  # fmt: skip
+    path = write(tmp_path, GOOD.replace('name = "tiny"\n', ""), name="by-path.toml")
 
     scenario = load_scenario(str(path))
 
@@ -178,7 +204,7 @@ def test_a_scenario_by_path_with_defaults(tmp_path):
 
 def test_a_missing_section(tmp_path):
     start = GOOD.index("[chairs]")
-    path = write(tmp_path, GOOD[:start] + GOOD[GOOD.index("[nuisance]"):])
+    path = write(tmp_path, GOOD[:start] + GOOD[GOOD.index("[nuisance]") :])
 
     assert refusal(path) == f"{path}: missing setting 'chairs'"
 
@@ -223,7 +249,7 @@ def test_a_bad_arrival_shape(tmp_path):
     path = broken(tmp_path, 'shape = "normal"', 'shape = "poisson"')
 
     assert refusal(path) == (
-        f"{path}: chairs.arrival.shape must be \"normal\" or \"uniform\", not 'poisson'"
+        f'{path}: chairs.arrival.shape must be "normal" or "uniform", not \'poisson\''
     )
 
 
@@ -282,16 +308,26 @@ def test_an_unknown_scenario_lists_the_known_ones():
 def test_the_keypad_knobs_default_to_no_keypad_chairs(tmp_path):
     chairs = load_scenario(str(write(tmp_path, GOOD))).chairs
 
-    assert (chairs.keypad_share, chairs.keypad_seconds_per_entry, chairs.keypad_mistake_rate,
-            chairs.readback_catch_share) == (0.0, 4.0, 0.0, 0.0)  # fmt: skip
+    assert (
+        chairs.keypad_share,
+        chairs.keypad_seconds_per_entry,
+        chairs.keypad_mistake_rate,
+        chairs.readback_catch_share,
+    ) == (0.0, 4.0, 0.0, 0.0)
 
 
 def test_the_keypad_knobs_are_read_and_checked(tmp_path):
-    knobs = ('max_calls = 4\nkeypad_share = 0.25\nkeypad_seconds_per_entry = "6s"\n'
-             "keypad_mistake_rate = 0.1\nreadback_catch_share = 0.5\n")  # fmt: skip
+    knobs = (
+        'max_calls = 4\nkeypad_share = 0.25\nkeypad_seconds_per_entry = "6s"\n'
+        "keypad_mistake_rate = 0.1\nreadback_catch_share = 0.5\n"
+    )
     chairs = load_scenario(str(broken(tmp_path, "max_calls = 4\n", knobs))).chairs
-    assert (chairs.keypad_share, chairs.keypad_seconds_per_entry, chairs.keypad_mistake_rate,
-            chairs.readback_catch_share) == (0.25, 6.0, 0.1, 0.5)  # fmt: skip
+    assert (
+        chairs.keypad_share,
+        chairs.keypad_seconds_per_entry,
+        chairs.keypad_mistake_rate,
+        chairs.readback_catch_share,
+    ) == (0.25, 6.0, 0.1, 0.5)
 
     path = broken(tmp_path, "max_calls = 4\n", "max_calls = 4\nkeypad_mistake_rate = 2\n")
     assert refusal(path) == (

@@ -18,12 +18,19 @@ def test_iowa_chairs_carry_their_precincts_published_numbers():
     # Adair 1NW, the worked case of issue 9: 40 attendees, and the toss Buttigieg lost.
     code = "1001"
     assert (election().precinct(code).county, election().precinct(code).name) == (
-        "Adair", "1NW ADAIR")
+        "Adair",
+        "1NW ADAIR",
+    )
     sheet = worksheets("iowa-2020", [code], 1)[code]
     assert sheet == published[code]
     assert sheet.attendance == 40
-    assert dict(sheet.final) == {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9,
-                                 "warren": 9}  # fmt: skip
+    assert dict(sheet.final) == {
+        "biden": 6,
+        "buttigieg": 8,
+        "klobuchar": 8,
+        "sanders": 9,
+        "warren": 9,
+    }
     assert [toss.winner for toss in sheet.coin_tosses] == ["klobuchar"]
     assert len(published) > 1600
 
@@ -55,6 +62,9 @@ def test_a_slip_of_the_finger_changes_one_digit_by_one(count, seed):
     if wrong == count:
         return  # nothing a slip could make of it (a lone 1 can only become 0 or 2)
     assert 1 <= wrong <= 9999 and len(str(wrong)) <= len(str(count))
-    changed = [(a, b) for a, b in zip(str(count), str(wrong).rjust(len(str(count)), "0"),
-                                      strict=True) if a != b]  # fmt: skip
+    changed = [
+        (a, b)
+        for a, b in zip(str(count), str(wrong).rjust(len(str(count)), "0"), strict=True)
+        if a != b
+    ]
     assert len(changed) == 1 and abs(int(changed[0][0]) - int(changed[0][1])) == 1
