@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from hotline.app import create_app
 from hotline.clock import Clock, ManualClock
 from hotline.services import Services
-from hotline.settings import PROJECT_ROOT, Settings
+from hotline.settings import Settings
 from hotline.sim.night import NIGHT_STARTS_AT, OVERTIME_S, run_night
 from hotline.sim.population import draw_population
 from hotline.sim.scenario import load_scenario
@@ -41,11 +41,12 @@ from tests.support.console import (
     volunteer_ready,
 )
 from tests.support.env import settings_env
+from tests.support.repo import REPO_ROOT
 from workers import runtime
 
 BOARD_NIGHT = Path(__file__).parent / "scenarios" / "board.toml"
 # Where the board's picture is left, for the README (docs/board.png is a copy of it).
-BOARD_PICTURE = PROJECT_ROOT / "var" / "board.png"
+BOARD_PICTURE = REPO_ROOT / "var" / "board.png"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT_S = 15.0
