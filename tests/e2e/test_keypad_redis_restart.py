@@ -251,7 +251,7 @@ def test_redis_killed_mid_entry_loses_nothing_keyed(
         {"biden": 6, "buttigieg": 8},
     )
     assert drafts["restarted"] == drafts["killed"]  # from the append-only file, whole
-    assert call_1.heard[8:] == [
+    assert call_1.heard[9:] == [
         "Pete Buttigieg, 8.",
         NEXT,
         ONE_MOMENT,
@@ -279,13 +279,13 @@ def test_redis_killed_mid_entry_loses_nothing_keyed(
     call_2 = network.place_inbound(Chair(network, keys_2), PHONE)
     network.loop.run(T0 + 1200)
 
-    assert call_2.heard[2:5] == [VERIFIED, CHOICE, RESUME]
-    assert call_2.heard[5].endswith(
+    assert call_2.heard[3:6] == [VERIFIED, CHOICE, RESUME]
+    assert call_2.heard[6].endswith(
         "First alignment. For each group, enter the candidate "
         "number, then star, then the number of people, then "
         "pound. When every group is entered, press pound alone."
     )
-    assert call_2.heard[6:8] == ["Elizabeth Warren, 9.", NEXT]
+    assert call_2.heard[7:9] == ["Elizabeth Warren, 9.", NEXT]
     assert call_2.heard[-3:-1] == [READBACK, OPTIONS]
     receipt = stored_once(services)
     assert call_2.heard[-1] == receipt_said(receipt)
@@ -338,7 +338,7 @@ def test_redis_killed_around_the_confirm_stores_the_report_once(
     call_2 = network.place_inbound(Chair(network, [PRECINCT, PIN, "1", "1", "1"]), PHONE)
     network.loop.run(T0 + 1200)
 
-    assert call_2.heard[2:] == [
+    assert call_2.heard[3:] == [
         f"{VERIFIED} Its results are already stored, with receipt code {' '.join(receipt)}. "
         "Report again only to correct them.",
         CHOICE,
