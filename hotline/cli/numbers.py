@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 
 import click
 
 from hotline.cli.common import opened_services, utc_time, who_acts
 from hotline.durations import format_duration
-from hotline.phone import mask_number, normalise_block_target
+from hotline.phone import mask_number
 from hotline.store.numbers import CANCELED, DELIVERED, FAILED
 
-_AREA_CODE = re.compile(r"[2-9][0-9]{2}")
-_REGION = re.compile(r"[A-Za-z]{2}")
 # The statuses a text is counted under in `hotline number status`, in the order shown.
 SHOWN_STATUSES = ("delivered", "failed", "sent", "queued", "sending", "waiting")
 
@@ -44,13 +41,16 @@ def rotate(
     author: str | None,
     yes: bool,
 ) -> None:
-    from hotline.steps.numbers import RotationError, rotate_number
+    from hotline.steps.numbers import BadChoice, RotationError, rotate_number, rotation_choice
     from hotline.telephony import Telephony, TelephonyError
 
-    chosen = _options(new_number, area_code, region)
+    try:
+        chosen = rotation_choice(new_number, area_code, region)
+    except BadChoice as bad:
+        raise click.BadParameter(str(bad), param_hint=bad.option) from None
     if not yes:
         click.confirm(
-            "Retire the hotline's number (unknown callers on it will be diverted) and "
+            "Retire the hotline's number (unknown callers on it get one short chance) and "
             "text every chair the new one?",
             abort=True,
         )
@@ -148,26 +148,6 @@ def _shown_status(status: str) -> str:
     if status in FAILED:
         return "failed"
     return status if status in (*SHOWN_STATUSES, CANCELED) else "queued"
-
-
-def _options(new_number: str | None, area_code: str | None, region: str | None) -> dict:
-    if new_number is not None and (area_code or region):
-        raise click.BadParameter(
-            "name a number, or where to buy one, not both", param_hint="--number"
-        )
-    if new_number is not None:
-        try:
-            normalised = normalise_block_target(new_number)
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="--number") from None
-        if normalised.endswith("*"):
-            raise click.BadParameter("a whole number, not a prefix", param_hint="--number")
-        return {"number": normalised}
-    if area_code is not None and not _AREA_CODE.fullmatch(area_code):
-        raise click.BadParameter("three digits, e.g. 515", param_hint="--area-code")
-    if region is not None and not _REGION.fullmatch(region):
-        raise click.BadParameter("two letters, e.g. IA", param_hint="--region")
-    return {"area_code": area_code, "region": region.upper() if region else None}
 
 
 COMMANDS = (number,)

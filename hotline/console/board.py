@@ -203,20 +203,11 @@ def board_rotate(viewer: Viewer):
     _admin(viewer)
     if request.form.get("confirm") != "1":
         abort(400, description="Tick the box to confirm the rotation.")
-    number = _form("number") or None
-    area_code = _form("area_code") or None
-    if number is not None:
-        try:
-            number = normalise_block_target(number)
-        except ValueError as error:
-            abort(400, description=str(error))
-        if number.endswith("*") or area_code:
-            abort(400, description="Name a whole number the account owns, or an area code.")
-    if area_code is not None and not (area_code.isdigit() and len(area_code) == 3):
-        abort(400, description="An area code is three digits, e.g. 515.")
-    numbers.request_rotation(
-        services_of(), author=viewer.user.name, number=number, area_code=area_code
-    )
+    try:
+        choice = numbers.rotation_choice(_form("number") or None, _form("area_code") or None, None)
+    except numbers.BadChoice as bad:
+        abort(400, description=f"Nothing rotated: {bad}.")
+    numbers.request_rotation(services_of(), author=viewer.user.name, **choice)
     flash(
         "Rotation queued: a worker gets the new number, retires the old one and texts the "
         "chairs. The texts' receipts show below as they come in."

@@ -15,11 +15,12 @@ never in a web request: a console button calls `request_rotation`, which queues 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from hotline.jobs import enqueue_rotation, enqueue_rotation_texts
-from hotline.phone import mask_number
+from hotline.phone import mask_number, normalise_block_target
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.store.numbers import OwnedNumber, Rotation
@@ -58,6 +59,43 @@ class Rotated:
 def webhook_urls(settings: Settings) -> tuple[str, str]:
     """The voice URL and the status callback every hotline number is given."""
     return f"{settings.public_url}/voice/incoming", f"{settings.public_url}/voice/status"
+
+
+_AREA_CODE = re.compile(r"[2-9][0-9]{2}")
+_REGION = re.compile(r"[A-Za-z]{2}")
+
+
+class BadChoice(ValueError):
+    """Where to get the new number, as asked, cannot be used; `option` names the part at
+    fault ("--number", "--area-code", "--region").
+    """
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+def rotation_choice(
+    number: str | None, area_code: str | None, region: str | None
+) -> dict[str, str | None]:
+    """The new number's source, checked, as rotate_number and request_rotation take it: a
+    number the account owns, or where to buy one. The command line and the board alike.
+    """
+    if number is not None and (area_code or region):
+        raise BadChoice("--number", "name a number, or where to buy one, not both")
+    if number is not None:
+        try:
+            normalised = normalise_block_target(number)
+        except ValueError as error:
+            raise BadChoice("--number", str(error)) from None
+        if normalised.endswith("*"):
+            raise BadChoice("--number", "a whole number, not a prefix")
+        return {"number": normalised}
+    if area_code is not None and not _AREA_CODE.fullmatch(area_code):
+        raise BadChoice("--area-code", "three digits, e.g. 515")
+    if region is not None and not _REGION.fullmatch(region):
+        raise BadChoice("--region", "two letters, e.g. IA")
+    return {"area_code": area_code, "region": region.upper() if region else None}
 
 
 def request_rotation(

@@ -93,7 +93,7 @@ def test_rotate_asks_first_and_does_nothing_when_told_no(hotline, services, netw
     result = hotline("number", "rotate", input="n\n")
     assert result.exit_code == 1
     assert result.output.startswith(
-        "Retire the hotline's number (unknown callers on it will be diverted) and text every "
+        "Retire the hotline's number (unknown callers on it get one short chance) and text every "
         "chair the new one? [y/N]: n\nAborted!"
     )
     assert services.store.numbers.all() == []
