@@ -24,8 +24,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from hotline.roster_file import RosterRow
-from hotline.roster_import import import_roster
 from hotline.services import Services
 from hotline.sim.network import Network, Reply, SimCall
 from hotline.store import keys
@@ -34,7 +32,7 @@ from hotline.store.results import Draft
 from tests.e2e.conftest import wait_for
 from tests.e2e.test_http_call import T0, ScriptedCaller
 from tests.e2e.test_keypad_report_http import GROUPS, PHONE, PIN, PRECINCT
-from tests.support.twilio import PIN_KEY
+from tests.support.roster import import_adair_1nw
 
 # How long (virtual seconds, on the phone network's clock) Redis stays down: a step that
 # fails is tried again after "One moment, please." and a 5 s pause, so two or three fail.
@@ -76,17 +74,7 @@ def redis_url(redis_server) -> str:
 
 @pytest.fixture
 def services(stack_services, tmp_path) -> Iterator[Services]:
-    rows = [
-        RosterRow(
-            line=2, code=PRECINCT, county="Adair", name="1NW ADAIR", pin=PIN, backup_code="30571946"
-        )
-    ]
-    import_roster(
-        stack_services.store.roster,
-        rows,
-        pin_key=PIN_KEY,
-        pin_sheet=tmp_path / "unused-pin-sheet.csv",
-    )
+    import_adair_1nw(stack_services, tmp_path / "unused-pin-sheet.csv")
     return stack_services
 
 

@@ -9,29 +9,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from hotline.roster_file import RosterRow
-from hotline.roster_import import import_roster
 from hotline.services import Services
 from tests.e2e.test_http_call import T0, ScriptedCaller
-from tests.support.twilio import PIN_KEY
+from tests.support.roster import ADAIR_1NW, ADAIR_1NW_PIN, import_adair_1nw
 
-PRECINCT, PIN, PHONE = "1001", "482913", "+15155550101"
+PRECINCT, PIN, PHONE = ADAIR_1NW, ADAIR_1NW_PIN, "+15155550101"
 GROUPS = ["2*6", "4*8", "7*8", "9*9", "11*9"]  # Biden, Buttigieg, Klobuchar, Sanders, Warren
 
 
 @pytest.fixture
 def services(stack_services, tmp_path) -> Iterator[Services]:
-    rows = [
-        RosterRow(
-            line=2, code=PRECINCT, county="Adair", name="1NW ADAIR", pin=PIN, backup_code="30571946"
-        )
-    ]
-    import_roster(
-        stack_services.store.roster,
-        rows,
-        pin_key=PIN_KEY,
-        pin_sheet=tmp_path / "unused-pin-sheet.csv",
-    )
+    import_adair_1nw(stack_services, tmp_path / "unused-pin-sheet.csv")
     return stack_services
 
 

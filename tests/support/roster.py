@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hotline.pins import backup_digest, pin_digest
+from hotline.roster_file import RosterRow
+from hotline.roster_import import import_roster
 from hotline.store.roster import Precinct
 from tests.support.twilio import PIN_KEY
 
@@ -34,3 +38,14 @@ def pin_of(code: str) -> str:
 
 def backup_code_of(code: str) -> str:
     return SMALL_ROSTER[code][4]
+
+
+# Adair 1NW, whose chair keys the worked case of the caucus math end to end.
+ADAIR_1NW, ADAIR_1NW_PIN = "1001", "482913"
+
+
+def import_adair_1nw(services, pin_sheet: Path) -> None:
+    """A roster of Adair 1NW alone, imported as `hotline precincts import` does."""
+    row = RosterRow(line=2, code=ADAIR_1NW, county="Adair", name="1NW ADAIR", pin=ADAIR_1NW_PIN,
+                    backup_code="30571946")  # fmt: skip
+    import_roster(services.store.roster, [row], pin_key=PIN_KEY, pin_sheet=pin_sheet)
