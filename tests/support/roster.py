@@ -46,6 +46,12 @@ ADAIR_1NW, ADAIR_1NW_PIN = "1001", "482913"
 
 def import_adair_1nw(services, pin_sheet: Path) -> None:
     """A roster of Adair 1NW alone, imported as `hotline precincts import` does."""
-    row = RosterRow(line=2, code=ADAIR_1NW, county="Adair", name="1NW ADAIR", pin=ADAIR_1NW_PIN,
-                    backup_code="30571946")  # fmt: skip
+    row = RosterRow(
+        line=2,
+        code=ADAIR_1NW,
+        county="Adair",
+        name="1NW ADAIR",
+        pin=ADAIR_1NW_PIN,
+        backup_code="30571946",
+    )
     import_roster(services.store.roster, [row], pin_key=PIN_KEY, pin_sheet=pin_sheet)
