@@ -52,7 +52,7 @@ def init_app(app: Flask, services: Services) -> None:
         # Only the address: nothing else of the request is taken from headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0)
     app.after_request(add_security_headers)
-    init_metrics(app, services)  # first: its webhook timer starts before the voice hooks
+    init_metrics(app, services)
     init_voice(app)
     init_console(app, services)
     init_public_results(app)

@@ -7,7 +7,10 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 from collections.abc import Callable
+from contextvars import Token
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -71,34 +74,53 @@ def voice_blueprint(name: str) -> Blueprint:
 def guard_voice_routes(app: Flask) -> None:
     """Every request under /voice/, whichever blueprint serves it (and any added later),
     answers 403 unless Twilio signed it: one check, before any route runs. And each has a
-    time limit on its Redis work, so that it answers well inside Twilio's 15 seconds.
+    time limit on its Redis work, so that it answers well inside Twilio's 15 seconds, and
+    is timed for /metrics, all of it, the signature check included.
     """
     app.before_request(_guard_voice_request)
     app.teardown_request(_end_webhook)
 
 
+@dataclass(frozen=True)
+class _Webhook:
+    """What a webhook's end undoes and reports: kept on `g` as one value, since every
+    look through Flask's context locals costs (this runs on every webhook).
+    """
+
+    started: float  # time.perf_counter(): how long Twilio waited, not the injected clock
+    redis_deadline: Token | None = None
+    log_call: Token | None = None
+
+
 def _guard_voice_request() -> None:
-    """The signature first (an unsigned request gets 403 and no time limit), then the
-    time limit, and the call the request is about, for the log lines it writes. One hook,
-    and the request looked up once: this runs on every webhook.
+    """The timer, then the signature (an unsigned request gets 403 and no time limit), then
+    the time limit, and the call the request is about, for the log lines it writes. One
+    hook, and the request looked up once: this runs on every webhook.
     """
     req = request._get_current_object()
     if not req.path.startswith(VOICE_PREFIX):
         return
+    started = time.perf_counter()
+    g.webhook = _Webhook(started)
     settings = services().settings
     require_twilio_signature(settings, req)
-    g.redis_deadline = deadline.start(settings.webhook_redis_budget_s)
     sid = req.form.get("CallSid", "")
-    g.log_call = log_context.bind_call_sid(sid if _CALL_SID.fullmatch(sid) else None)
+    g.webhook = _Webhook(
+        started,
+        redis_deadline=deadline.start(settings.webhook_redis_budget_s),
+        log_call=log_context.bind_call_sid(sid if _CALL_SID.fullmatch(sid) else None),
+    )
 
 
 def _end_webhook(_error: BaseException | None) -> None:
-    token = g.pop("redis_deadline", None)
-    if token is not None:
-        deadline.end(token)
-    call = g.pop("log_call", None)
-    if call is not None:
-        log_context.unbind(call)
+    webhook = g.pop("webhook", None)
+    if webhook is None:
+        return
+    if webhook.redis_deadline is not None:
+        deadline.end(webhook.redis_deadline)
+    if webhook.log_call is not None:
+        log_context.unbind(webhook.log_call)
+    web_metrics().observe_webhook(route_of_request(), time.perf_counter() - webhook.started)
 
 
 def require_twilio_signature(settings: Settings, req: Request) -> None:
@@ -239,16 +261,23 @@ LANGUAGE_ARG = "lang"
 
 
 def language() -> Language:
-    """The language this call is spoken to in."""
-    settings = services().settings
-    code = g.get("language") or request.args.get(LANGUAGE_ARG) or settings.first_language
-    return settings.languages.get(code) or settings.languages[settings.first_language]
+    """The language this call is spoken to in. Looked up once per request: every prompt,
+    voice and URL of an answer asks for it.
+    """
+    spoken = g.get("language")
+    if spoken is None:
+        settings = services().settings
+        code = request.args.get(LANGUAGE_ARG) or settings.first_language
+        spoken = settings.languages.get(code) or settings.languages[settings.first_language]
+        g.language = spoken
+    return spoken
 
 
 def speak_in(code: str) -> None:
     """From this answer on, the call is spoken to in `code` (when the hotline speaks it)."""
-    if code in services().settings.languages:
-        g.language = code
+    spoken = services().settings.languages.get(code)
+    if spoken is not None:
+        g.language = spoken
 
 
 def other_language() -> Language | None:
