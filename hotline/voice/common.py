@@ -19,7 +19,7 @@ from hotline import log_context
 from hotline.metrics import UNMATCHED, WebMetrics
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
-from hotline.settings import Language, Settings
+from hotline.settings import LANGUAGE_ARG, Language, Settings
 from hotline.steps.verification import Caller, Result
 from hotline.store import deadline
 from hotline.voice import twiml
@@ -181,9 +181,13 @@ def count_check(result: Result, kind: str) -> None:
 
 
 def this_caller() -> Caller:
-    """The call a keypad answer came on: its SID, its number, the number it dialled."""
+    """The call a keypad answer came on: its SID, its number, the number it dialled, and
+    the language it is spoken to in."""
     return Caller(
-        call_sid=call_sid(), number=caller_number(), dialled=request.form.get("To") or None
+        call_sid=call_sid(),
+        number=caller_number(),
+        dialled=request.form.get("To") or None,
+        language=call_language(),
     )
 
 
@@ -202,11 +206,10 @@ def respond(document: str) -> Response:
 
 
 def url(path: str, **params: object) -> str:
-    settings = services().settings
-    spoken = language().code
-    if spoken != settings.first_language:
+    spoken = call_language()
+    if spoken is not None:
         params[LANGUAGE_ARG] = spoken
-    return _absolute_url(settings.public_url, path, tuple(params.items()))
+    return _absolute_url(services().settings.public_url, path, tuple(params.items()))
 
 
 @lru_cache(maxsize=4096)
@@ -233,16 +236,21 @@ def _speech(voice: str, say_language: str) -> twiml.Speech:
     return twiml.Speech(voice=voice, language=say_language)
 
 
-# Languages: the call's own travels in the URLs it is given (`lang`, signed by Twilio
+# Languages: the call's own travels in the URLs it is given (LANGUAGE_ARG, signed by Twilio
 # like the rest), so every step of the call speaks it; absent means the hotline's first.
-LANGUAGE_ARG = "lang"
 
 
 def language() -> Language:
     """The language this call is spoken to in."""
-    settings = services().settings
-    code = g.get("language") or request.args.get(LANGUAGE_ARG) or settings.first_language
-    return settings.languages.get(code) or settings.languages[settings.first_language]
+    return services().settings.language(g.get("language") or request.args.get(LANGUAGE_ARG))
+
+
+def call_language() -> str | None:
+    """The code of this call's language, or None when it is the hotline's first: what its
+    URLs carry, and what a call back or a text to the caller is said in.
+    """
+    code = language().code
+    return None if code == services().settings.first_language else code
 
 
 def speak_in(code: str) -> None:
