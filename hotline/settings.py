@@ -59,6 +59,11 @@ class VoiceSettings:
     hold_pause_s: int = 60
 
 
+# The query argument a webhook URL carries its call's language in (its code; absent for
+# the hotline's first): Twilio signs it with the rest.
+LANGUAGE_ARG = "lang"
+
+
 @dataclass(frozen=True)
 class Language:
     """A language the prompts are spoken in: its code ("es"), how <Say> speaks it, and
@@ -157,6 +162,10 @@ class Settings:
         )
         check_console_threads(settings.console_threads, settings.web_threads)
         return settings
+
+    def language(self, code: str | None) -> Language:
+        """The language `code` names; the first when it names none the hotline speaks."""
+        return self.languages.get(code or "") or self.languages[self.first_language]
 
     def pin_key(self) -> bytes:
         """The key of every PIN digest, derived from HOTLINE_SECRET_KEY."""

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from hotline.jobs import enqueue_sms
 from hotline.log_context import about_call
+from hotline.settings import LANGUAGE_ARG
 from hotline.store.dispatch import Pairing
 from hotline.store.parked import CALL_BACK, MOVE, Refusal
 from hotline.telephony import (
@@ -125,7 +126,8 @@ def park(services, pairing: Pairing, refusal: Refusal) -> bool:
     log.warning("parked precinct %s (%s): %s", chair.precinct, chair.call_sid, refusal.message)
     hotline_number = chair.entry.get("to")
     if refusal.what == CALL_BACK and chair.number and hotline_number:
-        body = services.settings.prompts["callback_refused_sms"].format(
+        prompts = services.settings.language(chair.entry.get("language")).prompts
+        body = prompts["callback_refused_sms"].format(
             precinct=chair.precinct, hotline=hotline_number
         )
         enqueue_sms(services, chair.number, hotline_number, body)
@@ -134,9 +136,10 @@ def park(services, pairing: Pairing, refusal: Refusal) -> bool:
 
 def pairing_url(public_url: str, path: str, pairing: Pairing) -> str:
     """A webhook URL that names the pairing (Twilio signs it, so it cannot be forged; the
-    pairing's id makes a replay of it useless once the pairing is done).
+    pairing's id makes a replay of it useless once the pairing is done), and the chair's
+    language, which it speaks.
     """
-    query = urlencode(
-        {"volunteer": pairing.volunteer, "precinct": pairing.precinct, "pairing": pairing.id}
-    )
-    return f"{public_url}{path}?{query}"
+    params = {"volunteer": pairing.volunteer, "precinct": pairing.precinct, "pairing": pairing.id}
+    if pairing.entry.get("language"):
+        params[LANGUAGE_ARG] = pairing.entry["language"]
+    return f"{public_url}{path}?{urlencode(params)}"

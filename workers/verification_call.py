@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
+from hotline.settings import LANGUAGE_ARG
 from hotline.telephony import TelephonyError, TransientTelephonyError, telephony_for
 from workers import runtime
 
@@ -23,7 +24,10 @@ def place_verification_call(verification_id: str) -> dict[str, object]:
     if verification is None:
         return {"verification": verification_id, "skipped": "expired"}
     public_url = services.settings.public_url
-    answer = f"{public_url}/voice/verify-answer?{urlencode({'verification': verification_id})}"
+    params = {"verification": verification_id}
+    if verification.language:
+        params[LANGUAGE_ARG] = verification.language  # the call that asked for it spoke it
+    answer = f"{public_url}/voice/verify-answer?{urlencode(params)}"
     try:
         sid = telephony_for(services).place_call(
             verification.phone, verification.from_number, answer, f"{public_url}/voice/status"

@@ -11,13 +11,14 @@ group viable at first cannot shrink. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from hotline.caucus import iowa2020, votecount
 from hotline.caucus.election import Election, PrecinctRules
 from hotline.caucus.findings import Finding
 from hotline.caucus.report import PrecinctReport
 
-__all__ = ["Finding", "check", "check_counts"]
+__all__ = ["Finding", "SdeDifference", "check", "check_counts", "delegate_count"]
 
 # Published SDEs carry 4 decimals; a difference beyond this is not rounding.
 SDE_TOLERANCE = 0.00015
@@ -39,6 +40,7 @@ def check(
                 "unknown-precinct",
                 f"precinct {report.precinct!r} is not in the {election.name} election",
                 blocking=True,
+                figures={"precinct": repr(report.precinct), "election": election.name},
             )
         )
     findings.extend(check_counts(report, election, rules, published))
@@ -80,6 +82,8 @@ def _bad_counts(report: PrecinctReport, election: Election, name) -> list[Findin
                 "bad-count",
                 f"attendance {report.attendance!r} is not a whole number of at least 0",
                 blocking=True,
+                wording="bad-attendance",
+                figures={"attendance": repr(report.attendance)},
             )
         )
     for stage, counts in (("first", report.first), ("final", report.final)):
@@ -90,6 +94,7 @@ def _bad_counts(report: PrecinctReport, election: Election, name) -> list[Findin
                         "unknown-candidate",
                         f"{stage} alignment names {key!r}, not a candidate",
                         blocking=True,
+                        figures={"stage": stage, "key": repr(key)},
                     )
                 )
             if not _whole(count) or count < 0:
@@ -99,6 +104,7 @@ def _bad_counts(report: PrecinctReport, election: Election, name) -> list[Findin
                         f"{stage} alignment: {name(key)}'s count "
                         f"{count!r} is not a whole number of at least 0",
                         blocking=True,
+                        figures={"stage": stage, "name": name(key), "count": repr(count)},
                     )
                 )
     return findings
@@ -124,6 +130,8 @@ def _iowa_2020(
                     "groups are reported but attendance is "
                     f"{'missing' if attendance is None else attendance}",
                     blocking=True,
+                    wording="no-attendance" if attendance is None else "zero-attendance",
+                    figures={} if attendance is None else {"attendance": attendance},
                 )
             )
         return findings
@@ -137,6 +145,12 @@ def _iowa_2020(
                         f"{name(key)} has {count}, more than the {attendance} "
                         "attendees",
                         blocking=True,
+                        figures={
+                            "stage": stage,
+                            "name": name(key),
+                            "count": count,
+                            "attendance": attendance,
+                        },
                     )
                 )
     if first_total > attendance:
@@ -146,6 +160,7 @@ def _iowa_2020(
                 f"the first alignment adds up to "
                 f"{first_total}, more than the {attendance} attendees",
                 blocking=True,
+                figures={"first_total": first_total, "attendance": attendance},
             )
         )
     elif first_total < attendance:
@@ -156,6 +171,7 @@ def _iowa_2020(
                 f"{first_total}, fewer than the {attendance} attendees (people "
                 "may leave)",
                 blocking=False,
+                figures={"first_total": first_total, "attendance": attendance},
             )
         )
     if final_total > first_total:
@@ -165,6 +181,7 @@ def _iowa_2020(
                 f"the final alignment adds up to "
                 f"{final_total}, more than the first's {first_total}",
                 blocking=True,
+                figures={"final_total": final_total, "first_total": first_total},
             )
         )
     if rules is None or rules.delegates == 0:
@@ -179,15 +196,13 @@ def _iowa_2020(
                 "unsettled-coin-toss",
                 f"{_names(tie.between, name)} tie for {tie.stake}: no coin toss recorded",
                 blocking=False,
+                figures={"names": tuple(name(key) for key in tie.between), "stake": tie.stake},
             )
         )
     given = sum(allocation.delegates.values())
     if allocation.viable and not allocation.unsettled and given != rules.delegates:
-        more = (
-            " (more viable groups than delegates: each viable group gets one)"
-            if len(allocation.viable) > rules.delegates
-            else ""
-        )
+        crowded = len(allocation.viable) > rules.delegates
+        more = " (more viable groups than delegates: each viable group gets one)" if crowded else ""
         findings.append(
             Finding(
                 "delegate-total",
@@ -195,6 +210,12 @@ def _iowa_2020(
                 f"get {given} delegates, not the precinct's "
                 f"{rules.delegates}{more}",
                 blocking=False,
+                wording="delegate-total-crowded" if crowded else "delegate-total",
+                figures={
+                    "viable": len(allocation.viable),
+                    "given": given,
+                    "delegates": rules.delegates,
+                },
             )
         )
     if published is not None:
@@ -216,6 +237,7 @@ def _viability(first: dict[str, int], final: dict[str, int], threshold: int, nam
                     f"with {before} but has {after} at the final alignment "
                     "(viable groups are locked)",
                     blocking=True,
+                    figures={"name": name(key), "before": before, "after": after},
                 )
             )
         # Possible, not impossible: members of a group still not viable after realignment
@@ -228,6 +250,7 @@ def _viability(first: dict[str, int], final: dict[str, int], threshold: int, nam
                     f"final alignment, below the viability threshold of "
                     f"{threshold}: no delegate",
                     blocking=False,
+                    figures={"name": name(key), "after": after, "threshold": threshold},
                 )
             )
         if after - before > realigners:
@@ -238,9 +261,36 @@ def _viability(first: dict[str, int], final: dict[str, int], threshold: int, nam
                     f"to {after}, more than the {realigners} people in groups "
                     "not viable at first could give",
                     blocking=False,
+                    figures={
+                        "name": name(key),
+                        "before": before,
+                        "after": after,
+                        "realigners": realigners,
+                    },
                 )
             )
     return findings
+
+
+@dataclass(frozen=True)
+class SdeDifference:
+    """One candidate's published SDEs that differ from the computed ones (a figure of the
+    published-differs finding)."""
+
+    name: str
+    shown: float
+    computed: float
+    delegates: int  # computed
+    shown_delegates: float | None  # what the published SDEs come to; None without a ratio
+
+    def __str__(self) -> str:
+        shown_delegates = (
+            f" ({_delegates(self.shown_delegates)})" if self.shown_delegates is not None else ""
+        )
+        return (
+            f"{self.name} {self.shown:.4f}{shown_delegates} published, "
+            f"{self.computed:.4f} ({_delegates(self.delegates)}) computed"
+        )
 
 
 def _published(
@@ -250,28 +300,37 @@ def _published(
     for key in sorted(set(published) | set(allocation.sdes)):
         shown, computed = published.get(key, 0.0), allocation.sdes.get(key, 0.0)
         if abs(shown - computed) > SDE_TOLERANCE:
-            delegates = allocation.delegates.get(key, 0)
-            shown_delegates = f" ({_delegates(shown / rules.sde_ratio)})" if rules.sde_ratio else ""
             differences.append(
-                f"{name(key)} {shown:.4f}{shown_delegates} published, "
-                f"{computed:.4f} ({_delegates(delegates)}) computed"
+                SdeDifference(
+                    name(key),
+                    shown,
+                    computed,
+                    allocation.delegates.get(key, 0),
+                    shown / rules.sde_ratio if rules.sde_ratio else None,
+                )
             )
     if not differences:
         return []
     return [
         Finding(
             "published-differs",
-            "published SDEs differ from the computed ones: " + "; ".join(differences),
+            "published SDEs differ from the computed ones: "
+            + "; ".join(str(difference) for difference in differences),
             blocking=False,
+            figures={"differences": tuple(differences)},
         )
     ]
 
 
+def delegate_count(n: float) -> int | str:
+    """A number of delegates as it is told: whole when it is one (to rounding), else to
+    hundredths ("2.50")."""
+    return round(n) if abs(n - round(n)) < 0.01 else f"{n:.2f}"
+
+
 def _delegates(n: float) -> str:
-    if abs(n - round(n)) < 0.01:
-        n = round(n)
-        return f"{n} delegate" if n == 1 else f"{n} delegates"
-    return f"{n:.2f} delegates"
+    count = delegate_count(n)
+    return f"{count} delegate" if count == 1 else f"{count} delegates"
 
 
 def _names(keys: tuple[str, ...], name) -> str:

@@ -38,19 +38,29 @@ def check_votes(report: PrecinctReport, name: Callable[[str], str]) -> list[Find
                     "no-attendance",
                     f"{total} votes are reported but no ballots cast",
                     blocking=True,
+                    wording="no-ballots",
+                    figures={"total": total},
                 )
             )
         return findings
     for key, count in counted.items():
         if count > ballots:
-            message = f"{name(key)} has {count} votes, more than the {ballots} ballots cast"
-            findings.append(Finding("count-above-attendance", message, blocking=True))
+            findings.append(
+                Finding(
+                    "count-above-attendance",
+                    f"{name(key)} has {count} votes, more than the {ballots} ballots cast",
+                    blocking=True,
+                    wording="candidate-above-ballots",
+                    figures={"name": name(key), "count": count, "ballots": ballots},
+                )
+            )
     if total > ballots:
         findings.append(
             Finding(
                 "votes-above-ballots",
                 f"the votes add up to {total}, more than the {ballots} ballots cast",
                 blocking=True,
+                figures={"total": total, "ballots": ballots},
             )
         )
     if report.first:

@@ -16,9 +16,11 @@ def place_in_line(
     number: str | None,
     hotline_number: str | None,
     waited_s: int,
+    language: str | None = None,
 ) -> int | None:
     """The holding chair's 1-based place in the line, or None when they are not in it.
-    `precinct` is the one the wait URL names ("" when it names none).
+    `precinct` is the one the wait URL names ("" when it names none), `language` the
+    call's (None for the hotline's first).
     """
     position, first = svc.store.line.holding(call_sid)
     if position is None and precinct:
@@ -31,6 +33,7 @@ def place_in_line(
             number=number,
             hotline_number=hotline_number,
             waited_s=waited_s,
+            language=language,
         )
         first = position is not None
     if first:

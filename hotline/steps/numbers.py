@@ -187,7 +187,8 @@ def send_due_texts(svc: Services, telephony: Telephony, rotation_id: str) -> flo
         canceled = numbers.cancel_texts(rotation_id)
         log.info("rotation %s superseded: %d texts not sent", rotation_id, canceled)
         return None
-    body = svc.settings.prompts["number_changed_sms"].format(number=rotation.new)
+    # Each chair reads it in the precinct's language (its roster row's), else the first.
+    languages = svc.store.roster.languages()
     every_s = svc.settings.numbers.text_every_s
     while True:
         turn = numbers.take_text(
@@ -196,6 +197,8 @@ def send_due_texts(svc: Services, telephony: Telephony, rotation_id: str) -> flo
         if turn.precinct is None or turn.phone is None:
             return turn.wait_until
         callback = text_status_url(svc.settings, rotation_id, turn.precinct)
+        prompts = svc.settings.language(languages.get(turn.precinct)).prompts
+        body = prompts["number_changed_sms"].format(number=rotation.new)
         try:
             sid = telephony.send_sms(turn.phone, rotation.new, body, status_callback=callback)
         except (TransientTelephonyError, AccountRefused) as error:

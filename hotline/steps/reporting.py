@@ -129,6 +129,7 @@ def to_volunteer(svc: Services, caller: Caller, precinct: str) -> None:
         verified_how="keypad-report",
         hotline_number=caller.dialled,
         arrived_at=arrived_at,
+        language=caller.language,
     )
 
 

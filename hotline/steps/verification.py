@@ -56,6 +56,9 @@ class Caller:
     call_sid: str
     number: str | None  # None when the caller ID is withheld
     dialled: str | None  # the hotline number it called: the caller ID of a call back
+    # The language it is spoken to in, None for the hotline's first: a call back or a
+    # text to this caller is in it too.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ def _join_line(
         verified_how=how,
         hotline_number=caller.dialled,
         arrived_at=arrived_at,
+        language=caller.language,
     )
 
 
@@ -206,7 +210,12 @@ def check_call_back_pin(
     so no budget applies; a chair keeps the place of the call that asked for it.
     """
     store = svc.store
-    caller = Caller(call_sid=call_sid, number=verification.phone, dialled=verification.from_number)
+    caller = Caller(
+        call_sid=call_sid,
+        number=verification.phone,
+        dialled=verification.from_number,
+        language=verification.language,
+    )
     if verification.kind == "volunteer":
         volunteer = store.volunteers.get(verification.target)
         secret = volunteer_secret(svc, volunteer) if volunteer else None
@@ -301,6 +310,7 @@ def _second_factor(svc: Services, caller: Caller, secret: Secret, digits: str) -
             phone=secret.phone,
             from_number=caller.dialled,
             arrived_at=arrived_at,
+            language=caller.language,
         )
         if verification is not None:
             # Placed when this call ends: the phone to ring may be the one on this call.

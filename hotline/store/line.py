@@ -67,24 +67,27 @@ class Line:
         verified_how: str,
         hotline_number: str | None = None,
         arrived_at: float | None = None,
+        language: str | None = None,
     ) -> int:
         """Put a verified call in line; returns its 1-based position.
 
         `hotline_number` is the number they called, the caller ID of a call back.
         `arrived_at` is when the chair first called, if earlier than now (a chair proved
-        by a call back keeps the place of the call that asked for it).
+        by a call back keeps the place of the call that asked for it). `language` is the
+        call's, which the dispatch speaks to the chair in; None (not in the entry) for the
+        hotline's first.
         """
-        entry = json.dumps(
-            {
-                "precinct": precinct,
-                "call_sid": call_sid,
-                "number": number,
-                "verified_how": verified_how,
-                "since": now,
-                "to": hotline_number,
-            },
-            sort_keys=True,
-        )
+        fields = {
+            "precinct": precinct,
+            "call_sid": call_sid,
+            "number": number,
+            "verified_how": verified_how,
+            "since": now,
+            "to": hotline_number,
+        }
+        if language is not None:
+            fields["language"] = language
+        entry = json.dumps(fields, sort_keys=True)
         caller_key = keys.caller(number) if number else keys.caller("withheld")
         score = now if arrived_at is None else min(arrived_at, now)
         return int(
@@ -217,6 +220,7 @@ class Line:
         number: str | None,
         hotline_number: str | None,
         waited_s: float,
+        language: str | None = None,
     ) -> int | None:
         """Put an orphan (see mark_lost) back in line, holding, with the place its time in
         Twilio's queue gives it; None when the call is no orphan (a replay, a call that
@@ -232,6 +236,7 @@ class Line:
             verified_how="recovered",
             hotline_number=hotline_number,
             arrived_at=now - max(waited_s, 0.0),
+            language=language,
         )
         position, _ = self.holding(call_sid)
         return position

@@ -112,5 +112,13 @@ class Roster:
         phones = self._redis.hgetall(keys.CHAIR_PHONES)
         return sorted((precinct, phone) for phone, precinct in phones.items())
 
+    def languages(self) -> dict[str, str]:
+        """The language of each precinct that has one of its own (roster column `language`),
+        by code; one read.
+        """
+        traits = self._redis.hgetall(keys.PRECINCT_TRAITS)
+        found = {code: json.loads(raw).get("language") for code, raw in traits.items()}
+        return {code: language for code, language in found.items() if language}
+
     def count(self) -> int:
         return self._redis.scard(keys.PRECINCTS)

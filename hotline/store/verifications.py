@@ -30,6 +30,7 @@ class Verification:
     phone: str  # the registered phone it calls
     from_number: str  # the hotline number the person dialled, shown as the caller ID
     arrived_at: float  # when the call that asked for it came in: the chair keeps that place
+    language: str | None = None  # that call's, spoken on the call back; None: the first
 
     @classmethod
     def from_fields(cls, verification_id: str, fields: dict[str, str]) -> Verification:
@@ -40,6 +41,7 @@ class Verification:
             phone=fields["phone"],
             from_number=fields["from_number"],
             arrived_at=float(fields["arrived_at"]),
+            language=fields.get("language"),
         )
 
 
@@ -50,7 +52,15 @@ class Verifications:
         self._defence = defence
 
     def book(
-        self, *, now: float, kind: str, target: str, phone: str, from_number: str, arrived_at: float
+        self,
+        *,
+        now: float,
+        kind: str,
+        target: str,
+        phone: str,
+        from_number: str,
+        arrived_at: float,
+        language: str | None = None,
     ) -> Verification | None:
         """Book a call back to `phone`; None when its allowance does not permit one now."""
         verification = Verification(
@@ -60,6 +70,7 @@ class Verifications:
             phone=phone,
             from_number=from_number,
             arrived_at=arrived_at,
+            language=language,
         )
         fields = {
             "kind": kind,
@@ -69,6 +80,8 @@ class Verifications:
             "arrived_at": repr(arrived_at),
             "booked_at": repr(now),
         }
+        if language is not None:
+            fields["language"] = language
         defence = self._defence
         booked = self._scripts.book_call_back(
             keys=[keys.call_backs(phone), keys.verification(verification.id)],

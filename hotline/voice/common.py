@@ -22,7 +22,7 @@ from hotline import log_context
 from hotline.metrics import UNMATCHED, WebMetrics
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
-from hotline.settings import Language, Settings
+from hotline.settings import LANGUAGE_ARG, Language, Settings
 from hotline.steps.verification import Caller, Result
 from hotline.store import deadline
 from hotline.voice import twiml
@@ -203,9 +203,13 @@ def count_check(result: Result, kind: str) -> None:
 
 
 def this_caller() -> Caller:
-    """The call a keypad answer came on: its SID, its number, the number it dialled."""
+    """The call a keypad answer came on: its SID, its number, the number it dialled, and
+    the language it is spoken to in."""
     return Caller(
-        call_sid=call_sid(), number=caller_number(), dialled=request.form.get("To") or None
+        call_sid=call_sid(),
+        number=caller_number(),
+        dialled=request.form.get("To") or None,
+        language=call_language(),
     )
 
 
@@ -224,11 +228,10 @@ def respond(document: str) -> Response:
 
 
 def url(path: str, **params: object) -> str:
-    settings = services().settings
-    spoken = language().code
-    if spoken != settings.first_language:
+    spoken = call_language()
+    if spoken is not None:
         params[LANGUAGE_ARG] = spoken
-    return _absolute_url(settings.public_url, path, tuple(params.items()))
+    return _absolute_url(services().settings.public_url, path, tuple(params.items()))
 
 
 @lru_cache(maxsize=4096)
@@ -255,9 +258,8 @@ def _speech(voice: str, say_language: str) -> twiml.Speech:
     return twiml.Speech(voice=voice, language=say_language)
 
 
-# Languages: the call's own travels in the URLs it is given (`lang`, signed by Twilio
+# Languages: the call's own travels in the URLs it is given (LANGUAGE_ARG, signed by Twilio
 # like the rest), so every step of the call speaks it; absent means the hotline's first.
-LANGUAGE_ARG = "lang"
 
 
 def language() -> Language:
@@ -266,11 +268,17 @@ def language() -> Language:
     """
     spoken = g.get("language")
     if spoken is None:
-        settings = services().settings
-        code = request.args.get(LANGUAGE_ARG) or settings.first_language
-        spoken = settings.languages.get(code) or settings.languages[settings.first_language]
+        spoken = services().settings.language(request.args.get(LANGUAGE_ARG))
         g.language = spoken
     return spoken
+
+
+def call_language() -> str | None:
+    """The code of this call's language, or None when it is the hotline's first: what its
+    URLs carry, and what a call back or a text to the caller is said in.
+    """
+    code = language().code
+    return None if code == services().settings.first_language else code
 
 
 def speak_in(code: str) -> None:

@@ -16,13 +16,14 @@ from hotline import pins
 from hotline.steps import reporting
 from hotline.steps.reporting import Problem
 from hotline.store.results import Draft, StoredReport
-from hotline.voice import twiml
+from hotline.voice import caucus_words, twiml
 from hotline.voice.common import (
     ask,
     degrades_to,
     goodbye,
     hold_answer,
     int_arg,
+    language,
     next_step,
     one_step,
     prompt,
@@ -320,10 +321,15 @@ def _review(precinct: str, draft: Draft, reprompts: int = 0, preface: str = "") 
                 delegates=_counted(given, "delegate", "delegates"),
             )
         )
+    prompts = language().prompts
     for finding in checked.blocking:
-        parts.append(prompt("report_blocking").format(message=finding.message))
+        parts.append(
+            prompt("report_blocking").format(message=caucus_words.finding(finding, prompts))
+        )
     for finding in checked.warnings:
-        parts.append(prompt("report_warning").format(message=finding.message))
+        parts.append(
+            prompt("report_warning").format(message=caucus_words.finding(finding, prompts))
+        )
     options = prompt("report_fix_options" if checked.blocking else "report_options")
     return _ask_key(options, "/voice/report-review", precinct, reprompts, " ".join(parts))
 
@@ -335,8 +341,12 @@ def _toss_text(tie) -> str:
         prompt("report_toss_choice").format(key=n, name=name)
         for n, name in enumerate(names, start=1)
     )
-    listed = ", ".join(names[:-1]) + " and " + names[-1]
-    return prompt("report_ask_toss").format(names=listed, stake=tie.stake, choices=choices)
+    prompts = language().prompts
+    return prompt("report_ask_toss").format(
+        names=caucus_words.listed(names, prompts),
+        stake=caucus_words.stake(tie.stake, prompts),
+        choices=choices,
+    )
 
 
 def _ask_fix_count(

@@ -20,6 +20,7 @@ from hotline.triage import Action
 from hotline.voice import twiml
 from hotline.voice.common import (
     ask,
+    call_language,
     call_sid,
     caller_number,
     count_check,
@@ -186,6 +187,7 @@ def wait() -> Response:
         number=caller_number(),
         hotline_number=request.form.get("To") or None,
         waited_s=optional_int(request.form.get("QueueTime")) or 0,
+        language=call_language(),
     )
     if position is None or not precinct:
         return respond(

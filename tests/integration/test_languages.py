@@ -139,3 +139,65 @@ def test_a_paris_satellite_chair_calling_from_france_is_fast_tracked_as_at_home(
         "fast-track",
         ("registered to satellite caucus 100013 (meets in FR)",),
     )
+
+
+ADAIR_GROUPS = ["2*6", "4*8", "7*8", "9*9", "11*9"]  # Biden, Buttigieg, Klobuchar, Sanders, Warren
+
+
+def test_a_spanish_keypad_report_hears_its_findings_coin_toss_and_receipt_in_spanish(
+    client, services
+):
+    call = PhoneCall(client, "CA1", CALLER)
+    call.ring()
+    call.press("9")
+    call.press("1001")
+    call.press("482913")
+    call.press("1")  # the keypad
+    call.press("40")
+    for group in ADAIR_GROUPS:
+        call.press(group)
+    call.press("#")
+    for group in ADAIR_GROUPS[:-1]:
+        call.press(group)
+    call.press("11*12")  # Warren grows past what she had: final above first
+    review = call.press("#")
+    assert review.data.decode() == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        '<Say language="es-US" voice="Polly.Lupe">Precinto 1 0 0 1. 40 asistentes. '
+        "Joe Biden, 6 personas, 1 delegado. Pete Buttigieg, 8 personas, 2 delegados. "
+        "Amy Klobuchar, 8 personas, 2 delegados. Bernie Sanders, 9 personas, 2 delegados. "
+        "Elizabeth Warren, 12 personas, 2 delegados. Esto no puede ser correcto: la "
+        "alineación final suma 43, más que los 40 de la primera. Por favor, revise: "
+        "Elizabeth Warren pasó de 9 a 12, más de lo que podían darle las 0 personas de "
+        "grupos no viables en la primera alineación.</Say>"
+        f'<Gather action="{PUBLIC_URL}/voice/report-review?precinct=1001&amp;reprompts=0'
+        '&amp;step=17&amp;lang=es" actionOnEmptyResult="true" input="dtmf" method="POST" '
+        'numDigits="1" timeout="6"><Say language="es-US" voice="Polly.Lupe">Para corregir '
+        "un dato, oprima 2. Para hablar con un voluntario, oprima 3.</Say></Gather></Response>"
+    )
+    call.press("2")
+    call.press("11")
+    call.press("9")
+    toss = call.press("9")  # Warren back to 9: Buttigieg and Klobuchar tie
+    assert shape(toss.data)[0][3] == [
+        (
+            "Say",
+            ES,
+            "Pete Buttigieg y Amy Klobuchar empatan por conservar un delegado. Oprima 1 si "
+            "Pete Buttigieg ganó el sorteo. Oprima 2 si Amy Klobuchar ganó el sorteo.",
+            [],
+        )
+    ]
+    call.press("2")  # Klobuchar won the toss
+    done = call.press("1")
+    receipt = " ".join(services.store.results.latest("1001").receipt)
+    assert shape(done.data) == [
+        (
+            "Say",
+            ES,
+            f"Gracias. Los resultados del precinto 1 0 0 1 están guardados. Su código de "
+            f"recibo es {receipt}. Repito, su código de recibo es {receipt}. Adiós.",
+            [],
+        ),
+        ("Hangup", {}, "", []),
+    ]

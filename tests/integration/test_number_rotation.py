@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -323,6 +324,28 @@ def test_chairs_are_texted_from_the_new_number_at_the_pace_with_receipts(
     # Delivered two seconds after each was sent (the stand-in's delay).
     assert sorted(t.at - t0 for t in texts.values()) == [3.0, 3.0, 4.0, 5.0]
     assert services.store.redis.llen(keys.rotation_outbox("r1")) == 0
+
+
+def test_a_precinct_with_a_language_of_its_own_is_texted_in_it(
+    services, network, roster, telephony
+):
+    precincts = [services.store.roster.get(code) for code in ROSTER]
+    services.store.roster.replace_all(
+        replace(p, language="es") if p.code == "77001" else p for p in precincts
+    )
+    rotate_number(services, telephony, author="ann")
+    work(services, network, 8)
+    english = (
+        "Caucus results hotline: our number has changed. Call +15155550200 from now on. "
+        "Please keep this number to yourself."
+    )
+    spanish = (
+        "Linea de resultados del caucus: nuestro numero cambio. Llame al +15155550200 desde "
+        "ahora. No comparta este numero."
+    )
+    assert [(m["to"], m["body"]) for m in network.messages] == [
+        (phone_of(code), spanish if code == "77001" else english) for code in TEXT_ORDER
+    ]
 
 
 def test_no_two_texts_closer_than_the_pace_after_the_first_pair(

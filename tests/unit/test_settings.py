@@ -689,7 +689,7 @@ def test_a_language_that_leaves_out_a_prompt_is_refused(tmp_path):
     message = str(refused.value)
     assert message.startswith(
         "config has a bad value: languages.fr.prompts must say every "
-        "prompt [prompts] says (missing: ask_backup_code, "
+        "prompt [prompts] says (missing: alignment_final, alignment_first, ask_backup_code, "
     )
     assert message.endswith("; unknown: none)")
 
