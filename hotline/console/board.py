@@ -25,6 +25,7 @@ LIVE = {
     "figures": "console/_board_figures.html",
     "plots": "console/_board_plots.html",
     "callers": "console/_board_callers.html",
+    "number-figures": "console/_board_numbers.html",
 }
 POLL_EVERY_S = 5
 # How long a browser may keep the plots' style sheet.

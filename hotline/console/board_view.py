@@ -26,6 +26,11 @@ from hotline.triage.tonight import SETTINGS
 PLOT_HOURS = 3
 PLOT_AT_LEAST_MINUTES = 60
 MINUTES_LISTED = 5
+# The windows, in minutes, the numbers panel sums each number's calls and chairs over.
+NUMBER_WINDOWS = (15, 60)
+# A number calls arrived on that no rotation has recorded yet: the one in use before the
+# first rotation (or another line of the account, such as the volunteer line's).
+NOT_ON_RECORD = "not on record"
 ALLOWED_SHOWN = 50
 FAILED_JOBS_SHOWN = 50
 AUDIT_SHOWN = 100
@@ -70,7 +75,7 @@ def calls_in(counts: dict[str, int]) -> dict[str, int]:
 
 
 def live_state(svc: Services) -> dict[str, Any]:
-    """The board's live sections as data: figures, plots, top callers."""
+    """The board's live sections as data: figures, plots, top callers, the numbers."""
     policy = svc.store.tonight.base
     read = read_board(
         svc.store.redis,
@@ -79,7 +84,12 @@ def live_state(svc: Services) -> dict[str, Any]:
         alarm_window_s=policy.pin_defence.alarm_window_s,
         job_keys=job_registries.job_keys(svc.queue),
     )
-    return {"figures": _figures(svc, read), "plots": _plots(read), "callers": _callers(svc, read)}
+    return {
+        "figures": _figures(svc, read),
+        "plots": _plots(read),
+        "callers": _callers(svc, read),
+        "numbers": _number_figures(read),
+    }
 
 
 def _figures(svc: Services, read: BoardFigures) -> dict[str, Any]:
@@ -118,13 +128,17 @@ def _figures(svc: Services, read: BoardFigures) -> dict[str, Any]:
     }
 
 
-def _plots(read: BoardFigures) -> dict[str, str]:
+def _plotted(read: BoardFigures) -> tuple[range, int]:
+    """The minutes the plots draw, and the first minute of the day they begin in."""
     last = night_figures.minute_of(read.now)
     # From the first minute with anything to show (a night that began an hour ago is not
     # drawn as two hours of nothing first), and at least the last hour.
     first = min([*sorted(read.minutes)[:1], last - PLOT_AT_LEAST_MINUTES + 1])
-    minutes = range(first, last + 1)
-    day = first // 1440 * 1440
+    return range(first, last + 1), first // 1440 * 1440
+
+
+def _plots(read: BoardFigures) -> dict[str, str]:
+    minutes, day = _plotted(read)
     calls = {
         label: tuple((m - day, calls_in(read.minutes.get(m, {}))[name]) for m in minutes)
         for name, label in CALL_COLUMNS
@@ -145,6 +159,58 @@ def _plots(read: BoardFigures) -> dict[str, str]:
             (("chairs waiting", depth),),
         ),
     }
+
+
+def _number_figures(read: BoardFigures) -> dict[str, Any]:
+    """Each of the hotline's numbers, current first, then retired, then any other number
+    calls arrived on: its calls and chairs verified over each of NUMBER_WINDOWS, and a plot
+    of its chairs verified per minute. Nothing is masked: these are the hotline's own.
+    """
+    per_minute = {m: night_figures.by_number(counts) for m, counts in read.minutes.items()}
+
+    def count(minute: int, number: str, figure: str) -> int:
+        return per_minute.get(minute, {}).get(number, {}).get(figure, 0)
+
+    last = night_figures.minute_of(read.now)
+
+    def summed(number: str, minutes: int) -> tuple[int, int]:
+        window = range(last - minutes + 1, last + 1)
+        return (
+            sum(count(m, number, night_figures.CALLS_ON) for m in window),
+            sum(count(m, number, night_figures.VERIFIED_ON) for m in window),
+        )
+
+    on_record = [(n.number, n.state, n.since, n.retired_at) for n in read.numbers]
+    known = {number for number, *_ in on_record}
+    seen = sorted({number for found in per_minute.values() for number in found} - known)
+    rows = [
+        {
+            "number": number,
+            "state": state,
+            "since": since,
+            "retired_at": retired_at,
+            "windows": [summed(number, minutes) for minutes in NUMBER_WINDOWS],
+        }
+        for number, state, since, retired_at in [
+            *on_record,
+            *((number, NOT_ON_RECORD, None, None) for number in seen),
+        ]
+    ]
+    minutes, day = _plotted(read)
+    verified = tuple(
+        (
+            f"{row['number']} ({row['state']})",
+            tuple((m - day, count(m, row["number"], night_figures.VERIFIED_ON)) for m in minutes),
+        )
+        for row in rows
+    )
+    plot = _svg(
+        "numbers",
+        "Chairs verified per minute, by the number they called",
+        "chairs verified a minute",
+        verified,
+    )
+    return {"windows": NUMBER_WINDOWS, "rows": rows, "plot": plot if rows else ""}
 
 
 @functools.lru_cache(maxsize=8)
@@ -225,14 +291,16 @@ def page_state(svc: Services, filters: Filters) -> dict[str, Any]:
 
 
 def _numbers(svc: Services) -> dict[str, Any]:
-    """The hotline's numbers, and the texts of the latest rotation by status."""
+    """The texts of the latest rotation by status (the numbers themselves, with their
+    figures, are a live section).
+    """
     rotations = svc.store.numbers.rotations()
     latest = rotations[-1] if rotations else None
     texts: dict[str, int] = {}
     if latest is not None:
         for text in svc.store.numbers.texts(latest.id):
             texts[text.status] = texts.get(text.status, 0) + 1
-    return {"all": svc.store.numbers.all(), "latest": latest, "texts": sorted(texts.items())}
+    return {"latest": latest, "texts": sorted(texts.items())}
 
 
 def _lists(svc: Services, find: str) -> dict[str, Any]:

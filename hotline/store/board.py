@@ -1,6 +1,6 @@
 """Everything the admins' board shows live, read in one pipeline: one round trip a poll,
 however many boards are open, each command bounded (a few hashes of the night's figures,
-counts and sizes; never a list that grows with the callers).
+counts and sizes, the hotline's own numbers; never a list that grows with the callers).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from hotline.store import keys, night_figures
 from hotline.store.dispatch import AVAILABLE, CONNECTING, OFFLINE, PAUSED, TALKING
 from hotline.store.job_registries import JobKeys
 from hotline.store.night_figures import TopCallers
+from hotline.store.numbers import HotlineNumber, numbers_from
 
 # Volunteers as the board counts them.
 FREE, BUSY = "free", "busy"
@@ -42,6 +43,8 @@ class BoardFigures:
     # queued, running, retrying, failed -> how many jobs.
     jobs: dict[str, int]
     tonight_values: dict[str, int] = field(default_factory=dict)
+    # The hotline's numbers on record (store/numbers.py), current first.
+    numbers: list[HotlineNumber] = field(default_factory=list)
 
 
 def read_board(
@@ -70,11 +73,12 @@ def read_board(
         pipe.zcard(job_keys.retrying)
         pipe.zcard(job_keys.failed)
         pipe.hget(keys.TONIGHT, "values")
+        pipe.hgetall(keys.NUMBERS)
         replies = pipe.execute()
     hours_read, replies = replies[: len(hour_keys)], replies[len(hour_keys) :]
     depth, waiting, registered, states, *replies = replies
     pins, replies = replies[: len(pin_minutes)], replies[len(pin_minutes) :]
-    in_window, flood_by, top, queued, running, retrying, failed, tonight = replies
+    in_window, flood_by, top, queued, running, retrying, failed, tonight, numbers = replies
     return BoardFigures(
         now=now,
         minutes=_minutes(hours_read, first_minute, last_minute),
@@ -95,6 +99,7 @@ def read_board(
             "failed": int(failed),
         },
         tonight_values=json.loads(tonight) if tonight else {},
+        numbers=numbers_from(numbers),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import redis
 
-from hotline.store import keys
+from hotline.store import keys, night_figures
 from hotline.store.scripts import Scripts
 
 
@@ -71,7 +71,8 @@ class Line:
     ) -> int:
         """Put a verified call in line; returns its 1-based position.
 
-        `hotline_number` is the number they called, the caller ID of a call back.
+        `hotline_number` is the number they called, the caller ID of a call back: the
+        call's first proof is counted for it among the night's figures.
         `arrived_at` is when the chair first called, if earlier than now (a chair proved
         by a call back keeps the place of the call that asked for it). `language` is the
         call's, which the dispatch speaks to the chair in; None (not in the entry) for the
@@ -90,6 +91,14 @@ class Line:
         entry = json.dumps(fields, sort_keys=True)
         caller_key = keys.caller(number) if number else keys.caller("withheld")
         score = now if arrived_at is None else min(arrived_at, now)
+        minute = night_figures.minute_of(now)
+        verified_on = (
+            night_figures.field(
+                minute, night_figures.on_number(night_figures.VERIFIED_ON, hotline_number)
+            )
+            if hotline_number
+            else ""
+        )
         return int(
             self._scripts.verified(
                 keys=[
@@ -100,6 +109,7 @@ class Line:
                     caller_key,
                     keys.PRECINCT_PLACES,
                     keys.PRECINCT_CALLS,
+                    night_figures.hour_key(minute),
                 ],
                 args=[
                     repr(now),
@@ -109,6 +119,8 @@ class Line:
                     number or "",
                     call_sid,
                     round(self._remember_caller_s),
+                    verified_on,
+                    night_figures.FIGURES_TTL_S,
                 ],
             )
         )

@@ -8,7 +8,12 @@ Each is counted where it happens, in the round trip of the write it goes with:
 - a verdict off the common path (a divert, a block) is counted where it is recorded
   (lua/record_verdict.lua), in the webhook that decided it;
 - a challenge or a fast track, the common path, is counted by the call-end job once the
-  call is over (workers/call_end.py), under the minute the call arrived in.
+  call is over (workers/call_end.py), under the minute the call arrived in;
+- per hotline number (the number a call dialled, Twilio's To), the inbound script counts
+  the calls that arrived on it, answered or rejected, and the script that puts a verified
+  chair in line (lua/verified.lua) counts the chairs verified on it, under the minute of
+  their proof: when the number leaks and is rotated, the board shows chairs moving from
+  the old number to the new one.
 
 Why the common path waits: /voice/incoming makes one Redis round trip there, the inbound
 script, and the verdict is decided in Python after it, so counting it at once would cost
@@ -46,6 +51,11 @@ VERDICTS = (FAST_TRACK, CHALLENGE, DIVERTED, REJECTED, BLOCKED)
 # The line, sampled once a minute.
 LINE_DEPTH = "depth"
 LONGEST_WAIT = "longest-wait"
+# Per hotline number: "calls@+15155550100", "verified@+15155550100" (the scripts write
+# these names themselves).
+CALLS_ON = "calls"
+VERIFIED_ON = "verified"
+ON_NUMBER = "@"
 
 _VERDICT_FIGURE = {
     Action.FAST_TRACK: FAST_TRACK,
@@ -72,6 +82,23 @@ def field(minute: int, figure: str) -> str:
 
 def hour_key(minute: int) -> str:
     return keys.night_minutes(minute // 60)
+
+
+def on_number(figure: str, number: str) -> str:
+    """The name of a figure counted per hotline number: CALLS_ON or VERIFIED_ON."""
+    return f"{figure}{ON_NUMBER}{number}"
+
+
+def by_number(counts: dict[str, int]) -> dict[str, dict[str, int]]:
+    """One minute's figures per hotline number: number -> CALLS_ON and VERIFIED_ON -> count
+    (each 0 when not counted).
+    """
+    found: dict[str, dict[str, int]] = {}
+    for name, count in counts.items():
+        figure, at, number = name.partition(ON_NUMBER)
+        if at and figure in (CALLS_ON, VERIFIED_ON):
+            found.setdefault(number, {CALLS_ON: 0, VERIFIED_ON: 0})[figure] = count
+    return found
 
 
 def verdict_figure(verdict: Verdict) -> str:

@@ -93,11 +93,7 @@ class Numbers:
         """Every number the hotline has had: the current one first, then the retired ones,
         most recently retired first.
         """
-        found = [
-            _number(number, json.loads(raw))
-            for number, raw in self._redis.hgetall(keys.NUMBERS).items()
-        ]
-        return sorted(found, key=lambda n: (n.state != CURRENT, -(n.retired_at or 0.0)))
+        return numbers_from(self._redis.hgetall(keys.NUMBERS))
 
     def current(self) -> HotlineNumber | None:
         return next((n for n in self.all() if n.state == CURRENT), None)
@@ -271,6 +267,14 @@ class Numbers:
             if left and now - last >= quiet_for_s:
                 stalled.append(rotation_id)
         return stalled
+
+
+def numbers_from(raw: dict[str, str]) -> list[HotlineNumber]:
+    """The numbers of the NUMBERS hash as read: the current one first, then the retired
+    ones, most recently retired first.
+    """
+    found = [_number(number, json.loads(value)) for number, value in raw.items()]
+    return sorted(found, key=lambda n: (n.state != CURRENT, -(n.retired_at or 0.0)))
 
 
 def _fields(

@@ -25,8 +25,6 @@ from hotline.app import create_app
 from hotline.clock import Clock, ManualClock
 from hotline.services import Services
 from hotline.settings import Settings
-from hotline.sim.night import NIGHT_STARTS_AT, OVERTIME_S, run_night
-from hotline.sim.population import draw_population
 from hotline.sim.scenario import load_scenario
 from hotline.store.audit import AuditFilter
 from hotline.store.night_figures import NightFigures
@@ -41,6 +39,7 @@ from tests.support.console import (
     volunteer_ready,
 )
 from tests.support.env import settings_env
+from tests.support.paused_night import play_until
 from tests.support.repo import REPO_ROOT
 from workers import runtime
 
@@ -277,41 +276,24 @@ def test_a_volunteer_fills_the_results_form_sees_the_delegates_live_and_saves(br
     assert blocked == []
 
 
-class NightPaused(Exception):
-    """Raised from the simulated night's progress to leave it where it is."""
-
-
 def simulated_night(redis_url: str, until_s: float) -> float:
     """The board's night (scenarios/board.toml) played in virtual time against the real app
     and a real Redis, the workers' minute sample taken in every virtual minute something
     happened in, and left `until_s` into it, as a board would find it then; returns that
     moment. Redis keeps what the night left.
     """
-    scenario = load_scenario(str(BOARD_NIGHT))
     sampler = NightFigures(
         redis.Redis.from_url(redis_url, decode_responses=True),
         Settings.load(env=settings_env()).policy.long_window_s,
     )
-    span = scenario.duration_s + OVERTIME_S
-    stop_at = NIGHT_STARTS_AT + until_s
     last = {"minute": None}
 
-    def on_progress(fraction: float) -> None:
-        now = NIGHT_STARTS_AT + fraction * span
-        if now >= stop_at:
-            raise NightPaused
+    def sample(now: float) -> None:
         if int(now // 60) != last["minute"]:
             last["minute"] = int(now // 60)
             sampler.sample_line(now)
 
-    with contextlib.suppress(NightPaused):
-        run_night(
-            scenario,
-            draw_population(scenario, 1),
-            "triage",
-            redis_url=redis_url,
-            on_progress=on_progress,
-        )
+    stop_at = play_until(load_scenario(str(BOARD_NIGHT)), redis_url, until_s, sample)
     sampler.rank_top_callers(stop_at)
     return stop_at
 

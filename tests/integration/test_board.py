@@ -17,6 +17,7 @@ from hotline.jobs import enqueue, enqueue_night_sample
 from hotline.settings import Settings
 from hotline.store import keys
 from hotline.store.audit import AuditFilter
+from hotline.store.numbers import OwnedNumber
 from tests.support.calls import PhoneCall
 from tests.support.console import (
     ADMIN_USER,
@@ -25,15 +26,18 @@ from tests.support.console import (
     add_volunteer,
     put_caller_through,
     signed_in,
+    table_rows,
     volunteer_ready,
 )
 from tests.support.env import settings_env
-from tests.support.roster import load_small_roster, pin_of
+from tests.support.roster import backup_code_of, load_small_roster, pin_of
 
 CHAIR_PHONE = "+15155550177"  # registered to precinct 77001
 OUT_OF_STATE = "+13105550199"
 UNKNOWN = "+15155550142"
 REDIALLER = "+15155550188"
+# The number the test calls dial (tests/support/calls.py).
+HOTLINE_NUMBER = "+15155550000"
 # Twilio's REST API where nothing listens: a job that calls it fails at once.
 NOWHERE = "http://127.0.0.1:9"
 NINE_PM = 21 * 3600
@@ -65,16 +69,6 @@ def text_of(html: str, element_id: str) -> str:
     found = re.search(rf'id="{element_id}"[^>]*>(.*?)</', html, re.S)
     assert found, f"no #{element_id}"
     return unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
-
-
-def table_rows(html: str, table_id: str) -> list[list[str]]:
-    found = re.search(rf'<table id="{table_id}"[^>]*>(.*?)</table>', html, re.S)
-    assert found, f"no table #{table_id}"
-    rows = []
-    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), re.S):
-        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
-        rows.append([" ".join(unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in cells])
-    return rows
 
 
 def board(client) -> str:
@@ -212,6 +206,94 @@ def test_the_plots_are_drawn_from_the_same_figures(client, services, clock, run_
     assert line.count("<polyline") == 1
 
 
+# The numbers
+
+
+OLD_NUMBER, NEW_NUMBER = HOTLINE_NUMBER, "+15155550300"
+
+
+def rotated_at_nine(services) -> None:
+    """The old number retired and the new one current from 21:00, as a rotation leaves
+    them (no chairs to text).
+    """
+    services.store.numbers.rotate(
+        now=services.clock.now(),
+        author="ann",
+        new=OwnedNumber(NEW_NUMBER, "PNnew", "https://h/voice/incoming", "https://h/status"),
+        old=[OwnedNumber(OLD_NUMBER, "PNold", "https://h/voice/incoming", "https://h/status")],
+        chairs=[],
+    )
+
+
+def verify(
+    client, services, sid: str, caller: str, dialled: str, precinct: str, *, retired=False
+) -> None:
+    """A call on `dialled` that keys the precinct (unless its phone is the chair's), the
+    PIN and, on a `retired` number, the backup code (a PIN alone is not enough there): its
+    chair is verified.
+    """
+    call = ring(client, sid, caller, To=dialled)
+    if caller != CHAIR_PHONE:
+        call.press(precinct)
+    call.press(pin_of(precinct))
+    if retired:
+        call.press(backup_code_of(precinct))
+    assert services.store.calls.get(sid).verified_at is not None
+
+
+def test_the_numbers_panel_counts_calls_and_chairs_by_the_number_they_dialled(
+    client, services, clock, admin
+):
+    """21:00: the number rotated; a chair who was not texted verifies on the old number.
+    21:20: an unknown caller on the old number. 21:30: the registered chair verifies on the
+    new number, and a chair on the old one. Read at 21:30.
+    """
+    rotated_at_nine(services)
+    verify(client, services, "CAold1", UNKNOWN, OLD_NUMBER, "1001", retired=True)
+    clock.advance(20 * 60)
+    ring(client, "CAold2", "+15155550143", To=OLD_NUMBER)
+    clock.advance(10 * 60)
+    verify(client, services, "CAnew1", CHAIR_PHONE, NEW_NUMBER, "77001")
+    verify(client, services, "CAold3", "+15155550144", OLD_NUMBER, "1002", retired=True)
+    html = board(client)
+
+    assert table_rows(html, "board-numbers") == [
+        [
+            "Number",
+            "State",
+            "Since",
+            "Retired",
+            "calls, last 15 min",
+            "chairs verified, last 15 min",
+            "calls, last 60 min",
+            "chairs verified, last 60 min",
+        ],
+        [NEW_NUMBER, "current", "2020-02-05 21:00 UTC", "", "1", "1", "1", "1"],
+        [OLD_NUMBER, "retired", "", "2020-02-05 21:00 UTC", "2", "1", "3", "2"],
+    ]
+    plot = re.search(r'id="plot-numbers">(.*?)</div>', html, re.S).group(1)
+    series = re.findall(r'<polyline[^>]*points="([^"]*)"><title>([^<]*)</title>', plot)
+    assert [name for _, name in series] == [f"{NEW_NUMBER} (current)", f"{OLD_NUMBER} (retired)"]
+    # One point a minute, from the first minute with a call (21:00), or an hour back.
+    assert {len(points.split()) for points, _ in series} == {60}
+    assert f"<title>{NEW_NUMBER} (current): peak 1 at 21:30</title>" in plot
+
+
+def test_a_number_no_rotation_recorded_is_shown_with_its_calls(client, services, clock, admin):
+    verify(client, services, "CAfirst", UNKNOWN, OLD_NUMBER, "1001")
+    assert table_rows(board(client), "board-numbers")[1:] == [
+        [OLD_NUMBER, "not on record", "", "", "1", "1", "1", "1"]
+    ]
+
+
+def test_before_any_call_or_rotation_the_panel_says_so(client, admin):
+    html = board(client)
+    assert table_rows(html, "board-numbers")[1:] == [
+        ["No number on record yet: the first rotation finds the one in use."]
+    ]
+    assert 'id="plot-numbers"' not in html
+
+
 # Live updates
 
 
@@ -222,7 +304,7 @@ def test_the_state_sends_the_sections_that_changed_and_304_when_none(
     assert first.status_code == 200
     assert first.headers["Cache-Control"] == "no-store"
     versions = first.get_json()["versions"]
-    assert set(versions) == {"figures", "plots", "callers"}
+    assert set(versions) == {"figures", "plots", "callers", "number-figures"}
     tag = first.headers["ETag"]
     again = client.get("/console/admin/state", headers={"If-None-Match": tag})
     assert again.status_code == 304
@@ -232,10 +314,15 @@ def test_the_state_sends_the_sections_that_changed_and_304_when_none(
     changed = client.get(f"/console/admin/state?have={have}", headers={"If-None-Match": tag})
     assert changed.status_code == 200
     body = changed.get_json()
-    # The top callers wait for the minute's sample: only figures and plots changed.
-    assert set(body["html"]) == {"figures", "plots"}
+    # The top callers wait for the minute's sample: the figures, the plots and the
+    # number called changed.
+    assert set(body["html"]) == {"figures", "plots", "number-figures"}
     assert body["versions"]["callers"] == versions["callers"]
     assert table_rows(body["html"]["figures"], "calls-per-minute")[1][1] == "1"
+    assert table_rows(body["html"]["number-figures"], "board-numbers")[1][:2] == [
+        HOTLINE_NUMBER,
+        "not on record",
+    ]
 
 
 def test_a_poll_is_one_pipeline_after_the_login_is_read(client, services, admin, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from hotline.services import Services
 from tests.support.roster import load_small_roster
@@ -108,3 +109,14 @@ def cookie_set(response, name: str) -> str:
     found = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
     assert len(found) == 1, response.headers.getlist("Set-Cookie")
     return found[0]
+
+
+def table_rows(html: str, table_id: str) -> list[list[str]]:
+    """The cells of the table `table_id`, row by row, as text."""
+    found = re.search(rf'<table id="{table_id}"[^>]*>(.*?)</table>', html, re.S)
+    assert found, f"no table #{table_id}"
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", found.group(1), re.S):
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        rows.append([" ".join(unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in cells])
+    return rows

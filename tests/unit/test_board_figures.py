@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.console.board_view import calls_in
+from hotline.store import night_figures
 
 
 def test_a_minute_with_every_kind_of_call():
@@ -44,3 +45,20 @@ def test_every_call_is_in_one_column(rejected, not_over, told):
     row = calls_in(counts)
     assert row["not over yet"] == not_over
     assert row["all"] == sum(row[name] for name in names) + row["not over yet"] + rejected
+
+
+def test_a_minutes_figures_by_the_number_called():
+    counts = {
+        "answered": 3,
+        "calls@+15155550000": 2,
+        "verified@+15155550000": 1,
+        "calls@+15155550200": 1,
+        "depth": 4,
+    }
+    assert night_figures.by_number(counts) == {
+        "+15155550000": {"calls": 2, "verified": 1},
+        "+15155550200": {"calls": 1, "verified": 0},
+    }
+    assert night_figures.on_number(night_figures.VERIFIED_ON, "+15155550200") == (
+        "verified@+15155550200"
+    )

@@ -2,9 +2,10 @@
 -- blocked; otherwise count it and return everything known about the caller.
 -- One round trip for the common path of /voice/incoming.
 --
--- It also keeps the night's figures (store/figures.py): calls answered and rejected this
--- minute, and the numbers that called more than once within the long window, with how
--- many times (the top callers' candidates). And it reads which
+-- It also keeps the night's figures (store/night_figures.py): calls answered and rejected
+-- this minute, the calls that arrived on each hotline number (ARGV 13), and the numbers
+-- that called more than once within the long window, with how many times (the top
+-- callers' candidates). And it reads which
 -- version of tonight's thresholds is in force (store/tonight.py), so that the web process
 -- judges the call by them without a round trip of its own: the thresholds themselves
 -- come back only when the version is not the one the process already holds.
@@ -34,6 +35,13 @@ local since_long = now - long_window
 local function count(figure)
   redis.call('HINCRBY', KEYS[15], ARGV[9] .. ':' .. figure, 1)
   redis.call('EXPIRE', KEYS[15], tonumber(ARGV[10]))
+end
+
+-- A call counted (once: a retried webhook is not) for the hotline number it dialled too,
+-- answered or rejected alike: "calls@<number>".
+local function count_arrival(figure)
+  count(figure)
+  if ARGV[13] ~= '' then count('calls@' .. ARGV[13]) end
 end
 
 local function record_call(fields)
@@ -79,7 +87,7 @@ if number ~= '' then
     if block then
       if record_call({'verdict', 'reject', 'counted', 'rejected', 'block_target', target,
                       'block', block}) then
-        count('rejected')
+        count_arrival('rejected')
       end
       return cjson.encode({blocked = true, target = target, block = cjson.decode(block)})
     end
@@ -92,7 +100,7 @@ local inbound
 if fresh then
   inbound = redis.call('INCR', KEYS[4])
   redis.call('EXPIRE', KEYS[4], 120)
-  count('answered')
+  count_arrival('answered')
 else
   inbound = tonumber(redis.call('GET', KEYS[4]) or '1')
 end
