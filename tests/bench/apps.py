@@ -37,7 +37,9 @@ BARE_TWIML = (
     '<Gather action="{public_url}/voice/precinct?reprompts=0&amp;step=0" '
     'actionOnEmptyResult="true" finishOnKey="#" input="dtmf" method="POST" timeout="6">'
     '<Say language="en-US">Welcome to the caucus results hotline. '
-    "Please enter your precinct number, then press pound.</Say></Gather></Response>"
+    "Please enter your precinct number, then press pound.</Say>"
+    '<Say language="es-US" voice="Polly.Lupe">Para español, oprima 9.</Say>'
+    "</Gather></Response>"
 )
 
 
