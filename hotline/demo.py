@@ -7,7 +7,9 @@ their precinct and PIN, volunteers phoning the volunteer line and Hotline's
 worker putting chairs through to them (through a stand-in for Twilio's REST
 API, in this process), and a flood of nuisance callers that Hotline diverts
 and then blocks. A live view shows the
-line while it runs; at the end the same night is replayed, in virtual time,
+line while it runs, and an admin login made for the run opens the admins' board
+on it; in `demo-leak` the admins rotate the leaked number a minute in and the
+texted chairs move to the new one. At the end the same night is replayed, in virtual time,
 on the 2020 first-come first-served line and on a calm night, for comparison,
 and the night's report is made from Hotline's own records of it.
 No Twilio account is needed: calls are signed with a key made for the run.
@@ -44,6 +46,8 @@ from hotline.store.embedded import EmbeddedRedis
 DEMO_DIR = Path("var") / "demo"
 ACCOUNT_SID = "AC" + "d" * 32
 SEED = 2020
+# The admins' board's login for the run; its password is made afresh each run.
+ADMIN_NAME = "admin"
 
 
 def run_demo(port: int, scenario_name: str = "demo") -> int:
@@ -99,7 +103,11 @@ def _run_demo(stack: contextlib.ExitStack, port: int, scenario_name: str) -> int
         _wait_until_healthy(port, processes)
         _say(
             f"Hotline is answering on {settings.public_url} (web server and worker running, "
-            f"Redis at {redis_server.url}).\n"
+            f"Redis at {redis_server.url})."
+        )
+        _say(
+            f"Admins' board: {settings.public_url}/console/admin — sign in as {ADMIN_NAME} / "
+            f"{_make_admin(services)} (a login made for this run)\n"
         )
         _say(f"Live: {scenario.description}. Watch the line (every 5 s):")
         started = services.clock.now()
@@ -110,7 +118,7 @@ def _run_demo(stack: contextlib.ExitStack, port: int, scenario_name: str) -> int
             auth_token=env["TWILIO_AUTH_TOKEN"],
             account_sid=ACCOUNT_SID,
             queue_name=settings.queue_name,
-            on_sample=_show_line,
+            on_sample=_LiveView(),
             rest=rest_stand_in,
             services=services,
             store_volunteer_reports=True,
@@ -156,18 +164,48 @@ def _run_demo(stack: contextlib.ExitStack, port: int, scenario_name: str) -> int
         redis_server.stop()
 
 
-def _show_line(night: Night) -> None:
-    minute, waiting, in_line = night.samples[-1]
-    answered = sum(1 for c in night.chairs if c.answered_at is not None)
-    nuisance = [call for caller in night.nuisance for call in caller.calls]
-    rejected = sum(1 for c in nuisance if c.outcome == "rejected")
-    diverted = sum(1 for c in nuisance if c.outcome == "diverted")
-    talking = sum(1 for volunteer in night.volunteers if volunteer.talking)
-    _say(
-        f"  {clock_text(minute * 60):>6}  chairs answered {answered:>3}, still trying {waiting:>3}"
-        f" (on hold {in_line:>2}) | volunteers talking {talking}/{len(night.volunteers)}"
-        f" | nuisance calls {len(nuisance):>3}: diverted {diverted:>3}, rejected {rejected:>3}"
-    )
+def _make_admin(services: Services) -> str:
+    """An admin login for the run, as `hotline users add --role admin` makes one; returns
+    its password, shown once on the terminal (the demo's Redis is thrown away each run).
+    """
+    password = secrets.token_urlsafe(12)
+    services.store.users.add(ADMIN_NAME, "admin", password, author="hotline demo")
+    return password
+
+
+class _LiveView:
+    """The line every 5 s; once the number is rotated, the rotation, and from then on how
+    many chairs have called the new number.
+    """
+
+    def __init__(self) -> None:
+        self._rotation_shown = False
+
+    def __call__(self, night: Night) -> None:
+        minute, waiting, in_line = night.samples[-1]
+        answered = sum(1 for c in night.chairs if c.answered_at is not None)
+        nuisance = [call for caller in night.nuisance for call in caller.calls]
+        rejected = sum(1 for c in nuisance if c.outcome == "rejected")
+        diverted = sum(1 for c in nuisance if c.outcome == "diverted")
+        talking = sum(1 for volunteer in night.volunteers if volunteer.talking)
+        rotation = night.rotation
+        if rotation is not None and not self._rotation_shown:
+            self._rotation_shown = True
+            _say(
+                f"  The number leaked: the admins rotated it at "
+                f"{clock_text(rotation.at - night.starts_at)}. {rotation.new} is the hotline's "
+                f"number, {', '.join(rotation.old)} retired; texting {rotation.chairs} chairs."
+            )
+        moved = ""
+        if rotation is not None:
+            on_new = sum(1 for c in night.chairs if any(x.to == rotation.new for x in c.calls))
+            moved = f" | chairs on the new number {on_new:>2}"
+        _say(
+            f"  {clock_text(minute * 60):>6}  chairs answered {answered:>3}, "
+            f"still trying {waiting:>3} (on hold {in_line:>2}) | volunteers talking "
+            f"{talking}/{len(night.volunteers)} | nuisance calls {len(nuisance):>3}: "
+            f"diverted {diverted:>3}, rejected {rejected:>3}{moved}"
+        )
 
 
 def _show_hotline_view(services: Services) -> None:

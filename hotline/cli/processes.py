@@ -57,10 +57,16 @@ def doctor() -> None:
 
 @click.command(help="Start Redis, the web server and a worker, and walk through a few calls.")
 @click.option("--port", default=5055, show_default=True, type=int)
-def demo(port: int) -> None:
+@click.option(
+    "--scenario",
+    default="demo",
+    show_default=True,
+    help="The night to play live: demo-leak rotates the leaked number a minute in.",
+)
+def demo(port: int, scenario: str) -> None:
     from hotline.demo import run_demo
 
-    sys.exit(run_demo(port=port))
+    sys.exit(run_demo(port=port, scenario_name=scenario))
 
 
 COMMANDS = (serve, worker, doctor, demo)

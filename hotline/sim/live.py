@@ -4,18 +4,28 @@ The server keeps its own clock, its own Redis and its own workers; the simulator
 calls and follows the TwiML it gets back, as the phone network would. With a REST
 stand-in (`rest`) and Hotline's `services`, the volunteers phone the volunteer line and
 Hotline's own workers dispatch chairs to them through the stand-in, as on a real night;
-without, the simulator's volunteer desks take callers from the queue themselves.
+without, the simulator's volunteer desks take callers from the queue themselves. With
+both, a scenario's [leak] is played too: the admins rotate the number when it says, and
+Hotline's worker texts the chairs the new one, as its scheduler queues the texts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from hotline.services import Services
 from hotline.sim.desks import VolunteerDesks
 from hotline.sim.loop import RealTimeLoop
 from hotline.sim.network import Network
-from hotline.sim.night import Night, VolunteerForm, populate, volunteers_call_in
+from hotline.sim.night import (
+    Night,
+    VolunteerForm,
+    populate,
+    read_texts,
+    rotate_leaked_number,
+    volunteers_call_in,
+)
 from hotline.sim.population import Population
 from hotline.sim.rest import Outage, create_rest_app
 from hotline.sim.scenario import Scenario
@@ -93,12 +103,40 @@ def run_live(
             form = VolunteerForm(night, services)
             for chair in night.chairs:
                 chair.volunteer_form = form.save
+    leak = None
+    if dispatched and scenario.leak is not None:
+        leak = _Leak(night, services, at=starts_at + scenario.leak.at_s)
     try:
         loop.run(starts_at + scenario.duration_s)
         while loop.now() < night.ends_at and any(chair.waiting for chair in night.chairs):
             loop.run(min(loop.now() + LIVE_SAMPLE_EVERY_S, night.ends_at))
     finally:
         transport.close()
+        if leak is not None:
+            leak.finish()
     night.ends_at = loop.now()
     night.webhook_latencies = transport.latencies
+    if leak is not None:
+        read_texts(night, services)
     return night
+
+
+class _Leak:
+    """The admins rotating the leaked number at the scenario's moment, from a thread of
+    their own, as from a terminal of their own: the loop's thread holds the network while
+    an event runs, and the rotation's requests to the REST stand-in need it.
+    """
+
+    def __init__(self, night: Night, services: Services, *, at: float) -> None:
+        self._admins = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-admins")
+        self._rotated: Future[None] | None = None
+        night.network.loop.at(at, self._rotate, night, services)
+
+    def _rotate(self, night: Night, services: Services) -> None:
+        self._rotated = self._admins.submit(rotate_leaked_number, night, services)
+
+    def finish(self) -> None:
+        """Wait for the rotation; a rotation that failed raises its error here."""
+        self._admins.shutdown(wait=True)
+        if self._rotated is not None:
+            self._rotated.result()

@@ -178,8 +178,7 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
     if services is not None:
         read_pin_defence(night, services)
         read_results(night, services)
-        if night.rotation is not None:
-            night.texts = services.store.numbers.texts(night.rotation.id)
+        read_texts(night, services)
     night.wall_s = time.perf_counter() - started
     return night
 
@@ -236,12 +235,25 @@ class _JobRunner:
 
 
 def _rotate(night: Night, services: Services, jobs: _JobRunner) -> None:
+    """The rotation in virtual time: the jobs runner also runs the texts' later runs."""
+    rotate_leaked_number(night, services)
+    jobs.expect_scheduled()
+
+
+def rotate_leaked_number(night: Night, services: Services) -> None:
     """The number leaked: the admins rotate it, as `hotline number rotate` does, through
-    the REST stand-in.
+    the REST stand-in. The texts to the chairs are a job for the workers, paced: each run
+    queues the next for later, and a scheduler queues it when due (`hotline worker` runs
+    RQ's; in virtual time, _JobRunner stands in for it).
     """
     telephony = Telephony.from_services(services)
     night.rotation = rotate_number(services, telephony, author="simulation").rotation
-    jobs.expect_scheduled()
+
+
+def read_texts(night: Night, services: Services) -> None:
+    """The rotation's texts, as the store has them after the night."""
+    if night.rotation is not None:
+        night.texts = services.store.numbers.texts(night.rotation.id)
 
 
 def _hotline_services(

@@ -140,8 +140,8 @@ def test_simulate_an_unknown_scenario_names_the_known_ones(hotline, tmp_path):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
-        "Error: no scenario 'nosuch' (known: demo, iowa-2020, iowa-2020-leak, night-under-fire, "
-        "pin-guessing, smoke, spoofer)\n"
+        "Error: no scenario 'nosuch' (known: demo, demo-leak, iowa-2020, iowa-2020-leak, "
+        "night-under-fire, pin-guessing, smoke, spoofer)\n"
     )
     assert not (tmp_path / "chart.html").exists()
 

@@ -28,6 +28,7 @@ from hotline.sim.scenario import (
 IOWA_ROSTER = shipped("data", "iowa-2020", "precincts.csv")
 SHIPPED = [
     "demo",
+    "demo-leak",
     "iowa-2020",
     "iowa-2020-leak",
     "night-under-fire",
@@ -113,7 +114,9 @@ def test_every_shipped_scenario_loads(name):
     scenario = load_scenario(name)
 
     assert scenario.name == name
-    assert scenario.roster_file == IOWA_ROSTER
+    # The Iowa 2020 roster, or (demo-leak) one county's rows of it.
+    assert scenario.roster_file.parent == IOWA_ROSTER.parent
+    assert scenario.roster_file.name.startswith("precincts")
     assert scenario.roster_format == "iowa-2020"
     assert scenario.volunteers.count >= 1
     assert 0 <= scenario.chairs.arrival.start_s < scenario.chairs.arrival.end_s
@@ -300,8 +303,8 @@ def test_an_unknown_scenario_lists_the_known_ones():
         load_scenario("nosuch")
 
     assert str(raised.value) == (
-        "no scenario 'nosuch' (known: demo, iowa-2020, iowa-2020-leak, night-under-fire, "
-        "pin-guessing, smoke, spoofer)"
+        "no scenario 'nosuch' (known: demo, demo-leak, iowa-2020, iowa-2020-leak, "
+        "night-under-fire, pin-guessing, smoke, spoofer)"
     )
 
 
@@ -345,7 +348,7 @@ def test_every_shipped_scenario_says_its_keypad_share():
         )
         assert "\nkeypad_share = " in stated, path.name
         share = load_scenario(str(path)).chairs.keypad_share
-        if path.stem in ("demo", "night-under-fire"):
+        if path.stem in ("demo", "demo-leak", "night-under-fire"):
             # The live nights are too short for a keypad report read at life's pace.
             assert share == 0, path.name
         else:
@@ -395,6 +398,25 @@ def test_the_shipped_leak_is_iowa_2020_rotated_at_9_15_pm():
         description="iowa-2020, the leaked number rotated at 9:15 pm",
         leak=Leak(at_s=8100.0),
     )
+
+
+def test_the_shipped_demo_leak_is_the_demo_on_linn_county_rotated_a_minute_in():
+    demo = load_scenario("demo")
+    assert load_scenario("demo-leak") == replace(
+        demo,
+        name="demo-leak",
+        description="the demo night on Linn County's precincts, its leaked number rotated at 1m",
+        roster_file=shipped("data", "iowa-2020", "precincts-linn.csv"),
+        chairs=replace(demo.chairs, registered_phone_share=0.5),
+        leak=Leak(at_s=60.0),
+    )
+
+
+def test_the_linn_county_roster_is_the_state_rosters_linn_rows():
+    state = IOWA_ROSTER.read_text(encoding="utf-8").splitlines()
+    linn = shipped("data", "iowa-2020", "precincts-linn.csv").read_text(encoding="utf-8")
+    assert linn.splitlines() == [state[0]] + [row for row in state if row.startswith("Linn,")]
+    assert len(linn.splitlines()) == 1 + 86
 
 
 def test_extending_an_unknown_scenario_is_refused(tmp_path):
