@@ -114,6 +114,8 @@ class Scenario:
     info: InfoCallers | None
     volunteers: Volunteers
     leak: Leak | None = None
+    # Only these counties' precincts of the roster (`[roster] counties`); empty: all of them.
+    roster_counties: tuple[str, ...] = ()
 
     def with_volunteers(self, count: int) -> Scenario:
         from dataclasses import replace
@@ -190,6 +192,7 @@ def _scenario(data: dict[str, Any], path: Path) -> Scenario:
         duration_s=duration,
         roster_file=roster_file,
         roster_format=roster.get("format", "hotline"),
+        roster_counties=_counties(roster.get("counties", [])),
         chairs=_chairs(_require(data, "chairs", ""), duration),
         nuisance=_nuisance(data["nuisance"], duration) if "nuisance" in data else None,
         info=_info(data["info"], duration) if "info" in data else None,
@@ -317,6 +320,12 @@ def _share(section: dict[str, Any], key: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ValueError(f"{where}.{key} must be a fraction from 0 to 1, not {value!r}")
     return float(value)
+
+
+def _counties(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"roster.counties must be a list of county names, not {value!r}")
+    return tuple(value)
 
 
 def _count(value: Any, where: str, *, minimum: int) -> int:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from hotline.roster_file import read_roster
 from hotline.shipped import shipped
+from hotline.sim.population import draw_population
 from hotline.sim.scenario import (
     SCENARIO_DIR,
     Arrival,
@@ -114,9 +116,7 @@ def test_every_shipped_scenario_loads(name):
     scenario = load_scenario(name)
 
     assert scenario.name == name
-    # The Iowa 2020 roster, or (demo-leak) one county's rows of it.
-    assert scenario.roster_file.parent == IOWA_ROSTER.parent
-    assert scenario.roster_file.name.startswith("precincts")
+    assert scenario.roster_file == IOWA_ROSTER
     assert scenario.roster_format == "iowa-2020"
     assert scenario.volunteers.count >= 1
     assert 0 <= scenario.chairs.arrival.start_s < scenario.chairs.arrival.end_s
@@ -406,17 +406,31 @@ def test_the_shipped_demo_leak_is_the_demo_on_linn_county_rotated_a_minute_in():
         demo,
         name="demo-leak",
         description="the demo night on Linn County's precincts, its leaked number rotated at 1m",
-        roster_file=shipped("data", "iowa-2020", "precincts-linn.csv"),
+        roster_counties=("Linn",),
         chairs=replace(demo.chairs, registered_phone_share=0.5),
         leak=Leak(at_s=60.0),
     )
 
 
-def test_the_linn_county_roster_is_the_state_rosters_linn_rows():
-    state = IOWA_ROSTER.read_text(encoding="utf-8").splitlines()
-    linn = shipped("data", "iowa-2020", "precincts-linn.csv").read_text(encoding="utf-8")
-    assert linn.splitlines() == [state[0]] + [row for row in state if row.startswith("Linn,")]
-    assert len(linn.splitlines()) == 1 + 86
+def test_a_scenario_on_some_counties_draws_only_their_precincts(tmp_path):
+    path = write(tmp_path, 'extends = "demo"\n[roster]\ncounties = ["Linn", "Adair"]\n')
+    population = draw_population(load_scenario(str(path)), seed=1)
+    state = read_roster(IOWA_ROSTER.read_text(encoding="utf-8"), layout="iowa-2020")
+    expected = [row.code for row in state if row.county in ("Linn", "Adair")]
+    assert [precinct[0] for precinct in population.roster] == expected
+    assert {precinct[1] for precinct in population.roster} == {"Linn", "Adair"}
+    assert len(expected) == 86 + 5  # Linn's precincts and Adair's
+
+
+def test_a_county_the_roster_does_not_hold_is_refused(tmp_path):
+    path = write(tmp_path, 'extends = "demo"\n[roster]\ncounties = ["Lin"]\n')
+    with pytest.raises(ScenarioError, match="roster.counties names counties with no precinct"):
+        draw_population(load_scenario(str(path)), seed=1)
+
+
+def test_counties_must_be_a_list_of_names(tmp_path):
+    path = write(tmp_path, 'extends = "demo"\n[roster]\ncounties = "Linn"\n')
+    assert refusal(path) == (f"{path}: roster.counties must be a list of county names, not 'Linn'")
 
 
 def test_extending_an_unknown_scenario_is_refused(tmp_path):
