@@ -44,8 +44,10 @@ from tests.support.repo import REPO_ROOT
 from workers import runtime
 
 BOARD_NIGHT = Path(__file__).parent / "scenarios" / "board.toml"
-# Where the board's picture is left, for the README (docs/board.png is a copy of it).
+# Where the board's pictures are left, for the README (docs/board.png and
+# docs/board-numbers.png are copies of them).
 BOARD_PICTURE = REPO_ROOT / "var" / "board.png"
+NUMBERS_PICTURE = REPO_ROOT / "var" / "board-numbers.png"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT_S = 15.0
@@ -341,6 +343,15 @@ def test_the_admins_board_draws_the_night_and_switches_flood_mode(browser, redis
         browser.set_window_size(1280, int(bottom) + 140)
         BOARD_PICTURE.parent.mkdir(parents=True, exist_ok=True)
         assert browser.save_screenshot(str(BOARD_PICTURE))
+
+        # The rotation at 55 minutes: the old number retired, texted chairs on the new one.
+        rows = browser.find_elements(By.CSS_SELECTOR, "#board-numbers tr")
+        states = [row.find_elements(By.TAG_NAME, "td")[1].text for row in rows[1:]]
+        assert states[:2] == ["current", "retired"]
+        new_number_chairs = int(rows[1].find_elements(By.TAG_NAME, "td")[-1].text)
+        assert new_number_chairs > 0
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#plot-numbers svg polyline")) >= 2
+        assert browser.find_element(By.ID, "number-figures").screenshot(str(NUMBERS_PICTURE))
 
         # The flood switch, clicked.
         wanted = "off" if flood == "ON" else "ON"
