@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from urllib.parse import urlencode
 
 import pytest
 
@@ -29,7 +25,8 @@ from hotline.store import keys
 from hotline.store.embedded import EmbeddedRedis
 from tests.e2e.conftest import wait_for
 from tests.support.roster import load_small_roster
-from tests.support.twilio import signature
+from tests.support.twilio import call_form
+from tests.support.twilio import post_over_http as post
 from tests.support.xml import shape
 
 CHAIR_PHONE = "+15155559876"  # no registered chair's: the chair keys the precinct
@@ -57,31 +54,8 @@ def services(stack_services):
     return stack_services
 
 
-def post(url: str, params: dict[str, str]) -> tuple[int, bytes, float]:
-    """A signed webhook over HTTP: (status, body, seconds it took to answer)."""
-    request = urllib.request.Request(
-        url,
-        data=urlencode(params).encode(),
-        headers={"X-Twilio-Signature": signature(url, params)},
-    )
-    began = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=15) as response:
-            return response.status, response.read(), time.monotonic() - began
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), time.monotonic() - began
-
-
 def call_params(**extra: str) -> dict[str, str]:
-    return {
-        "CallSid": CALL_SID,
-        "AccountSid": "AC" + "0" * 32,
-        "From": CHAIR_PHONE,
-        "To": "+15155550000",
-        "CallStatus": "in-progress",
-        "Direction": "inbound",
-        **extra,
-    }
+    return call_form(CALL_SID, CHAIR_PHONE, **extra)
 
 
 def test_a_step_stalled_in_redis_runs_on_its_retry_and_a_replay_is_refused(

@@ -1,7 +1,10 @@
-"""Requests signed the way Twilio signs them, for the Flask test client."""
+"""Requests signed the way Twilio signs them, for the Flask test client and over HTTP."""
 
 from __future__ import annotations
 
+import time
+import urllib.error
+import urllib.request
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -34,3 +37,31 @@ def post_to_url(client, url: str, params: dict[str, str]):
     full_path = url[len(PUBLIC_URL) :]
     header = signature(url, params)
     return client.post(full_path, data=params, headers={"X-Twilio-Signature": header})
+
+
+def post_over_http(url: str, params: dict[str, str]) -> tuple[int, bytes, float]:
+    """A signed webhook to a running server: (status, body, seconds it took to answer)."""
+    request = urllib.request.Request(
+        url,
+        data=urlencode(params).encode(),
+        headers={"X-Twilio-Signature": signature(url, params)},
+    )
+    began = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status, response.read(), time.monotonic() - began
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), time.monotonic() - began
+
+
+def call_form(call_sid: str, from_: str, to: str = "+15155550000", **extra: str) -> dict[str, str]:
+    """The fields Twilio posts about an inbound call in progress, and `extra` (Digits...)."""
+    return {
+        "CallSid": call_sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": from_,
+        "To": to,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        **extra,
+    }
