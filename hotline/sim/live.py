@@ -100,9 +100,7 @@ def run_live(
     if dispatched:
         volunteers_call_in(night, services, public_url)
         if store_volunteer_reports:
-            form = VolunteerForm(night, services)
-            for chair in night.chairs:
-                chair.volunteer_form = form.save
+            VolunteerForm.open_for(night, services)
     leak = None
     if dispatched and scenario.leak is not None:
         leak = _Leak(night, services, at=starts_at + scenario.leak.at_s)

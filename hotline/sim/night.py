@@ -164,9 +164,7 @@ def _run(scenario, population, policy, redis_url, on_progress, stack, over_http)
     )
     if services is not None:
         volunteers_call_in(night, services, public_url)
-        form = VolunteerForm(night, services)
-        for chair in night.chairs:
-            chair.volunteer_form = form.save
+        VolunteerForm.open_for(night, services)
         # The calm night has no flood, so no leak: only Hotline's own night rotates.
         if scenario.leak is not None and policy == "triage":
             loop.at(night.starts_at + scenario.leak.at_s, _rotate, night, services, jobs)
@@ -286,6 +284,13 @@ class VolunteerForm:
     def __init__(self, night: Night, services: Services) -> None:
         self.night, self.services = night, services
         self.saves = 0
+
+    @classmethod
+    def open_for(cls, night: Night, services: Services) -> None:
+        """Every chair of the night reports through one form at the end of a conversation."""
+        form = cls(night, services)
+        for chair in night.chairs:
+            chair.volunteer_form = form.save
 
     def save(self, report: PrecinctReport) -> StoredReport | None:
         findings = check(report, election_named(self.services.settings.election))

@@ -81,7 +81,7 @@ def guard_voice_routes(app: Flask) -> None:
     app.teardown_request(_end_webhook)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Webhook:
     """What a webhook's end undoes and reports: kept on `g` as one value, since every
     look through Flask's context locals costs (this runs on every webhook).
@@ -100,16 +100,12 @@ def _guard_voice_request() -> None:
     req = request._get_current_object()
     if not req.path.startswith(VOICE_PREFIX):
         return
-    started = time.perf_counter()
-    g.webhook = _Webhook(started)
+    webhook = g.webhook = _Webhook(time.perf_counter())
     settings = services().settings
     require_twilio_signature(settings, req)
+    webhook.redis_deadline = deadline.start(settings.webhook_redis_budget_s)
     sid = req.form.get("CallSid", "")
-    g.webhook = _Webhook(
-        started,
-        redis_deadline=deadline.start(settings.webhook_redis_budget_s),
-        log_call=log_context.bind_call_sid(sid if _CALL_SID.fullmatch(sid) else None),
-    )
+    webhook.log_call = log_context.bind_call_sid(sid if _CALL_SID.fullmatch(sid) else None)
 
 
 def _end_webhook(_error: BaseException | None) -> None:
