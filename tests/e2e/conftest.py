@@ -35,6 +35,7 @@ from hotline.sim.loop import EventLoop
 from hotline.sim.network import Network
 from hotline.sim.transport import HttpTransport
 from hotline.store import keys
+from hotline.store.embedded import EmbeddedRedis
 from tests.support.repo import REPO_ROOT
 from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
 
@@ -99,6 +100,19 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def own_redis_server(tmp_path_factory) -> Iterator[EmbeddedRedis]:
+    """A Redis of the module's own, for a module that stops, kills or restarts it: the
+    module overrides `redis_url` with its address, so that its stack runs on it and no
+    other test is disturbed. The embedded server, as Hotline runs without REDIS_URL: a Unix
+    socket in a directory of its own, `appendonly yes`, `appendfsync everysec`.
+    """
+    server = EmbeddedRedis(tmp_path_factory.mktemp("own-redis"))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -57,19 +57,11 @@ ADAIR = {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9}
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis-aof"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def redis_url(redis_server) -> str:
+def redis_url(own_redis_server) -> str:
     """Overrides the session's (tests/conftest.py): this module's stack, and its view of
     the stack's Redis, run on the module's own server.
     """
-    return redis_server.url
+    return own_redis_server.url
 
 
 @pytest.fixture
@@ -207,7 +199,7 @@ def receipt_said(receipt: str) -> str:
 
 
 def test_redis_killed_mid_entry_loses_nothing_keyed(
-    services, stack, network, redis_server, answers
+    services, stack, network, own_redis_server, answers
 ):
     results = services.store.results
     drafts: dict[str, Draft | None] = {}
@@ -218,12 +210,12 @@ def test_redis_killed_mid_entry_loses_nothing_keyed(
         # chair keys Klobuchar.
         drafts["killed"] = results.draft(PRECINCT)
         text = services.store.redis.get(keys.results_draft(PRECINCT))
-        assert wait_for(lambda: in_file(redis_server, text), FILE_LIMIT_S)
-        kill(redis_server)
+        assert wait_for(lambda: in_file(own_redis_server, text), FILE_LIMIT_S)
+        kill(own_redis_server)
         network.loop.after(DOWN_FOR_S, back)
 
     def back() -> None:
-        restart(redis_server)
+        restart(own_redis_server)
         drafts["restarted"] = results.draft(PRECINCT)
 
     # Klobuchar keyed while Redis is down does not reach it (Twilio's retry of the step
@@ -284,14 +276,14 @@ def test_redis_killed_mid_entry_loses_nothing_keyed(
 
 
 def test_redis_killed_around_the_confirm_stores_the_report_once(
-    services, stack, network, redis_server, answers
+    services, stack, network, own_redis_server, answers
 ):
     def outage() -> None:
         # The read-back is heard; Redis dies (for DOWN_FOR_S) before the chair's "1".
         text = services.store.redis.get(keys.results_draft(PRECINCT))
-        assert wait_for(lambda: in_file(redis_server, text), FILE_LIMIT_S)
-        kill(redis_server)
-        network.loop.after(DOWN_FOR_S, restart, redis_server)
+        assert wait_for(lambda: in_file(own_redis_server, text), FILE_LIMIT_S)
+        kill(own_redis_server)
+        network.loop.after(DOWN_FOR_S, restart, own_redis_server)
 
     # The confirm that reaches no Redis stores nothing, and is asked for again.
     keys_1 = [PRECINCT, PIN, "1", "40", *GROUPS, "", *GROUPS, "", "2", "1", "1"]
@@ -314,11 +306,11 @@ def test_redis_killed_around_the_confirm_stores_the_report_once(
     # that stored it survives (the file is cut back to it; the call's end, the jobs it
     # queued are gone). The chair, who may not have heard the receipt, calls back.
     assert wait_for(
-        lambda: in_file(redis_server, keys.results_versions(PRECINCT), receipt), FILE_LIMIT_S
+        lambda: in_file(own_redis_server, keys.results_versions(PRECINCT), receipt), FILE_LIMIT_S
     )
-    kill(redis_server)
-    assert cut_after_save(redis_server, receipt) > 0
-    restart(redis_server)
+    kill(own_redis_server)
+    assert cut_after_save(own_redis_server, receipt) > 0
+    restart(own_redis_server)
     assert stored_once(services) == receipt
 
     # Unless told the report is stored, this chair takes what is offered: the keypad, to

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 
 import pytest
 
 from hotline.store import keys
-from hotline.store.embedded import EmbeddedRedis
 from tests.e2e.conftest import wait_for
 from tests.support.roster import load_small_roster
 from tests.support.twilio import call_form
@@ -35,17 +33,9 @@ ONE_MOMENT = "One moment, please."
 
 
 @pytest.fixture(scope="module")
-def redis_server(tmp_path_factory) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis-stall"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def redis_url(redis_server) -> str:
+def redis_url(own_redis_server) -> str:
     """Overrides the session's (tests/conftest.py): this module's stack runs on it."""
-    return redis_server.url
+    return own_redis_server.url
 
 
 @pytest.fixture
@@ -59,7 +49,7 @@ def call_params(**extra: str) -> dict[str, str]:
 
 
 def test_a_step_stalled_in_redis_runs_on_its_retry_and_a_replay_is_refused(
-    stack, services, redis_server
+    stack, services, own_redis_server
 ):
     status, body, _ = post(f"{stack.public_url}/voice/incoming", call_params())
     assert status == 200
@@ -72,7 +62,7 @@ def test_a_step_stalled_in_redis_runs_on_its_retry_and_a_replay_is_refused(
         other = call_params(CallSid=f"CA{n:032d}", From=f"+1319555{2000 + n}")
         _, answer, _ = post(f"{stack.public_url}/voice/incoming", other)
         post(shape(answer)[0][1]["action"], {**other, "Digits": "1001"})
-    redis_pid = int(redis_server.pid_path.read_text())
+    redis_pid = int(own_redis_server.pid_path.read_text())
     os.kill(redis_pid, signal.SIGSTOP)
     try:
         status, body, took = post(precinct_step, call_params(Digits="1001"))
