@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+from hotline.caucus import wording
 from hotline.durations import parse_duration
 from hotline.secret_keys import PIN_DIGESTS, derive_key
 from hotline.shipped import shipped
@@ -118,7 +119,6 @@ class Settings:
     withheld_words: frozenset[str] = frozenset()
     policy: Policy = field(default_factory=Policy)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
-    prompts: Mapping[str, str] = field(default_factory=dict)
     # Every language the prompts are spoken in, the first (the [voice] and [prompts] tables'
     # own) included, by code; and the one a caller can switch to by pressing 9 at the
     # first prompt (None: the hotline speaks only its first).
@@ -162,6 +162,11 @@ class Settings:
         )
         check_console_threads(settings.console_threads, settings.web_threads)
         return settings
+
+    @property
+    def prompts(self) -> Mapping[str, str]:
+        """The prompts in the hotline's first language."""
+        return self.languages[self.first_language].prompts
 
     def language(self, code: str | None) -> Language:
         """The language `code` names; the first when it names none the hotline speaks."""
@@ -366,7 +371,6 @@ def settings_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
             "withheld_words": frozenset(w.lower() for w in triage["withheld"]["words"]),
             "policy": policy,
             "voice": VoiceSettings(**voice),
-            "prompts": dict(config["prompts"]),
             **_languages(voice, config["prompts"], config.get("languages", {})),
             "election": _election(config.get("results", {}).get("election", "iowa-2020")),
             "results_draft_ttl_s": _positive(
@@ -387,17 +391,14 @@ def _languages(
     voice: Mapping[str, Any], prompts: Mapping[str, str], others: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The first language from [voice] and [prompts]; each other from [languages.CODE],
-    which must say every prompt the first does, and no other.
+    which must say every prompt the first does, and no other. English has the caucus
+    checks' words of its own (caucus/wording.py): the config need not repeat them.
     """
-    first = Language(
-        voice["say_language"].split("-")[0].lower(),
-        voice["say_language"],
-        voice["say_voice"],
-        dict(prompts),
-    )
+    code = voice["say_language"].split("-")[0].lower()
+    first = Language(code, voice["say_language"], voice["say_voice"], _said(code, prompts))
     languages = {first.code: first}
     for code, table in others.items():
-        said, wanted = set(table["prompts"]), set(prompts)
+        said, wanted = set(_said(code, table["prompts"])), set(first.prompts)
         if said != wanted:
             missing = ", ".join(sorted(wanted - said)) or "none"
             extra = ", ".join(sorted(said - wanted)) or "none"
@@ -406,10 +407,17 @@ def _languages(
                 f"(missing: {missing}; unknown: {extra})"
             )
         languages[code] = Language(
-            code, table["say_language"], table.get("say_voice", ""), dict(table["prompts"])
+            code, table["say_language"], table.get("say_voice", ""), _said(code, table["prompts"])
         )
     second = next((code for code in languages if code != first.code), None)
     return {"languages": languages, "first_language": first.code, "second_language": second}
+
+
+def _said(code: str, prompts: Mapping[str, str]) -> dict[str, str]:
+    """A language's prompts as the config gives them, over the caucus checks' own English
+    words for English.
+    """
+    return {**(wording.ENGLISH if code == "en" else {}), **prompts}
 
 
 def pin_defence(section: Mapping[str, Any]) -> PinDefence:

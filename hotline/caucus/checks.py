@@ -11,14 +11,14 @@ group viable at first cannot shrink. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from hotline.caucus import iowa2020, votecount
 from hotline.caucus.election import Election, PrecinctRules
 from hotline.caucus.findings import Finding
 from hotline.caucus.report import PrecinctReport
+from hotline.caucus.wording import SdeDifference
 
-__all__ = ["Finding", "SdeDifference", "check", "check_counts", "delegate_count"]
+__all__ = ["Finding", "check", "check_counts"]
 
 # Published SDEs carry 4 decimals; a difference beyond this is not rounding.
 SDE_TOLERANCE = 0.00015
@@ -36,11 +36,11 @@ def check(
     findings: list[Finding] = []
     if rules is None:
         findings.append(
-            Finding(
+            Finding.of(
                 "unknown-precinct",
-                f"precinct {report.precinct!r} is not in the {election.name} election",
                 blocking=True,
-                figures={"precinct": repr(report.precinct), "election": election.name},
+                precinct=repr(report.precinct),
+                election=election.name,
             )
         )
     findings.extend(check_counts(report, election, rules, published))
@@ -78,33 +78,23 @@ def _bad_counts(report: PrecinctReport, election: Election, name) -> list[Findin
         or (_whole(report.attendance) and report.attendance < 0)
     ):
         findings.append(
-            Finding(
+            Finding.of(
                 "bad-count",
-                f"attendance {report.attendance!r} is not a whole number of at least 0",
                 blocking=True,
                 wording="bad-attendance",
-                figures={"attendance": repr(report.attendance)},
+                attendance=repr(report.attendance),
             )
         )
     for stage, counts in (("first", report.first), ("final", report.final)):
         for key, count in sorted(counts.items()):
             if election.candidate(key) is None:
                 findings.append(
-                    Finding(
-                        "unknown-candidate",
-                        f"{stage} alignment names {key!r}, not a candidate",
-                        blocking=True,
-                        figures={"stage": stage, "key": repr(key)},
-                    )
+                    Finding.of("unknown-candidate", blocking=True, stage=stage, key=repr(key))
                 )
             if not _whole(count) or count < 0:
                 findings.append(
-                    Finding(
-                        "bad-count",
-                        f"{stage} alignment: {name(key)}'s count "
-                        f"{count!r} is not a whole number of at least 0",
-                        blocking=True,
-                        figures={"stage": stage, "name": name(key), "count": repr(count)},
+                    Finding.of(
+                        "bad-count", blocking=True, stage=stage, name=name(key), count=repr(count)
                     )
                 )
     return findings
@@ -123,15 +113,12 @@ def _iowa_2020(
     first_total, final_total = sum(first.values()), sum(final.values())
     attendance = report.attendance if _whole(report.attendance) else None
     if not attendance or attendance < 0:
-        if first or final:
+        if (first or final) and attendance is None:
+            findings.append(Finding.of("no-attendance", blocking=True))
+        elif first or final:
             findings.append(
-                Finding(
-                    "no-attendance",
-                    "groups are reported but attendance is "
-                    f"{'missing' if attendance is None else attendance}",
-                    blocking=True,
-                    wording="no-attendance" if attendance is None else "zero-attendance",
-                    figures={} if attendance is None else {"attendance": attendance},
+                Finding.of(
+                    "no-attendance", blocking=True, wording="zero-attendance", attendance=attendance
                 )
             )
         return findings
@@ -139,49 +126,37 @@ def _iowa_2020(
         for key, count in counts.items():
             if count > attendance:
                 findings.append(
-                    Finding(
+                    Finding.of(
                         "count-above-attendance",
-                        f"{stage} alignment: "
-                        f"{name(key)} has {count}, more than the {attendance} "
-                        "attendees",
                         blocking=True,
-                        figures={
-                            "stage": stage,
-                            "name": name(key),
-                            "count": count,
-                            "attendance": attendance,
-                        },
+                        stage=stage,
+                        name=name(key),
+                        count=count,
+                        attendance=attendance,
                     )
                 )
     if first_total > attendance:
         findings.append(
-            Finding(
+            Finding.of(
                 "first-above-attendance",
-                f"the first alignment adds up to "
-                f"{first_total}, more than the {attendance} attendees",
                 blocking=True,
-                figures={"first_total": first_total, "attendance": attendance},
+                first_total=first_total,
+                attendance=attendance,
             )
         )
     elif first_total < attendance:
         findings.append(
-            Finding(
+            Finding.of(
                 "first-below-attendance",
-                f"the first alignment adds up to "
-                f"{first_total}, fewer than the {attendance} attendees (people "
-                "may leave)",
                 blocking=False,
-                figures={"first_total": first_total, "attendance": attendance},
+                first_total=first_total,
+                attendance=attendance,
             )
         )
     if final_total > first_total:
         findings.append(
-            Finding(
-                "final-above-first",
-                f"the final alignment adds up to "
-                f"{final_total}, more than the first's {first_total}",
-                blocking=True,
-                figures={"final_total": final_total, "first_total": first_total},
+            Finding.of(
+                "final-above-first", blocking=True, final_total=final_total, first_total=first_total
             )
         )
     if rules is None or rules.delegates == 0:
@@ -192,30 +167,24 @@ def _iowa_2020(
     allocation = iowa2020.allocate(report, rules)
     for tie in allocation.unsettled:
         findings.append(
-            Finding(
+            Finding.of(
                 "unsettled-coin-toss",
-                f"{_names(tie.between, name)} tie for {tie.stake}: no coin toss recorded",
                 blocking=False,
-                figures={"names": tuple(name(key) for key in tie.between), "stake": tie.stake},
+                names=tuple(name(key) for key in tie.between),
+                stake=tie.stake,
             )
         )
     given = sum(allocation.delegates.values())
     if allocation.viable and not allocation.unsettled and given != rules.delegates:
         crowded = len(allocation.viable) > rules.delegates
-        more = " (more viable groups than delegates: each viable group gets one)" if crowded else ""
         findings.append(
-            Finding(
+            Finding.of(
                 "delegate-total",
-                f"{len(allocation.viable)} viable groups "
-                f"get {given} delegates, not the precinct's "
-                f"{rules.delegates}{more}",
                 blocking=False,
                 wording="delegate-total-crowded" if crowded else "delegate-total",
-                figures={
-                    "viable": len(allocation.viable),
-                    "given": given,
-                    "delegates": rules.delegates,
-                },
+                viable=len(allocation.viable),
+                given=given,
+                delegates=rules.delegates,
             )
         )
     if published is not None:
@@ -231,66 +200,34 @@ def _viability(first: dict[str, int], final: dict[str, int], threshold: int, nam
         before, after = first.get(key, 0), final.get(key, 0)
         if before >= threshold and after < before:
             findings.append(
-                Finding(
-                    "locked-group-shrank",
-                    f"{name(key)} was viable at first "
-                    f"with {before} but has {after} at the final alignment "
-                    "(viable groups are locked)",
-                    blocking=True,
-                    figures={"name": name(key), "before": before, "after": after},
+                Finding.of(
+                    "locked-group-shrank", blocking=True, name=name(key), before=before, after=after
                 )
             )
         # Possible, not impossible: members of a group still not viable after realignment
         # may stay in it (the 2020 worksheet records them); they elect no delegate.
         if 0 < after < threshold:
             findings.append(
-                Finding(
+                Finding.of(
                     "final-below-threshold",
-                    f"{name(key)} has {after} at the "
-                    f"final alignment, below the viability threshold of "
-                    f"{threshold}: no delegate",
                     blocking=False,
-                    figures={"name": name(key), "after": after, "threshold": threshold},
+                    name=name(key),
+                    after=after,
+                    threshold=threshold,
                 )
             )
         if after - before > realigners:
             findings.append(
-                Finding(
+                Finding.of(
                     "grew-past-realigners",
-                    f"{name(key)} grew from {before} "
-                    f"to {after}, more than the {realigners} people in groups "
-                    "not viable at first could give",
                     blocking=False,
-                    figures={
-                        "name": name(key),
-                        "before": before,
-                        "after": after,
-                        "realigners": realigners,
-                    },
+                    name=name(key),
+                    before=before,
+                    after=after,
+                    realigners=realigners,
                 )
             )
     return findings
-
-
-@dataclass(frozen=True)
-class SdeDifference:
-    """One candidate's published SDEs that differ from the computed ones (a figure of the
-    published-differs finding)."""
-
-    name: str
-    shown: float
-    computed: float
-    delegates: int  # computed
-    shown_delegates: float | None  # what the published SDEs come to; None without a ratio
-
-    def __str__(self) -> str:
-        shown_delegates = (
-            f" ({_delegates(self.shown_delegates)})" if self.shown_delegates is not None else ""
-        )
-        return (
-            f"{self.name} {self.shown:.4f}{shown_delegates} published, "
-            f"{self.computed:.4f} ({_delegates(self.delegates)}) computed"
-        )
 
 
 def _published(
@@ -311,31 +248,7 @@ def _published(
             )
     if not differences:
         return []
-    return [
-        Finding(
-            "published-differs",
-            "published SDEs differ from the computed ones: "
-            + "; ".join(str(difference) for difference in differences),
-            blocking=False,
-            figures={"differences": tuple(differences)},
-        )
-    ]
-
-
-def delegate_count(n: float) -> int | str:
-    """A number of delegates as it is told: whole when it is one (to rounding), else to
-    hundredths ("2.50")."""
-    return round(n) if abs(n - round(n)) < 0.01 else f"{n:.2f}"
-
-
-def _delegates(n: float) -> str:
-    count = delegate_count(n)
-    return f"{count} delegate" if count == 1 else f"{count} delegates"
-
-
-def _names(keys: tuple[str, ...], name) -> str:
-    names = [name(key) for key in keys]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return [Finding.of("published-differs", blocking=False, differences=tuple(differences))]
 
 
 def _counted(counts: Mapping[str, object]) -> dict[str, int]:

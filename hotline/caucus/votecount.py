@@ -34,43 +34,27 @@ def check_votes(report: PrecinctReport, name: Callable[[str], str]) -> list[Find
     if not _whole(ballots) or ballots <= 0:
         if counted:
             findings.append(
-                Finding(
-                    "no-attendance",
-                    f"{total} votes are reported but no ballots cast",
-                    blocking=True,
-                    wording="no-ballots",
-                    figures={"total": total},
-                )
+                Finding.of("no-attendance", blocking=True, wording="no-ballots", total=total)
             )
         return findings
     for key, count in counted.items():
         if count > ballots:
             findings.append(
-                Finding(
+                Finding.of(
                     "count-above-attendance",
-                    f"{name(key)} has {count} votes, more than the {ballots} ballots cast",
                     blocking=True,
                     wording="candidate-above-ballots",
-                    figures={"name": name(key), "count": count, "ballots": ballots},
+                    name=name(key),
+                    count=count,
+                    ballots=ballots,
                 )
             )
     if total > ballots:
         findings.append(
-            Finding(
-                "votes-above-ballots",
-                f"the votes add up to {total}, more than the {ballots} ballots cast",
-                blocking=True,
-                figures={"total": total, "ballots": ballots},
-            )
+            Finding.of("votes-above-ballots", blocking=True, total=total, ballots=ballots)
         )
     if report.first:
-        findings.append(
-            Finding(
-                "first-not-used",
-                "a vote count has no first alignment: the first counts are ignored",
-                blocking=False,
-            )
-        )
+        findings.append(Finding.of("first-not-used", blocking=False))
     return findings
 
 

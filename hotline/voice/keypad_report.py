@@ -13,10 +13,11 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from hotline import pins
+from hotline.caucus import wording
 from hotline.steps import reporting
 from hotline.steps.reporting import Problem
 from hotline.store.results import Draft, StoredReport
-from hotline.voice import caucus_words, twiml
+from hotline.voice import twiml
 from hotline.voice.common import (
     ask,
     degrades_to,
@@ -322,14 +323,11 @@ def _review(precinct: str, draft: Draft, reprompts: int = 0, preface: str = "") 
             )
         )
     prompts = language().prompts
-    for finding in checked.blocking:
-        parts.append(
-            prompt("report_blocking").format(message=caucus_words.finding(finding, prompts))
-        )
-    for finding in checked.warnings:
-        parts.append(
-            prompt("report_warning").format(message=caucus_words.finding(finding, prompts))
-        )
+    for said_as, findings in (
+        ("report_blocking", checked.blocking),
+        ("report_warning", checked.warnings),
+    ):
+        parts.extend(prompt(said_as).format(message=f.said_in(prompts)) for f in findings)
     options = prompt("report_fix_options" if checked.blocking else "report_options")
     return _ask_key(options, "/voice/report-review", precinct, reprompts, " ".join(parts))
 
@@ -343,8 +341,8 @@ def _toss_text(tie) -> str:
     )
     prompts = language().prompts
     return prompt("report_ask_toss").format(
-        names=caucus_words.listed(names, prompts),
-        stake=caucus_words.stake(tie.stake, prompts),
+        names=wording.listed(names, prompts),
+        stake=wording.stake(tie.stake, prompts),
         choices=choices,
     )
 

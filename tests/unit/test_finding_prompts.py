@@ -1,4 +1,4 @@
-"""The checks' findings said in a call's language (hotline/voice/caucus_words.py): every
+"""The checks' findings said in a call's language (hotline/caucus/wording.py): every
 wording the checks can produce has its prompt in every language, and in English a finding
 is said exactly as `hotline results check` prints it.
 """
@@ -11,23 +11,22 @@ from pathlib import Path
 import pytest
 
 import hotline.caucus
-from hotline.caucus import iowa2020
+from hotline.caucus import iowa2020, wording
 from hotline.caucus.checks import check
 from hotline.caucus.election import load_election
 from hotline.caucus.findings import Finding
 from hotline.caucus.report import CoinToss, PrecinctReport
 from hotline.settings import Settings
-from hotline.voice import caucus_words
 
 CHECKS = ("checks.py", "votecount.py")
-# The words inside findings and coin tosses, said by caucus_words.
+# The words inside findings and coin tosses (caucus/wording.py).
 INNER_PROMPTS = {
     "alignment_first",
     "alignment_final",
     "names_and",
     "sde_difference",
     "sde_difference_no_ratio",
-    *caucus_words.STAKES.values(),
+    *wording.STAKES.values(),
 }
 ADAIR_FINAL = {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9}
 ADAIR_PUBLISHED = {
@@ -41,31 +40,36 @@ CANDIDATES = (
     '[{ key = "a", name = "Ann", keypad = 1 }, { key = "b", name = "Bob", keypad = 2 }, '
     '{ key = "c", name = "Cy", keypad = 3 }, { key = "d", name = "Di", keypad = 4 }]'
 )
+
+
+def election_toml(race: str, rules: str, delegates: int, sde_ratio: float) -> str:
+    """An election of four candidates and one precinct, "11"."""
+    precinct = (
+        f'{{ code = "11", county = "X", name = "X 1", delegates = {delegates}, '
+        f"sde_ratio = {sde_ratio} }}"
+    )
+    return f"""
+race = "{race}"
+rules = "{rules}"
+candidates = {CANDIDATES}
+[precincts]
+rows = [{precinct}]
+"""
+
+
 # A two-delegate precinct with no SDE ratio.
-SMALL_CAUCUS = f"""
-race = "Small caucus"
-rules = "iowa-caucus-2020"
-candidates = {CANDIDATES}
-[precincts]
-rows = [{{ code = "11", county = "X", name = "X 1", delegates = 2, sde_ratio = 0 }}]
-"""
-PRIMARY = f"""
-race = "Test primary"
-rules = "vote-count"
-candidates = {CANDIDATES}
-[precincts]
-rows = [{{ code = "11", county = "X", name = "X 1", delegates = 3, sde_ratio = 0.5 }}]
-"""
+SMALL_CAUCUS = election_toml("Small caucus", "iowa-caucus-2020", 2, 0)
+PRIMARY = election_toml("Test primary", "vote-count", 3, 0.5)
 
 
 def wordings_in_the_checks() -> set[str]:
-    """The prompt of every Finding the checks' source builds: its wording (each branch of
+    """The prompt of every Finding.of the checks' source calls: its wording (each branch of
     a conditional one), or its code."""
     prompts = set()
     for name in CHECKS:
         tree = ast.parse((Path(hotline.caucus.__file__).parent / name).read_text())
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Finding"):
+            if not (isinstance(node, ast.Call) and ast.unparse(node.func) == "Finding.of"):
                 continue
             wording = next((k.value for k in node.keywords if k.arg == "wording"), None)
             if wording is None:
@@ -156,14 +160,14 @@ def test_the_reports_get_every_wording(every_finding):
 def test_in_english_a_finding_is_said_as_the_check_prints_it(every_finding):
     english = Settings.load(env={}).languages["en"].prompts
     for finding in every_finding:
-        assert caucus_words.finding(finding, english) == finding.message
+        assert finding.said_in(english) == finding.message
 
 
 def test_in_spanish_every_finding_is_said_with_its_figures(every_finding):
     spanish = Settings.load(env={}).languages["es"].prompts
     said: dict[str, str] = {}
     for finding in every_finding:  # the first of each wording
-        said.setdefault(finding.prompt, caucus_words.finding(finding, spanish))
+        said.setdefault(finding.prompt, finding.said_in(spanish))
     assert said["finding_final-above-first"] == (
         "la alineación final suma 62, más que los 24 de la primera"
     )
@@ -185,4 +189,4 @@ def test_in_spanish_every_finding_is_said_with_its_figures(every_finding):
 def test_every_stake_of_a_coin_toss_is_said_in_english_as_the_rules_name_it():
     english = Settings.load(env={}).languages["en"].prompts
     for stake in (iowa2020.EXTRA, iowa2020.KEEP, iowa2020.SINGLE):
-        assert caucus_words.stake(stake, english) == stake
+        assert wording.stake(stake, english) == stake
