@@ -51,8 +51,9 @@ VERDICTS = (FAST_TRACK, CHALLENGE, DIVERTED, REJECTED, BLOCKED)
 # The line, sampled once a minute.
 LINE_DEPTH = "depth"
 LONGEST_WAIT = "longest-wait"
-# Per hotline number: "calls@+15155550100", "verified@+15155550100" (the scripts write
-# these names themselves).
+# Per hotline number: "calls@+15155550100" (arrive.lua names it: it is handed the bare
+# number, which it also looks up among the retired ones), "verified@+15155550100"
+# (named here, on_number, and handed to verified.lua).
 CALLS_ON = "calls"
 VERIFIED_ON = "verified"
 ON_NUMBER = "@"
