@@ -17,8 +17,6 @@ from collections.abc import Iterator
 import pytest
 
 from hotline.clock import ManualClock
-from hotline.roster_file import RosterRow
-from hotline.roster_import import import_roster
 from hotline.services import Services
 from hotline.sim.network import Network, Reply, SimCall
 from hotline.sim.people import Chair, Listener, NuisanceCaller
@@ -26,7 +24,7 @@ from hotline.sim.population import STIR_PASSED, ChairSpec, NuisanceSpec
 from hotline.sim.scenario import Arrival, Chairs, Nuisance
 from hotline.store import keys
 from tests.support.line import place_of
-from tests.support.twilio import PIN_KEY
+from tests.support.roster import import_precinct
 
 CHAIR_PRECINCT = "1204"
 CHAIR_PIN = "432198"
@@ -121,21 +119,14 @@ class ScriptedCaller(Listener):
 @pytest.fixture
 def services(stack_services, tmp_path) -> Iterator[Services]:
     """The stack's Redis, Hotline's keys cleared, with a one-precinct roster loaded."""
-    rows = [
-        RosterRow(
-            line=2,
-            code=CHAIR_PRECINCT,
-            county="Polk",
-            name="DES MOINES-12",
-            pin=CHAIR_PIN,
-            backup_code=CHAIR_BACKUP_CODE,
-        )
-    ]
-    result = import_roster(
-        stack_services.store.roster,
-        rows,
-        pin_key=PIN_KEY,
-        pin_sheet=tmp_path / "unused-pin-sheet.csv",
+    result = import_precinct(
+        stack_services,
+        tmp_path / "unused-pin-sheet.csv",
+        code=CHAIR_PRECINCT,
+        county="Polk",
+        name="DES MOINES-12",
+        pin=CHAIR_PIN,
+        backup_code=CHAIR_BACKUP_CODE,
     )
     assert (result.imported, result.generated, result.pin_sheet) == (1, 0, None)
     return stack_services

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hotline.pins import backup_digest, pin_digest
 from hotline.roster_file import RosterRow
-from hotline.roster_import import import_roster
+from hotline.roster_import import ImportResult, import_roster
 from hotline.store.roster import Precinct
 from tests.support.twilio import PIN_KEY
 
@@ -44,14 +44,22 @@ def backup_code_of(code: str) -> str:
 ADAIR_1NW, ADAIR_1NW_PIN = "1001", "482913"
 
 
+def import_precinct(
+    services, pin_sheet: Path, *, code: str, county: str, name: str, pin: str, backup_code: str
+) -> ImportResult:
+    """A roster of one precinct, imported as `hotline precincts import` does."""
+    row = RosterRow(line=2, code=code, county=county, name=name, pin=pin, backup_code=backup_code)
+    return import_roster(services.store.roster, [row], pin_key=PIN_KEY, pin_sheet=pin_sheet)
+
+
 def import_adair_1nw(services, pin_sheet: Path) -> None:
-    """A roster of Adair 1NW alone, imported as `hotline precincts import` does."""
-    row = RosterRow(
-        line=2,
+    """A roster of Adair 1NW alone."""
+    import_precinct(
+        services,
+        pin_sheet,
         code=ADAIR_1NW,
         county="Adair",
         name="1NW ADAIR",
         pin=ADAIR_1NW_PIN,
         backup_code="30571946",
     )
-    import_roster(services.store.roster, [row], pin_key=PIN_KEY, pin_sheet=pin_sheet)
