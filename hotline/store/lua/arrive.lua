@@ -32,16 +32,14 @@ local long_window = tonumber(ARGV[5])
 local call_ttl = tonumber(ARGV[6])
 local since_long = now - long_window
 
-local function count(figure)
-  redis.call('HINCRBY', KEYS[15], ARGV[9] .. ':' .. figure, 1)
-  redis.call('EXPIRE', KEYS[15], tonumber(ARGV[10]))
-end
-
--- A call counted (once: a retried webhook is not) for the hotline number it dialled too,
--- answered or rejected alike: "calls@<number>".
+-- A call counted (once: a retried webhook is not) as `figure`, and for the hotline number
+-- it dialled too, answered or rejected alike: "calls@<number>".
 local function count_arrival(figure)
-  count(figure)
-  if ARGV[13] ~= '' then count('calls@' .. ARGV[13]) end
+  redis.call('HINCRBY', KEYS[15], ARGV[9] .. ':' .. figure, 1)
+  if ARGV[13] ~= '' then
+    redis.call('HINCRBY', KEYS[15], ARGV[9] .. ':calls@' .. ARGV[13], 1)
+  end
+  redis.call('EXPIRE', KEYS[15], tonumber(ARGV[10]))
 end
 
 local function record_call(fields)
