@@ -65,6 +65,13 @@ class VoiceSettings:
 LANGUAGE_ARG = "lang"
 
 
+def language_query(code: str | None) -> dict[str, str]:
+    """The query arguments that carry a call's language into a webhook URL: none for the
+    hotline's first (None).
+    """
+    return {LANGUAGE_ARG: code} if code else {}
+
+
 @dataclass(frozen=True)
 class Language:
     """A language the prompts are spoken in: its code ("es"), how <Say> speaks it, and

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from hotline.jobs import enqueue_sms
 from hotline.log_context import about_call
-from hotline.settings import LANGUAGE_ARG
+from hotline.settings import language_query
 from hotline.store.dispatch import Pairing
 from hotline.store.parked import CALL_BACK, MOVE, Refusal
 from hotline.telephony import (
@@ -139,7 +139,10 @@ def pairing_url(public_url: str, path: str, pairing: Pairing) -> str:
     pairing's id makes a replay of it useless once the pairing is done), and the chair's
     language, which it speaks.
     """
-    params = {"volunteer": pairing.volunteer, "precinct": pairing.precinct, "pairing": pairing.id}
-    if pairing.entry.get("language"):
-        params[LANGUAGE_ARG] = pairing.entry["language"]
+    params = {
+        "volunteer": pairing.volunteer,
+        "precinct": pairing.precinct,
+        "pairing": pairing.id,
+        **language_query(pairing.entry.get("language")),
+    }
     return f"{public_url}{path}?{urlencode(params)}"

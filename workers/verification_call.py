@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from hotline.settings import LANGUAGE_ARG
+from hotline.settings import language_query
 from hotline.telephony import TelephonyError, TransientTelephonyError, telephony_for
 from workers import runtime
 
@@ -24,9 +24,8 @@ def place_verification_call(verification_id: str) -> dict[str, object]:
     if verification is None:
         return {"verification": verification_id, "skipped": "expired"}
     public_url = services.settings.public_url
-    params = {"verification": verification_id}
-    if verification.language:
-        params[LANGUAGE_ARG] = verification.language  # the call that asked for it spoke it
+    # Spoken in the language of the call that asked for it.
+    params = {"verification": verification_id, **language_query(verification.language)}
     answer = f"{public_url}/voice/verify-answer?{urlencode(params)}"
     try:
         sid = telephony_for(services).place_call(

@@ -22,7 +22,7 @@ from hotline import log_context
 from hotline.metrics import UNMATCHED, WebMetrics
 from hotline.phone import normalise_caller_id
 from hotline.services import Services
-from hotline.settings import LANGUAGE_ARG, Language, Settings
+from hotline.settings import LANGUAGE_ARG, Language, Settings, language_query
 from hotline.steps.verification import Caller, Result
 from hotline.store import deadline
 from hotline.voice import twiml
@@ -224,9 +224,7 @@ def respond(document: str) -> Response:
 
 
 def url(path: str, **params: object) -> str:
-    spoken = call_language()
-    if spoken is not None:
-        params[LANGUAGE_ARG] = spoken
+    params.update(language_query(call_language()))
     return _absolute_url(services().settings.public_url, path, tuple(params.items()))
 
 
