@@ -89,9 +89,12 @@ def test_the_consoles_polled_all_night(drilled):
     polled = drilled.evidence.pollers
     assert polled["signed_in"] == polled["pollers"] == 100
     assert polled["ok"] >= 100 * 10  # every 5 s for 80 s and more, each
-    # A console page asked for while Redis restarts may answer 500: the console is not a
-    # call, and its next request is answered. Only a few.
-    assert polled["requests"] - polled["ok"] <= polled["requests"] // 100
+    # Every ask was answered: the page, or a 503 that says when to ask again (all the
+    # console's share of a worker's threads taken, or Redis restarting; how many depends
+    # on how loaded the machine is). Never a server error, never no answer: the console
+    # is not a call, and its next request is answered.
+    assert set(polled["by_status"]) <= {"200", "503"}
+    assert polled["failed"] == 0
 
 
 def test_the_drill_says_every_fault_happened(drilled):
