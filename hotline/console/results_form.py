@@ -182,7 +182,10 @@ def call_form(services, user: str, card: Mapping[str, Any], secret: bytes | str)
     election = election_named(services.settings.election)
     results = services.store.results
     latest = results.latest(precinct)
-    draft = results.draft(precinct)
+    # This call's keying, else what a dropped call of the chair's left unfinished.
+    draft = results.draft(precinct, card["call_sid"]) or results.unfinished_draft(
+        precinct, keyed_after=latest.at if latest else 0.0, other_than=card["call_sid"]
+    )
     report, source = None, ""
     if draft is not None:
         report = draft.report(precinct)

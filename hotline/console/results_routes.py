@@ -77,7 +77,7 @@ def save_results(viewer: Viewer):
         now=services.clock.now(),
         findings=findings,
         idempotency_key=f"console:{nonce}",
-        clear_draft=mode == "call",
+        draft_of=call_sid if mode == "call" else None,
     )
     spaced = " ".join(stored.receipt)
     flash(

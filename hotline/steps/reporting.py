@@ -1,6 +1,6 @@
 """Reporting results on the keypad: the steps behind hotline/voice/keypad_report.py.
 
-The routes parse the keypad and answer TwiML; what was keyed lives in the precinct's draft
+The routes parse the keypad and answer TwiML; what was keyed lives in the call's draft
 (store/results.py), never in a URL, so a dropped call is resumed on the chair's next call.
 The caucus math and the checks are hotline/caucus's; a report is stored only when no
 blocking finding remains, and the chair confirmed it.
@@ -96,23 +96,46 @@ def parse_count(digits: str, attendance: int | None) -> int | Problem:
 # The draft
 
 
-def current(svc: Services, precinct: str) -> Draft | None:
-    return svc.store.results.draft(precinct)
+def current(svc: Services, precinct: str, caller: Caller) -> Draft | None:
+    """What this call has keyed (None if nothing, or if another call took it over)."""
+    return svc.store.results.draft(precinct, caller.call_sid)
 
 
-def keep(svc: Services, precinct: str, caller: Caller, draft: Draft) -> Draft:
+def taken_over(svc: Services, precinct: str, caller: Caller) -> bool:
+    return svc.store.results.taken_over(precinct, caller.call_sid)
+
+
+def unfinished(svc: Services, precinct: str, caller: Caller) -> Draft | None:
+    """The report another call left unfinished (a dropped call, most likely), unless a
+    report of the precinct was stored since it was last keyed.
+    """
+    latest = svc.store.results.latest(precinct)
+    return svc.store.results.unfinished_draft(
+        precinct, keyed_after=latest.at if latest else 0.0, other_than=caller.call_sid
+    )
+
+
+def keep(
+    svc: Services, precinct: str, caller: Caller, draft: Draft, *, taking_over: str | None = None
+) -> Draft:
     draft = replace(draft, call_sid=caller.call_sid, updated_at=svc.clock.now())
-    svc.store.results.save_draft(precinct, caller.call_sid, draft, svc.settings.results_draft_ttl_s)
+    svc.store.results.save_draft(
+        precinct, draft, svc.settings.results_draft_ttl_s, taking_over=taking_over
+    )
     return draft
 
 
-def begin(svc: Services, caller: Caller, precinct: str, *, fresh: bool) -> Draft:
+def begin(svc: Services, caller: Caller, precinct: str, left: Draft | None = None) -> Draft:
     """The chair chose the keypad: out of the priority line (they are not waiting for a
-    volunteer), and a draft to key into (the one left by a dropped call, unless `fresh`).
+    volunteer), and a draft to key into: a new one, or `left`, a report another call left
+    unfinished, when the chair chose to continue it. This call takes that one over: no
+    other call goes on keying it. A new report leaves every other call's draft as it is
+    (another phone may still be keying one).
     """
     svc.store.line.step_out(caller.call_sid)
-    draft = None if fresh else current(svc, precinct)
-    return keep(svc, precinct, caller, draft or Draft(call_sid=caller.call_sid))
+    if left is None:
+        return keep(svc, precinct, caller, Draft(call_sid=caller.call_sid))
+    return keep(svc, precinct, caller, left, taking_over=left.call_sid)
 
 
 def to_volunteer(svc: Services, caller: Caller, precinct: str) -> None:
@@ -195,6 +218,6 @@ def confirm(
         now=svc.clock.now(),
         findings=checked.findings,
         idempotency_key=idempotency_key,
-        clear_draft=True,
+        draft_of=caller.call_sid,
     )
     return stored

@@ -243,11 +243,19 @@ def results_verified(precinct_code: str) -> str:
     return f"{PREFIX}:results:{precinct_code}:verified"
 
 
-def results_draft(precinct_code: str) -> str:
-    """A keypad report being keyed (JSON, the CallSid inside), expiring: what a dropped call
-    left, resumed on the chair's next call.
+def results_draft(precinct_code: str, call_sid: str) -> str:
+    """A keypad report being keyed on one call (JSON), expiring: what a dropped call left,
+    resumed on the chair's next call. One per call, so that two calls keying one precinct
+    at once never key into each other's report.
     """
-    return f"{PREFIX}:results:{precinct_code}:draft"
+    return f"{PREFIX}:results:{precinct_code}:draft:{call_sid}"
+
+
+def results_drafts(precinct_code: str) -> str:
+    """Sorted set: CallSid -> when its draft was last keyed; how the newest unfinished
+    draft of a precinct is found. Expires with the drafts.
+    """
+    return f"{PREFIX}:results:{precinct_code}:drafts"
 
 
 def rotation(rotation_id: str) -> str:

@@ -8,10 +8,12 @@
   submission id): the same key never stores twice, it returns the version it stored.
 - A receipt is 6 random digits (`secrets`), unique across the hotline, naming one version.
 - A volunteer may verify a keypad version: recorded beside it, never in place of it.
-- A keypad draft (what a chair has keyed so far) lives under the precinct, with the call's
-  CallSid inside, and expires: a dropped call's entry is resumed on the chair's next call.
-  The save that stores a draft's report deletes the draft in its own transaction: a Redis
-  that dies between the two must not leave a stored report offered again as unfinished.
+- A keypad draft (what a chair has keyed so far) lives under the precinct and the call
+  keying it, and expires: two calls keying one precinct at once each key their own. A
+  dropped call's entry is resumed on the chair's next call, which takes it over (the old
+  call, were it still keying, is told). The save that stores a draft's report deletes the
+  draft in its own transaction, and a draft keyed before the precinct's latest stored
+  version is never offered again as unfinished.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ CHANNELS = ("keypad", "volunteer")
 RECEIPT_DIGITS = 6
 # A save retries when another one changed what it watched (or drew a receipt in use).
 SAVE_TRIES = 20
+# What a taken-over draft holds instead of its entries: the call that resumed it.
+TAKEN_OVER_BY = "taken_over_by"
 
 
 class SaveConflict(RuntimeError):
@@ -129,12 +133,12 @@ class Results:
         now: float,
         findings: tuple[Finding, ...],
         idempotency_key: str,
-        clear_draft: bool = False,
+        draft_of: str | None = None,
     ) -> StoredReport:
         """Store `report` as the precinct's next version, or return the version this
         idempotency key already stored. Atomic (WATCH/MULTI): the version, the receipt, the
-        precinct's "reported" mark, the audit entry and, with `clear_draft`, the deletion of
-        the precinct's keypad draft land together, or not at all.
+        precinct's "reported" mark, the audit entry and, with `draft_of` (a CallSid), the
+        deletion of that call's keypad draft land together, or not at all.
         """
         if channel not in CHANNELS:
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
@@ -193,8 +197,9 @@ class Results:
                         receipt=receipt,
                         warnings=[f.code for f in findings],
                     )
-                    if clear_draft:
-                        pipe.delete(keys.results_draft(code))
+                    if draft_of:
+                        pipe.delete(keys.results_draft(code, draft_of))
+                        pipe.zrem(keys.results_drafts(code), draft_of)
                     pipe.execute()
                     return stored
                 except WatchError:
@@ -273,18 +278,68 @@ class Results:
 
     # Keypad drafts
 
-    def draft(self, precinct: str) -> Draft | None:
-        text = self._redis.get(keys.results_draft(precinct))
-        return Draft.from_dict(json.loads(text)) if text else None
+    def draft(self, precinct: str, call_sid: str) -> Draft | None:
+        """What this call has keyed for the precinct (None once another call took it over:
+        see `taken_over`)."""
+        text = self._redis.get(keys.results_draft(precinct, call_sid))
+        data = json.loads(text) if text else None
+        return Draft.from_dict(data) if data and TAKEN_OVER_BY not in data else None
 
-    def save_draft(self, precinct: str, call_sid: str, draft: Draft, ttl_s: float) -> None:
-        data = draft.to_dict() | {"call_sid": call_sid}
-        self._redis.set(
-            keys.results_draft(precinct), json.dumps(data, sort_keys=True), ex=max(1, int(ttl_s))
-        )
+    def taken_over(self, precinct: str, call_sid: str) -> bool:
+        """Whether another call took this call's draft over (resumed it)."""
+        text = self._redis.get(keys.results_draft(precinct, call_sid))
+        return bool(text) and TAKEN_OVER_BY in json.loads(text)
 
-    def clear_draft(self, precinct: str) -> None:
-        self._redis.delete(keys.results_draft(precinct))
+    def unfinished_draft(
+        self, precinct: str, *, keyed_after: float, other_than: str = ""
+    ) -> Draft | None:
+        """The precinct's most recently keyed draft, keyed after `keyed_after` (the time of
+        its latest stored version: an older draft is superseded) by a call other than
+        `other_than`. Drafts that expired leave the index here.
+        """
+        index = keys.results_drafts(precinct)
+        call_sids = [
+            sid
+            for sid in self._redis.zrevrangebyscore(index, "+inf", f"({keyed_after!r}")
+            if sid != other_than
+        ]
+        if not call_sids:
+            return None
+        texts = self._redis.mget([keys.results_draft(precinct, sid) for sid in call_sids])
+        expired = [sid for sid, text in zip(call_sids, texts, strict=True) if text is None]
+        if expired:
+            self._redis.zrem(index, *expired)
+        for text in texts:
+            data = json.loads(text) if text else None
+            if data and TAKEN_OVER_BY not in data:
+                return Draft.from_dict(data)
+        return None
+
+    def save_draft(
+        self, precinct: str, draft: Draft, ttl_s: float, *, taking_over: str | None = None
+    ) -> None:
+        """Keep the draft of its call (`draft.call_sid`); `taking_over`, the call whose draft
+        it resumes, is marked taken over in the same transaction, so that only one call
+        goes on keying it.
+        """
+        ttl = max(1, int(ttl_s))
+        index = keys.results_drafts(precinct)
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(
+                keys.results_draft(precinct, draft.call_sid),
+                json.dumps(draft.to_dict(), sort_keys=True),
+                ex=ttl,
+            )
+            pipe.zadd(index, {draft.call_sid: draft.updated_at})
+            if taking_over and taking_over != draft.call_sid:
+                pipe.set(
+                    keys.results_draft(precinct, taking_over),
+                    json.dumps({TAKEN_OVER_BY: draft.call_sid}),
+                    ex=ttl,
+                )
+                pipe.zrem(index, taking_over)
+            pipe.expire(index, ttl)
+            pipe.execute()
 
     def _by_reference(self, reference: str) -> StoredReport | None:
         precinct, _, version = reference.rpartition(":")

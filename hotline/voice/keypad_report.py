@@ -5,7 +5,7 @@ The keypad flow: attendance, then the first and the final alignment (candidate n
 star, count, pound; pound alone when done), then the read-back with delegates, coin
 tosses and findings; 1 confirms, 2 corrects one entry, 3 goes to a volunteer. Every URL is
 a signed step (common.one_step): a replayed step changes nothing. What was keyed lives in
-the precinct's draft in Redis (steps/reporting.py), never in the URL.
+the call's draft in Redis (steps/reporting.py), never in the URL.
 """
 
 from __future__ import annotations
@@ -63,12 +63,10 @@ def report_choice(precinct: str, reprompts: int = 0, preface: str | None = None)
 def choice() -> Response:
     precinct, reprompts, digits = _args()
     if digits == "1":
-        draft = reporting.current(services(), precinct)
-        if draft is not None and draft.attendance is not None:
+        left = reporting.unfinished(services(), precinct, this_caller())
+        if left is not None and left.attendance is not None:
             return _ask_key(prompt("report_resume"), "/voice/report-resume", precinct, 0)
-        return _next_question(
-            precinct, reporting.begin(services(), this_caller(), precinct, fresh=True)
-        )
+        return _next_question(precinct, reporting.begin(services(), this_caller(), precinct))
     if digits == "2" or reprompts >= _limit():
         return hold_answer(precinct, "hold_for_volunteer")
     return report_choice(precinct, reprompts + 1, _problem_text(digits))
@@ -87,8 +85,9 @@ def resume() -> Response:
             reprompts + 1,
             _problem_text(digits),
         )
-    draft = reporting.begin(services(), this_caller(), precinct, fresh=digits == "2")
-    return _next_question(precinct, draft)
+    caller = this_caller()
+    left = reporting.unfinished(services(), precinct, caller) if digits != "2" else None
+    return _next_question(precinct, reporting.begin(services(), caller, precinct, left))
 
 
 @bp.post("/report-attendance")
@@ -360,8 +359,13 @@ def _ask_fix_count(
 
 
 def _draft_gone(precinct: str) -> Response:
-    draft = reporting.begin(services(), this_caller(), precinct, fresh=True)
-    return _next_question(precinct, draft, prompt("report_draft_gone"))
+    """This call's draft expired, or another call resumed it (the chair called again while
+    this call was still up): this call starts a report of its own.
+    """
+    caller = this_caller()
+    why = "report_taken_over" if reporting.taken_over(services(), precinct, caller) else None
+    draft = reporting.begin(services(), caller, precinct)
+    return _next_question(precinct, draft, prompt(why or "report_draft_gone"))
 
 
 # Helpers
@@ -393,7 +397,7 @@ def _limit() -> int:
 
 
 def _draft(precinct: str) -> Draft | None:
-    return reporting.current(services(), precinct)
+    return reporting.current(services(), precinct, this_caller())
 
 
 def _keep(precinct: str, draft: Draft) -> Draft:

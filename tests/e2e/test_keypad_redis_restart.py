@@ -183,9 +183,10 @@ def stored_once(services: Services) -> str:
     assert client.hgetall(keys.RESULTS_LATEST) == {PRECINCT: "1"}
     assert client.hgetall(keys.RESULTS_RECEIPTS) == {stored.receipt: f"{PRECINCT}:1"}
     assert client.hlen(keys.RESULTS_SAVES) == 1
-    assert client.exists(keys.results_draft(PRECINCT)) == 0, (
+    assert client.exists(keys.results_drafts(PRECINCT)) == 0, (
         "the stored report's draft is left: a call back would be offered it as unfinished"
     )
+    assert services.store.results.unfinished_draft(PRECINCT, keyed_after=0.0) is None
     assert services.store.results.by_receipt(stored.receipt) == stored
     return stored.receipt
 
@@ -208,15 +209,15 @@ def test_redis_killed_mid_entry_loses_nothing_keyed(
         # The chair hears "Next group" after Buttigieg: the attendance and two groups are in
         # the draft. Once the file holds them Redis dies, for DOWN_FOR_S; meanwhile the
         # chair keys Klobuchar.
-        drafts["killed"] = results.draft(PRECINCT)
-        text = services.store.redis.get(keys.results_draft(PRECINCT))
+        drafts["killed"] = results.draft(PRECINCT, call_1.sid)
+        text = services.store.redis.get(keys.results_draft(PRECINCT, call_1.sid))
         assert wait_for(lambda: in_file(own_redis_server, text), FILE_LIMIT_S)
         kill(own_redis_server)
         network.loop.after(DOWN_FOR_S, back)
 
     def back() -> None:
         restart(own_redis_server)
-        drafts["restarted"] = results.draft(PRECINCT)
+        drafts["restarted"] = results.draft(PRECINCT, call_1.sid)
 
     # Klobuchar keyed while Redis is down does not reach it (Twilio's retry of the step
     # carries no digits): the chair is asked again and keys it again, then Sanders, then
@@ -245,7 +246,7 @@ def test_redis_killed_mid_entry_loses_nothing_keyed(
         NEXT,
     ]
     assert (call_1.status, call_1.outcome) == ("completed", "caller hung up")
-    draft = results.draft(PRECINCT)
+    draft = results.draft(PRECINCT, call_1.sid)
     assert (draft.call_sid, draft.stage, draft.attendance, dict(draft.first)) == (
         call_1.sid,
         "first",
@@ -280,7 +281,7 @@ def test_redis_killed_around_the_confirm_stores_the_report_once(
 ):
     def outage() -> None:
         # The read-back is heard; Redis dies (for DOWN_FOR_S) before the chair's "1".
-        text = services.store.redis.get(keys.results_draft(PRECINCT))
+        text = services.store.redis.get(keys.results_draft(PRECINCT, call_1.sid))
         assert wait_for(lambda: in_file(own_redis_server, text), FILE_LIMIT_S)
         kill(own_redis_server)
         network.loop.after(DOWN_FOR_S, restart, own_redis_server)

@@ -7,6 +7,8 @@ Buttigieg lost the coin toss.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from hotline.store import keys
@@ -18,11 +20,16 @@ from tests.support.xml import shape, verbs
 CHAIR = "+15155550101"
 SAY = {"language": "en-US"}
 GROUPS = ["2*6", "4*8", "7*8", "9*9", "11*9"]  # Biden, Buttigieg, Klobuchar, Sanders, Warren
+ADAIR_GROUPS = {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9}
 NEXT = "Next group, or pound alone when done."
 READBACK = (
     "Precinct 1 0 0 1. 40 attendees. Joe Biden, 6 people, 1 delegate. Pete Buttigieg, "
     "8 people, 1 delegate. Amy Klobuchar, 8 people, 2 delegates. Bernie Sanders, 9 people, "
     "2 delegates. Elizabeth Warren, 9 people, 2 delegates."
+)
+BUTTIGIEG_WON = READBACK.replace(
+    "8 people, 1 delegate. Amy Klobuchar, 8 people, 2 delegates",
+    "8 people, 2 delegates. Amy Klobuchar, 8 people, 1 delegate",
 )
 OPTIONS = (
     "To confirm these results, press 1. To correct an entry, press 2. To speak to a "
@@ -151,7 +158,8 @@ def test_the_adair_1nw_report_keyed_read_back_confirmed_with_a_receipt(client, s
         ),
         ("Hangup", {}, "", []),
     ]
-    assert services.store.results.draft("1001") is None
+    assert services.store.results.draft("1001", "CA1") is None
+    assert services.store.redis.exists(keys.results_drafts("1001")) == 0
     assert services.store.results.by_receipt(stored.receipt) == stored
     assert services.store.roster.get("1001").reported_by == "keypad:••••••••0101"
     # The chair left the priority line when they chose the keypad.
@@ -188,7 +196,7 @@ def test_a_dropped_call_is_resumed_on_the_next_call(client, services):
     call.press("40")
     call.press("2*6")
     call.end()
-    draft = services.store.results.draft("1001")
+    draft = services.store.results.draft("1001", "CA1")
     assert (draft.call_sid, draft.stage, draft.attendance, dict(draft.first)) == (
         "CA1",
         "first",
@@ -213,10 +221,12 @@ def test_a_dropped_call_is_resumed_on_the_next_call(client, services):
     again.press("1")
     stored = services.store.results.latest("1001")
     assert dict(stored.report.first)["biden"] == 6
-    assert services.store.results.draft("1001") is None
+    assert services.store.results.draft("1001", "CA2") is None
+    assert services.store.results.taken_over("1001", "CA1")
+    assert services.store.redis.zrange(keys.results_drafts("1001"), 0, -1) == []
 
 
-def test_starting_again_forgets_the_draft(client, services):
+def test_starting_again_keys_a_new_report_and_leaves_the_old_one(client, services):
     call = verified_call(client)
     call.press("1")
     call.press("40")
@@ -226,7 +236,9 @@ def test_starting_again_forgets_the_draft(client, services):
     again.press("1")
     fresh = again.press("2")
     assert shape(fresh.data)[0][3][0][2] == "Enter the number of attendees, then press pound."
-    assert services.store.results.draft("1001").attendance is None
+    assert services.store.results.draft("1001", "CA2").attendance is None
+    # Not this call's to discard: another phone may still be keying it.
+    assert dict(services.store.results.draft("1001", "CA1").first) == {"biden": 6}
 
 
 def test_a_correction_re_enters_first_and_final(client, services):
@@ -248,7 +260,7 @@ def test_a_correction_re_enters_first_and_final(client, services):
     review = call.press("7")
     # Biden's extra person changes the rounding: the toss is asked again, then the review.
     assert verbs(review.data) in (["Gather"], ["Say", "Gather"])
-    draft = services.store.results.draft("1001")
+    draft = services.store.results.draft("1001", "CA1")
     assert (draft.first["biden"], draft.final["biden"]) == (7, 7)
 
 
@@ -317,7 +329,7 @@ def test_bad_group_entries_are_named_and_asked_again(client, services, digits, s
     again = call.press(digits)
     assert shape(again.data)[0] == ("Say", SAY, said, [])
     assert shape(again.data)[1][1]["action"] == step_url("report-group", 5, reprompts=1)
-    assert services.store.results.draft("1001").first == {}
+    assert services.store.results.draft("1001", "CA1").first == {}
 
 
 @pytest.mark.parametrize(
@@ -334,7 +346,7 @@ def test_bad_attendance_is_named_and_asked_again(client, services, digits, said)
     call.press("1")
     again = call.press(digits)
     assert shape(again.data)[0] == ("Say", SAY, said, [])
-    assert services.store.results.draft("1001").attendance is None
+    assert services.store.results.draft("1001", "CA1").attendance is None
 
 
 def test_pound_alone_before_any_group_is_not_taken_as_done(client, services):
@@ -364,4 +376,75 @@ def test_three_at_the_review_puts_the_chair_in_line_and_keeps_the_draft(client, 
     )
     assert verbs(held.data) == ["Say", "Enqueue"]
     assert services.store.redis.zrange(keys.LINE, 0, -1) == ["CA1"]
-    assert services.store.results.draft("1001").final["warren"] == 9
+    assert services.store.results.draft("1001", "CA1").final["warren"] == 9
+
+
+def said(response) -> str:
+    """Everything a TwiML answer says, in order."""
+    return " ".join(el.text or "" for el in ET.fromstring(response.data).iter("Say"))
+
+
+def test_two_phones_keying_one_precinct_at_once_each_store_what_they_keyed(client, services):
+    """The chair and a second phone for the same precinct key at the same time (the second
+    chooses to start again): neither keys into the other's report, and each confirms
+    exactly what it keyed, as two versions.
+    """
+    one = verified_call(client, sid="CA1")
+    one.press("1")
+    one.press("40")
+    one.press("2*6")
+    other = verified_call(client, sid="CA2", caller="+15155550199")
+    other.press("1")
+    assert said(other.press("2")) == "Enter the number of attendees, then press pound."
+    keys_one = [*GROUPS[1:], "#", *GROUPS, "#", "2"]  # Klobuchar wins the toss
+    keys_other = ["40", *GROUPS, "#", *GROUPS, "#", "1"]  # Buttigieg does
+    heard_one, heard_other = [], []
+    for n in range(max(len(keys_one), len(keys_other))):
+        if n < len(keys_one):
+            heard_one.append(said(one.press(keys_one[n])))
+        if n < len(keys_other):
+            heard_other.append(said(other.press(keys_other[n])))
+    assert heard_one[-1] == f"{READBACK} {OPTIONS}"
+    assert heard_other[-1] == f"{BUTTIGIEG_WON} {OPTIONS}"
+    stored_one = one.press("1")
+    stored_other = other.press("1")
+    versions = services.store.results.versions("1001")
+    assert [(v.version, v.author) for v in versions] == [
+        (1, "keypad:••••••••0101"),
+        (2, "keypad:••••••••0199"),
+    ]
+    assert [[t.winner for t in v.report.coin_tosses] for v in versions] == [
+        ["klobuchar"],
+        ["buttigieg"],
+    ]
+    for v in versions:
+        assert v.report.attendance == 40
+        assert dict(v.report.first) == dict(v.report.final) == ADAIR_GROUPS
+    assert f"receipt code is {' '.join(versions[0].receipt)}." in said(stored_one)
+    assert f"receipt code is {' '.join(versions[1].receipt)}." in said(stored_other)
+    assert services.store.redis.exists(keys.results_drafts("1001")) == 0
+
+
+def test_a_second_phone_that_continues_the_report_takes_it_over(client, services):
+    one = verified_call(client, sid="CA1")
+    one.press("1")
+    one.press("40")
+    one.press("2*6")
+    other = verified_call(client, sid="CA2", caller="+15155550199")
+    other.press("1")
+    resumed = said(other.press("1"))
+    assert resumed.startswith("Candidate numbers: 1 Michael Bennet, ")
+    assert resumed.endswith("When every group is entered, press pound alone.")
+    # The first phone, still up, is told, and starts a report of its own.
+    told = one.press("4*8")
+    assert said(told) == (
+        "Your report is being continued on another call. Let us start a new one on this "
+        "call. Enter the number of attendees, then press pound."
+    )
+    assert services.store.results.draft("1001", "CA1").attendance is None
+    for key in [*GROUPS[1:], "#", *GROUPS, "#", "2", "1"]:
+        done = other.press(key)
+    assert "are stored" in said(done)
+    stored = services.store.results.latest("1001")
+    assert (stored.version, stored.author) == (1, "keypad:••••••••0199")
+    assert dict(stored.report.first) == ADAIR_GROUPS  # Biden's 6 keyed on the first phone

@@ -97,7 +97,6 @@ def test_the_card_carries_the_form_in_worksheet_order_with_delegates_and_thresho
 def test_the_form_is_pre_filled_with_what_the_chair_keyed(client, services, serving):
     services.store.results.save_draft(
         "1001",
-        CALLER_SID,
         Draft(call_sid=CALLER_SID, stage="final", attendance=40, first=ADAIR, final={"biden": 6}),
         ttl_s=600,
     )

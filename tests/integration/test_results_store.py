@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from hotline.caucus.findings import Finding
 from hotline.caucus.report import CoinToss, PrecinctReport
+from hotline.settings import Settings
 from hotline.store import keys
 from hotline.store.results import Draft, Results, StoredReport
 from tests.support.redis_state import snapshot
@@ -173,12 +175,12 @@ def test_verify_records_beside_the_version_and_to_verify_lists_keypad_reports(se
     )
 
 
-def test_a_draft_lives_under_the_precinct_with_its_call_and_expires(services, results):
-    assert results.draft("1001") is None
-    draft = Draft(call_sid="", stage="first", attendance=40, first={"biden": 6}, updated_at=10.0)
-    results.save_draft("1001", "CA9", draft, ttl_s=7200)
+def test_a_draft_lives_under_the_precinct_and_its_call_and_expires(services, results):
+    assert results.draft("1001", "CA9") is None
+    draft = Draft(call_sid="CA9", stage="first", attendance=40, first={"biden": 6}, updated_at=10.0)
+    results.save_draft("1001", draft, ttl_s=7200)
     client = services.store.redis
-    assert json.loads(client.get("hotline:results:1001:draft")) == {
+    assert json.loads(client.get("hotline:results:1001:draft:CA9")) == {
         "call_sid": "CA9",
         "stage": "first",
         "attendance": 40,
@@ -187,15 +189,51 @@ def test_a_draft_lives_under_the_precinct_with_its_call_and_expires(services, re
         "coin_tosses": [],
         "updated_at": 10.0,
     }
-    assert 7190 < client.ttl("hotline:results:1001:draft") <= 7200
-    assert results.draft("1001") == Draft(
-        call_sid="CA9", stage="first", attendance=40, first={"biden": 6}, updated_at=10.0
+    assert client.zrange("hotline:results:1001:drafts", 0, -1, withscores=True) == [("CA9", 10.0)]
+    for key in ("hotline:results:1001:draft:CA9", "hotline:results:1001:drafts"):
+        assert 7190 < client.ttl(key) <= 7200
+    assert results.draft("1001", "CA9") == draft
+    assert results.draft("1001", "CA8") is None
+
+
+def _keyed(call_sid: str, at: float, **counts: int) -> Draft:
+    return Draft(call_sid=call_sid, stage="first", attendance=40, first=counts, updated_at=at)
+
+
+def test_two_calls_key_their_own_drafts_and_the_newest_is_the_one_left(results):
+    results.save_draft("1001", _keyed("CA1", 10.0, biden=6), ttl_s=7200)
+    results.save_draft("1001", _keyed("CA2", 20.0, warren=9), ttl_s=7200)
+    assert dict(results.draft("1001", "CA1").first) == {"biden": 6}
+    assert dict(results.draft("1001", "CA2").first) == {"warren": 9}
+    assert results.unfinished_draft("1001", keyed_after=0.0).call_sid == "CA2"
+    assert results.unfinished_draft("1001", keyed_after=0.0, other_than="CA2").call_sid == "CA1"
+    # Keyed before the latest stored version: superseded, not unfinished.
+    assert results.unfinished_draft("1001", keyed_after=20.0) is None
+    assert results.unfinished_draft("1001", keyed_after=15.0).call_sid == "CA2"
+
+
+def test_a_call_that_resumes_a_draft_takes_it_over(services, results):
+    left = _keyed("CA1", 10.0, biden=6)
+    results.save_draft("1001", left, ttl_s=7200)
+    results.save_draft(
+        "1001", replace(left, call_sid="CA2", updated_at=30.0), ttl_s=7200, taking_over="CA1"
     )
-    results.clear_draft("1001")
-    assert results.draft("1001") is None
+    assert results.draft("1001", "CA1") is None
+    assert results.taken_over("1001", "CA1")
+    assert not results.taken_over("1001", "CA2")
+    assert dict(results.draft("1001", "CA2").first) == {"biden": 6}
+    assert services.store.redis.zrange("hotline:results:1001:drafts", 0, -1) == ["CA2"]
+    assert results.unfinished_draft("1001", keyed_after=0.0, other_than="CA2") is None
 
 
-def test_a_save_may_delete_the_draft_with_the_version(results):
+def test_an_expired_draft_leaves_the_index_when_looked_for(services, results):
+    results.save_draft("1001", _keyed("CA1", 10.0, biden=6), ttl_s=7200)
+    services.store.redis.delete("hotline:results:1001:draft:CA1")  # as its TTL would
+    assert results.unfinished_draft("1001", keyed_after=0.0) is None
+    assert services.store.redis.zrange("hotline:results:1001:drafts", 0, -1) == []
+
+
+def test_a_save_may_delete_the_draft_with_the_version(services, results):
     """In the save's own transaction (the append-only file cut right after it holds no
     draft: tests/e2e/test_keypad_redis_restart.py). Deleted separately, a Redis that died
     between the two left a stored report behind as an unfinished draft, and the chair
@@ -209,9 +247,9 @@ def test_a_save_may_delete_the_draft_with_the_version(results):
         final=ADAIR.final,
         coin_tosses=ADAIR.coin_tosses,
     )
-    results.save_draft("1001", "CA1", draft, ttl_s=7200)
+    results.save_draft("1001", draft, ttl_s=7200)
     save(results, key="console:n1", channel="volunteer", author="alice")
-    assert results.draft("1001") == draft
+    assert results.draft("1001", "CA1") == draft
     stored = results.save(
         ADAIR,
         channel="keypad",
@@ -219,11 +257,14 @@ def test_a_save_may_delete_the_draft_with_the_version(results):
         now=1000.0,
         findings=(),
         idempotency_key="CA1:17",
-        clear_draft=True,
+        draft_of="CA1",
     )
     assert stored.version == 2
-    assert results.draft("1001") is None
+    assert results.draft("1001", "CA1") is None
+    assert services.store.redis.exists("hotline:results:1001:drafts") == 0
 
 
-def test_the_draft_ttl_comes_from_config(settings):
-    assert settings.results_draft_ttl_s == 7200.0
+def test_the_draft_ttl_comes_from_config(tmp_path):
+    overlay = tmp_path / "hotline.toml"
+    overlay.write_text('[results]\ndraft_ttl = "30m"\n')
+    assert Settings.load(env={"HOTLINE_CONFIG": str(overlay)}).results_draft_ttl_s == 1800.0
