@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python -m tests.bench.simulation
 	$(BIN)/python -m tests.bench.dispatch
 	$(BIN)/python -m tests.bench.memory
+	$(BIN)/python -m tests.bench.public_crowd
 	$(MAKE) fuzz
 
 # The webhook fuzz test's long form: 10,000 examples per webhook; fails on any 5xx or bad TwiML.
