@@ -25,6 +25,7 @@ from hotline.caucus import wording
 from hotline.durations import parse_duration
 from hotline.secret_keys import PIN_DIGESTS, derive_key
 from hotline.shipped import shipped
+from hotline.text_files import NotUtf8Error, read_utf8
 from hotline.triage import Escalation, PinDefence, Policy, Thresholds
 
 log = logging.getLogger(__name__)
@@ -497,10 +498,11 @@ def _trusted_proxies(value: str) -> int:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(read_utf8(path))
     except OSError as error:
         raise ConfigError(f"cannot read config {path}: {error.strerror}") from None
+    except NotUtf8Error as error:
+        raise ConfigError(f"config {path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config {path} is not valid TOML: {error}") from None
 

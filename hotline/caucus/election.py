@@ -30,6 +30,7 @@ from typing import Any
 
 from hotline.roster_file import RosterError, read_roster
 from hotline.shipped import named_file, shipped
+from hotline.text_files import NotUtf8Error, read_utf8
 
 ELECTION_DIR = shipped("elections")
 RULES = ("iowa-caucus-2020", "vote-count")
@@ -93,7 +94,9 @@ def find_election(name_or_path: str | Path) -> Path:
 def load_election(name_or_path: str | Path) -> Election:
     path = find_election(name_or_path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_utf8(path))
+    except NotUtf8Error as error:
+        raise ElectionError(f"{path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ElectionError(f"{path}: not valid TOML: {error}") from None
     except OSError as error:
@@ -200,9 +203,11 @@ def _precincts_from_file(section: dict[str, Any], path: Path) -> dict[str, Preci
         raise ValueError(f'precincts.format must be "iowa-2020", not {layout!r}')
     file = named_file(section["file"], path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_utf8(file)
     except OSError as error:
         raise ValueError(f"precincts.file {str(file)!r} cannot be read: {error.strerror}") from None
+    except NotUtf8Error as error:
+        raise ValueError(f"precincts.file {file}: {error}") from None
     try:
         roster = read_roster(text, layout="iowa-2020")
     except RosterError as error:

@@ -10,6 +10,7 @@ from hotline.cli.common import (
     loaded_settings,
     opened_services,
 )
+from hotline.text_files import NotUtf8Error, read_utf8
 
 
 @click.group(
@@ -86,15 +87,12 @@ def check_results(file: Path, as_json: bool, election_name: str | None) -> None:
 
     definition = _election(election_name or loaded_settings().election)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_utf8(file)
         outcome = check_published(text, definition)
     except OSError as error:
         click.echo(f"{file}: cannot be read: {error.strerror}", err=True)
         raise SystemExit(2) from None
-    except UnicodeDecodeError:
-        click.echo(f"{file}: not UTF-8 text", err=True)
-        raise SystemExit(2) from None
-    except PublishedFileError as error:
+    except (NotUtf8Error, PublishedFileError) as error:
         click.echo(f"{file}: {error}", err=True)
         raise SystemExit(2) from None
     if as_json:

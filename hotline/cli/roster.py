@@ -12,6 +12,7 @@ from hotline.cli.common import (
     opened_services,
 )
 from hotline.settings import ConfigError
+from hotline.text_files import NotUtf8Error, read_utf8
 
 
 @click.group(help="The precinct roster.")
@@ -122,9 +123,9 @@ def import_precincts(
 
 def _read_text(file: Path) -> str:
     try:
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise click.ClickException(f"{file}: not UTF-8 text ({error.reason})") from None
+        return read_utf8(file)
+    except NotUtf8Error as error:
+        raise click.ClickException(f"{file}: {error}") from None
 
 
 COMMANDS = (precincts,)

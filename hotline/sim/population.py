@@ -12,8 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from hotline.caucus.report import PrecinctReport
 from hotline.pins import backup_digest, pin_digest
-from hotline.roster_file import RosterRow, read_roster
-from hotline.sim.scenario import Arrival, Scenario, ScenarioError
+from hotline.sim.scenario import Arrival, Scenario, scenario_roster
 from hotline.sim.worksheets import worksheets
 from hotline.store.roster import Precinct
 
@@ -113,23 +112,6 @@ def roster_precincts(population: Population, pin_key: bytes) -> list[Precinct]:
         )
         for code, county, name, pin, phone in population.roster
     ]
-
-
-def scenario_roster(scenario: Scenario) -> list[RosterRow]:
-    """The scenario's roster file, or the precincts of its `counties` in it."""
-    rows = read_roster(
-        scenario.roster_file.read_text(encoding="utf-8"), layout=scenario.roster_format
-    )
-    if not scenario.roster_counties:
-        return rows
-    chosen = [row for row in rows if row.county in scenario.roster_counties]
-    missing = set(scenario.roster_counties) - {row.county for row in chosen}
-    if missing:
-        raise ScenarioError(
-            f"{scenario.name}: roster.counties names counties with no precinct in "
-            f"{scenario.roster_file.name}: {', '.join(sorted(missing))}"
-        )
-    return chosen
 
 
 def draw_population(scenario: Scenario, seed: int) -> Population:

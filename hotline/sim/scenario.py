@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from hotline.durations import parse_duration
+from hotline.roster_file import RosterError, RosterRow, read_roster
 from hotline.shipped import named_file, shipped
+from hotline.text_files import NotUtf8Error, read_utf8
 
 SCENARIO_DIR = shipped("scenarios")
 
@@ -143,17 +145,47 @@ def load_scenario(name_or_path: str) -> Scenario:
     path = find_scenario(name_or_path)
     data = _read(path, seen=())
     try:
-        return _scenario(data, path)
+        scenario = _scenario(data, path)
     except KeyError as missing:
         raise ScenarioError(f"{path}: missing setting {missing}") from None
     except (TypeError, ValueError) as bad:
         raise ScenarioError(f"{path}: {bad}") from None
+    # Read now, so that a bad roster is refused before a night starts, not in the middle
+    # of one (in the simulator's child processes).
+    try:
+        scenario_roster(scenario)
+    except ScenarioError as error:
+        raise ScenarioError(f"{path}: {error}") from None
+    return scenario
+
+
+def scenario_roster(scenario: Scenario) -> list[RosterRow]:
+    """The scenario's roster file, or the precincts of its `counties` in it."""
+    file = scenario.roster_file
+    try:
+        rows = read_roster(read_utf8(file), layout=scenario.roster_format)
+    except OSError as error:
+        raise ScenarioError(f"roster {file} cannot be read: {error.strerror}") from None
+    except (NotUtf8Error, RosterError) as error:
+        raise ScenarioError(f"roster {file}:\n{error}") from None
+    if not scenario.roster_counties:
+        return rows
+    chosen = [row for row in rows if row.county in scenario.roster_counties]
+    missing = set(scenario.roster_counties) - {row.county for row in chosen}
+    if missing:
+        raise ScenarioError(
+            f"roster.counties names counties with no precinct in {file.name}: "
+            f"{', '.join(sorted(missing))}"
+        )
+    return chosen
 
 
 def _read(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     """The file's settings, laid over those of the scenario it extends, if any."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_utf8(path))
+    except NotUtf8Error as error:
+        raise ScenarioError(f"{path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from None
     base = data.pop("extends", None)

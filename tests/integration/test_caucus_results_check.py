@@ -157,6 +157,43 @@ def test_unreadable_file_exits_2_with_the_line(tmp_path, mangle, reason):
     assert result.output == f"{path}: {reason}\n"
 
 
+def test_a_file_that_is_not_utf8_exits_2_with_the_line(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_bytes(FIXTURE.replace("Adair", "C\xf4te", 2).encode("latin-1"))
+    result = CliRunner().invoke(main, ["results", "check", str(path)])
+    assert result.exit_code == 2
+    assert result.output == f"{path}: line 4: not UTF-8 text (byte 0xf4): save it as UTF-8\n"
+
+
+def test_an_election_file_that_is_not_utf8_is_refused_with_the_line(tmp_path):
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(b'# \xe9lection\nrace = "x"\n')
+    result = CliRunner().invoke(main, ["election", "check", str(bad)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {bad}: line 1: not UTF-8 text (byte 0xe9): save it as UTF-8\n"
+    )
+
+
+def test_an_election_whose_roster_is_not_utf8_is_refused_with_the_line(tmp_path):
+    roster = tmp_path / "precincts.csv"
+    lines = (SHIPPED.parent / "precincts.csv").read_bytes().split(b"\n")
+    lines[5] = b"\xc0" + lines[5]
+    roster.write_bytes(b"\n".join(lines))
+    election = tmp_path / "mine.toml"
+    election.write_text(
+        (SHIPPED.parents[2] / "elections" / "iowa-2020.toml")
+        .read_text(encoding="utf-8")
+        .replace('file = "data/iowa-2020/precincts.csv"', f'file = "{roster}"')
+    )
+    result = CliRunner().invoke(main, ["election", "check", str(election)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {election}: precincts.file {roster}: line 6: not UTF-8 text (byte 0xc0): "
+        "save it as UTF-8\n"
+    )
+
+
 def test_missing_file_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["results", "check", str(tmp_path / "none.csv")])
     assert result.exit_code == 2

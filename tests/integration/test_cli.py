@@ -465,7 +465,9 @@ def test_a_file_that_is_not_utf8_is_refused(hotline, redis_client, tmp_path):
     result = hotline("precincts", "import", str(roster))
 
     assert result.exit_code == 1
-    assert result.output == f"Error: {roster}: not UTF-8 text (invalid continuation byte)\n"
+    assert result.output == (
+        f"Error: {roster}: line 2: not UTF-8 text (byte 0xf4): save it as UTF-8\n"
+    )
     assert redis_client.dbsize() == 0
 
 

@@ -146,6 +146,23 @@ def test_simulate_an_unknown_scenario_names_the_known_ones(hotline, tmp_path):
     assert not (tmp_path / "chart.html").exists()
 
 
+def test_simulate_refuses_a_bad_roster_before_the_night_with_its_lines(hotline, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("precinct,county,name,pin\n1001,Adair,A,4829\n1001,Adair,B,771204\n")
+    scenario = tmp_path / "mine.toml"
+    scenario.write_text(f'extends = "smoke"\n[roster]\nfile = "{roster}"\nformat = "hotline"\n')
+
+    result = hotline("simulate", str(scenario), "--chart", str(tmp_path / "chart.html"))
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {scenario}: roster {roster}:\n"
+        "line 2: pin must be 6 to 8 digits (shorter only with --allow-short-pins)\n"
+    )
+    assert not (tmp_path / "chart.html").exists()
+
+
 def test_plan_prints_the_curve_and_the_answer(hotline, tmp_path):
     scenario = tmp_path / "small.toml"
     scenario.write_text(SMALL_SCENARIO, encoding="utf-8")

@@ -542,6 +542,16 @@ def test_bad_mode_is_a_config_error(tmp_path, mode):
     assert f'triage.mode must be "enforce" or "log-only", not {mode!r}' in str(error.value)
 
 
+def test_a_config_that_is_not_utf8_is_a_config_error_naming_the_line(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b'[triage]\nmode = "enforce"\n# r\xe9glages\n')
+    with pytest.raises(ConfigError) as error:
+        Settings.load(env={}, config_path=path)
+    assert (
+        str(error.value) == f"config {path}: line 3: not UTF-8 text (byte 0xe9): save it as UTF-8"
+    )
+
+
 def test_bad_duration_is_a_config_error(tmp_path):
     path = write(tmp_path, '[triage]\nshort_window = "a while"\n')
     with pytest.raises(ConfigError) as error:

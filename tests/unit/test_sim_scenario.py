@@ -422,10 +422,37 @@ def test_a_scenario_on_some_counties_draws_only_their_precincts(tmp_path):
     assert len(expected) == 86 + 5  # Linn's precincts and Adair's
 
 
-def test_a_county_the_roster_does_not_hold_is_refused(tmp_path):
+def test_a_county_the_roster_does_not_hold_is_refused_on_load(tmp_path):
     path = write(tmp_path, 'extends = "demo"\n[roster]\ncounties = ["Lin"]\n')
-    with pytest.raises(ScenarioError, match="roster.counties names counties with no precinct"):
-        draw_population(load_scenario(str(path)), seed=1)
+    assert refusal(path) == (
+        f"{path}: roster.counties names counties with no precinct in precincts.csv: Lin"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (
+            b"precinct,county,name,pin\n1001,Adair,A,482913\n1001,Adair,B,771204\n",
+            "line 3: precinct 1001 already appears on line 2",
+        ),
+        (
+            b"precinct,county,name\n1001,Adair,A\n1002,C\xf4te,B\n",
+            "line 3: not UTF-8 text (byte 0xf4): save it as UTF-8",
+        ),
+    ],
+)
+def test_a_bad_roster_is_refused_on_load_line_by_line(tmp_path, data, said):
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes(data)
+    path = write(tmp_path, f'extends = "demo"\n[roster]\nfile = "{roster}"\nformat = "hotline"\n')
+    assert refusal(path) == f"{path}: roster {roster}:\n{said}"
+
+
+def test_a_scenario_file_that_is_not_utf8_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(b'extends = "demo"\n[night]\nname = "C\xf4te"\n')
+    assert refusal(path) == f"{path}: line 3: not UTF-8 text (byte 0xf4): save it as UTF-8"
 
 
 def test_counties_must_be_a_list_of_names(tmp_path):
