@@ -34,6 +34,9 @@ MAX_REPORTED_PROBLEMS = 20
 # A country, or a country and its subdivision (a US state): ISO 3166-1 and 3166-2.
 SATELLITE_PLACE = re.compile(r"[A-Z]{2}(-[A-Z]{2})?")
 LANGUAGE = re.compile(r"[a-z]{2}")
+# A NUL, tab or line break inside a name is a broken export, and would reach the console,
+# the board and the published results as it is.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,11 @@ def _duplicates(rows: list[RosterRow]) -> list[Problem]:
 
 
 def _field(record: dict[str, str | None], name: str) -> str:
-    return (record.get(name) or "").strip()
+    value = (record.get(name) or "").strip()
+    control = CONTROL_CHARACTER.search(value)
+    if control is not None:
+        raise ValueError(f"{name} has a control character (U+{ord(control.group()):04X})")
+    return value
 
 
 def _required(record: dict[str, str | None], name: str) -> str:

@@ -401,6 +401,14 @@ BAD_FILES = {
         "precinct,county,name,chair_phone\n1001,Adair,A,555-01\n",
         ["line 2: chair_phone '555-01' is not a phone number"],
     ),
+    "control character in a name": (
+        'precinct,county,name\n1001,Adair,A\n1002,Adair,"STU\x00ART"\n1003,"Ad\nair",C\n',
+        [
+            "line 3: name has a control character (U+0000)",
+            # The csv reader's line: where the quoted record ends.
+            "line 5: county has a control character (U+000A)",
+        ],
+    ),
     "extra field": (
         "precinct,county,name\n1001,Adair,A\n1002,Adair,B,surplus\n",
         ["line 3: more fields than the header has columns"],
