@@ -13,8 +13,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from hotline.caucus.checks import check
 from hotline.console import results_form
 from hotline.console.auth import Viewer, login_required, services_of
-from hotline.console.routes import _current_caller, bp
+from hotline.console.routes import _volunteer_id, bp
 from hotline.results_out import status
+from hotline.steps import desk
+from hotline.store import keys
 
 # Longest nonce read from a form.
 NONCE_MAX = 64
@@ -32,7 +34,7 @@ def save_results(viewer: Viewer):
     mode = request.form.get("mode", "call")
     call_sid = ""
     if mode == "call":
-        _, call_sid, precinct = _current_caller(viewer)
+        call_sid, precinct = _call_reported(viewer)
     elif mode == "verify":
         precinct = request.form.get("precinct", "")
         if services.store.results.latest(precinct) is None:
@@ -85,6 +87,19 @@ def save_results(viewer: Viewer):
         f"Read it to the chair: {spaced}. The precinct is marked reported."
     )
     return redirect(url_for("console.index" if mode == "call" else "console.verify_list"), code=303)
+
+
+def _call_reported(viewer: Viewer) -> tuple[str, str]:
+    """(CallSid, precinct) of the chair whose results the form holds: one the volunteer
+    talks to or talked to (the call may have ended while they typed).
+    """
+    call_sid = request.form.get("call_sid", "")
+    if not keys.CALL_SID.fullmatch(call_sid):
+        abort(400, description="The form names no call: reload the page.")
+    precinct = desk.precinct_taken(services_of(), _volunteer_id(viewer), call_sid)
+    if not precinct:
+        abort(409, description="That caller was not yours: the page was out of date.")
+    return call_sid, precinct
 
 
 @bp.get("/verify")

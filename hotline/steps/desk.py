@@ -29,6 +29,18 @@ def finish_call(svc: Services, volunteer_id: str, call_sid: str) -> None:
     enqueue_dispatch(svc)
 
 
+def precinct_taken(svc: Services, volunteer_id: str, call_sid: str) -> str | None:
+    """The precinct of a chair this volunteer talked to on `call_sid`, whether or not the
+    call is still up: a chair who hangs up (or whose line drops) before the volunteer
+    saves their results must not take the figures typed with them. None for a call the
+    volunteer did not take.
+    """
+    record = svc.store.calls.get(call_sid)
+    if record is None or record.volunteer != volunteer_id or record.answered_at is None:
+        return None
+    return record.precinct
+
+
 def flag_caller(
     svc: Services, *, volunteer_id: str, call_sid: str, precinct: str, author: str
 ) -> bool:

@@ -6,7 +6,14 @@ migration, not a refactor.
 
 from __future__ import annotations
 
+import re
+
 PREFIX = "hotline"
+
+# What may stand for a CallSid inside a key. Twilio's are "CA" and 32 hex digits; any short
+# ASCII token is accepted, so that test and simulator SIDs work, but nothing that could
+# smuggle a key separator.
+CALL_SID = re.compile(r"[A-Za-z0-9]{1,64}")
 
 # One hash for all blocks: field is a number ("+15155550100") or a prefix
 # ("+1900*"), value is JSON {reason, author, created_at, expires_at}.

@@ -24,15 +24,12 @@ from hotline.phone import normalise_caller_id
 from hotline.services import Services
 from hotline.settings import LANGUAGE_ARG, Language, Settings, language_query
 from hotline.steps.verification import Caller, Result
-from hotline.store import deadline
+from hotline.store import deadline, keys
 from hotline.voice import twiml
 from hotline.voice.signature import SIGNATURE_HEADER, is_signed, public_request_url
 
 log = logging.getLogger(__name__)
 
-# Twilio CallSids are "CA" and 32 hex digits; accept any short ASCII token so
-# test and simulator SIDs work, but nothing that could smuggle a key separator.
-_CALL_SID = re.compile(r"[A-Za-z0-9]{1,64}")
 # Twilio numbers a call's status callbacks 0, 1, 2, ...: a handful per call. Nine digits
 # is far beyond any real call and far inside what Redis and Lua hold exactly.
 _SEQUENCE_NUMBER = re.compile(r"[0-9]{1,9}")
@@ -105,7 +102,7 @@ def _guard_voice_request() -> None:
     require_twilio_signature(settings, req)
     webhook.redis_deadline = deadline.start(settings.webhook_redis_budget_s)
     sid = req.form.get("CallSid", "")
-    webhook.log_call = log_context.bind_call_sid(sid if _CALL_SID.fullmatch(sid) else None)
+    webhook.log_call = log_context.bind_call_sid(sid if keys.CALL_SID.fullmatch(sid) else None)
 
 
 def _end_webhook(_error: BaseException | None) -> None:
@@ -309,7 +306,7 @@ def spell(digits: str) -> str:
 
 def call_sid() -> str:
     call_sid = request.form.get("CallSid", "").strip()
-    if not _CALL_SID.fullmatch(call_sid):
+    if not keys.CALL_SID.fullmatch(call_sid):
         abort(400)
     return call_sid
 

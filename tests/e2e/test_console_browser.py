@@ -26,11 +26,13 @@ from hotline.clock import Clock, ManualClock
 from hotline.services import Services
 from hotline.settings import Settings
 from hotline.sim.scenario import load_scenario
+from hotline.steps.call_end import status_changed
 from hotline.store.audit import AuditFilter
 from hotline.store.night_figures import NightFigures
 from tests.support.console import (
     ADMIN_USER,
     CALLER_NUMBER,
+    CALLER_SID,
     PASSWORD,
     VOLUNTEER_USER,
     add_admin,
@@ -163,6 +165,30 @@ def wait_until(condition, what: str):
     raise AssertionError(f"gave up after {WAIT_S}s waiting for {what}")
 
 
+def sign_in_volunteer(browser, base: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{base}/console/login")
+    browser.find_element(By.NAME, "name").send_keys(VOLUNTEER_USER)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def talking_to_the_chair_of_1001(browser, live) -> tuple[Services, str]:
+    """A volunteer signed in and talking to Adair 1NW's chair, the results form on the page;
+    (services, volunteer id).
+    """
+    from selenium.webdriver.common.by import By
+
+    base, services = live
+    vid = add_volunteer(services)
+    volunteer_ready(services, vid)
+    put_caller_through(services, vid)
+    sign_in_volunteer(browser, base)
+    wait_until(lambda: browser.find_element(By.ID, "results-form"), "the results form")
+    return services, vid
+
+
 def test_a_volunteer_sees_a_caller_arrive_live_and_flags_them(browser, live):
     from selenium.webdriver.common.by import By
 
@@ -170,10 +196,7 @@ def test_a_volunteer_sees_a_caller_arrive_live_and_flags_them(browser, live):
     vid = add_volunteer(services)
     volunteer_ready(services, vid)
 
-    browser.get(f"{base}/console/login")
-    browser.find_element(By.NAME, "name").send_keys(VOLUNTEER_USER)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    sign_in_volunteer(browser, base)
     wait_until(
         lambda: browser.find_element(By.ID, "status").text == "available", "the console page"
     )
@@ -224,15 +247,7 @@ def test_a_volunteer_fills_the_results_form_sees_the_delegates_live_and_saves(br
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    base, services = live
-    vid = add_volunteer(services)
-    volunteer_ready(services, vid)
-    put_caller_through(services, vid)
-    browser.get(f"{base}/console/login")
-    browser.find_element(By.NAME, "name").send_keys(VOLUNTEER_USER)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_until(lambda: browser.find_element(By.ID, "results-form"), "the results form")
+    services, vid = talking_to_the_chair_of_1001(browser, live)
 
     def delegates(key: str) -> str:
         return browser.find_element(By.CSS_SELECTOR, f'[data-delegates="{key}"]').text
@@ -276,6 +291,37 @@ def test_a_volunteer_fills_the_results_form_sees_the_delegates_live_and_saves(br
         if "Content Security Policy" in entry["message"]
     ]
     assert blocked == []
+
+
+def test_a_chair_who_hangs_up_mid_form_leaves_the_figures_typed_and_they_save(browser, live):
+    """The chair reads out the first alignment and the line drops: the volunteer is free
+    for the next chair at once, the polling page keeps what was typed and says the call
+    has ended, and the rest typed from the worksheet photo saves as the chair's report."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    services, vid = talking_to_the_chair_of_1001(browser, live)
+    moved_on = browser.find_element(By.ID, "results-moved-on")
+    assert not moved_on.is_displayed()
+    browser.find_element(By.ID, "results-attendance").send_keys("40")
+    for key, count in ADAIR_1NW.items():
+        browser.find_element(By.NAME, f"first-{key}").send_keys(str(count))
+
+    status_changed(services, call_sid=CALLER_SID, status="completed", sequence=3, duration_s=240)
+    assert services.store.dispatch.state(vid).status == "available"
+    wait_until(lambda: moved_on.is_displayed(), "the form saying the call has ended")
+    assert browser.find_element(By.NAME, "first-sanders").get_attribute("value") == "9"
+    for key, count in ADAIR_1NW.items():
+        browser.find_element(By.NAME, f"final-{key}").send_keys(str(count))
+    toss = wait_until(lambda: browser.find_element(By.NAME, "toss_winner"), "the coin toss")
+    Select(toss).select_by_value("klobuchar")
+    wait_until(lambda: browser.find_element(By.ID, "results-findings").text == "", "no findings")
+    browser.find_element(By.ID, "results-save").click()
+
+    stored = wait_until(lambda: services.store.results.latest("1001"), "the stored report")
+    assert (stored.report.attendance, dict(stored.report.final)) == (40, ADAIR_1NW)
+    assert (stored.channel, stored.author) == ("volunteer", VOLUNTEER_USER)
+    wait_until(lambda: f"receipt {stored.receipt}" in browser.page_source, "the receipt")
 
 
 def simulated_night(redis_url: str, until_s: float) -> float:

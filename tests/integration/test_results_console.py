@@ -139,6 +139,43 @@ def test_the_volunteer_saves_adair_1nw_with_the_coin_toss_and_gets_a_receipt(
     assert [v.version for v in services.store.results.versions("1001")] == [1]
 
 
+def test_the_results_of_a_chair_who_hung_up_before_the_save_are_still_taken(
+    client, services, vid, serving
+):
+    """The chair reads out the figures and hangs up (or the line drops) before Save: the
+    volunteer is free for the next chair at once, and the form still saves.
+    """
+    services.store.results.save_draft(
+        "1001", Draft(call_sid=CALLER_SID, stage="final", attendance=40, first=ADAIR), ttl_s=600
+    )
+    assert services.store.dispatch.caller_left(vid, CALLER_SID, now=services.clock.now())
+    response = save_adair(client, serving)
+    assert response.status_code == 303
+    stored = services.store.results.latest("1001")
+    assert (stored.version, stored.channel, stored.author) == (1, "volunteer", "ann.lee")
+    assert dict(stored.report.final) == ADAIR
+    assert services.store.results.draft("1001", CALLER_SID) is None  # the call's keying
+
+
+@pytest.mark.parametrize(
+    ("call_sid", "status"),
+    [
+        ("CAsomeoneelse", 409),  # a call this volunteer did not take
+        ("CA1:held-pin", 400),  # not a CallSid: it would name another key
+        ("", 400),
+    ],
+)
+def test_only_a_chair_the_volunteer_took_can_be_reported_from_the_form(
+    client, services, serving, call_sid, status
+):
+    services.store.calls.arrive(
+        now=services.clock.now(), call_sid="CAsomeoneelse", number="+15155550142", request={}
+    )
+    response = client.post("/console/results", data=adair_form(serving, call_sid=call_sid))
+    assert response.status_code == status
+    assert services.store.results.versions("1001") == []
+
+
 def test_a_blocking_error_is_refused_with_its_reasons_and_nothing_is_stored(
     client, services, serving
 ):

@@ -24,12 +24,18 @@
       .join(",");
   }
 
-  // A form the volunteer is typing in (results_form.js marks it data-dirty) is left alone
-  // while the new HTML carries the same form (same data-form-key): only a new caller
-  // replaces it.
+  // A form the volunteer is typing in (results_form.js marks it data-dirty) is never taken
+  // away by a poll. When the new HTML no longer carries it (same data-form-key), the chair
+  // hung up or the next one came through: the form stays, saying so, until it is saved
+  // (the server takes a chair's results after their call has ended).
   function typingIn(section, html) {
     var form = section.querySelector("form[data-form-key][data-dirty]");
-    return !!form && html.indexOf('data-form-key="' + form.dataset.formKey + '"') >= 0;
+    if (!form) return false;
+    var movedOn = form.querySelector("#results-moved-on");
+    if (movedOn && html.indexOf('data-form-key="' + form.dataset.formKey + '"') < 0) {
+      movedOn.hidden = false;
+    }
+    return true;
   }
 
   function apply(body) {
