@@ -23,6 +23,7 @@ VERIFIED_HOW = {
     "keyed-precinct": "precinct number and PIN",
     "backup-code": "PIN and backup code (the PIN alone was under attack)",
     "call-back": "PIN, on a call back to the registered phone",
+    "volunteer-dropped": "PIN, earlier on this call (back in line: their volunteer's line dropped)",
 }
 
 # What Twilio refused for a parked chair (store/parked.py).

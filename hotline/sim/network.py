@@ -126,6 +126,9 @@ class SimCall:
     enqueued_at: float | None = None
     wait_program: Program | None = None
     conference: Conference | None = None
+    # The action of the <Dial> that put the call in its conference: fetched when the
+    # conference ends with the call still up (Twilio's Dial semantics).
+    dial_action: str = ""
     connected_at: float | None = None
     pending: Event | None = None
     status_callback: str | None = None
@@ -762,6 +765,7 @@ class Network:
             return False
         conference = self.conference(room.text)
         conference.participants.append(call)
+        call.dial_action = verb.attr("action")
         if room.attr("endConferenceOnExit") == "true":
             conference.end_on_exit.add(call.sid)
         call.conference = conference
@@ -795,10 +799,21 @@ class Network:
         call.conference = None
         if call.sid in conference.end_on_exit:
             for other in list(conference.participants):
-                other.outcome = other.outcome or "hung up by the hotline"
-                self._end(other, "completed")
+                self._room_ended(other)
         if conference.desk is not None:
             conference.desk.party_left(call)  # type: ignore[attr-defined]
+
+    def _room_ended(self, call: SimCall) -> None:
+        """The conference ended under `call` (a party with endConferenceOnExit left): as
+        Twilio, its <Dial> ends, and the call goes on to the Dial's action, or else to the
+        rest of its document (nothing after the Dial: the call ends).
+        """
+        self._leave_conference(call)
+        action, call.dial_action = call.dial_action, ""
+        if action:
+            self._fetch_and_run(call, action, extra={"DialCallStatus": "completed"})
+        elif call.program is not None:
+            self._step(call, call.program)
 
     def _answer_outbound(self, call: SimCall, url: str | None, twiml: str | None) -> None:
         if not call.live:

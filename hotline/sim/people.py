@@ -206,6 +206,11 @@ class Chair(Person):
                 self.booked_on = call.sid
                 return Reply("1", _typing(self.rng, "1"))
             return Reply()  # listening to the hold message
+        if "to speak to a volunteer again, press 1" in text:
+            # The volunteer's line dropped mid-conversation: back in line, unless reported.
+            if self.reported_at is None:
+                return Reply("1", _typing(self.rng, "1"))
+            return Reply(hang_up=True, delay_s=THINK_SECONDS)
         if "to speak to a volunteer, press 2" in text:
             # The report choice after the PIN: the keypad (1) or a volunteer (2).
             if self.proved_at is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from hotline.jobs import enqueue_dispatch
 from hotline.services import Services
+from hotline.steps.verification import Caller, join_line
 
 
 def place_in_line(
@@ -39,3 +40,15 @@ def place_in_line(
     if first:
         enqueue_dispatch(svc)  # now the call can be moved out of the queue
     return position
+
+
+def back_in_line(svc: Services, caller: Caller, precinct: str, *, how: str) -> bool:
+    """A chair already verified on this call goes back in the line, at the place of their
+    arrival (`how` says why, for the volunteer's card). False when the call has ended:
+    a request that came after it changes nothing.
+    """
+    record = svc.store.calls.get(caller.call_sid)
+    if record is None or record.ended_at is not None:
+        return False
+    join_line(svc, caller, precinct, how, arrived_at=record.started_at)
+    return True

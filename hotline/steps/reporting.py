@@ -19,6 +19,7 @@ from hotline.caucus.findings import Finding
 from hotline.caucus.report import CoinToss, PrecinctReport
 from hotline.phone import mask_number
 from hotline.services import Services
+from hotline.steps import holding
 from hotline.steps.verification import Caller
 from hotline.store.results import Draft, StoredReport
 
@@ -142,18 +143,7 @@ def to_volunteer(svc: Services, caller: Caller, precinct: str) -> None:
     """The chair wants a volunteer after all: back in the line, at the place of their
     arrival; the draft stays for the volunteer's card.
     """
-    record = svc.store.calls.get(caller.call_sid)
-    arrived_at = record.started_at if record and record.started_at else None
-    svc.store.line.join(
-        now=svc.clock.now(),
-        precinct=precinct,
-        call_sid=caller.call_sid,
-        number=caller.number,
-        verified_how="keypad-report",
-        hotline_number=caller.dialled,
-        arrived_at=arrived_at,
-        language=caller.language,
-    )
+    holding.back_in_line(svc, caller, precinct, how="keypad-report")
 
 
 def with_count(draft: Draft, stage: str, key: str, count: int) -> Draft:

@@ -123,7 +123,7 @@ def check_chair_pin(
         return _second_factor(svc, caller, secret, digits)
     outcome = _check_pin(svc, caller, secret, digits, attempt)
     if outcome.result is Result.VERIFIED:
-        _join_line(svc, caller, precinct.code, how)
+        join_line(svc, caller, precinct.code, how)
     return outcome
 
 
@@ -133,14 +133,17 @@ def check_chair_backup(
     """A chair keyed the backup code after the PIN; verified, they join the line."""
     outcome = _check_backup(svc, caller, chair_secret(svc, precinct), code, attempt)
     if outcome.result is Result.VERIFIED:
-        _join_line(svc, caller, precinct.code, "backup-code")
+        join_line(svc, caller, precinct.code, "backup-code")
     return outcome
 
 
-def _join_line(
+def join_line(
     svc: Services, caller: Caller, precinct: str, how: str, arrived_at: float | None = None
 ) -> None:
-    # Dispatch waits for the wait URL: Twilio queues the call only after "verified".
+    """The verified chair into the priority line (`how` they proved it, for the volunteer's
+    card), at `arrived_at` when they were in it before on this call. Dispatch waits for the
+    wait URL: Twilio queues the call only after "verified".
+    """
     svc.store.line.join(
         now=svc.clock.now(),
         precinct=precinct,
@@ -228,9 +231,7 @@ def check_call_back_pin(
     if verification.kind == "volunteer":
         _on_duty(svc, caller, verification.target)
     else:
-        _join_line(
-            svc, caller, verification.target, "call-back", arrived_at=verification.arrived_at
-        )
+        join_line(svc, caller, verification.target, "call-back", arrived_at=verification.arrived_at)
     return Outcome(Result.VERIFIED)
 
 

@@ -380,12 +380,20 @@ def hold_answer(precinct: str, message_name: str = "verified") -> Response:
     )
 
 
-def room_answer(room: str, message_name: str, *, volunteer: bool) -> Response:
-    """Into a volunteer's conference room: the volunteer's own leg ends the room when it
-    hangs up, a caller's does not.
+def room_answer(room: str, message_name: str, *, chair_of: str | None = None) -> Response:
+    """Into a volunteer's conference room. The volunteer's own leg ends the room when it
+    hangs up; the chair's (`chair_of`, their precinct) does not, and should the room end
+    while they are still on the line (the volunteer's phone dropped), they are asked at
+    /voice/room-ended whether they want a volunteer again, not hung up on.
     """
     return respond(
-        twiml.conference_room(prompt(message_name), room, end_on_exit=volunteer, speech=speech())
+        twiml.conference_room(
+            prompt(message_name),
+            room,
+            end_on_exit=chair_of is None,
+            speech=speech(),
+            action_url=url("/voice/room-ended", precinct=chair_of) if chair_of else None,
+        )
     )
 
 

@@ -59,7 +59,7 @@ def verify_pin() -> Response:
     count_check(outcome.result, found.kind)
     if outcome.result is Result.VERIFIED:
         if found.kind == "volunteer":
-            return room_answer(room_for(found.target), "volunteer_ready", volunteer=True)
+            return room_answer(room_for(found.target), "volunteer_ready")
         return hold_answer(found.target)
     if tries + 1 >= svc.settings.policy.pin_tries_per_call:
         return goodbye("goodbye_pin_failed")

@@ -138,16 +138,19 @@ def waiting(
 
 
 @lru_cache(maxsize=1024)
-def conference_room(message: str, room: str, *, end_on_exit: bool, speech: Speech) -> str:
+def conference_room(
+    message: str, room: str, *, end_on_exit: bool, speech: Speech, action_url: str | None = None
+) -> str:
     """Say `message`, then join the conference `room`.
 
     A volunteer's own leg ends the room when they hang up (`end_on_exit`); a
-    caller's does not, so the volunteer stays for the next caller.
+    caller's does not, so the volunteer stays for the next caller. A caller still on
+    the line when the room ends goes on to `action_url`, rather than being hung up.
     """
     response = VoiceResponse()
     if message:
         speech.say(response, message)
-    dial = Dial()
+    dial = Dial(action=action_url, method="POST") if action_url else Dial()
     dial.conference(
         room, start_conference_on_enter=True, end_conference_on_exit=end_on_exit, beep=False
     )

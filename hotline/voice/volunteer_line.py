@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from hotline import pins
-from hotline.steps import arrival, verification
+from hotline.steps import arrival, holding, verification
 from hotline.steps.verification import Result, room_for
 from hotline.store.volunteers import Volunteer
 from hotline.triage import Action, Verdict
@@ -116,7 +116,34 @@ def connect() -> Response:
         volunteer_id, pairing_id, sid, precinct=precinct, now=svc.clock.now()
     ):
         return hold_answer(precinct, "back_on_hold")
-    return room_answer(room_for(volunteer_id), "connecting", volunteer=False)
+    return room_answer(room_for(volunteer_id), "connecting", chair_of=precinct)
+
+
+@bp.post("/room-ended")
+@degrades_to(lambda: hold_answer(request.args.get("precinct", ""), "back_in_line"))
+def room_ended() -> Response:
+    """The chair's <Dial> into a volunteer's room has ended with the chair still on the
+    line: the volunteer hung up or their phone dropped. 1 puts the chair back in line, at
+    the place of their arrival (ahead of everyone who called after them); anything else
+    or silence, goodbye. Nothing changes until the chair chooses.
+    """
+    precinct = request.args.get("precinct", "")
+    if not pins.is_valid_precinct_code(precinct):
+        abort(400)
+    if request.args.get("asked") != "1":
+        return respond(
+            twiml.ask_key(
+                prompt("room_ended"),
+                url("/voice/room-ended", precinct=precinct, asked=1),
+                services().settings.voice.gather_timeout_s,
+                speech(),
+            )
+        )
+    if request.form.get("Digits", "").strip() == "1" and holding.back_in_line(
+        services(), this_caller(), precinct, how="volunteer-dropped"
+    ):
+        return hold_answer(precinct, "back_in_line")
+    return goodbye("goodbye_after_room")
 
 
 def _volunteer_args() -> tuple[Volunteer, int]:
@@ -129,7 +156,7 @@ def _volunteer_args() -> tuple[Volunteer, int]:
 def _after_check(result: Result, volunteer: Volunteer, tries: int, wrong_prompt: str) -> Response:
     count_check(result, "volunteer")
     if result is Result.VERIFIED:
-        return room_answer(room_for(volunteer.id), "volunteer_ready", volunteer=True)
+        return room_answer(room_for(volunteer.id), "volunteer_ready")
     if result is Result.BLOCKED:
         return goodbye("goodbye_pin_failed")
     return _another_try(volunteer, tries, wrong_prompt)

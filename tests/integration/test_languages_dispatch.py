@@ -87,7 +87,8 @@ def test_a_spanish_chair_is_moved_into_the_volunteers_room_in_spanish(night):
         f"{PUBLIC_URL}/voice/connect?volunteer=v1&precinct=1001&pairing={pairing_of(url)}&lang=es"
     )
     assert twiml == (
-        f"{XML}<Response>{SAY_ES}Le comunicamos con un voluntario ahora.</Say><Dial>"
+        f"{XML}<Response>{SAY_ES}Le comunicamos con un voluntario ahora.</Say>"
+        f'<Dial action="{PUBLIC_URL}/voice/room-ended?precinct=1001&amp;lang=es" method="POST">'
         '<Conference beep="false" endConferenceOnExit="false" startConferenceOnEnter="true">'
         "volunteer-v1</Conference></Dial></Response>"
     )
@@ -127,7 +128,8 @@ def test_a_spanish_chair_who_asked_for_a_call_back_is_called_back_in_spanish(nig
     )
     [(_, connected)] = recorder.to("/voice/connect")
     assert connected.startswith(
-        f"{XML}<Response>{SAY_ES}Le comunicamos con un voluntario ahora.</Say><Dial>"
+        f"{XML}<Response>{SAY_ES}Le comunicamos con un voluntario ahora.</Say>"
+        f'<Dial action="{PUBLIC_URL}/voice/room-ended?precinct=1001&amp;lang=es" method="POST">'
     )
     assert len(chair.connected) == 1
 
