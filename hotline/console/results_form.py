@@ -184,7 +184,7 @@ def call_form(services, user: str, card: Mapping[str, Any], secret: bytes | str)
     latest = results.latest(precinct)
     # This call's keying, else what a dropped call of the chair's left unfinished.
     draft = results.draft(precinct, card["call_sid"]) or results.unfinished_draft(
-        precinct, keyed_after=latest.at if latest else 0.0, other_than=card["call_sid"]
+        precinct, other_than=card["call_sid"]
     )
     report, source = None, ""
     if draft is not None:

@@ -110,10 +110,7 @@ def unfinished(svc: Services, precinct: str, caller: Caller) -> Draft | None:
     """The report another call left unfinished (a dropped call, most likely), unless a
     report of the precinct was stored since it was last keyed.
     """
-    latest = svc.store.results.latest(precinct)
-    return svc.store.results.unfinished_draft(
-        precinct, keyed_after=latest.at if latest else 0.0, other_than=caller.call_sid
-    )
+    return svc.store.results.unfinished_draft(precinct, other_than=caller.call_sid)
 
 
 def keep(

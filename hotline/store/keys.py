@@ -259,8 +259,9 @@ def results_draft(precinct_code: str, call_sid: str) -> str:
 
 
 def results_drafts(precinct_code: str) -> str:
-    """Sorted set: CallSid -> when its draft was last keyed; how the newest unfinished
-    draft of a precinct is found. Expires with the drafts.
+    """Sorted set: CallSid -> when its draft was last keyed, since the precinct's latest
+    stored version (each save empties it); how the newest unfinished draft of a precinct
+    is found. Expires with the drafts.
     """
     return f"{PREFIX}:results:{precinct_code}:drafts"
 

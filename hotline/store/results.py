@@ -11,9 +11,9 @@
 - A keypad draft (what a chair has keyed so far) lives under the precinct and the call
   keying it, and expires: two calls keying one precinct at once each key their own. A
   dropped call's entry is resumed on the chair's next call, which takes it over (the old
-  call, were it still keying, is told). The save that stores a draft's report deletes the
-  draft in its own transaction, and a draft keyed before the precinct's latest stored
-  version is never offered again as unfinished.
+  call, were it still keying, is told). Every save empties the precinct's index of
+  drafts in its own transaction (and deletes the confirming call's draft): a draft keyed
+  before the precinct's latest stored version is never offered again as unfinished.
 """
 
 from __future__ import annotations
@@ -137,8 +137,9 @@ class Results:
     ) -> StoredReport:
         """Store `report` as the precinct's next version, or return the version this
         idempotency key already stored. Atomic (WATCH/MULTI): the version, the receipt, the
-        precinct's "reported" mark, the audit entry and, with `draft_of` (a CallSid), the
-        deletion of that call's keypad draft land together, or not at all.
+        precinct's "reported" mark, the audit entry, the emptying of the precinct's index
+        of keypad drafts (all keyed before this version) and, with `draft_of` (a CallSid),
+        the deletion of that call's draft land together, or not at all.
         """
         if channel not in CHANNELS:
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
@@ -197,9 +198,9 @@ class Results:
                         receipt=receipt,
                         warnings=[f.code for f in findings],
                     )
+                    pipe.delete(keys.results_drafts(code))
                     if draft_of:
                         pipe.delete(keys.results_draft(code, draft_of))
-                        pipe.zrem(keys.results_drafts(code), draft_of)
                     pipe.execute()
                     return stored
                 except WatchError:
@@ -290,19 +291,13 @@ class Results:
         text = self._redis.get(keys.results_draft(precinct, call_sid))
         return bool(text) and TAKEN_OVER_BY in json.loads(text)
 
-    def unfinished_draft(
-        self, precinct: str, *, keyed_after: float, other_than: str = ""
-    ) -> Draft | None:
-        """The precinct's most recently keyed draft, keyed after `keyed_after` (the time of
-        its latest stored version: an older draft is superseded) by a call other than
-        `other_than`. Drafts that expired leave the index here.
+    def unfinished_draft(self, precinct: str, *, other_than: str = "") -> Draft | None:
+        """The precinct's most recently keyed draft since its latest stored version (a save
+        empties the index), by a call other than `other_than`. Drafts that expired leave
+        the index here.
         """
         index = keys.results_drafts(precinct)
-        call_sids = [
-            sid
-            for sid in self._redis.zrevrangebyscore(index, "+inf", f"({keyed_after!r}")
-            if sid != other_than
-        ]
+        call_sids = [sid for sid in self._redis.zrevrange(index, 0, -1) if sid != other_than]
         if not call_sids:
             return None
         texts = self._redis.mget([keys.results_draft(precinct, sid) for sid in call_sids])

@@ -186,7 +186,7 @@ def stored_once(services: Services) -> str:
     assert client.exists(keys.results_drafts(PRECINCT)) == 0, (
         "the stored report's draft is left: a call back would be offered it as unfinished"
     )
-    assert services.store.results.unfinished_draft(PRECINCT, keyed_after=0.0) is None
+    assert services.store.results.unfinished_draft(PRECINCT) is None
     assert services.store.results.by_receipt(stored.receipt) == stored
     return stored.receipt
 

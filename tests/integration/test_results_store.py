@@ -205,11 +205,18 @@ def test_two_calls_key_their_own_drafts_and_the_newest_is_the_one_left(results):
     results.save_draft("1001", _keyed("CA2", 20.0, warren=9), ttl_s=7200)
     assert dict(results.draft("1001", "CA1").first) == {"biden": 6}
     assert dict(results.draft("1001", "CA2").first) == {"warren": 9}
-    assert results.unfinished_draft("1001", keyed_after=0.0).call_sid == "CA2"
-    assert results.unfinished_draft("1001", keyed_after=0.0, other_than="CA2").call_sid == "CA1"
-    # Keyed before the latest stored version: superseded, not unfinished.
-    assert results.unfinished_draft("1001", keyed_after=20.0) is None
-    assert results.unfinished_draft("1001", keyed_after=15.0).call_sid == "CA2"
+    assert results.unfinished_draft("1001").call_sid == "CA2"
+    assert results.unfinished_draft("1001", other_than="CA2").call_sid == "CA1"
+
+
+def test_drafts_keyed_before_a_stored_version_are_superseded(results):
+    results.save_draft("1001", _keyed("CA1", 10.0, biden=6), ttl_s=7200)
+    save(results, key="console:n1", channel="volunteer", author="alice")
+    assert results.unfinished_draft("1001") is None
+    assert dict(results.draft("1001", "CA1").first) == {"biden": 6}  # still that call's own
+    # Keyed again after the version: unfinished once more.
+    results.save_draft("1001", _keyed("CA1", 1010.0, biden=7), ttl_s=7200)
+    assert dict(results.unfinished_draft("1001").first) == {"biden": 7}
 
 
 def test_a_call_that_resumes_a_draft_takes_it_over(services, results):
@@ -223,13 +230,13 @@ def test_a_call_that_resumes_a_draft_takes_it_over(services, results):
     assert not results.taken_over("1001", "CA2")
     assert dict(results.draft("1001", "CA2").first) == {"biden": 6}
     assert services.store.redis.zrange("hotline:results:1001:drafts", 0, -1) == ["CA2"]
-    assert results.unfinished_draft("1001", keyed_after=0.0, other_than="CA2") is None
+    assert results.unfinished_draft("1001", other_than="CA2") is None
 
 
 def test_an_expired_draft_leaves_the_index_when_looked_for(services, results):
     results.save_draft("1001", _keyed("CA1", 10.0, biden=6), ttl_s=7200)
     services.store.redis.delete("hotline:results:1001:draft:CA1")  # as its TTL would
-    assert results.unfinished_draft("1001", keyed_after=0.0) is None
+    assert results.unfinished_draft("1001") is None
     assert services.store.redis.zrange("hotline:results:1001:drafts", 0, -1) == []
 
 
