@@ -36,9 +36,7 @@ import argparse
 import gc
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -56,8 +54,8 @@ from hotline.sim.people import Listener
 from hotline.sim.rest import create_rest_app
 from hotline.sim.serving import loopback_server
 from hotline.sim.transport import WsgiTransport
-from hotline.store.embedded import EmbeddedRedis
 from hotline.telephony import Telephony, telephony_for
+from tests.bench import servers
 from tests.bench.reporting import percentile_ms, progress, write_report
 from tests.support.env import settings_env
 from tests.support.repo import REPO_ROOT
@@ -125,15 +123,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="hotline-bench-dispatch-"))
-    redis_server = EmbeddedRedis(workdir / "redis")
-    try:
-        redis_server.start()
-        with loopback_server() as rest_server:
-            report = run(args, redis_server.url, rest_server)
-    finally:
-        redis_server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with (
+        servers.own_redis("hotline-bench-dispatch-") as (_, redis_server),
+        loopback_server() as rest_server,
+    ):
+        report = run(args, redis_server.url, rest_server)
     print_report(report)
     write_report(report, args.output)
     return 0

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,7 +30,7 @@ from hotline.app import create_app
 from hotline.clock import ManualClock
 from hotline.services import Services
 from hotline.settings import Settings
-from hotline.store.embedded import EmbeddedRedis
+from tests.bench import servers
 from tests.bench.reporting import progress, write_report
 from tests.support.env import settings_env
 from tests.support.fuzz import fault, forms, queries, webhook_paths
@@ -135,34 +133,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _fuzz(args, workdir: Path, redis_server, failures) -> dict:
+    """Each webhook's tally of the long fuzz, against the app in-process."""
+    services = Services.build(
+        Settings.load(env=settings_env(HOTLINE_DATA_DIR=str(workdir))),
+        clock=ManualClock(),
+        redis_url=redis_server.url,
+    )
+    runtime.install(services)
+    app = create_app(services)
+    client = app.test_client()
+    tallies = {}
+    for path in args.only or webhook_paths(app):
+        progress(f"fuzzing {path} with {args.examples} examples")
+        tallies[path] = fuzz_webhook(client, services, path, args.examples, failures)
+    return tallies
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="hotline-fuzz-"))
-    redis_server = EmbeddedRedis(workdir / "redis")
     failures = _FailureCounter()
     hotline_log = logging.getLogger("hotline")
     # The app logs every webhook that failed; here they are counted, not printed.
     hotline_log.addHandler(failures)
     hotline_log.propagate = False
     try:
-        redis_server.start()
-        services = Services.build(
-            Settings.load(env=settings_env(HOTLINE_DATA_DIR=str(workdir))),
-            clock=ManualClock(),
-            redis_url=redis_server.url,
-        )
-        runtime.install(services)
-        app = create_app(services)
-        client = app.test_client()
-        paths = args.only or webhook_paths(app)
-        tallies = {}
-        for path in paths:
-            progress(f"fuzzing {path} with {args.examples} examples")
-            tallies[path] = fuzz_webhook(client, services, path, args.examples, failures)
+        with servers.own_redis("hotline-fuzz-") as (workdir, redis_server):
+            tallies = _fuzz(args, workdir, redis_server, failures)
     finally:
         hotline_log.removeHandler(failures)
-        redis_server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "examples_per_webhook": args.examples,

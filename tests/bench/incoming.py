@@ -32,10 +32,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -50,7 +48,7 @@ from tests.bench import hotspots, loadgen, roundtrips, servers, traffic
 from tests.bench.apps import bare_app, bench_settings, triage_app
 from tests.bench.reporting import percentile_ms, progress, write_report
 from tests.support.repo import REPO_ROOT
-from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
+from tests.support.twilio import AUTH_TOKEN
 
 HOST = "127.0.0.1"  # loopback only
 THROUGHPUT_TARGET = 0.70
@@ -89,14 +87,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
-    redis_server = EmbeddedRedis(workdir / "redis")
-    try:
-        redis_server.start()
+    with servers.own_redis("hotline-bench-") as (workdir, redis_server):
         report = run(args, workdir, redis_server)
-    finally:
-        redis_server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
     print_report(report)
     write_report(report, args.output)
     return 0
@@ -117,14 +109,7 @@ def _profiles(
 
 def run(args: argparse.Namespace, workdir: Path, redis_server: EmbeddedRedis) -> dict[str, Any]:
     port = servers.free_port(HOST)
-    env = {
-        "REDIS_URL": redis_server.url,
-        "HOTLINE_DATA_DIR": str(workdir),
-        "HOTLINE_PUBLIC_URL": f"http://{HOST}:{port}",
-        "HOTLINE_SECRET_KEY": SECRET_KEY,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": traffic.ACCOUNT_SID,
-    }
+    env = servers.app_env(redis_server, workdir, f"http://{HOST}:{port}", traffic.ACCOUNT_SID)
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     settings = bench_settings(env)

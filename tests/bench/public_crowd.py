@@ -17,8 +17,6 @@ the crowd's own pace. Writes var/bench/public_crowd.json; exits 0 whatever it me
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -33,7 +31,7 @@ from tests.bench import loadgen, servers, traffic
 from tests.bench.apps import bench_settings
 from tests.bench.reporting import percentile_ms, progress, write_report
 from tests.support.repo import REPO_ROOT
-from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
+from tests.support.twilio import AUTH_TOKEN
 
 HOST = "127.0.0.1"  # loopback only
 APP = "tests.bench.apps:triage_app()"
@@ -59,14 +57,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     crowds = sorted({int(n) for n in args.crowds.split(",")} | {0})
-    workdir = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
-    redis_server = EmbeddedRedis(workdir / "redis")
-    try:
-        redis_server.start()
+    with servers.own_redis("hotline-bench-") as (workdir, redis_server):
         report = run(args, crowds, workdir, redis_server)
-    finally:
-        redis_server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
     print_report(report)
     write_report(report, args.output)
     return 0
@@ -76,14 +68,7 @@ def run(
     args: argparse.Namespace, crowds: list[int], workdir: Path, redis_server: EmbeddedRedis
 ) -> dict[str, Any]:
     port = servers.free_port(HOST)
-    env = {
-        "REDIS_URL": redis_server.url,
-        "HOTLINE_DATA_DIR": str(workdir),
-        "HOTLINE_PUBLIC_URL": f"http://{HOST}:{port}",
-        "HOTLINE_SECRET_KEY": SECRET_KEY,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": traffic.ACCOUNT_SID,
-    }
+    env = servers.app_env(redis_server, workdir, f"http://{HOST}:{port}", traffic.ACCOUNT_SID)
     settings = bench_settings(env)
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)
     page = f"GET /results HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n\r\n".encode()

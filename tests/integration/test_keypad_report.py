@@ -384,10 +384,9 @@ def said(response) -> str:
     return " ".join(el.text or "" for el in ET.fromstring(response.data).iter("Say"))
 
 
-def test_two_phones_keying_one_precinct_at_once_each_store_what_they_keyed(client, services):
-    """The chair and a second phone for the same precinct key at the same time (the second
-    chooses to start again): neither keys into the other's report, and each confirms
-    exactly what it keyed, as two versions.
+def two_phones_at_the_resume_offer(client) -> tuple[PhoneCall, PhoneCall]:
+    """The chair (CA1) has keyed the attendance and Biden's 6; a second phone for the
+    precinct (CA2) has just chosen the keypad and is offered that report.
     """
     one = verified_call(client, sid="CA1")
     one.press("1")
@@ -395,6 +394,15 @@ def test_two_phones_keying_one_precinct_at_once_each_store_what_they_keyed(clien
     one.press("2*6")
     other = verified_call(client, sid="CA2", caller="+15155550199")
     other.press("1")
+    return one, other
+
+
+def test_two_phones_keying_one_precinct_at_once_each_store_what_they_keyed(client, services):
+    """The chair and a second phone for the same precinct key at the same time (the second
+    chooses to start again): neither keys into the other's report, and each confirms
+    exactly what it keyed, as two versions.
+    """
+    one, other = two_phones_at_the_resume_offer(client)
     assert said(other.press("2")) == "Enter the number of attendees, then press pound."
     keys_one = [*GROUPS[1:], "#", *GROUPS, "#", "2"]  # Klobuchar wins the toss
     keys_other = ["40", *GROUPS, "#", *GROUPS, "#", "1"]  # Buttigieg does
@@ -426,12 +434,7 @@ def test_two_phones_keying_one_precinct_at_once_each_store_what_they_keyed(clien
 
 
 def test_a_second_phone_that_continues_the_report_takes_it_over(client, services):
-    one = verified_call(client, sid="CA1")
-    one.press("1")
-    one.press("40")
-    one.press("2*6")
-    other = verified_call(client, sid="CA2", caller="+15155550199")
-    other.press("1")
+    one, other = two_phones_at_the_resume_offer(client)
     resumed = said(other.press("1"))
     assert resumed.startswith("Candidate numbers: 1 Michael Bennet, ")
     assert resumed.endswith("When every group is entered, press pound alone.")
