@@ -15,19 +15,12 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 import pytest
 
 from hotline.pins import volunteer_backup_digest, volunteer_pin_digest
-from hotline.sim.loop import RealTimeLoop
-from hotline.sim.network import Network
-from hotline.sim.rest import create_rest_app
-from hotline.sim.serving import loopback_server
-from hotline.sim.transport import HttpTransport
-from tests.e2e.conftest import ACCOUNT_SID, JOB_LIMIT_S, log_tail, wait_for, worker_idle
+from tests.e2e.conftest import JOB_LIMIT_S, HttpClient, log_tail, wait_for, worker_idle
 from tests.support.calls import PhoneCall
 from tests.support.metrics import by_label, series
 from tests.support.phone_night import Person
@@ -41,77 +34,6 @@ REGISTERED = "+15155550177"  # precinct 77001's chair phone: fast track
 BLOCKED = "+17125550666"
 UNKNOWN = [f"+1641555{n:04d}" for n in range(12)]
 CONNECT_LIMIT_S = 60.0
-
-
-@dataclass
-class Answer:
-    """What PhoneCall reads of an answer."""
-
-    status_code: int
-    data: bytes
-
-
-class HttpClient:
-    """What PhoneCall needs of Flask's test client, over real HTTP to the stack: a new
-    connection for every request, so that either web worker may take it.
-    """
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.paths: list[str] = []
-
-    def post(self, path: str, data: dict[str, str], headers: dict[str, str]) -> Answer:
-        self.paths.append(urlsplit(path).path)
-        request = urllib.request.Request(
-            self.base + path, data=urlencode(data).encode(), headers=headers, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return Answer(response.status, response.read())
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.read())
-
-
-class StackTransport:
-    """The simulated network's way to the stack (its address known once it runs), keeping
-    the path of every webhook it sends.
-    """
-
-    def __init__(self) -> None:
-        self.paths: list[str] = []
-        self._http: HttpTransport | None = None
-
-    def connect(self, backend: str) -> None:
-        self._http = HttpTransport(AUTH_TOKEN, backends=[backend])
-
-    def post(self, url: str, params: dict[str, str]) -> tuple[int, str]:
-        assert self._http is not None
-        self.paths.append(urlsplit(url).path)
-        return self._http.post(url, params)
-
-
-@dataclass
-class Phones:
-    network: Network
-    transport: StackTransport
-
-
-@pytest.fixture(scope="module")
-def phones():
-    """The simulated phone network in real time, its REST stand-in served from the start
-    (the worker asks it for Twilio's queues as soon as it runs).
-    """
-    transport = StackTransport()
-    network = Network(
-        RealTimeLoop(),
-        transport,
-        account_sid=ACCOUNT_SID,
-        voice_url=f"{PUBLIC_URL}/voice/incoming",
-        status_url=f"{PUBLIC_URL}/voice/status",
-    )
-    with loopback_server() as rest:
-        rest.set_app(create_rest_app(network, auth_token=AUTH_TOKEN))
-        yield Phones(network, transport), rest.url
 
 
 @pytest.fixture(scope="module")
