@@ -19,28 +19,21 @@ import pytest
 import requests
 
 from hotline.pins import volunteer_pin_digest
-from hotline.sim.network import Reply, SimCall
+from hotline.sim.network import SimCall
 from tests.e2e.conftest import HttpClient, log_tail, wait_for
+from tests.integration.test_results_console import ADAIR, adair_form
+from tests.integration.test_volunteer_drop import BACK_IN_LINE, ROOM_ENDED, Chair
 from tests.support.console import PASSWORD, VOLUNTEER_NAME, VOLUNTEER_PHONE, VOLUNTEER_USER
 from tests.support.line import place_of
 from tests.support.phone_night import Person
-from tests.support.roster import load_small_roster, pin_of
+from tests.support.roster import load_small_roster
 from tests.support.twilio import AUTH_TOKEN, PIN_KEY, PUBLIC_URL, signature
 
 VOLUNTEER_PIN = "246810"
-ROOM_ENDED = (
-    "Your call with the volunteer has ended. To speak to a volunteer again, press 1. "
-    "Otherwise, you may hang up."
-)
-BACK_IN_LINE = (
-    "You are back in line, ahead of everyone who called after you. "
-    "Please hold for the next volunteer."
-)
 GOODBYE = (
     '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-US">Thank you for '
     "calling. Goodbye.</Say><Hangup /></Response>"
 )
-ADAIR = {"biden": 6, "buttigieg": 8, "klobuchar": 8, "sanders": 9, "warren": 9}
 LIMIT_S = 60.0
 
 
@@ -48,20 +41,6 @@ LIMIT_S = 60.0
 def stack_env(phones):
     _, rest_url = phones
     return {"HOTLINE_PUBLIC_URL": PUBLIC_URL, "TWILIO_API_BASE_URL": rest_url}
-
-
-class Chair(Person):
-    """Keys the precinct and the PIN, asks for a volunteer (2); asked after a room ended,
-    presses 1.
-    """
-
-    def __init__(self, precinct: str) -> None:
-        super().__init__(precinct, pin_of(precinct), "2")
-
-    def on_gather(self, call: SimCall, heard: list[str], holding: bool) -> Reply:
-        if ROOM_ENDED in heard:
-            return Reply("1", 1.0)
-        return super().on_gather(call, heard, holding)
 
 
 @pytest.fixture
@@ -175,17 +154,13 @@ def test_the_form_of_a_chair_who_hung_up_before_save_is_stored_over_http(night, 
     vid = services.store.volunteers.by_phone(VOLUNTEER_PHONE).id
     assert wait_for(lambda: services.store.dispatch.state(vid).status == "available", LIMIT_S)
 
-    form = {
-        "csrf_token": token,
-        "mode": "call",
-        "call_sid": chair_call.sid,
-        "nonce": nonce,
-        "attendance": "40",
-        "toss_between": "buttigieg,klobuchar",
-        "toss_winner": "klobuchar",
-    }
-    for key, count in ADAIR.items():
-        form[f"first-{key}"] = form[f"final-{key}"] = str(count)
+    form = adair_form(
+        token,
+        call_sid=chair_call.sid,
+        nonce=nonce,
+        toss_between="buttigieg,klobuchar",
+        toss_winner="klobuchar",
+    )
     saved = browser.post("/console/results", form)
     assert saved.status_code == 303, saved.text
     stored = services.store.results.latest("1001")
