@@ -54,6 +54,10 @@ class EmbeddedRedis:
         self.pid_path = self.data_dir / "redis.pid"
         self._process: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
+        # Held while the server is started or stopped: a restart by the supervisor and a
+        # stop from another thread take turns, so that a stop never leaves behind a server
+        # the supervisor was starting.
+        self._starting_or_stopping = threading.RLock()
         self.restarts = 0
 
     @property
@@ -82,6 +86,10 @@ class EmbeddedRedis:
         return True
 
     def start(self) -> None:
+        with self._starting_or_stopping:
+            self._start()
+
+    def _start(self) -> None:
         self.data_dir.mkdir(mode=_OWNER_ONLY_DIR, parents=True, exist_ok=True)
         # mkdir leaves a directory that was already there as it was (and its mode is cut
         # by the umask when it is new): set it either way.
@@ -114,7 +122,7 @@ class EmbeddedRedis:
             "--logfile",
             str(self.data_dir / "redis.log"),
         ]
-        self._process = subprocess.Popen(
+        process = self._process = subprocess.Popen(
             args,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -125,9 +133,9 @@ class EmbeddedRedis:
             atexit.register(self.stop)
         deadline = time.monotonic() + _START_TIMEOUT_S
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if process.poll() is not None:
                 raise EmbeddedRedisError(
-                    f"redis-server exited with {self._process.returncode}; "
+                    f"redis-server exited with {process.returncode}; "
                     f"see {self.data_dir / 'redis.log'}"
                 )
             if self.is_running():
@@ -144,18 +152,19 @@ class EmbeddedRedis:
 
         def watch() -> None:
             while not self._stopping.wait(_SUPERVISE_EVERY_S):
-                process = self._process
-                if process is None or process.poll() is None:
-                    continue
-                log.warning(
-                    "embedded Redis exited with %s; restarting it from its append-only file",
-                    process.returncode,
-                )
-                self.restarts += 1
-                try:
-                    self.start()
-                except EmbeddedRedisError:
-                    log.exception("embedded Redis did not restart; trying again")
+                with self._starting_or_stopping:
+                    process = self._process
+                    if self._stopping.is_set() or process is None or process.poll() is None:
+                        continue
+                    log.warning(
+                        "embedded Redis exited with %s; restarting it from its append-only file",
+                        process.returncode,
+                    )
+                    self.restarts += 1
+                    try:
+                        self._start()
+                    except EmbeddedRedisError:
+                        log.exception("embedded Redis did not restart; trying again")
 
         thread = threading.Thread(target=watch, name="redis-supervisor", daemon=True)
         thread.start()
@@ -167,7 +176,8 @@ class EmbeddedRedis:
         SIGTERM is Redis's own clean shutdown: it flushes the append-only file first.
         """
         self._stopping.set()
-        process, self._process = self._process, None
+        with self._starting_or_stopping:
+            process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
         process.terminate()

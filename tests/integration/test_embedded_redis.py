@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import threading
 import time
 
 import pytest
@@ -139,8 +140,33 @@ def test_a_killed_server_is_restarted_from_its_append_only_file(tmp_path, caplog
     assert not server.is_running()  # stopped on purpose: not restarted
 
 
-def wait_until(condition, limit_s: float = 20.0) -> None:
+def test_a_stop_during_a_restart_leaves_no_server_and_no_broken_supervisor(tmp_path):
+    """The supervisor restarts a killed server while another thread stops it: the stop
+    waits for the restart and shuts that server down, and the supervisor ends quietly
+    (it used to find the process gone under it, and could leave the new server running).
+    """
+    server = EmbeddedRedis(tmp_path / "redis")
+    server.start()
+    failures: list[BaseException] = []
+    previous_hook = threading.excepthook
+    threading.excepthook = lambda args: failures.append(args.exc_value)
+    try:
+        supervisor = server.supervise()
+        os.kill(server._process.pid, signal.SIGKILL)
+        wait_until(lambda: server.restarts == 1, limit_s=10.0, every_s=0.001)
+        server.stop()  # while the restart is still starting the server, most likely
+        supervisor.join(timeout=5)
+        running_after_stop = server.is_running()
+    finally:
+        threading.excepthook = previous_hook
+        server.stop()  # a server left behind would outlive the test
+    assert not supervisor.is_alive()
+    assert failures == []
+    assert not running_after_stop
+
+
+def wait_until(condition, limit_s: float = 20.0, every_s: float = 0.05) -> None:
     deadline = time.monotonic() + limit_s
     while not condition():
         assert time.monotonic() < deadline, "it did not happen in time"
-        time.sleep(0.05)
+        time.sleep(every_s)
